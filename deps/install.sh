@@ -1,0 +1,9 @@
+#!/bin/sh
+# Installs the Debian packages listed in deps/debian-packages.txt (run as root).
+set -eu
+here=$(dirname "$0")
+pkgs=$(grep -v '^#' "$here/debian-packages.txt" | grep -v '^$' | tr '\n' ' ')
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $pkgs

@@ -1,0 +1,189 @@
+/* reports.h: statistics, the results model and its JSON file, tariff
+ * rating, thresholds, and the report writers (HTML, CSV, Markdown, JUnit).
+ *
+ * Simulator, load driver and `run` fill a struct bh_results; `report`
+ * reads it back from results.json. The file format is documented in
+ * reports/README.md and reports/results.schema.json. */
+#ifndef BH_REPORTS_H
+#define BH_REPORTS_H
+
+#include "bh.h"
+#include "scenario.h"
+#include "traffic.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Statistics ---------------------------------------------------- */
+
+/* A figure across replications: mean and 95% confidence interval (Student
+ * t). With one replication (or a figure that has no spread, such as an
+ * analytic one) lo == hi == mean. NaN means "not measured". */
+struct bh_estimate {
+    double mean;
+    double lo, hi;
+};
+
+/* Running mean and variance (Welford). Zero-initialise to start. */
+struct bh_running {
+    uint64_t n;
+    double mean;
+    double m2;
+};
+
+void bh_running_add(struct bh_running *r, double x);
+double bh_running_var(const struct bh_running *r);
+/* Mean and 95% Student-t interval of the values added. */
+struct bh_estimate bh_running_estimate(const struct bh_running *r);
+
+/* A histogram of non-negative values (waits in s) with log-spaced buckets:
+ * every recorded value is reported within BH_HIST_REL_ERROR relative error
+ * (and exactly 0 for zero). Fixed size, no allocation. */
+#define BH_HIST_SUB 64   /* sub-buckets per power of two */
+#define BH_HIST_EXP 48   /* powers of two covered above BH_HIST_MIN */
+#define BH_HIST_MIN 1e-3 /* s; smaller positive values go in bucket 0 */
+#define BH_HIST_REL_ERROR (1.0 / BH_HIST_SUB)
+struct bh_hist {
+    uint64_t zero;
+    uint64_t count;
+    double sum;
+    uint64_t bucket[BH_HIST_SUB * BH_HIST_EXP];
+};
+
+void bh_hist_add(struct bh_hist *h, double x);
+void bh_hist_merge(struct bh_hist *into, const struct bh_hist *from);
+/* Value at quantile q in [0, 1]; 0 for an empty histogram. */
+double bh_hist_quantile(const struct bh_hist *h, double q);
+/* Share of recorded values <= x. */
+double bh_hist_cdf(const struct bh_hist *h, double x);
+
+/* ---- Results ------------------------------------------------------- */
+
+#define BH_RES_MAX_SL 8 /* service-level target times per target */
+
+enum bh_results_source {
+    BH_SOURCE_ANALYTIC,
+    BH_SOURCE_SIM,
+    BH_SOURCE_LOAD
+};
+
+struct bh_service_level {
+    double t;                 /* target time, s */
+    struct bh_estimate value; /* share of all offered answered within t */
+};
+
+/* Figures for one number, bridge or campaign (over the horizon after the
+ * warm-up), means over replications. */
+struct bh_target_result {
+    char name[BH_SC_MAX_NAME];
+    char kind[16];          /* "number", "bridge", "campaign" */
+    int lines;              /* capacity as configured */
+    int operators;          /* 0 when there is no queue */
+    struct bh_estimate offered_erlangs;
+    struct bh_estimate offered, answered, blocked, abandoned, overflow;
+    struct bh_estimate retried;
+    struct bh_estimate blocking;    /* blocked (and overflowed) / offered */
+    struct bh_estimate abandonment; /* abandoned / offered */
+    struct bh_estimate wait_mean;   /* s, answered calls */
+    struct bh_estimate wait_p50, wait_p90, wait_p99;
+    size_t nsl;
+    struct bh_service_level sl[BH_RES_MAX_SL];
+    struct bh_estimate occupancy;   /* operator (or line) busy share */
+    struct bh_estimate busy_mean;   /* time-average busy lines or ports */
+    struct bh_estimate peak_busy;
+    struct bh_estimate incomplete_meetings; /* bridges: share of meetings */
+    struct bh_estimate meetings;
+};
+
+/* One reporting interval of one target. */
+struct bh_interval_result {
+    double start;           /* s since the horizon start */
+    struct bh_estimate offered_erlangs;
+    struct bh_estimate offered;
+    struct bh_estimate blocking;
+    struct bh_estimate abandonment;
+    struct bh_estimate wait_mean;
+    size_t nsl;
+    struct bh_service_level sl[BH_RES_MAX_SL];
+    struct bh_estimate busy_mean;
+    struct bh_estimate occupancy;
+};
+
+struct bh_cost_class {
+    char source[BH_SC_MAX_NAME];
+    char origin[BH_SC_MAX_NAME];
+    char plan[BH_SC_MAX_NAME];
+    struct bh_estimate total;   /* currency units */
+    struct bh_estimate calls;
+};
+
+struct bh_costs {
+    bool present;
+    char currency[8];
+    struct bh_estimate total;          /* currency units, over the horizon */
+    struct bh_estimate per_call;       /* per offered call */
+    struct bh_estimate per_participant;/* per conference participant */
+    struct bh_estimate callers;        /* paid by callers */
+    struct bh_estimate company;        /* paid by the company */
+    struct bh_estimate line_rental;    /* included in company */
+    struct bh_estimate per_month;      /* total scaled to a 30-day month */
+    struct bh_estimate provider_revenue; /* termination revenue, if asked */
+    size_t nclasses;
+    struct bh_cost_class *classes;     /* owned */
+};
+
+struct bh_threshold_result {
+    char expr[160];
+    double value;     /* the bound that was compared (see README) */
+    double limit;
+    bool pass;
+};
+
+/* A capacity-plan row (busyhour plan). */
+struct bh_plan_row {
+    char target[BH_SC_MAX_NAME];
+    char resource[16];        /* "lines", "operators", "ports" */
+    int now;
+    int analytic;             /* first guess from the formulas */
+    int recommended;
+    struct bh_estimate blocking_now, blocking_recommended;
+    struct bh_estimate sl_now, sl_recommended; /* NaN when not asked */
+    struct bh_estimate cost_now, cost_recommended; /* per month */
+};
+
+struct bh_results {
+    enum bh_results_source source;
+    char scenario[BH_SC_MAX_NAME];
+    unsigned long seed;
+    int replications;
+    double horizon, warmup, interval; /* s */
+    size_t ntargets;
+    struct bh_target_result *targets;  /* owned */
+    size_t nintervals;                 /* per target */
+    struct bh_interval_result *intervals; /* owned; [target][interval] */
+    struct bh_costs costs;
+    size_t nthresholds;
+    struct bh_threshold_result *thresholds; /* owned */
+    size_t nplan;
+    struct bh_plan_row *plan;          /* owned */
+};
+
+/* Allocates the arrays for ntargets x nintervals; everything zeroed. */
+int bh_results_init(struct bh_results *r, size_t ntargets,
+                    size_t nintervals);
+/* Frees what r owns (not r itself); harmless on a zeroed struct. */
+void bh_results_clear(struct bh_results *r);
+/* The interval slot of target ti, interval ii. */
+struct bh_interval_result *bh_results_interval(struct bh_results *r,
+                                               size_t ti, size_t ii);
+
+/* Writes results as JSON (see reports/README.md). Deterministic: the same
+ * struct gives the same bytes. Returns 0 or BH_EIO. */
+int bh_results_write_json(const struct bh_results *r, const char *path);
+/* Reads a results file; on error fills diag (file:line:column) and returns
+ * BH_EPARSE / BH_ENOENT. */
+int bh_results_read_json(const char *path, struct bh_results *r,
+                         struct bh_diag *diag);
+
+#endif

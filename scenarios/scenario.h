@@ -1,0 +1,362 @@
+/* scenario.h: the scenario model (what a scenario file means) and its loader.
+ *
+ * A scenario is loaded once, validated completely, and then read by every
+ * other part (sim, traffic, switch, reports) through these plain structs.
+ * The scenario owns every pointer inside it; bh_scenario_free() releases all
+ * of it. Units: durations in seconds (double), rates in calls (or meetings)
+ * per hour, shares and probabilities as fractions in [0, 1], money in
+ * bh_money micro-units. The schema is documented in scenarios/README.md. */
+#ifndef BH_SCENARIO_H
+#define BH_SCENARIO_H
+
+#include "bh.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Bounded sizes, each tested. */
+#define BH_SC_MAX_NAME 64           /* bytes in a name, with NUL */
+#define BH_SC_MAX_NUMBER 32         /* digits of a dialled number, with NUL */
+#define BH_SC_MAX_ITEMS 256         /* numbers, bridges, sources, classes... */
+#define BH_SC_MAX_PROFILE 288       /* steps in a day profile (5 min steps) */
+#define BH_SC_MAX_EMPIRICAL 1000000 /* samples in an empirical CSV */
+#define BH_SC_MAX_FILE (4 << 20)    /* bytes in a scenario file */
+#define BH_SC_MAX_CAPACITY 1000000  /* lines, operators, ports */
+
+/* Where something was written, for located errors after loading. */
+struct bh_pos {
+    int line;
+    int column;
+};
+
+/* A random distribution. For durations the values are seconds; for counts
+ * (participants) plain numbers. `min`/`max` clamp the sampled value when
+ * has_min/has_max are set, except for UNIFORM where they are its bounds. */
+enum bh_dist_kind {
+    BH_DIST_EXPONENTIAL,   /* mean */
+    BH_DIST_LOGNORMAL,     /* mean, sd (of the value, not of its log) */
+    BH_DIST_NORMAL,        /* mean, sd; truncated at 0 */
+    BH_DIST_GAMMA,         /* mean, sd */
+    BH_DIST_ERLANG,        /* mean, k phases */
+    BH_DIST_UNIFORM,       /* min, max */
+    BH_DIST_DETERMINISTIC, /* value (stored in mean) */
+    BH_DIST_POISSON,       /* mean; counts */
+    BH_DIST_EMPIRICAL      /* samples from a CSV file */
+};
+
+struct bh_dist {
+    enum bh_dist_kind kind;
+    double mean;
+    double sd;
+    int k;
+    double min, max;
+    bool has_min, has_max;
+    double *samples; /* owned; EMPIRICAL only, sorted ascending */
+    size_t nsamples;
+    struct bh_pos pos;
+};
+
+/* Piecewise constant rate by time of day: rate[i] per hour applies from
+ * at[i] (seconds since midnight, strictly increasing, at[0] == 0 after
+ * loading: a profile that does not start at 00:00 wraps the last step
+ * around midnight) until at[i+1], the last until 24:00. Repeats daily. */
+struct bh_profile {
+    size_t n;
+    double at[BH_SC_MAX_PROFILE];
+    double rate[BH_SC_MAX_PROFILE];
+    struct bh_pos pos;
+};
+
+enum bh_payer {
+    BH_PAYER_CALLER, /* each caller pays their own call on their own plan */
+    BH_PAYER_CALLEE  /* toll-free: the company pays, the caller nothing */
+};
+
+enum bh_strategy {
+    BH_STRATEGY_LONGEST_IDLE,
+    BH_STRATEGY_ROUND_ROBIN,
+    BH_STRATEGY_RING_ALL,
+    BH_STRATEGY_FEWEST_CALLS
+};
+
+struct bh_sc_ivr {
+    bool present;
+    double menu_time;   /* s the menu holds a line before routing */
+    char prompt[256];   /* WAV file played by the real switch; "" = tone */
+};
+
+struct bh_sc_queue {
+    bool present;
+    int operators;
+    enum bh_strategy strategy;
+    int max_length;      /* callers waiting beyond it hear busy; 0 = none */
+    double max_wait;     /* s, then overflow (busy); 0 = no limit */
+    double wrap_up;      /* s after each call before the next */
+    double ring_timeout; /* s an operator rings before being skipped */
+    size_t ncontacts;    /* static operator contacts for the real switch */
+    char (*contacts)[128]; /* owned; "sip:op1@127.0.0.1:5070" */
+};
+
+/* A multichannel number (seed 001). */
+struct bh_sc_number {
+    char name[BH_SC_MAX_NAME];
+    char number[BH_SC_MAX_NUMBER];
+    int lines;              /* simultaneous calls accepted */
+    enum bh_payer payer;
+    bool recording;         /* calls recorded (seed 003) */
+    double announcement;    /* s of announcement when there is no queue */
+    char music[256];        /* WAV for announcement / hold; "" = tone */
+    struct bh_sc_ivr ivr;
+    struct bh_sc_queue queue;
+    struct bh_pos pos;
+};
+
+/* A dial-in conference bridge (seed 000). */
+struct bh_sc_bridge {
+    char name[BH_SC_MAX_NAME];
+    char number[BH_SC_MAX_NUMBER];
+    int ports;              /* shared by all rooms, first come first served */
+    int max_per_room;
+    enum bh_payer payer;
+    bool recording;
+    size_t npasscodes;      /* fixed rooms for the real switch; 0 = any */
+    char (*passcodes)[16];  /* owned */
+    struct bh_pos pos;
+};
+
+/* An office extension of a virtual PBX (seed 003). */
+struct bh_sc_extension {
+    char number[BH_SC_MAX_NUMBER]; /* short number, "101" */
+    char name[BH_SC_MAX_NAME];
+    char forward[BH_SC_MAX_NUMBER]; /* forward to, "" = none */
+    struct bh_pos pos;
+};
+
+struct bh_sc_account {
+    char user[BH_SC_MAX_NAME];
+    char password[BH_SC_MAX_NAME];
+    struct bh_pos pos;
+};
+
+struct bh_sc_switch {
+    size_t nnumbers;
+    struct bh_sc_number *numbers; /* owned */
+    size_t nbridges;
+    struct bh_sc_bridge *bridges; /* owned */
+    size_t nextensions;
+    struct bh_sc_extension *extensions; /* owned */
+    size_t naccounts;
+    struct bh_sc_account *accounts; /* owned */
+};
+
+/* A caller class: a share of a source's callers with an origin (rate
+ * class) and a plan. Subscribers is the population that shares the class's
+ * calls, so bundle allowances are tracked per subscriber. */
+struct bh_sc_class {
+    double share;
+    int origin;     /* index into tariffs.origins */
+    int plan;       /* index into tariffs.plans, -1 = none named */
+    int subscribers;
+    struct bh_pos pos;
+};
+
+struct bh_sc_retry {
+    bool present;
+    double probability;
+    struct bh_dist delay;
+    int max_attempts;   /* attempts in all, the first included */
+};
+
+struct bh_sc_meetings {
+    struct bh_profile profile; /* meetings per hour */
+    struct bh_dist participants; /* count */
+    struct bh_dist duration;
+    struct bh_dist join_spread;  /* s around the start, may be negative */
+    double passcode_entry;       /* s from answer to joining the room */
+};
+
+/* Destination shares by origin class, for outbound calls. */
+struct bh_sc_destinations {
+    size_t n;
+    int origin[BH_SC_MAX_ITEMS / 8];
+    double share[BH_SC_MAX_ITEMS / 8];
+};
+
+struct bh_sc_campaign {
+    struct bh_profile profile;  /* attempts per hour */
+    double answer_probability;
+    struct bh_dist ring;        /* s of ringing before answer or give-up */
+    struct bh_sc_destinations destinations;
+};
+
+/* Ad-hoc conference by transfer (seed 004): on an answered call the
+ * employee presses # and dials out to add parties, paid by the company. */
+struct bh_sc_adhoc {
+    bool present;
+    double probability;         /* share of answered calls */
+    struct bh_dist added;       /* parties added, count */
+    struct bh_sc_destinations destinations;
+};
+
+enum bh_source_kind {
+    BH_SOURCE_CALLS,    /* callers to a number (or a bridge) */
+    BH_SOURCE_MEETINGS, /* conference meetings on a bridge */
+    BH_SOURCE_CAMPAIGN  /* outbound dialer through a number's lines */
+};
+
+enum bh_target_kind { BH_TARGET_NUMBER, BH_TARGET_BRIDGE };
+
+struct bh_sc_source {
+    char name[BH_SC_MAX_NAME];
+    enum bh_source_kind kind;
+    enum bh_target_kind target_kind;
+    int target;                 /* index into numbers or bridges */
+    struct bh_profile profile;  /* CALLS: calls per hour */
+    int sources;                /* > 0: finite population (Engset) */
+    struct bh_dist holding;     /* talk time once answered */
+    bool has_patience;
+    struct bh_dist patience;    /* max wait before hanging up */
+    struct bh_sc_retry retry;
+    struct bh_sc_meetings meetings; /* MEETINGS */
+    struct bh_sc_campaign campaign; /* CAMPAIGN */
+    struct bh_sc_adhoc adhoc;
+    size_t nclasses;
+    struct bh_sc_class *classes; /* owned; shares add to 1 */
+    struct bh_pos pos;
+};
+
+enum bh_period { BH_PERIOD_DAY, BH_PERIOD_WEEK, BH_PERIOD_MONTH };
+
+struct bh_sc_plan {
+    char name[BH_SC_MAX_NAME];
+    double increment;       /* s, billing increment (60 for 60/60) */
+    double minimum;         /* s, minimum billed */
+    bh_money setup;         /* per answered call */
+    bool setup_on_attempt;  /* setup charged on blocked attempts too */
+    bool has_per_minute;
+    bh_money per_minute;    /* overrides the origin rate (flat: 0) */
+    bool bundle;
+    double allowance;       /* s of included minutes per period */
+    enum bh_period period;
+    int then;               /* plan index after the allowance, -1 = none */
+    struct bh_pos pos;
+};
+
+/* A time band overrides per-origin rates between two times of day. */
+struct bh_sc_band {
+    char name[BH_SC_MAX_NAME];
+    double from, to;        /* s since midnight; wraps when from > to */
+    bh_money rate[BH_SC_MAX_ITEMS / 8]; /* by origin; -1 = use base rate */
+    struct bh_pos pos;
+};
+
+struct bh_sc_tariffs {
+    bool present;
+    char currency[8];
+    size_t norigins;
+    char origins[BH_SC_MAX_ITEMS / 8][BH_SC_MAX_NAME];
+    bh_money rate[BH_SC_MAX_ITEMS / 8];  /* per minute, by origin */
+    size_t nplans;
+    struct bh_sc_plan *plans;  /* owned */
+    size_t nbands;
+    struct bh_sc_band *bands;  /* owned */
+    bh_money toll_free_per_minute;
+    double toll_free_increment; /* s */
+    double toll_free_minimum;   /* s */
+    bh_money outbound_setup;    /* company's outgoing calls (campaigns,
+                                   dial-out legs): per-origin rates, with */
+    double outbound_increment;  /* this increment (s) */
+    bh_money per_line_month;    /* line rental */
+    bh_money termination_per_minute; /* provider's revenue, 0 = not shown */
+};
+
+/* A threshold: `target.metric(arg) OP value`. target "cost" for cost.* */
+enum bh_op { BH_OP_LT, BH_OP_LE, BH_OP_GT, BH_OP_GE };
+
+enum bh_metric {
+    BH_METRIC_BLOCKING,
+    BH_METRIC_ABANDONMENT,
+    BH_METRIC_SERVICE_LEVEL, /* arg = target time, s */
+    BH_METRIC_WAIT_MEAN,
+    BH_METRIC_WAIT_P90,
+    BH_METRIC_WAIT_P99,
+    BH_METRIC_OCCUPANCY,
+    BH_METRIC_INCOMPLETE_MEETINGS,
+    BH_METRIC_COST_PER_CALL,
+    BH_METRIC_COST_PER_PARTICIPANT,
+    BH_METRIC_COST_TOTAL
+};
+
+struct bh_sc_threshold {
+    char expr[160];            /* as written */
+    char target[BH_SC_MAX_NAME]; /* "cost" for cost metrics */
+    enum bh_metric metric;
+    double arg;                /* service_level(T): T in s */
+    enum bh_op op;
+    double value;              /* fraction for %, s for times, currency
+                                  units for costs */
+    struct bh_pos pos;
+};
+
+struct bh_sc_sim {
+    int replications;
+    double warmup;  /* s discarded at the start of each replication */
+};
+
+enum bh_codec { BH_CODEC_PCMU, BH_CODEC_PCMA };
+enum bh_media { BH_MEDIA_TONE, BH_MEDIA_SILENCE, BH_MEDIA_NONE };
+
+struct bh_sc_load {
+    double speed;        /* wall clock = virtual / speed */
+    enum bh_codec codec;
+    double ptime;        /* s, 0.02 */
+    enum bh_media media;
+};
+
+struct bh_scenario {
+    char path[512];
+    char name[BH_SC_MAX_NAME];
+    char description[512];
+    double horizon;      /* s of one replication */
+    double interval;     /* s per reporting interval */
+    double start;        /* s since midnight when the horizon starts */
+    unsigned long seed;
+    struct bh_sc_switch sw;
+    size_t nsources;
+    struct bh_sc_source *sources; /* owned */
+    struct bh_sc_tariffs tariffs;
+    size_t nthresholds;
+    struct bh_sc_threshold *thresholds; /* owned */
+    struct bh_sc_sim sim;
+    struct bh_sc_load load;
+};
+
+/* Loads and validates a scenario file. On success *out is a new scenario
+ * (the caller owns it) and 0 is returned. On failure returns BH_ENOENT,
+ * BH_EIO, BH_EPARSE (or another code), fills diag with FILE:LINE:COLUMN and
+ * a message, and leaves *out NULL. Never crashes on any input. */
+int bh_scenario_load(const char *path, struct bh_scenario **out,
+                     struct bh_diag *diag);
+/* The same from a buffer; `name` is used in diagnostics and to resolve
+ * relative paths (empirical CSV files) against its directory. */
+int bh_scenario_parse(const char *buf, size_t len, const char *name,
+                      struct bh_scenario **out, struct bh_diag *diag);
+/* Frees a scenario; NULL is harmless. */
+void bh_scenario_free(struct bh_scenario *sc);
+
+/* Lookups by name; -1 when absent. */
+int bh_scenario_find_number(const struct bh_scenario *sc, const char *name);
+int bh_scenario_find_bridge(const struct bh_scenario *sc, const char *name);
+
+/* Mean of a distribution (clamps ignored), in its unit. */
+double bh_dist_mean(const struct bh_dist *d);
+/* The profile's rate (per hour) at a time t (s since the horizon start,
+ * so the time of day is fmod(start + t, 86400)). */
+double bh_profile_rate(const struct bh_profile *p, double start, double t);
+
+/* Names for printing and JSON. */
+const char *bh_strategy_name(enum bh_strategy s);
+const char *bh_dist_name(enum bh_dist_kind k);
+const char *bh_metric_name(enum bh_metric m);
+
+#endif
