@@ -186,4 +186,74 @@ int bh_results_write_json(const struct bh_results *r, const char *path);
 int bh_results_read_json(const char *path, struct bh_results *r,
                          struct bh_diag *diag);
 
+/* ---- Collector (owned by the simulator's author; sim and load use it) --
+ * Turns a stream of call records into struct bh_results without keeping
+ * them: per target and per interval accumulators within a replication,
+ * then across replications. Records must arrive with their end time known;
+ * order does not matter. Warm-up records (arrival < warmup) are rated
+ * nowhere and counted nowhere. */
+struct bh_collector;
+
+int bh_collector_new(const struct bh_scenario *sc, enum bh_results_source src,
+                     struct bh_collector **out);
+void bh_collector_free(struct bh_collector *c);
+/* Starts replication `rep` (0-based); replications are independent. */
+int bh_collector_begin(struct bh_collector *c, int rep);
+/* Adds one finished call (rates it when the scenario has tariffs: sets
+ * rec->cost and rec->payer). */
+void bh_collector_add(struct bh_collector *c, struct bh_call_record *rec);
+/* Time-weighted occupancy: at time t (s) target ti has `busy` lines (or
+ * ports) and `agents_busy` operators busy, from now until the next call. */
+void bh_collector_level(struct bh_collector *c, int target_kind, int target,
+                        double t, int busy, int agents_busy);
+/* Ends the replication at time `end` (s, the horizon). */
+int bh_collector_end(struct bh_collector *c, double end);
+/* Merges another collector's finished replications into c (for parallel
+ * runs); must be called in replication order for byte-identical output. */
+int bh_collector_merge(struct bh_collector *c, const struct bh_collector *o);
+/* Fills results from all finished replications (means, 95% intervals). */
+int bh_collector_results(const struct bh_collector *c, struct bh_results *r);
+
+/* ---- Rating (owned by the costs author) ------------------------------
+ * One rater per replication: it keeps the bill and each subscriber's
+ * bundle allowance. */
+struct bh_rater;
+
+/* What one replication cost, in micro-units. */
+struct bh_bill {
+    bh_money total;         /* callers + company */
+    bh_money callers;       /* paid by callers on their own plans */
+    bh_money company;       /* toll-free minutes, outbound calls, rental */
+    bh_money line_rental;   /* part of company: lines prorated to horizon */
+    bh_money provider_revenue; /* termination revenue (provider view) */
+    uint64_t calls;         /* offered calls rated */
+    uint64_t participants;  /* conference participants answered */
+    size_t nclasses;        /* one per (source, caller class) */
+    bh_money *class_total;  /* owned by the rater; valid until next call */
+    uint64_t *class_calls;
+};
+
+int bh_rater_new(const struct bh_scenario *sc, struct bh_rater **out);
+void bh_rater_free(struct bh_rater *r);
+/* Rates one record in place (cost, payer) and adds it to the bill.
+ * Returns the record's cost. Records may come in any order of end time,
+ * but bundle allowances are consumed in the order calls are rated. */
+bh_money bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec);
+/* The bill so far, with line rental prorated over `horizon` s. */
+void bh_rater_bill(const struct bh_rater *r, double horizon,
+                   struct bh_bill *out);
+
+/* Across replications: accumulate bills, then write results->costs. */
+struct bh_cost_acc;
+int bh_cost_acc_new(const struct bh_scenario *sc, struct bh_cost_acc **out);
+void bh_cost_acc_free(struct bh_cost_acc *a);
+void bh_cost_acc_add(struct bh_cost_acc *a, const struct bh_bill *bill);
+int bh_cost_acc_results(const struct bh_cost_acc *a, struct bh_costs *out);
+
+/* ---- Thresholds (owned by the costs author) ---------------------------
+ * Evaluates the scenario's thresholds on results, on the confidence bound
+ * that the direction requires (a "<" limit is checked on the upper bound),
+ * fills r->thresholds, and returns how many failed (0 = verdict pass). */
+int bh_thresholds_eval(const struct bh_scenario *sc, struct bh_results *r);
+
 #endif
