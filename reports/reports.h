@@ -36,6 +36,9 @@ void bh_running_add(struct bh_running *r, double x);
 double bh_running_var(const struct bh_running *r);
 /* Mean and 95% Student-t interval of the values added. */
 struct bh_estimate bh_running_estimate(const struct bh_running *r);
+/* The same at another confidence level in (0, 1), e.g. 0.999 (tests). */
+struct bh_estimate bh_running_interval(const struct bh_running *r,
+                                       double level);
 
 /* A histogram of non-negative values (waits in s) with log-spaced buckets:
  * every recorded value is reported within BH_HIST_REL_ERROR relative error
@@ -185,6 +188,19 @@ int bh_results_write_json(const struct bh_results *r, const char *path);
  * BH_EPARSE / BH_ENOENT. */
 int bh_results_read_json(const char *path, struct bh_results *r,
                          struct bh_diag *diag);
+
+/* Additions (results.c). */
+#define BH_RESULTS_FORMAT "busyhour-results/1" /* the file's "format" */
+#define BH_RES_MAX_TARGETS 1024 /* targets a results file may hold */
+/* "analytic", "sim", "load". */
+const char *bh_results_source_name(enum bh_results_source s);
+/* An exact figure: lo == hi == mean == v. */
+struct bh_estimate bh_estimate_exact(double v);
+/* Writes results as JSON to an open stream (same bytes as the file). */
+int bh_results_write_stream(const struct bh_results *r, FILE *f);
+/* A double in its shortest round-trip form ("0.1", "42"); NaN and
+ * infinities as "null". buf of at least 32 bytes. */
+void bh_results_format_number(double v, char *buf, size_t size);
 
 /* ---- Collector (owned by the simulator's author; sim and load use it) --
  * Turns a stream of call records into struct bh_results without keeping

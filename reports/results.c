@@ -1,0 +1,1143 @@
+/* results.c: the results model's storage and its JSON file (written by a
+ * small deterministic emitter, read and validated with jansson). */
+#include "reports.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Results files larger than this are refused (bytes). A day of 5-minute
+ * intervals for 256 targets is about 30 MB. */
+#define RESULTS_MAX_FILE (256L << 20)
+
+int
+bh_results_init(struct bh_results *r, size_t ntargets, size_t nintervals) {
+    if (!r)
+        return BH_EINVAL;
+    memset(r, 0, sizeof *r);
+    r->replications = 1;
+    if (ntargets) {
+        r->targets = calloc(ntargets, sizeof *r->targets);
+        if (!r->targets)
+            return BH_ENOMEM;
+    }
+    if (ntargets && nintervals) {
+        if (nintervals > SIZE_MAX / sizeof *r->intervals / ntargets) {
+            bh_results_clear(r);
+            return BH_ENOMEM;
+        }
+        r->intervals = calloc(ntargets * nintervals, sizeof *r->intervals);
+        if (!r->intervals) {
+            bh_results_clear(r);
+            return BH_ENOMEM;
+        }
+    }
+    r->ntargets = ntargets;
+    r->nintervals = nintervals;
+    return 0;
+}
+
+void
+bh_results_clear(struct bh_results *r) {
+    if (!r)
+        return;
+    free(r->targets);
+    free(r->intervals);
+    free(r->costs.classes);
+    free(r->thresholds);
+    free(r->plan);
+    memset(r, 0, sizeof *r);
+}
+
+struct bh_interval_result *
+bh_results_interval(struct bh_results *r, size_t ti, size_t ii) {
+    if (!r || !r->intervals || ti >= r->ntargets || ii >= r->nintervals)
+        return NULL;
+    return &r->intervals[ti * r->nintervals + ii];
+}
+
+const char *
+bh_results_source_name(enum bh_results_source s) {
+    switch (s) {
+    case BH_SOURCE_ANALYTIC:
+        return "analytic";
+    case BH_SOURCE_SIM:
+        return "sim";
+    case BH_SOURCE_LOAD:
+        return "load";
+    }
+    return "sim";
+}
+
+struct bh_estimate
+bh_estimate_exact(double v) {
+    struct bh_estimate e = {v, v, v};
+    return e;
+}
+
+/* ---- Writer --------------------------------------------------------- */
+
+/* A JSON emitter with fixed key order (the order of the calls), two-space
+ * indentation, and numbers in their shortest round-trip form. */
+struct jw {
+    FILE *f;
+    int depth;
+    bool first[64]; /* per depth: no member written yet */
+    bool inl[64];   /* per depth: an inline (one-line) container */
+};
+
+static void
+jw_sep(struct jw *w) {
+    if (w->depth > 0 && !w->first[w->depth])
+        fputc(',', w->f);
+    if (w->depth > 0) {
+        if (w->inl[w->depth]) {
+            if (!w->first[w->depth])
+                fputc(' ', w->f);
+        } else {
+            fputc('\n', w->f);
+            for (int i = 0; i < w->depth; i++)
+                fputs("  ", w->f);
+        }
+        w->first[w->depth] = false;
+    }
+}
+
+static void
+jw_string(struct jw *w, const char *s) {
+    fputc('"', w->f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", w->f);
+            break;
+        case '\\':
+            fputs("\\\\", w->f);
+            break;
+        case '\n':
+            fputs("\\n", w->f);
+            break;
+        case '\t':
+            fputs("\\t", w->f);
+            break;
+        case '\r':
+            fputs("\\r", w->f);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(w->f, "\\u%04x", *p);
+            else
+                fputc(*p, w->f);
+        }
+    }
+    fputc('"', w->f);
+}
+
+static void
+jw_key(struct jw *w, const char *key) {
+    jw_sep(w);
+    if (key) {
+        jw_string(w, key);
+        fputs(": ", w->f);
+    }
+}
+
+static void
+jw_open(struct jw *w, const char *key, char c, bool inl) {
+    jw_key(w, key);
+    fputc(c, w->f);
+    bool parent_inline = w->inl[w->depth];
+    if (w->depth + 1 < (int)(sizeof w->first / sizeof *w->first))
+        w->depth++;
+    w->first[w->depth] = true;
+    w->inl[w->depth] = inl || parent_inline;
+}
+
+static void
+jw_close(struct jw *w, char c) {
+    bool empty = w->first[w->depth];
+    bool was_inline = w->inl[w->depth];
+    w->depth--;
+    if (!empty && !was_inline) {
+        fputc('\n', w->f);
+        for (int i = 0; i < w->depth; i++)
+            fputs("  ", w->f);
+    }
+    fputc(c, w->f);
+}
+
+/* Shortest of %.15g, %.16g, %.17g that reads back to the same double;
+ * NaN and infinities (not JSON) become null. */
+void
+bh_results_format_number(double v, char *buf, size_t size) {
+    if (!isfinite(v)) {
+        snprintf(buf, size, "null");
+        return;
+    }
+    if (v == 0) {
+        snprintf(buf, size, "0"); /* also for -0 */
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+static void
+jw_num(struct jw *w, const char *key, double v) {
+    char buf[40];
+    bh_results_format_number(v, buf, sizeof buf);
+    jw_key(w, key);
+    fputs(buf, w->f);
+}
+
+static void
+jw_int(struct jw *w, const char *key, long long v) {
+    jw_key(w, key);
+    fprintf(w->f, "%lld", v);
+}
+
+static void
+jw_str(struct jw *w, const char *key, const char *s) {
+    jw_key(w, key);
+    jw_string(w, s);
+}
+
+static void
+jw_bool(struct jw *w, const char *key, bool b) {
+    jw_key(w, key);
+    fputs(b ? "true" : "false", w->f);
+}
+
+/* [lo, hi] */
+static void
+jw_ci(struct jw *w, const char *key, struct bh_estimate e) {
+    jw_open(w, key, '[', true);
+    jw_num(w, NULL, e.lo);
+    jw_num(w, NULL, e.hi);
+    jw_close(w, ']');
+}
+
+/* {"mean": m, "ci95": [lo, hi]} on one line. */
+static void
+jw_est(struct jw *w, const char *key, struct bh_estimate e) {
+    jw_open(w, key, '{', true);
+    jw_num(w, "mean", e.mean);
+    jw_ci(w, "ci95", e);
+    jw_close(w, '}');
+}
+
+/* Service-level key: the target time as a duration ("20s", "1m30s"). */
+static void
+sl_key(double t, char *buf, size_t size) {
+    bh_format_duration(t, buf, size);
+    if (!buf[0])
+        snprintf(buf, size, "0s");
+}
+
+/* A named figure written as a plain number, with its interval collected
+ * in a sibling "ci95" object. */
+struct fig {
+    const char *key;
+    struct bh_estimate e;
+};
+
+static void
+jw_ci_object(struct jw *w, const struct fig *figs, size_t n) {
+    jw_open(w, "ci95", '{', false);
+    for (size_t i = 0; i < n; i++)
+        jw_ci(w, figs[i].key, figs[i].e);
+    jw_close(w, '}');
+}
+
+static void
+write_sl(struct jw *w, size_t nsl, const struct bh_service_level *sl, bool ci) {
+    jw_open(w, "service_level", '{', !ci);
+    for (size_t i = 0; i < nsl && i < BH_RES_MAX_SL; i++) {
+        char k[32];
+        sl_key(sl[i].t, k, sizeof k);
+        if (ci)
+            jw_ci(w, k, sl[i].value);
+        else
+            jw_num(w, k, sl[i].value.mean);
+    }
+    jw_close(w, '}');
+}
+
+static void
+write_interval(struct jw *w, const struct bh_interval_result *iv) {
+    jw_open(w, NULL, '{', false);
+    jw_num(w, "start", iv->start);
+    struct fig figs[] = {
+        {"offered_erlangs", iv->offered_erlangs},
+        {"offered", iv->offered},
+        {"blocking", iv->blocking},
+        {"abandonment", iv->abandonment},
+        {"wait_mean", iv->wait_mean},
+        {"busy_mean", iv->busy_mean},
+        {"occupancy", iv->occupancy},
+    };
+    size_t n = sizeof figs / sizeof *figs;
+    for (size_t i = 0; i < n; i++)
+        jw_num(w, figs[i].key, figs[i].e.mean);
+    write_sl(w, iv->nsl, iv->sl, false);
+    jw_open(w, "ci95", '{', true);
+    for (size_t i = 0; i < n; i++)
+        jw_ci(w, figs[i].key, figs[i].e);
+    jw_close(w, '}');
+    jw_open(w, "service_level_ci95", '{', true);
+    for (size_t i = 0; i < iv->nsl && i < BH_RES_MAX_SL; i++) {
+        char k[32];
+        sl_key(iv->sl[i].t, k, sizeof k);
+        jw_ci(w, k, iv->sl[i].value);
+    }
+    jw_close(w, '}');
+    jw_close(w, '}');
+}
+
+static void
+write_target(struct jw *w, const struct bh_results *r, size_t ti) {
+    const struct bh_target_result *t = &r->targets[ti];
+    jw_open(w, t->name, '{', false);
+    jw_str(w, "kind", t->kind);
+    jw_int(w, "lines", t->lines);
+    jw_int(w, "operators", t->operators);
+    struct fig figs[] = {
+        {"offered_erlangs", t->offered_erlangs},
+        {"offered", t->offered},
+        {"answered", t->answered},
+        {"blocked", t->blocked},
+        {"abandoned", t->abandoned},
+        {"overflow", t->overflow},
+        {"retried", t->retried},
+        {"occupancy", t->occupancy},
+        {"busy_mean", t->busy_mean},
+        {"peak_busy", t->peak_busy},
+        {"meetings", t->meetings},
+        {"incomplete_meetings", t->incomplete_meetings},
+    };
+    size_t n = sizeof figs / sizeof *figs;
+    for (size_t i = 0; i < n; i++)
+        jw_num(w, figs[i].key, figs[i].e.mean);
+    jw_ci_object(w, figs, n);
+    jw_est(w, "blocking", t->blocking);
+    jw_est(w, "abandonment", t->abandonment);
+
+    jw_open(w, "wait", '{', false);
+    struct fig wf[] = {
+        {"mean", t->wait_mean},
+        {"p50", t->wait_p50},
+        {"p90", t->wait_p90},
+        {"p99", t->wait_p99},
+    };
+    for (size_t i = 0; i < 4; i++)
+        jw_num(w, wf[i].key, wf[i].e.mean);
+    write_sl(w, t->nsl, t->sl, false);
+    jw_open(w, "ci95", '{', false);
+    for (size_t i = 0; i < 4; i++)
+        jw_ci(w, wf[i].key, wf[i].e);
+    write_sl(w, t->nsl, t->sl, true);
+    jw_close(w, '}');
+    jw_close(w, '}');
+
+    jw_open(w, "intervals", '[', false);
+    for (size_t ii = 0; r->intervals && ii < r->nintervals; ii++)
+        write_interval(w, &r->intervals[ti * r->nintervals + ii]);
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
+static void
+write_costs(struct jw *w, const struct bh_costs *c) {
+    if (!c->present) {
+        jw_key(w, "costs");
+        fputs("null", w->f);
+        return;
+    }
+    jw_open(w, "costs", '{', false);
+    jw_str(w, "currency", c->currency);
+    struct fig figs[] = {
+        {"total", c->total},
+        {"per_call", c->per_call},
+        {"per_participant", c->per_participant},
+        {"per_month", c->per_month},
+        {"line_rental", c->line_rental},
+        {"provider_revenue", c->provider_revenue},
+    };
+    size_t n = sizeof figs / sizeof *figs;
+    for (size_t i = 0; i < n; i++)
+        jw_num(w, figs[i].key, figs[i].e.mean);
+    jw_open(w, "by_payer", '{', false);
+    jw_num(w, "callers", c->callers.mean);
+    jw_num(w, "company", c->company.mean);
+    jw_open(w, "ci95", '{', false);
+    jw_ci(w, "callers", c->callers);
+    jw_ci(w, "company", c->company);
+    jw_close(w, '}');
+    jw_close(w, '}');
+    jw_ci_object(w, figs, n);
+    jw_open(w, "by_class", '[', false);
+    for (size_t i = 0; c->classes && i < c->nclasses; i++) {
+        const struct bh_cost_class *k = &c->classes[i];
+        jw_open(w, NULL, '{', true);
+        jw_str(w, "source", k->source);
+        jw_str(w, "origin", k->origin);
+        jw_str(w, "plan", k->plan);
+        jw_num(w, "total", k->total.mean);
+        jw_num(w, "calls", k->calls.mean);
+        jw_open(w, "ci95", '{', true);
+        jw_ci(w, "total", k->total);
+        jw_ci(w, "calls", k->calls);
+        jw_close(w, '}');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
+static void
+write_plan(struct jw *w, const struct bh_results *r) {
+    jw_open(w, "plan", '[', false);
+    for (size_t i = 0; r->plan && i < r->nplan; i++) {
+        const struct bh_plan_row *p = &r->plan[i];
+        jw_open(w, NULL, '{', false);
+        jw_str(w, "target", p->target);
+        jw_str(w, "resource", p->resource);
+        jw_int(w, "now", p->now);
+        jw_int(w, "analytic", p->analytic);
+        jw_int(w, "recommended", p->recommended);
+        jw_est(w, "blocking_now", p->blocking_now);
+        jw_est(w, "blocking_recommended", p->blocking_recommended);
+        jw_est(w, "sl_now", p->sl_now);
+        jw_est(w, "sl_recommended", p->sl_recommended);
+        jw_est(w, "cost_now", p->cost_now);
+        jw_est(w, "cost_recommended", p->cost_recommended);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+static void
+write_all(struct jw *w, const struct bh_results *r) {
+    jw_open(w, NULL, '{', false);
+    jw_str(w, "format", BH_RESULTS_FORMAT);
+    jw_str(w, "source", bh_results_source_name(r->source));
+    jw_str(w, "scenario", r->scenario);
+    jw_key(w, "seed");
+    fprintf(w->f, "%lu", r->seed);
+    jw_int(w, "replications", r->replications);
+    jw_num(w, "horizon", r->horizon);
+    jw_num(w, "warmup", r->warmup);
+    jw_num(w, "interval", r->interval);
+    jw_open(w, "targets", '{', false);
+    for (size_t ti = 0; r->targets && ti < r->ntargets; ti++)
+        write_target(w, r, ti);
+    jw_close(w, '}');
+    write_costs(w, &r->costs);
+    jw_open(w, "thresholds", '[', false);
+    for (size_t i = 0; r->thresholds && i < r->nthresholds; i++) {
+        const struct bh_threshold_result *t = &r->thresholds[i];
+        jw_open(w, NULL, '{', true);
+        jw_str(w, "expr", t->expr);
+        jw_num(w, "value", t->value);
+        jw_num(w, "limit", t->limit);
+        jw_bool(w, "pass", t->pass);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    write_plan(w, r);
+    jw_close(w, '}');
+    fputc('\n', w->f);
+}
+
+int
+bh_results_write_stream(const struct bh_results *r, FILE *f) {
+    if (!r || !f)
+        return BH_EINVAL;
+    struct jw w = {.f = f};
+    write_all(&w, r);
+    return ferror(f) ? BH_EIO : 0;
+}
+
+int
+bh_results_write_json(const struct bh_results *r, const char *path) {
+    if (!r || !path)
+        return BH_EINVAL;
+    if (strcmp(path, "-") == 0) {
+        int rc = bh_results_write_stream(r, stdout);
+        return rc ? rc : (fflush(stdout) ? BH_EIO : 0);
+    }
+    /* Write beside the target and rename, so that a reader never sees a
+     * half-written file and a failed write leaves the old one intact. */
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 32);
+    if (!tmp)
+        return BH_ENOMEM;
+    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(tmp);
+        return BH_EIO;
+    }
+    int rc = bh_results_write_stream(r, f);
+    if (fclose(f) != 0)
+        rc = BH_EIO;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = BH_EIO;
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* ---- Reader --------------------------------------------------------- */
+
+/* The reader keeps the JSON path of the value being checked, so that a
+ * schema error reads ".targets.hotline.blocking.mean: expected ...". */
+struct rd {
+    struct bh_diag *diag;
+    char path[512];
+    size_t len;
+    int err;
+};
+
+static size_t
+rd_push(struct rd *d, const char *fmt, ...) {
+    size_t saved = d->len;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(d->path + d->len, sizeof d->path - d->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        d->len += (size_t)n;
+        if (d->len >= sizeof d->path)
+            d->len = sizeof d->path - 1;
+    }
+    return saved;
+}
+
+static void
+rd_pop(struct rd *d, size_t saved) {
+    d->len = saved;
+    d->path[saved] = '\0';
+}
+
+static const char *
+type_name(const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "a value";
+}
+
+static int rd_fail(struct rd *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+rd_fail(struct rd *d, const char *fmt, ...) {
+    if (d->err)
+        return d->err;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    bh_diag_set(d->diag, 0, 0, "%s: %s", d->len ? d->path : "(top level)", msg);
+    d->err = BH_EPARSE;
+    return d->err;
+}
+
+/* obj[key]; NULL (and an error when required) when absent. */
+static json_t *
+rd_get(struct rd *d, json_t *obj, const char *key, bool required) {
+    json_t *v = json_object_get(obj, key);
+    if (!v && required) {
+        size_t s = rd_push(d, ".%s", key);
+        rd_fail(d, "required field missing");
+        rd_pop(d, s);
+    }
+    return v;
+}
+
+static json_t *
+rd_object(struct rd *d, json_t *obj, const char *key, bool required) {
+    json_t *v = rd_get(d, obj, key, required);
+    if (v && !json_is_object(v)) {
+        size_t s = rd_push(d, ".%s", key);
+        rd_fail(d, "expected an object, got %s", type_name(v));
+        rd_pop(d, s);
+        return NULL;
+    }
+    return v;
+}
+
+static json_t *
+rd_array(struct rd *d, json_t *obj, const char *key, bool required) {
+    json_t *v = rd_get(d, obj, key, required);
+    if (v && !json_is_array(v)) {
+        size_t s = rd_push(d, ".%s", key);
+        rd_fail(d, "expected an array, got %s", type_name(v));
+        rd_pop(d, s);
+        return NULL;
+    }
+    return v;
+}
+
+/* A number or null (NaN, "not measured"). */
+static int
+rd_value(struct rd *d, json_t *v, double *out) {
+    if (json_is_null(v)) {
+        *out = NAN;
+        return 0;
+    }
+    if (!json_is_number(v))
+        return rd_fail(d, "expected a number or null, got %s", type_name(v));
+    *out = json_number_value(v);
+    return 0;
+}
+
+enum range { ANY, NONNEG, SHARE };
+
+static int
+rd_check_range(struct rd *d, double v, enum range rg) {
+    if (isnan(v))
+        return 0;
+    if (rg == NONNEG && v < 0)
+        return rd_fail(d, "must not be negative, got %g", v);
+    if (rg == SHARE && (v < 0 || v > 1))
+        return rd_fail(d, "must be a share between 0 and 1, got %g", v);
+    return 0;
+}
+
+static int
+rd_num(struct rd *d, json_t *obj, const char *key, bool required, enum range rg,
+       double *out) {
+    *out = NAN;
+    json_t *v = rd_get(d, obj, key, required);
+    if (!v)
+        return d->err;
+    size_t s = rd_push(d, ".%s", key);
+    if (rd_value(d, v, out) == 0)
+        rd_check_range(d, *out, rg);
+    rd_pop(d, s);
+    return d->err;
+}
+
+/* [lo, hi] into e (mean untouched). */
+static int
+rd_ci(struct rd *d, json_t *v, struct bh_estimate *e) {
+    if (!json_is_array(v) || json_array_size(v) != 2)
+        return rd_fail(d, "expected [lo, hi], got %s",
+                       json_is_array(v) ? "an array of another length"
+                                        : type_name(v));
+    size_t s = rd_push(d, "[0]");
+    rd_value(d, json_array_get(v, 0), &e->lo);
+    rd_pop(d, s);
+    s = rd_push(d, "[1]");
+    rd_value(d, json_array_get(v, 1), &e->hi);
+    rd_pop(d, s);
+    if (!d->err && e->lo > e->hi)
+        return rd_fail(d, "interval [%g, %g] has lo > hi", e->lo, e->hi);
+    return d->err;
+}
+
+/* A figure: obj[key] a number, its interval in ci[key] when present
+ * (else lo == hi == mean). */
+static int
+rd_fig(struct rd *d, json_t *obj, json_t *ci, const char *key, bool required,
+       enum range rg, struct bh_estimate *e) {
+    if (rd_num(d, obj, key, required, rg, &e->mean))
+        return d->err;
+    e->lo = e->hi = e->mean;
+    json_t *c = ci ? json_object_get(ci, key) : NULL;
+    if (c) {
+        size_t s = rd_push(d, ".ci95.%s", key);
+        rd_ci(d, c, e);
+        rd_pop(d, s);
+    }
+    return d->err;
+}
+
+/* {"mean": m, "ci95": [lo, hi]} */
+static int
+rd_est(struct rd *d, json_t *obj, const char *key, bool required, enum range rg,
+       struct bh_estimate *e) {
+    *e = bh_estimate_exact(NAN);
+    json_t *o = rd_object(d, obj, key, required);
+    if (!o)
+        return d->err;
+    size_t s = rd_push(d, ".%s", key);
+    if (rd_num(d, o, "mean", true, rg, &e->mean) == 0) {
+        e->lo = e->hi = e->mean;
+        json_t *c = json_object_get(o, "ci95");
+        if (c) {
+            size_t s2 = rd_push(d, ".ci95");
+            rd_ci(d, c, e);
+            rd_pop(d, s2);
+        }
+    }
+    rd_pop(d, s);
+    return d->err;
+}
+
+static int
+rd_string(struct rd *d, json_t *obj, const char *key, bool required, char *buf,
+          size_t size) {
+    json_t *v = rd_get(d, obj, key, required);
+    if (!v)
+        return d->err;
+    size_t s = rd_push(d, ".%s", key);
+    if (!json_is_string(v))
+        rd_fail(d, "expected a string, got %s", type_name(v));
+    else if (json_string_length(v) >= size)
+        rd_fail(d, "string longer than %zu bytes", size - 1);
+    else
+        memcpy(buf, json_string_value(v), json_string_length(v) + 1);
+    rd_pop(d, s);
+    return d->err;
+}
+
+static int
+rd_int(struct rd *d, json_t *obj, const char *key, bool required, long long min,
+       long long max, long long *out) {
+    json_t *v = rd_get(d, obj, key, required);
+    if (!v)
+        return d->err;
+    size_t s = rd_push(d, ".%s", key);
+    if (!json_is_integer(v))
+        rd_fail(d, "expected an integer, got %s", type_name(v));
+    else if (json_integer_value(v) < min || json_integer_value(v) > max)
+        rd_fail(d, "%lld is out of range [%lld, %lld]",
+                (long long)json_integer_value(v), min, max);
+    else
+        *out = json_integer_value(v);
+    rd_pop(d, s);
+    return d->err;
+}
+
+/* service_level {"20s": v, ...} with intervals from ci (same keys). */
+static int
+rd_sl(struct rd *d, json_t *obj, json_t *ci, size_t *nsl,
+      struct bh_service_level *sl) {
+    *nsl = 0;
+    if (!obj)
+        return d->err;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        size_t s = rd_push(d, ".%s", k);
+        double t;
+        if (*nsl >= BH_RES_MAX_SL)
+            rd_fail(d, "more than %d service-level target times",
+                    BH_RES_MAX_SL);
+        else if (bh_parse_duration(k, &t) != 0 || t < 0)
+            rd_fail(d, "key is not a target time such as \"20s\"");
+        else if (rd_value(d, v, &sl[*nsl].value.mean) == 0 &&
+                 rd_check_range(d, sl[*nsl].value.mean, SHARE) == 0) {
+            struct bh_estimate *e = &sl[*nsl].value;
+            sl[*nsl].t = t;
+            e->lo = e->hi = e->mean;
+            json_t *c = ci ? json_object_get(ci, k) : NULL;
+            if (c)
+                rd_ci(d, c, e);
+            (*nsl)++;
+        }
+        rd_pop(d, s);
+        if (d->err)
+            return d->err;
+    }
+    return d->err;
+}
+
+static int
+rd_interval(struct rd *d, json_t *o, struct bh_interval_result *iv) {
+    if (!json_is_object(o))
+        return rd_fail(d, "expected an object, got %s", type_name(o));
+    json_t *ci = rd_object(d, o, "ci95", false);
+    if (rd_num(d, o, "start", true, NONNEG, &iv->start))
+        return d->err;
+    rd_fig(d, o, ci, "offered_erlangs", false, NONNEG, &iv->offered_erlangs);
+    rd_fig(d, o, ci, "offered", true, NONNEG, &iv->offered);
+    rd_fig(d, o, ci, "blocking", true, SHARE, &iv->blocking);
+    rd_fig(d, o, ci, "abandonment", false, SHARE, &iv->abandonment);
+    rd_fig(d, o, ci, "wait_mean", false, NONNEG, &iv->wait_mean);
+    rd_fig(d, o, ci, "busy_mean", false, NONNEG, &iv->busy_mean);
+    rd_fig(d, o, ci, "occupancy", false, SHARE, &iv->occupancy);
+    if (d->err)
+        return d->err;
+    json_t *sl = rd_object(d, o, "service_level", false);
+    json_t *slci = rd_object(d, o, "service_level_ci95", false);
+    if (d->err)
+        return d->err;
+    size_t s = rd_push(d, ".service_level");
+    rd_sl(d, sl, slci, &iv->nsl, iv->sl);
+    rd_pop(d, s);
+    return d->err;
+}
+
+static int
+rd_target(struct rd *d, json_t *o, const char *name,
+          struct bh_target_result *t) {
+    if (!json_is_object(o))
+        return rd_fail(d, "expected an object, got %s", type_name(o));
+    if (strlen(name) == 0 || strlen(name) >= sizeof t->name)
+        return rd_fail(d, "target name must be 1 to %zu bytes",
+                       sizeof t->name - 1);
+    memcpy(t->name, name, strlen(name) + 1);
+    long long lines = 0, operators = 0;
+    rd_string(d, o, "kind", false, t->kind, sizeof t->kind);
+    rd_int(d, o, "lines", false, 0, BH_SC_MAX_CAPACITY, &lines);
+    rd_int(d, o, "operators", false, 0, BH_SC_MAX_CAPACITY, &operators);
+    t->lines = (int)lines;
+    t->operators = (int)operators;
+    json_t *ci = rd_object(d, o, "ci95", false);
+    if (d->err)
+        return d->err;
+    rd_fig(d, o, ci, "offered", true, NONNEG, &t->offered);
+    rd_fig(d, o, ci, "answered", true, NONNEG, &t->answered);
+    rd_fig(d, o, ci, "blocked", true, NONNEG, &t->blocked);
+    rd_fig(d, o, ci, "abandoned", true, NONNEG, &t->abandoned);
+    rd_est(d, o, "blocking", true, SHARE, &t->blocking);
+    rd_est(d, o, "abandonment", true, SHARE, &t->abandonment);
+    rd_fig(d, o, ci, "occupancy", true, SHARE, &t->occupancy);
+    rd_fig(d, o, ci, "peak_busy", true, NONNEG, &t->peak_busy);
+    rd_fig(d, o, ci, "offered_erlangs", false, NONNEG, &t->offered_erlangs);
+    rd_fig(d, o, ci, "overflow", false, NONNEG, &t->overflow);
+    rd_fig(d, o, ci, "retried", false, NONNEG, &t->retried);
+    rd_fig(d, o, ci, "busy_mean", false, NONNEG, &t->busy_mean);
+    rd_fig(d, o, ci, "meetings", false, NONNEG, &t->meetings);
+    rd_fig(d, o, ci, "incomplete_meetings", false, SHARE,
+           &t->incomplete_meetings);
+    if (d->err)
+        return d->err;
+
+    json_t *w = rd_object(d, o, "wait", true);
+    if (!w)
+        return d->err;
+    size_t s = rd_push(d, ".wait");
+    json_t *wci = rd_object(d, w, "ci95", false);
+    rd_fig(d, w, wci, "mean", true, NONNEG, &t->wait_mean);
+    rd_fig(d, w, wci, "p50", true, NONNEG, &t->wait_p50);
+    rd_fig(d, w, wci, "p90", true, NONNEG, &t->wait_p90);
+    rd_fig(d, w, wci, "p99", true, NONNEG, &t->wait_p99);
+    json_t *sl = rd_object(d, w, "service_level", true);
+    json_t *slci = wci ? rd_object(d, wci, "service_level", false) : NULL;
+    if (!d->err) {
+        size_t s2 = rd_push(d, ".service_level");
+        rd_sl(d, sl, slci, &t->nsl, t->sl);
+        rd_pop(d, s2);
+    }
+    rd_pop(d, s);
+    return d->err;
+}
+
+static int
+rd_costs(struct rd *d, json_t *c, struct bh_costs *out) {
+    memset(out, 0, sizeof *out);
+    if (!c || json_is_null(c))
+        return 0;
+    size_t s = rd_push(d, ".costs");
+    if (!json_is_object(c)) {
+        rd_fail(d, "expected an object or null, got %s", type_name(c));
+        rd_pop(d, s);
+        return d->err;
+    }
+    out->present = true;
+    json_t *ci = rd_object(d, c, "ci95", false);
+    rd_string(d, c, "currency", true, out->currency, sizeof out->currency);
+    rd_fig(d, c, ci, "total", true, ANY, &out->total);
+    rd_fig(d, c, ci, "per_call", true, ANY, &out->per_call);
+    rd_fig(d, c, ci, "per_participant", true, ANY, &out->per_participant);
+    rd_fig(d, c, ci, "per_month", false, ANY, &out->per_month);
+    rd_fig(d, c, ci, "line_rental", false, ANY, &out->line_rental);
+    rd_fig(d, c, ci, "provider_revenue", false, ANY, &out->provider_revenue);
+    json_t *bp = rd_object(d, c, "by_payer", true);
+    if (bp) {
+        size_t s2 = rd_push(d, ".by_payer");
+        json_t *bci = rd_object(d, bp, "ci95", false);
+        rd_fig(d, bp, bci, "callers", true, ANY, &out->callers);
+        rd_fig(d, bp, bci, "company", true, ANY, &out->company);
+        rd_pop(d, s2);
+    }
+    json_t *bc = rd_array(d, c, "by_class", false);
+    if (bc && !d->err && json_array_size(bc)) {
+        out->classes = calloc(json_array_size(bc), sizeof *out->classes);
+        if (!out->classes) {
+            d->err = BH_ENOMEM;
+            bh_diag_set(d->diag, 0, 0, "out of memory");
+        }
+        for (size_t i = 0; !d->err && i < json_array_size(bc); i++) {
+            json_t *k = json_array_get(bc, i);
+            struct bh_cost_class *cc = &out->classes[i];
+            size_t s2 = rd_push(d, ".by_class[%zu]", i);
+            if (!json_is_object(k)) {
+                rd_fail(d, "expected an object, got %s", type_name(k));
+            } else {
+                json_t *kci = rd_object(d, k, "ci95", false);
+                rd_string(d, k, "source", true, cc->source, sizeof cc->source);
+                rd_string(d, k, "origin", false, cc->origin, sizeof cc->origin);
+                rd_string(d, k, "plan", false, cc->plan, sizeof cc->plan);
+                rd_fig(d, k, kci, "total", true, ANY, &cc->total);
+                rd_fig(d, k, kci, "calls", false, NONNEG, &cc->calls);
+            }
+            rd_pop(d, s2);
+            if (!d->err)
+                out->nclasses = i + 1;
+        }
+    }
+    rd_pop(d, s);
+    return d->err;
+}
+
+static int
+rd_thresholds(struct rd *d, json_t *a, struct bh_results *r) {
+    size_t n = json_array_size(a);
+    if (n == 0)
+        return 0;
+    r->thresholds = calloc(n, sizeof *r->thresholds);
+    if (!r->thresholds) {
+        bh_diag_set(d->diag, 0, 0, "out of memory");
+        return d->err = BH_ENOMEM;
+    }
+    for (size_t i = 0; i < n && !d->err; i++) {
+        json_t *o = json_array_get(a, i);
+        struct bh_threshold_result *t = &r->thresholds[i];
+        size_t s = rd_push(d, ".thresholds[%zu]", i);
+        if (!json_is_object(o)) {
+            rd_fail(d, "expected an object, got %s", type_name(o));
+        } else {
+            rd_string(d, o, "expr", true, t->expr, sizeof t->expr);
+            rd_num(d, o, "value", true, ANY, &t->value);
+            rd_num(d, o, "limit", false, ANY, &t->limit);
+            json_t *p = rd_get(d, o, "pass", true);
+            if (p && !json_is_boolean(p)) {
+                size_t s2 = rd_push(d, ".pass");
+                rd_fail(d, "expected true or false, got %s", type_name(p));
+                rd_pop(d, s2);
+            } else if (p) {
+                t->pass = json_is_true(p);
+            }
+        }
+        rd_pop(d, s);
+        if (!d->err)
+            r->nthresholds = i + 1;
+    }
+    return d->err;
+}
+
+static int
+rd_plan(struct rd *d, json_t *a, struct bh_results *r) {
+    size_t n = json_array_size(a);
+    if (n == 0)
+        return 0;
+    r->plan = calloc(n, sizeof *r->plan);
+    if (!r->plan) {
+        bh_diag_set(d->diag, 0, 0, "out of memory");
+        return d->err = BH_ENOMEM;
+    }
+    for (size_t i = 0; i < n && !d->err; i++) {
+        json_t *o = json_array_get(a, i);
+        struct bh_plan_row *p = &r->plan[i];
+        size_t s = rd_push(d, ".plan[%zu]", i);
+        if (!json_is_object(o)) {
+            rd_fail(d, "expected an object, got %s", type_name(o));
+        } else {
+            long long now = 0, an = 0, rec = 0;
+            rd_string(d, o, "target", true, p->target, sizeof p->target);
+            rd_string(d, o, "resource", true, p->resource, sizeof p->resource);
+            rd_int(d, o, "now", true, 0, BH_SC_MAX_CAPACITY, &now);
+            rd_int(d, o, "analytic", false, 0, BH_SC_MAX_CAPACITY, &an);
+            rd_int(d, o, "recommended", true, 0, BH_SC_MAX_CAPACITY, &rec);
+            p->now = (int)now;
+            p->analytic = (int)an;
+            p->recommended = (int)rec;
+            rd_est(d, o, "blocking_now", false, SHARE, &p->blocking_now);
+            rd_est(d, o, "blocking_recommended", false, SHARE,
+                   &p->blocking_recommended);
+            rd_est(d, o, "sl_now", false, SHARE, &p->sl_now);
+            rd_est(d, o, "sl_recommended", false, SHARE, &p->sl_recommended);
+            rd_est(d, o, "cost_now", false, ANY, &p->cost_now);
+            rd_est(d, o, "cost_recommended", false, ANY, &p->cost_recommended);
+        }
+        rd_pop(d, s);
+        if (!d->err)
+            r->nplan = i + 1;
+    }
+    return d->err;
+}
+
+static int
+rd_results(struct rd *d, json_t *root, struct bh_results *r) {
+    if (!json_is_object(root))
+        return rd_fail(d, "expected a results object, got %s", type_name(root));
+    char src[16] = "";
+    if (rd_string(d, root, "source", true, src, sizeof src))
+        return d->err;
+    enum bh_results_source source;
+    if (strcmp(src, "analytic") == 0)
+        source = BH_SOURCE_ANALYTIC;
+    else if (strcmp(src, "sim") == 0)
+        source = BH_SOURCE_SIM;
+    else if (strcmp(src, "load") == 0)
+        source = BH_SOURCE_LOAD;
+    else {
+        size_t s = rd_push(d, ".source");
+        rd_fail(d, "\"%s\" is not one of analytic, sim, load", src);
+        rd_pop(d, s);
+        return d->err;
+    }
+    char fmt[64] = "";
+    if (rd_string(d, root, "format", false, fmt, sizeof fmt))
+        return d->err;
+    if (fmt[0] && strncmp(fmt, "busyhour-results/", 17) != 0) {
+        size_t s = rd_push(d, ".format");
+        rd_fail(d, "\"%s\" is not a busyhour results format", fmt);
+        rd_pop(d, s);
+        return d->err;
+    }
+    char scenario[sizeof r->scenario] = "";
+    rd_string(d, root, "scenario", true, scenario, sizeof scenario);
+    long long seed = 0, reps = 1;
+    rd_int(d, root, "seed", true, 0, LLONG_MAX, &seed);
+    rd_int(d, root, "replications", false, 1, 1000000000, &reps);
+    double horizon, warmup, interval;
+    rd_num(d, root, "horizon", false, NONNEG, &horizon);
+    rd_num(d, root, "warmup", false, NONNEG, &warmup);
+    rd_num(d, root, "interval", false, NONNEG, &interval);
+    json_t *targets = rd_object(d, root, "targets", true);
+    if (d->err)
+        return d->err;
+
+    /* Every target must have the same number of intervals. */
+    size_t nt = json_object_size(targets), ni = 0;
+    const char *name;
+    json_t *t;
+    bool firstt = true;
+    json_object_foreach(targets, name, t) {
+        json_t *iv = json_is_object(t) ? json_object_get(t, "intervals") : NULL;
+        size_t n = json_is_array(iv) ? json_array_size(iv) : 0;
+        if (firstt)
+            ni = n;
+        else if (n != ni) {
+            size_t s = rd_push(d, ".targets.%s.intervals", name);
+            rd_fail(d, "has %zu intervals, the first target has %zu", n, ni);
+            rd_pop(d, s);
+            return d->err;
+        }
+        firstt = false;
+    }
+    if (nt > BH_RES_MAX_TARGETS)
+        return rd_fail(d, "more than %d targets", BH_RES_MAX_TARGETS);
+    int rc = bh_results_init(r, nt, ni);
+    if (rc) {
+        bh_diag_set(d->diag, 0, 0, "out of memory");
+        return d->err = rc;
+    }
+    r->source = source;
+    memcpy(r->scenario, scenario, sizeof r->scenario);
+    r->seed = (unsigned long)seed;
+    r->replications = (int)reps;
+    r->horizon = horizon;
+    r->warmup = warmup;
+    r->interval = interval;
+
+    size_t ti = 0;
+    json_object_foreach(targets, name, t) {
+        size_t s = rd_push(d, ".targets.%s", name);
+        rd_target(d, t, name, &r->targets[ti]);
+        json_t *iv =
+            json_is_object(t) ? rd_array(d, t, "intervals", false) : NULL;
+        for (size_t ii = 0; iv && !d->err && ii < ni; ii++) {
+            size_t s2 = rd_push(d, ".intervals[%zu]", ii);
+            rd_interval(d, json_array_get(iv, ii),
+                        bh_results_interval(r, ti, ii));
+            rd_pop(d, s2);
+        }
+        rd_pop(d, s);
+        if (d->err)
+            return d->err;
+        ti++;
+    }
+
+    json_t *costs = rd_get(d, root, "costs", true);
+    if (d->err || rd_costs(d, costs, &r->costs))
+        return d->err;
+    json_t *th = rd_array(d, root, "thresholds", true);
+    if (d->err || rd_thresholds(d, th, r))
+        return d->err;
+    json_t *plan = rd_array(d, root, "plan", false);
+    if (d->err || (plan && rd_plan(d, plan, r)))
+        return d->err;
+    return 0;
+}
+
+int
+bh_results_read_json(const char *path, struct bh_results *r,
+                     struct bh_diag *diag) {
+    struct bh_diag scratch;
+    if (!diag)
+        diag = &scratch;
+    memset(diag, 0, sizeof *diag);
+    if (!r || !path)
+        return BH_EINVAL;
+    memset(r, 0, sizeof *r);
+    snprintf(diag->file, sizeof diag->file, "%s", path);
+
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        bh_diag_set(diag, 0, 0, "cannot open results file: %s",
+                    strerror(errno));
+        return BH_ENOENT;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        bh_diag_set(diag, 0, 0, "not a regular file");
+        return BH_EIO;
+    }
+    if (st.st_size > RESULTS_MAX_FILE) {
+        bh_diag_set(diag, 0, 0, "results file larger than %ld bytes",
+                    RESULTS_MAX_FILE);
+        return BH_ETOOBIG;
+    }
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        if (jerr.line <= 0 && strstr(jerr.text, "unable to open")) {
+            bh_diag_set(diag, 0, 0, "%s", jerr.text);
+            return BH_ENOENT;
+        }
+        bh_diag_set(diag, jerr.line > 0 ? jerr.line : 0,
+                    jerr.column > 0 ? jerr.column : 0, "malformed JSON: %s",
+                    jerr.text);
+        return BH_EPARSE;
+    }
+    struct rd d = {.diag = diag};
+    d.path[0] = '\0';
+    int rc = rd_results(&d, root, r);
+    json_decref(root);
+    if (rc) {
+        bh_results_clear(r);
+        return rc;
+    }
+    return 0;
+}
