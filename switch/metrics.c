@@ -1,0 +1,218 @@
+/* metrics.c: counters rendered as Prometheus text (/metrics) and JSON
+ * (/status). */
+#include "switch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const method_names[BH_SWITCH_M_COUNT] = {
+    "INVITE",   "ACK",  "BYE",    "CANCEL", "OPTIONS",
+    "REGISTER", "INFO", "UPDATE", "OTHER"};
+
+static const char *const outcome_names[] = {
+    "answered", "blocked", "abandoned", "overflow", "failed", "unanswered"};
+
+const char *
+bh_switch_method_name(enum bh_switch_method m) {
+    if ((int)m < 0 || m >= BH_SWITCH_M_COUNT)
+        return "OTHER";
+    return method_names[m];
+}
+
+enum bh_switch_method
+bh_switch_method_from(struct bh_str name) {
+    for (int i = 0; i < BH_SWITCH_M_OTHER; i++)
+        if (strlen(method_names[i]) == name.len &&
+            memcmp(method_names[i], name.p, name.len) == 0)
+            return (enum bh_switch_method)i;
+    return BH_SWITCH_M_OTHER;
+}
+
+const char *
+bh_switch_outcome_name(enum bh_outcome o) {
+    if ((int)o < 0 || (size_t)o >= sizeof outcome_names / sizeof *outcome_names)
+        return "failed";
+    return outcome_names[o];
+}
+
+/* An appender that counts what it would need, like snprintf. */
+struct out {
+    char *buf;
+    size_t size, len;
+};
+
+static void out_printf(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->len < o->size ? o->size - o->len : 0;
+    int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+static size_t
+out_end(struct out *o) {
+    if (o->size)
+        o->buf[o->len < o->size ? o->len : o->size - 1] = '\0';
+    return o->len;
+}
+
+/* Label values come from the scenario (names, numbers); escape per the
+ * text exposition format: backslash, double quote and newline. */
+static void
+label(struct out *o, const char *s) {
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            out_printf(o, "\\%c", *s);
+        else if (*s == '\n')
+            out_printf(o, "\\n");
+        else
+            out_printf(o, "%c", *s);
+    }
+}
+
+size_t
+bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
+                             const struct bh_switch_number_view *nv,
+                             size_t nnumbers, char *buf, size_t size) {
+    struct out o = {buf, size, 0};
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } gauges[] = {
+        {"bh_switch_lines", "lines of the number",
+         offsetof(struct bh_switch_number_view, lines)},
+        {"bh_switch_lines_busy", "lines in use",
+         offsetof(struct bh_switch_number_view, lines_busy)},
+        {"bh_switch_operators", "operators of the number's queue",
+         offsetof(struct bh_switch_number_view, operators)},
+        {"bh_switch_operators_free", "operators free to take a call",
+         offsetof(struct bh_switch_number_view, operators_free)},
+    };
+    for (size_t g = 0; g < sizeof gauges / sizeof *gauges; g++) {
+        out_printf(&o, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name,
+                   gauges[g].help, gauges[g].name);
+        for (size_t i = 0; i < nnumbers; i++) {
+            int v;
+            memcpy(&v, (const char *)&nv[i] + gauges[g].off, sizeof v);
+            out_printf(&o, "%s{number=\"", gauges[g].name);
+            label(&o, nv[i].name);
+            out_printf(&o, "\"} %d\n", v);
+        }
+    }
+    out_printf(&o, "# HELP bh_switch_queue_length callers waiting\n"
+                   "# TYPE bh_switch_queue_length gauge\n");
+    for (size_t i = 0; i < nnumbers; i++) {
+        out_printf(&o, "bh_switch_queue_length{number=\"");
+        label(&o, nv[i].name);
+        out_printf(&o, "\"} %zu\n", nv[i].waiting);
+    }
+    out_printf(&o,
+               "# HELP bh_switch_calls_active calls in progress\n"
+               "# TYPE bh_switch_calls_active gauge\n"
+               "bh_switch_calls_active %llu\n",
+               (unsigned long long)m->calls_active);
+    out_printf(&o, "# HELP bh_switch_calls_total ended calls by outcome\n"
+                   "# TYPE bh_switch_calls_total counter\n");
+    for (int i = 0; i <= BH_OUTCOME_UNANSWERED; i++)
+        out_printf(&o, "bh_switch_calls_total{outcome=\"%s\"} %llu\n",
+                   outcome_names[i], (unsigned long long)m->outcomes[i]);
+    out_printf(&o, "# HELP bh_switch_sip_requests_total SIP requests\n"
+                   "# TYPE bh_switch_sip_requests_total counter\n");
+    for (int i = 0; i < BH_SWITCH_M_COUNT; i++) {
+        out_printf(&o,
+                   "bh_switch_sip_requests_total{method=\"%s\",dir=\"in\"} "
+                   "%llu\n",
+                   method_names[i], (unsigned long long)m->requests_in[i]);
+        out_printf(&o,
+                   "bh_switch_sip_requests_total{method=\"%s\",dir=\"out\"} "
+                   "%llu\n",
+                   method_names[i], (unsigned long long)m->requests_out[i]);
+    }
+    out_printf(&o, "# HELP bh_switch_sip_responses_total SIP responses\n"
+                   "# TYPE bh_switch_sip_responses_total counter\n");
+    for (int s = 0; s < BH_SWITCH_STATUS_SLOTS; s++) {
+        if (m->responses_in[s])
+            out_printf(&o,
+                       "bh_switch_sip_responses_total{status=\"%d\",dir="
+                       "\"in\"} %llu\n",
+                       s, (unsigned long long)m->responses_in[s]);
+        if (m->responses_out[s])
+            out_printf(&o,
+                       "bh_switch_sip_responses_total{status=\"%d\",dir="
+                       "\"out\"} %llu\n",
+                       s, (unsigned long long)m->responses_out[s]);
+    }
+    out_printf(&o,
+               "# HELP bh_switch_sip_parse_errors_total unparsable messages\n"
+               "# TYPE bh_switch_sip_parse_errors_total counter\n"
+               "bh_switch_sip_parse_errors_total %llu\n"
+               "# HELP bh_switch_sip_oversize_total messages over the size "
+               "bound\n"
+               "# TYPE bh_switch_sip_oversize_total counter\n"
+               "bh_switch_sip_oversize_total %llu\n"
+               "# HELP bh_switch_sip_retransmissions_total retransmissions\n"
+               "# TYPE bh_switch_sip_retransmissions_total counter\n"
+               "bh_switch_sip_retransmissions_total{dir=\"in\"} %llu\n"
+               "bh_switch_sip_retransmissions_total{dir=\"out\"} %llu\n"
+               "# HELP bh_switch_rtp_packets_total RTP packets\n"
+               "# TYPE bh_switch_rtp_packets_total counter\n"
+               "bh_switch_rtp_packets_total{dir=\"in\"} %llu\n"
+               "bh_switch_rtp_packets_total{dir=\"out\"} %llu\n",
+               (unsigned long long)m->parse_errors,
+               (unsigned long long)m->oversize,
+               (unsigned long long)m->retransmissions_in,
+               (unsigned long long)m->retransmissions_out,
+               (unsigned long long)m->rtp_in, (unsigned long long)m->rtp_out);
+    return out_end(&o);
+}
+
+static void
+json_str(struct out *o, const char *s) {
+    out_printf(o, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            out_printf(o, "\\%c", c);
+        else if (c < 0x20)
+            out_printf(o, "\\u%04x", c);
+        else
+            out_printf(o, "%c", c);
+    }
+    out_printf(o, "\"");
+}
+
+size_t
+bh_switch_metrics_json(const struct bh_switch_metrics *m,
+                       const struct bh_switch_number_view *nv, size_t nnumbers,
+                       double uptime, char *buf, size_t size) {
+    struct out o = {buf, size, 0};
+    out_printf(&o, "{\"status\":\"ready\",\"uptime\":%.3f,", uptime);
+    out_printf(&o, "\"calls_active\":%llu,\"calls\":{",
+               (unsigned long long)m->calls_active);
+    for (int i = 0; i <= BH_OUTCOME_UNANSWERED; i++)
+        out_printf(&o, "%s\"%s\":%llu", i ? "," : "", outcome_names[i],
+                   (unsigned long long)m->outcomes[i]);
+    out_printf(&o, "},\"parse_errors\":%llu,\"numbers\":[",
+               (unsigned long long)m->parse_errors);
+    for (size_t i = 0; i < nnumbers; i++) {
+        out_printf(&o, "%s{\"name\":", i ? "," : "");
+        json_str(&o, nv[i].name);
+        out_printf(&o, ",\"number\":");
+        json_str(&o, nv[i].number);
+        out_printf(&o,
+                   ",\"lines\":%d,\"lines_busy\":%d,\"queue\":%s,"
+                   "\"waiting\":%zu,\"operators\":%d,\"operators_free\":%d}",
+                   nv[i].lines, nv[i].lines_busy,
+                   nv[i].queue ? "true" : "false", nv[i].waiting,
+                   nv[i].operators, nv[i].operators_free);
+    }
+    out_printf(&o, "]}\n");
+    return out_end(&o);
+}
