@@ -119,6 +119,7 @@ struct bh_cost_class {
     char plan[BH_SC_MAX_NAME];
     struct bh_estimate total;   /* currency units */
     struct bh_estimate calls;
+    char payer[16];             /* "callers" or "company" */
 };
 
 struct bh_costs {
@@ -222,6 +223,11 @@ void bh_collector_add(struct bh_collector *c, struct bh_call_record *rec);
  * ports) and `agents_busy` operators busy, from now until the next call. */
 void bh_collector_level(struct bh_collector *c, int target_kind, int target,
                         double t, int busy, int agents_busy);
+/* A conference meeting on bridge `bridge` that started at `start` (s) is
+ * over: incomplete when any of its participants' attempts was blocked.
+ * Meetings that start in the warm-up are not counted. */
+void bh_collector_meeting(struct bh_collector *c, int bridge, double start,
+                          int incomplete);
 /* Ends the replication at time `end` (s, the horizon). */
 int bh_collector_end(struct bh_collector *c, double end);
 /* Merges another collector's finished replications into c (for parallel
@@ -244,10 +250,41 @@ struct bh_bill {
     bh_money provider_revenue; /* termination revenue (provider view) */
     uint64_t calls;         /* offered calls rated */
     uint64_t participants;  /* conference participants answered */
-    size_t nclasses;        /* one per (source, caller class) */
+    size_t nclasses;        /* one per (source, origin, plan, payer) slot,
+                               see bh_rater_class */
     bh_money *class_total;  /* owned by the rater; valid until next call */
     uint64_t *class_calls;
+    /* Additions. */
+    bh_money participants_cost; /* all calls to bridges and dial-out legs
+                                   of meetings: per_participant's numerator */
+    double horizon;             /* s the bill covers (for per_month) */
 };
+
+/* Length of the month that line rental and per_month use: 30 days (s). */
+#define BH_RATING_MONTH (30.0 * 86400.0)
+
+/* What cost-class slot i of a bill means (names borrowed from the
+ * scenario; plan "" when the call had no plan). Returns 0 or BH_ERANGE. */
+struct bh_rating_class {
+    const char *source;
+    const char *origin;
+    const char *plan;
+    enum bh_payer payer;
+};
+int bh_rater_class(const struct bh_scenario *sc, size_t i,
+                   struct bh_rating_class *out);
+/* Number of class slots of a scenario's bills. */
+size_t bh_rater_nclasses(const struct bh_scenario *sc);
+
+/* The building blocks of rating, exposed for tests and the README:
+ * seconds billed for a call of d whole seconds under a minimum and an
+ * increment (both whole seconds; "30/6" = minimum 30, increment 6): the
+ * minimum when d <= minimum, else the minimum plus (d - minimum) rounded up
+ * to whole increments; and the price of billed seconds at a per-minute
+ * rate, per_minute x seconds / 60 rounded half up to the micro-unit. */
+int64_t bh_rating_billed_seconds(int64_t d, int64_t minimum,
+                                 int64_t increment);
+bh_money bh_rating_price(bh_money per_minute, int64_t seconds);
 
 int bh_rater_new(const struct bh_scenario *sc, struct bh_rater **out);
 void bh_rater_free(struct bh_rater *r);
@@ -264,6 +301,12 @@ struct bh_cost_acc;
 int bh_cost_acc_new(const struct bh_scenario *sc, struct bh_cost_acc **out);
 void bh_cost_acc_free(struct bh_cost_acc *a);
 void bh_cost_acc_add(struct bh_cost_acc *a, const struct bh_bill *bill);
+/* Overwrites *out (a previous out->classes is not freed: clear it first);
+ * out->classes is then owned by the caller (bh_results_clear frees it).
+ * Figures in currency units; per_call = total / offered calls,
+ * per_participant = participants_cost / participants, per_month = total
+ * scaled from the horizon to BH_RATING_MONTH; classes with no calls are
+ * left out. No tariffs: out->present is false. */
 int bh_cost_acc_results(const struct bh_cost_acc *a, struct bh_costs *out);
 
 /* ---- Thresholds (owned by the costs author) ---------------------------

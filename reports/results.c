@@ -391,6 +391,7 @@ write_costs(struct jw *w, const struct bh_costs *c) {
         jw_str(w, "source", k->source);
         jw_str(w, "origin", k->origin);
         jw_str(w, "plan", k->plan);
+        jw_str(w, "payer", k->payer);
         jw_num(w, "total", k->total.mean);
         jw_num(w, "calls", k->calls.mean);
         jw_open(w, "ci95", '{', true);
@@ -898,6 +899,7 @@ rd_costs(struct rd *d, json_t *c, struct bh_costs *out) {
                 rd_string(d, k, "source", true, cc->source, sizeof cc->source);
                 rd_string(d, k, "origin", false, cc->origin, sizeof cc->origin);
                 rd_string(d, k, "plan", false, cc->plan, sizeof cc->plan);
+                rd_string(d, k, "payer", false, cc->payer, sizeof cc->payer);
                 rd_fig(d, k, kci, "total", true, ANY, &cc->total);
                 rd_fig(d, k, kci, "calls", false, NONNEG, &cc->calls);
             }
