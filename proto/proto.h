@@ -23,11 +23,11 @@
 /* Bounded sizes                                                       */
 /* ------------------------------------------------------------------ */
 
-#define BH_SIP_MAX_MSG 65535        /* bytes in one message (UDP datagram) */
-#define BH_SIP_MAX_HEADERS 96       /* header lines in one message */
-#define BH_SIP_MAX_VIA 16           /* Via entries (after comma splitting) */
-#define BH_SIP_MAX_ROUTE 16         /* Route / Record-Route entries */
-#define BH_SIP_MAX_CONTACT 16       /* Contact entries */
+#define BH_SIP_MAX_MSG 65535  /* bytes in one message (UDP datagram) */
+#define BH_SIP_MAX_HEADERS 96 /* header lines in one message */
+#define BH_SIP_MAX_VIA 70     /* Via entries: a hop each for Max-Forwards 70 */
+#define BH_SIP_MAX_ROUTE 16   /* Route / Record-Route entries */
+#define BH_SIP_MAX_CONTACT 16 /* Contact entries */
 #define BH_SIP_CSEQ_MAX 2147483647u /* RFC 3261 8.1.1.5: < 2^31 */
 #define BH_SIP_MAX_FORWARDS_MAX 255 /* RFC 3261 20.22: 0..255 */
 #define BH_SIP_TOKEN_MAX 48         /* branch / tag / Call-ID we generate */
@@ -192,7 +192,7 @@ struct bh_sip_via {
  * CSeq, Max-Forwards, Content-Length, Content-Type); the others are kept
  * as raw views and parsed on demand (bh_sip_contacts, bh_sip_routes,
  * bh_sip_nameaddr_parse, bh_digest_parse_*). Everything is a view into
- * `buf`. The struct is large (~10 KB): keep it off hot small stacks or
+ * `buf`. The struct is large (~25 KB): keep it off hot small stacks or
  * reuse one. */
 struct bh_sip_msg {
     const char *buf; /* borrowed: the datagram */
@@ -338,6 +338,15 @@ void bh_sip_build_copy(struct bh_sip_builder *b, const struct bh_sip_msg *m,
 void bh_sip_build_response(struct bh_sip_builder *b,
                            const struct bh_sip_msg *req, int status,
                            const char *reason, struct bh_str to_tag);
+/* Same, and applies RFC 3261 18.2.1 / RFC 3581 4 to the top Via with the
+ * request's source address: adds ;received=src_ip when it differs from
+ * the sent-by host (or when rport was asked), fills an empty ;rport with
+ * src_port; an old received param is replaced. src_ip empty and
+ * src_port 0: plain copy. */
+void bh_sip_build_response_src(struct bh_sip_builder *b,
+                               const struct bh_sip_msg *req, int status,
+                               const char *reason, struct bh_str to_tag,
+                               struct bh_str src_ip, uint16_t src_port);
 /* Ends the headers: Content-Type (if content_type is not NULL and the
  * body is not empty), Content-Length computed from body, the empty line
  * and the body. Returns the message length (> 0) or the sticky error. */

@@ -1,0 +1,106 @@
+/* sip_lex.h: character classes and LWS helpers shared by the SIP parsers. */
+#ifndef BH_SIP_LEX_H
+#define BH_SIP_LEX_H
+
+/* Private to proto/. The classes are the ABNF sets of RFC 3261 25.1. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sip_lex_class {
+    L_TOKEN = 0x0001,
+    L_UNRES = 0x0002,
+    L_USER = 0x0004,
+    L_PASS = 0x0008,
+    L_PARAM = 0x0010,
+    L_HNV = 0x0020,
+    L_HOST = 0x0040,
+    L_WORD = 0x0080,
+    L_URIC = 0x0100,
+    L_SCHEME = 0x0200,
+    L_DIGIT = 0x0400,
+    L_HEX = 0x0800,
+    L_ALPHA = 0x1000,
+    L_TEL = 0x2000,
+};
+
+/* One entry per byte: OR of the classes it belongs to (sip_lex.c). */
+extern const uint16_t bh_sip_lex[256];
+
+static inline int
+lex_is(char c, unsigned cls) {
+    return (bh_sip_lex[(unsigned char)c] & cls) != 0;
+}
+
+/* Skips LWS: SP, HT, and a fold (CRLF followed by SP or HT), RFC 3261
+ * 25.1. Never reads at or past end. */
+static inline const char *
+lex_lws(const char *p, const char *end) {
+    for (;;) {
+        if (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        } else if (end - p >= 3 && p[0] == '\r' && p[1] == '\n' &&
+                   (p[2] == ' ' || p[2] == '\t')) {
+            p += 3;
+        } else {
+            return p;
+        }
+    }
+}
+
+/* Moves end back over SP, HT, CR and LF. */
+static inline const char *
+lex_rtrim(const char *p, const char *end) {
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' ||
+                       end[-1] == '\n'))
+        end--;
+    return end;
+}
+
+/* Skips a run of class cls. */
+static inline const char *
+lex_span(const char *p, const char *end, unsigned cls) {
+    while (p < end && lex_is(*p, cls))
+        p++;
+    return p;
+}
+
+/* Skips chars of class cls and %HH escapes; returns NULL on a bad
+ * escape. */
+static inline const char *
+lex_span_esc(const char *p, const char *end, unsigned cls) {
+    while (p < end) {
+        if (lex_is(*p, cls)) {
+            p++;
+        } else if (*p == '%') {
+            if (end - p < 3 || !lex_is(p[1], L_HEX) || !lex_is(p[2], L_HEX))
+                return NULL;
+            p += 3;
+        } else {
+            break;
+        }
+    }
+    return p;
+}
+
+static inline int
+lex_lower(int c) {
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Case-insensitive equality of n bytes at p with lower-case s. */
+static inline int
+lex_caseeq(const char *p, size_t n, const char *s) {
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\0' || lex_lower((unsigned char)p[i]) != s[i])
+            return 0;
+    }
+    return s[n] == '\0';
+}
+
+/* Scans a quoted-string starting at the opening quote (RFC 3261 25.1
+ * qdtext / quoted-pair). Returns the byte after the closing quote, or
+ * NULL when unterminated or holding a bare control character. */
+const char *bh_sip_lex_quoted(const char *p, const char *end);
+
+#endif
