@@ -314,5 +314,14 @@ int bh_cost_acc_results(const struct bh_cost_acc *a, struct bh_costs *out);
  * that the direction requires (a "<" limit is checked on the upper bound),
  * fills r->thresholds, and returns how many failed (0 = verdict pass). */
 int bh_thresholds_eval(const struct bh_scenario *sc, struct bh_results *r);
+/* Additions (thresholds.c). The bound a limit is checked on: the upper
+ * bound for "<" and "<=", the lower for ">" and ">="; the mean when the
+ * figure has no interval. */
+double bh_threshold_bound(struct bh_estimate e, enum bh_op op);
+/* value OP limit; false when either is NaN (a figure the results lack
+ * cannot be shown to pass). */
+bool bh_threshold_compare(double value, enum bh_op op, double limit);
+/* Thresholds in r that failed (0 = verdict pass). */
+int bh_results_failed(const struct bh_results *r);
 
 #endif
