@@ -1,0 +1,169 @@
+/* model.c: reading a loaded scenario: lookups, names, distribution means,
+ * profile rates, and freeing it. */
+#include "scenario.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+bh_scenario_free(struct bh_scenario *sc) {
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        free(sc->sw.numbers[i].queue.contacts);
+    free(sc->sw.numbers);
+    for (size_t i = 0; i < sc->sw.nbridges; i++)
+        free(sc->sw.bridges[i].passcodes);
+    free(sc->sw.bridges);
+    free(sc->sw.extensions);
+    free(sc->sw.accounts);
+    for (size_t i = 0; i < sc->nsources; i++) {
+        struct bh_sc_source *s = &sc->sources[i];
+        free(s->holding.samples);
+        free(s->patience.samples);
+        free(s->retry.delay.samples);
+        free(s->meetings.participants.samples);
+        free(s->meetings.duration.samples);
+        free(s->meetings.join_spread.samples);
+        free(s->campaign.ring.samples);
+        free(s->adhoc.added.samples);
+        free(s->classes);
+    }
+    free(sc->sources);
+    free(sc->tariffs.plans);
+    free(sc->tariffs.bands);
+    free(sc->thresholds);
+    free(sc);
+}
+
+int
+bh_scenario_find_number(const struct bh_scenario *sc, const char *name) {
+    if (!sc || !name)
+        return -1;
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        if (strcmp(sc->sw.numbers[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int
+bh_scenario_find_bridge(const struct bh_scenario *sc, const char *name) {
+    if (!sc || !name)
+        return -1;
+    for (size_t i = 0; i < sc->sw.nbridges; i++)
+        if (strcmp(sc->sw.bridges[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+double
+bh_dist_mean(const struct bh_dist *d) {
+    if (!d)
+        return 0;
+    switch (d->kind) {
+    case BH_DIST_UNIFORM:
+        return (d->min + d->max) / 2;
+    case BH_DIST_EMPIRICAL: {
+        if (d->nsamples == 0)
+            return 0;
+        double sum = 0;
+        for (size_t i = 0; i < d->nsamples; i++)
+            sum += d->samples[i];
+        return sum / (double)d->nsamples;
+    }
+    default:
+        /* exponential, lognormal, normal, gamma, erlang, deterministic and
+         * poisson all store their mean; for normal that is the mean before
+         * truncation at 0. */
+        return d->mean;
+    }
+}
+
+double
+bh_profile_rate(const struct bh_profile *p, double start, double t) {
+    if (!p || p->n == 0)
+        return 0;
+    double tod = fmod(start + t, 86400.0);
+    if (tod < 0)
+        tod += 86400.0;
+    /* at[] is increasing from 0: the last step at or before tod. */
+    size_t lo = 0, hi = p->n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (p->at[mid] <= tod)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return p->rate[lo];
+}
+
+const char *
+bh_strategy_name(enum bh_strategy s) {
+    switch (s) {
+    case BH_STRATEGY_LONGEST_IDLE:
+        return "longest-idle";
+    case BH_STRATEGY_ROUND_ROBIN:
+        return "round-robin";
+    case BH_STRATEGY_RING_ALL:
+        return "ring-all";
+    case BH_STRATEGY_FEWEST_CALLS:
+        return "fewest-calls";
+    }
+    return "?";
+}
+
+const char *
+bh_dist_name(enum bh_dist_kind k) {
+    switch (k) {
+    case BH_DIST_EXPONENTIAL:
+        return "exponential";
+    case BH_DIST_LOGNORMAL:
+        return "lognormal";
+    case BH_DIST_NORMAL:
+        return "normal";
+    case BH_DIST_GAMMA:
+        return "gamma";
+    case BH_DIST_ERLANG:
+        return "erlang";
+    case BH_DIST_UNIFORM:
+        return "uniform";
+    case BH_DIST_DETERMINISTIC:
+        return "deterministic";
+    case BH_DIST_POISSON:
+        return "poisson";
+    case BH_DIST_EMPIRICAL:
+        return "empirical";
+    }
+    return "?";
+}
+
+const char *
+bh_metric_name(enum bh_metric m) {
+    switch (m) {
+    case BH_METRIC_BLOCKING:
+        return "blocking";
+    case BH_METRIC_ABANDONMENT:
+        return "abandonment";
+    case BH_METRIC_SERVICE_LEVEL:
+        return "service_level";
+    case BH_METRIC_WAIT_MEAN:
+        return "wait.mean";
+    case BH_METRIC_WAIT_P90:
+        return "wait.p90";
+    case BH_METRIC_WAIT_P99:
+        return "wait.p99";
+    case BH_METRIC_OCCUPANCY:
+        return "occupancy";
+    case BH_METRIC_INCOMPLETE_MEETINGS:
+        return "incomplete_meetings";
+    case BH_METRIC_COST_PER_CALL:
+        return "cost.per_call";
+    case BH_METRIC_COST_PER_PARTICIPANT:
+        return "cost.per_participant";
+    case BH_METRIC_COST_TOTAL:
+        return "cost.total";
+    }
+    return "?";
+}

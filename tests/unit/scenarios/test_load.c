@@ -1,0 +1,410 @@
+/* test_load.c: the normative example of issue 2 and every bundled example
+ * scenario load with the meanings their comments give. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "scenario.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXAMPLE(f) BH_SOURCE_DIR "/scenarios/" f
+
+static struct bh_scenario *
+load_ok(const char *path) {
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_load(path, &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    assert_non_null(sc);
+    return sc;
+}
+
+static void
+test_normative_top(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("hotline-8800.yaml"));
+    assert_string_equal(sc->name, "hotline-8800");
+    assert_string_equal(sc->description, "Toll-free hotline with a voice "
+                                         "menu and an operator queue, "
+                                         "weekday peak.");
+    assert_true(sc->horizon == 86400.0);
+    assert_true(sc->interval == 900.0);
+    assert_true(sc->start == 0.0);
+    assert_int_equal(sc->seed, 42);
+    assert_int_equal(sc->sim.replications, 20);
+    assert_true(sc->sim.warmup == 3600.0);
+    assert_true(sc->load.speed == 60.0);
+    assert_int_equal(sc->load.codec, BH_CODEC_PCMU);
+    assert_true(fabs(sc->load.ptime - 0.020) < 1e-12);
+    assert_int_equal(sc->load.media, BH_MEDIA_TONE);
+    bh_scenario_free(sc);
+}
+
+static void
+test_normative_switch(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("hotline-8800.yaml"));
+    assert_int_equal(sc->sw.nnumbers, 1);
+    const struct bh_sc_number *n = &sc->sw.numbers[0];
+    assert_string_equal(n->name, "hotline");
+    assert_string_equal(n->number, "88001002030");
+    assert_int_equal(n->lines, 30);
+    assert_int_equal(n->payer, BH_PAYER_CALLEE);
+    assert_false(n->recording);
+    assert_true(n->ivr.present);
+    assert_true(n->ivr.menu_time == 12.0);
+    assert_true(n->queue.present);
+    assert_int_equal(n->queue.operators, 22);
+    assert_int_equal(n->queue.strategy, BH_STRATEGY_LONGEST_IDLE);
+    assert_int_equal(n->queue.max_length, 40);
+    assert_true(n->queue.max_wait == 300.0);
+    assert_true(n->queue.wrap_up == 10.0);
+    assert_true(n->queue.ring_timeout == 15.0); /* default */
+    assert_int_equal(n->pos.line, 8);
+    assert_int_equal(n->pos.column, 7);
+
+    assert_int_equal(sc->sw.nbridges, 1);
+    const struct bh_sc_bridge *b = &sc->sw.bridges[0];
+    assert_string_equal(b->name, "conf");
+    assert_string_equal(b->number, "74951234567");
+    assert_int_equal(b->ports, 120);
+    assert_int_equal(b->max_per_room, 50);
+    assert_int_equal(b->payer, BH_PAYER_CALLER);
+    assert_int_equal(bh_scenario_find_number(sc, "hotline"), 0);
+    assert_int_equal(bh_scenario_find_bridge(sc, "conf"), 0);
+    assert_int_equal(bh_scenario_find_number(sc, "conf"), -1);
+    assert_int_equal(bh_scenario_find_bridge(sc, "nope"), -1);
+    bh_scenario_free(sc);
+}
+
+static void
+test_normative_callers(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("hotline-8800.yaml"));
+    assert_int_equal(sc->nsources, 2);
+    const struct bh_sc_source *s = &sc->sources[0];
+    assert_string_equal(s->name, "hotline-callers");
+    assert_int_equal(s->kind, BH_SOURCE_CALLS);
+    assert_int_equal(s->target_kind, BH_TARGET_NUMBER);
+    assert_int_equal(s->target, 0);
+    assert_int_equal(s->sources, 0);
+    /* profile: 00:00 20, 08:00 300, 10:00 900, 12:00 600, 18:00 100 */
+    assert_int_equal(s->profile.n, 5);
+    static const double at[] = {0, 8 * 3600, 10 * 3600, 12 * 3600, 18 * 3600};
+    static const double rate[] = {20, 300, 900, 600, 100};
+    for (int i = 0; i < 5; i++) {
+        assert_true(s->profile.at[i] == at[i]);
+        assert_true(s->profile.rate[i] == rate[i]);
+    }
+    assert_true(bh_profile_rate(&s->profile, 0, 0) == 20);
+    assert_true(bh_profile_rate(&s->profile, 0, 7.99 * 3600) == 20);
+    assert_true(bh_profile_rate(&s->profile, 0, 8 * 3600) == 300);
+    assert_true(bh_profile_rate(&s->profile, 0, 11 * 3600) == 900);
+    assert_true(bh_profile_rate(&s->profile, 0, 23.9 * 3600) == 100);
+    assert_true(bh_profile_rate(&s->profile, 0, 86400 + 11 * 3600) == 900);
+    assert_true(bh_profile_rate(&s->profile, 9 * 3600, 3600) == 900);
+
+    assert_int_equal(s->holding.kind, BH_DIST_LOGNORMAL);
+    assert_true(s->holding.mean == 240);
+    assert_true(s->holding.sd == 180);
+    assert_true(bh_dist_mean(&s->holding) == 240);
+    assert_true(s->has_patience);
+    assert_int_equal(s->patience.kind, BH_DIST_EXPONENTIAL);
+    assert_true(s->patience.mean == 90);
+    assert_true(s->retry.present);
+    assert_true(fabs(s->retry.probability - 0.4) < 1e-12);
+    assert_int_equal(s->retry.delay.kind, BH_DIST_EXPONENTIAL);
+    assert_true(s->retry.delay.mean == 300);
+    assert_int_equal(s->retry.max_attempts, 3);
+    assert_false(s->adhoc.present);
+
+    assert_int_equal(s->nclasses, 3);
+    const struct bh_sc_tariffs *t = &sc->tariffs;
+    static const char *origin[] = {"local", "long-distance", "mobile"};
+    static const char *plan[] = {"metered", "metered", "bundle"};
+    static const double share[] = {0.5, 0.3, 0.2};
+    for (int i = 0; i < 3; i++) {
+        const struct bh_sc_class *c = &s->classes[i];
+        assert_true(fabs(c->share - share[i]) < 1e-12);
+        assert_string_equal(t->origins[c->origin], origin[i]);
+        assert_true(c->plan >= 0);
+        assert_string_equal(t->plans[c->plan].name, plan[i]);
+        assert_int_equal(c->subscribers, 1000); /* default */
+    }
+    bh_scenario_free(sc);
+}
+
+static void
+test_normative_meetings(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("hotline-8800.yaml"));
+    const struct bh_sc_source *s = &sc->sources[1];
+    assert_string_equal(s->name, "team-meetings");
+    assert_int_equal(s->kind, BH_SOURCE_MEETINGS);
+    assert_int_equal(s->target_kind, BH_TARGET_BRIDGE);
+    assert_int_equal(s->target, 0);
+    const struct bh_sc_meetings *m = &s->meetings;
+    assert_int_equal(m->profile.n, 4);
+    assert_true(m->profile.at[1] == 9 * 3600 && m->profile.rate[1] == 12);
+    assert_true(m->profile.at[2] == 11 * 3600 && m->profile.rate[2] == 20);
+    assert_true(m->profile.at[3] == 17 * 3600 && m->profile.rate[3] == 0);
+    assert_int_equal(m->participants.kind, BH_DIST_POISSON);
+    assert_true(m->participants.mean == 8);
+    assert_true(m->participants.has_min && m->participants.min == 2);
+    assert_false(m->participants.has_max);
+    assert_int_equal(m->duration.kind, BH_DIST_NORMAL);
+    assert_true(m->duration.mean == 2700 && m->duration.sd == 600);
+    assert_int_equal(m->join_spread.kind, BH_DIST_UNIFORM);
+    assert_true(m->join_spread.min == -120 && m->join_spread.max == 300);
+    assert_true(bh_dist_mean(&m->join_spread) == 90);
+    assert_true(m->passcode_entry == 8);
+    assert_int_equal(s->nclasses, 2);
+    assert_true(fabs(s->classes[0].share - 0.7) < 1e-12);
+    bh_scenario_free(sc);
+}
+
+static void
+test_normative_tariffs(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("hotline-8800.yaml"));
+    const struct bh_sc_tariffs *t = &sc->tariffs;
+    assert_true(t->present);
+    assert_string_equal(t->currency, "EUR");
+    assert_int_equal(t->nplans, 3);
+    const struct bh_sc_plan *metered = &t->plans[0];
+    assert_string_equal(metered->name, "metered");
+    assert_true(metered->increment == 60 && metered->minimum == 60);
+    assert_int_equal(metered->setup, 0);
+    assert_false(metered->bundle);
+    assert_false(metered->has_per_minute);
+    const struct bh_sc_plan *bundle = &t->plans[1];
+    assert_string_equal(bundle->name, "bundle");
+    assert_true(bundle->bundle);
+    assert_true(bundle->allowance == 300 * 60);
+    assert_int_equal(bundle->period, BH_PERIOD_MONTH);
+    assert_int_equal(bundle->then, 0);
+    const struct bh_sc_plan *flat = &t->plans[2];
+    assert_true(flat->has_per_minute);
+    assert_int_equal(flat->per_minute, 0);
+    assert_int_equal(t->norigins, 4);
+    static const char *origin[] = {"local", "long-distance", "mobile",
+                                   "international"};
+    static const bh_money rate[] = {20000, 90000, 120000, 450000};
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(t->origins[i], origin[i]);
+        assert_int_equal(t->rate[i], rate[i]);
+    }
+    assert_int_equal(t->toll_free_per_minute, 35000);
+    assert_true(t->toll_free_increment == 1);
+    assert_int_equal(t->per_line_month, 8500000);
+    bh_scenario_free(sc);
+}
+
+static void
+test_normative_thresholds(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("hotline-8800.yaml"));
+    assert_int_equal(sc->nthresholds, 5);
+    const struct bh_sc_threshold *t = sc->thresholds;
+    assert_string_equal(t[0].expr, "hotline.blocking < 1%");
+    assert_string_equal(t[0].target, "hotline");
+    assert_int_equal(t[0].metric, BH_METRIC_BLOCKING);
+    assert_int_equal(t[0].op, BH_OP_LT);
+    assert_true(fabs(t[0].value - 0.01) < 1e-12);
+    assert_int_equal(t[1].metric, BH_METRIC_SERVICE_LEVEL);
+    assert_true(t[1].arg == 20);
+    assert_int_equal(t[1].op, BH_OP_GE);
+    assert_true(fabs(t[1].value - 0.8) < 1e-12);
+    assert_int_equal(t[2].metric, BH_METRIC_ABANDONMENT);
+    assert_true(fabs(t[2].value - 0.05) < 1e-12);
+    assert_string_equal(t[3].target, "conf");
+    assert_true(fabs(t[3].value - 0.005) < 1e-12);
+    assert_string_equal(t[4].target, "cost");
+    assert_int_equal(t[4].metric, BH_METRIC_COST_PER_CALL);
+    assert_true(fabs(t[4].value - 0.40) < 1e-12);
+    assert_int_equal(t[4].pos.line, 61);
+    assert_int_equal(t[4].pos.column, 5);
+    assert_string_equal(bh_metric_name(t[1].metric), "service_level");
+    bh_scenario_free(sc);
+}
+
+static void
+test_names(void **state) {
+    (void)state;
+    assert_string_equal(bh_strategy_name(BH_STRATEGY_RING_ALL), "ring-all");
+    assert_string_equal(bh_strategy_name(BH_STRATEGY_FEWEST_CALLS),
+                        "fewest-calls");
+    assert_string_equal(bh_dist_name(BH_DIST_LOGNORMAL), "lognormal");
+    assert_string_equal(bh_dist_name(BH_DIST_EMPIRICAL), "empirical");
+    assert_string_equal(bh_metric_name(BH_METRIC_WAIT_P90), "wait.p90");
+    assert_string_equal(bh_metric_name(BH_METRIC_COST_TOTAL), "cost.total");
+    bh_scenario_free(NULL);
+}
+
+/* Defaults of optional fields, from a minimal scenario. */
+static void
+test_defaults(void **state) {
+    (void)state;
+    static const char text[] = "name: minimal\n"
+                               "switch:\n"
+                               "  numbers:\n"
+                               "    - { name: info, number: \"100\", "
+                               "lines: 4 }\n"
+                               "traffic:\n"
+                               "  - { name: callers, to: info, rate: 30, "
+                               "holding: 3m }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, sizeof text - 1, "min.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    assert_true(sc->horizon == 86400 && sc->interval == 900);
+    assert_true(sc->start == 0);
+    assert_int_equal(sc->seed, 1);
+    assert_int_equal(sc->sim.replications, 10);
+    assert_true(sc->sim.warmup == 0);
+    assert_true(sc->load.speed == 1);
+    assert_int_equal(sc->load.codec, BH_CODEC_PCMU);
+    assert_int_equal(sc->load.media, BH_MEDIA_TONE);
+    const struct bh_sc_number *n = &sc->sw.numbers[0];
+    assert_int_equal(n->payer, BH_PAYER_CALLER);
+    assert_false(n->queue.present);
+    assert_false(n->ivr.present);
+    const struct bh_sc_source *s = &sc->sources[0];
+    assert_int_equal(s->profile.n, 1);
+    assert_true(s->profile.rate[0] == 30);
+    assert_int_equal(s->holding.kind, BH_DIST_DETERMINISTIC);
+    assert_true(bh_dist_mean(&s->holding) == 180);
+    assert_false(s->has_patience);
+    assert_false(s->retry.present);
+    assert_int_equal(s->nclasses, 1);
+    assert_true(s->classes[0].share == 1);
+    assert_int_equal(s->classes[0].plan, -1);
+    assert_string_equal(sc->tariffs.origins[s->classes[0].origin], "local");
+    assert_false(sc->tariffs.present);
+    assert_int_equal(sc->nthresholds, 0);
+    bh_scenario_free(sc);
+}
+
+/* A profile that does not start at 00:00 wraps its last step. */
+static void
+test_profile_wrap(void **state) {
+    (void)state;
+    static const char text[] =
+        "name: wrap\n"
+        "switch: { numbers: [ { name: n, number: \"1\", lines: 2 } ] }\n"
+        "traffic:\n"
+        "  - name: t\n"
+        "    to: n\n"
+        "    profile: { \"06:00\": 10, \"22:00\": 3 }\n"
+        "    holding: { dist: erlang, mean: 2m, k: 3, max: 10m }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, sizeof text - 1, "wrap.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    const struct bh_profile *p = &sc->sources[0].profile;
+    assert_int_equal(p->n, 3);
+    assert_true(p->at[0] == 0 && p->rate[0] == 3);
+    assert_true(p->at[1] == 6 * 3600 && p->rate[1] == 10);
+    assert_true(p->at[2] == 22 * 3600 && p->rate[2] == 3);
+    assert_true(bh_profile_rate(p, 0, 3600) == 3);
+    const struct bh_dist *h = &sc->sources[0].holding;
+    assert_int_equal(h->kind, BH_DIST_ERLANG);
+    assert_int_equal(h->k, 3);
+    assert_true(h->has_max && h->max == 600);
+    bh_scenario_free(sc);
+}
+
+/* Empirical samples from a CSV next to the scenario. */
+static void
+test_empirical(void **state) {
+    (void)state;
+    struct bh_scenario *sc =
+        load_ok(BH_TEST_DATA "/scenarios/valid/empirical.yaml");
+    const struct bh_dist *h = &sc->sources[0].holding;
+    assert_int_equal(h->kind, BH_DIST_EMPIRICAL);
+    assert_int_equal(h->nsamples, 6);
+    for (size_t i = 1; i < h->nsamples; i++)
+        assert_true(h->samples[i - 1] <= h->samples[i]);
+    assert_true(h->samples[0] == 30);
+    assert_true(h->samples[5] == 600);
+    assert_true(fabs(bh_dist_mean(h) - (30 + 60 + 90 + 120 + 300 + 600) / 6.0) <
+                1e-9);
+    bh_scenario_free(sc);
+}
+
+/* Money comes from the scalar's text, exact to the micro-unit. */
+static void
+test_money_exact(void **state) {
+    (void)state;
+    static const char text[] =
+        "name: money\n"
+        "switch: { numbers: [ { name: n, number: \"1\", lines: 2 } ] }\n"
+        "traffic: [ { name: t, to: n, rate: 1, holding: 1m } ]\n"
+        "tariffs:\n"
+        "  currency: USD\n"
+        "  rates: { local: 0.000001, intl: 123456.789012 }\n"
+        "  outbound: { setup: 0.10, increment: 6s }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, sizeof text - 1, "m.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sc->tariffs.rate[0], 1);
+    assert_int_equal(sc->tariffs.rate[1], 123456789012LL);
+    assert_int_equal(sc->tariffs.outbound_setup, 100000);
+    assert_true(sc->tariffs.outbound_increment == 6);
+    assert_int_equal(sc->sources[0].classes[0].origin, 0); /* first rate */
+    bh_scenario_free(sc);
+}
+
+static const char *const examples[] = {
+    "hotline-8800.yaml",
+    "free-conference.yaml",
+    "outbound-campaign.yaml",
+    "office-pbx.yaml",
+};
+
+static void
+test_examples_load(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof examples / sizeof *examples; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/scenarios/%s", BH_SOURCE_DIR,
+                 examples[i]);
+        struct bh_scenario *sc = load_ok(path);
+        assert_true(sc->nsources > 0);
+        bh_scenario_free(sc);
+    }
+}
+
+int
+main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normative_top),
+        cmocka_unit_test(test_normative_switch),
+        cmocka_unit_test(test_normative_callers),
+        cmocka_unit_test(test_normative_meetings),
+        cmocka_unit_test(test_normative_tariffs),
+        cmocka_unit_test(test_normative_thresholds),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_profile_wrap),
+        cmocka_unit_test(test_empirical),
+        cmocka_unit_test(test_money_exact),
+        cmocka_unit_test(test_examples_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
