@@ -14,6 +14,167 @@
  * and log-space sums: no factorials, no overflow, no NaN for valid input).
  * Invalid input (negative, NaN) returns NaN. */
 
+/* Search bounds of the inverses: they give up (BH_ERANGE) rather than look
+ * beyond this many lines or agents. */
+#define BH_ERLANG_MAX_SERVERS 10000000L
+/* Erlang A sums its queue states one by one; beyond this many it returns
+ * BH_ERANGE instead of running for minutes (only reached when the load far
+ * exceeds the agents and patience is thousands of times the handling time;
+ * see erlang.c). */
+#define BH_ERLANG_A_MAX_STATES 200000000L
+
+/* Erlang B: probability that a call finds all n lines busy when a Erlangs
+ * are offered (M/M/n/n, blocked calls cleared). B(a, 0) = 1. NaN when a is
+ * negative, infinite or NaN, or n < 0. Cost O(n). */
+double bh_erlang_b(double a, long n);
+
+/* Fewest lines n >= 0 with bh_erlang_b(a, n) <= target (a fraction in
+ * [1e-300, 1]). Stores n in *lines and its blocking in *blocking (either may
+ * be NULL). Returns 0, BH_EINVAL for invalid a or target, or BH_ERANGE when
+ * more than BH_ERLANG_MAX_SERVERS lines would be needed. */
+int bh_erlang_b_lines(double a, double target, long *lines, double *blocking);
+
+/* Erlang C: probability that a call waits (M/M/n, infinite queue, infinite
+ * patience). 1 when a >= n (the queue grows without bound). NaN when a is
+ * invalid or n < 1. */
+double bh_erlang_c(double a, long n);
+
+/* What callers of an M/M/n queue see. */
+struct bh_erlang_c {
+    double p_wait;        /* probability a call waits at all */
+    double asa;           /* mean wait of all calls, s; INFINITY if a >= n */
+    double service_level; /* share of calls answered within the target time */
+    double occupancy;     /* a / n, the busy share of agents; 1 if a >= n */
+};
+
+/* Erlang C figures for a Erlangs on n agents with mean handling time aht
+ * (s, > 0) and service-level target time target_time (s, >= 0). Returns 0,
+ * or BH_EINVAL (fields NaN) for invalid input. When a >= n the queue is
+ * unstable: p_wait 1, asa INFINITY, service_level 0, occupancy 1. */
+int bh_erlang_c_eval(double a, long n, double aht, double target_time,
+                     struct bh_erlang_c *out);
+
+/* Fewest agents n > a whose service level within target_time is at least
+ * target_sl (a fraction in [0, 1)). Stores n in *agents and the figures at
+ * n in *at (either may be NULL). Returns 0, BH_EINVAL, or BH_ERANGE (more
+ * than BH_ERLANG_MAX_SERVERS agents). */
+int bh_erlang_c_agents(double a, double aht, double target_time,
+                       double target_sl, long *agents, struct bh_erlang_c *at);
+
+/* What callers of an M/M/n+M queue (Erlang A: exponential patience) see. */
+struct bh_erlang_a {
+    double p_wait;        /* probability a call finds all agents busy */
+    double p_abandon;     /* probability a call hangs up before an answer */
+    double asa;           /* mean wait of answered calls (0 if answered at
+                             once), s */
+    double service_level; /* share of ALL offered calls answered within the
+                             target time; abandoned calls count as missed */
+    double occupancy;     /* busy share of agents: a (1 - p_abandon) / n */
+};
+
+/* Erlang A figures: a Erlangs offered to n >= 1 agents, mean handling time
+ * aht (s, > 0), mean patience (s, >= 0; 0 = nobody waits, INFINITY = Erlang
+ * C), target time (s, >= 0). Returns 0, BH_EINVAL (fields NaN) for invalid
+ * input, or BH_ERANGE when the queue would need more than
+ * BH_ERLANG_A_MAX_STATES states (fields NaN). Cost O(n + queue states that
+ * carry probability). */
+int bh_erlang_a_eval(double a, long n, double aht, double patience,
+                     double target_time, struct bh_erlang_a *out);
+
+/* Fewest agents n >= 1 with service level >= target_sl and p_abandon <=
+ * max_abandon (pass 0 and 1 for "no target"); target_sl in [0, 1),
+ * max_abandon in (0, 1]. Stores n and the figures at n (either pointer may
+ * be NULL). Returns 0, BH_EINVAL, or BH_ERANGE. */
+int bh_erlang_a_agents(double a, double aht, double patience,
+                       double target_time, double target_sl,
+                       double max_abandon, long *agents,
+                       struct bh_erlang_a *at);
+
+/* Engset call congestion: the share of call attempts that find all n lines
+ * busy when k sources each, while idle, offer beta Erlangs (beta = attempt
+ * rate of one idle source x mean holding time; Iversen's "offered traffic
+ * per idle source"). It is the time congestion of k - 1 sources:
+ * C(k-1, n) beta^n / sum_{i<=n} C(k-1, i) beta^i; 0 when n >= k. NaN when
+ * k < 1, n < 0 or beta invalid. */
+double bh_erlang_engset(long sources, long lines, double beta);
+
+/* The common Engset-calculator convention (Wikipedia, erlang.com): alpha is
+ * the offered traffic per source, A / k, where A counts every attempt,
+ * blocked ones too (attempt rate x mean holding time). Solves
+ * beta = alpha / (1 - alpha (1 - B)) for beta and stores it in *beta (may
+ * be NULL); returns the call congestion B, or NaN for invalid input or an
+ * alpha no beta reaches (alpha >= 1 when n >= k). */
+double bh_erlang_engset_offered(long sources, long lines, double alpha,
+                                double *beta);
+
 /* ---- Simulator (sim.c and friends) ------------------------------------ */
+/* The switch of the scenario in virtual time (sim.c): lines taken first
+ * come first served, IVR, an FCFS queue to operators (strategy, max length,
+ * max wait, wrap-up, abandonment), conference bridges with shared ports
+ * and a per-room cap, outbound campaigns through a number's lines. Each
+ * replication has its own traffic model and random streams derived from
+ * (seed, replication), so results do not depend on how replications are
+ * spread over threads. Every loop is bounded by the horizon: arrivals stop
+ * at it, and calls still in progress then run to their end (no new ones).
+ * Memory does not grow with the horizon: no call is kept after it ends
+ * unless records are asked for (they are written out, not kept). */
+
+/* Bounded sizes. */
+#define BH_SIM_MAX_REPLICATIONS 100000
+#define BH_SIM_MAX_THREADS 64
+#define BH_SIM_MAX_INTERVALS 1000000 /* horizon / interval */
+
+/* Called with every finished call record (rated), in end-time order within
+ * a replication, from the thread that runs it. */
+typedef void (*bh_sim_record_fn)(void *arg, const struct bh_call_record *rec);
+
+struct bh_sim_options {
+    unsigned long seed;
+    int replications;  /* >= 1 */
+    int threads;       /* >= 1; 0 means 1 */
+    FILE *records;     /* borrowed; CSV of every attempt, replication order,
+                          NULL = none */
+    /* progress, called under a lock with replications done of total */
+    void (*progress)(void *arg, double done, double total);
+    void *progress_arg;
+};
+
+/* What a run did, for benchmarks. */
+struct bh_sim_stats {
+    uint64_t events; /* arrivals plus calendar events handled */
+    uint64_t calls;  /* call attempts (records) */
+};
+
+/* Checks that sc can be simulated: capacities, a queue with operators,
+ * targets of the right kind, horizon, interval, warm-up. Returns 0, or
+ * BH_EINVAL with a one-line reason in msg. */
+int bh_sim_check(const struct bh_scenario *sc, char *msg, size_t size);
+
+/* Runs replication `rep` into the collector (begin and end included).
+ * on_record may be NULL. stats (may be NULL) is added to. Returns 0,
+ * BH_ENOMEM or BH_EINVAL. */
+int bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
+                       struct bh_collector *c, bh_sim_record_fn on_record,
+                       void *arg, struct bh_sim_stats *stats);
+
+/* Runs opt->replications replications on opt->threads threads and fills
+ * out (bh_results_init'ed here; the caller clears it). Thresholds are not
+ * evaluated here. Returns 0, or a BH_E* code with a reason in msg. */
+int bh_sim_run(const struct bh_scenario *sc, const struct bh_sim_options *opt,
+               struct bh_results *out, struct bh_sim_stats *stats, char *msg,
+               size_t size);
+
+/* Capacity planning (plan.c): for every number (lines, and operators when
+ * it has a queue) and bridge (ports), the fewest that meet the scenario's
+ * thresholds on that target at every interval after the warm-up, judged
+ * on the 95% bound the direction requires. Targets without thresholds use
+ * blocking < 1% and, with a queue, service_level(20s) >= 80%. The first
+ * guess comes from Erlang B (lines, ports) and Erlang C or A (operators)
+ * at the busiest interval; simulation then confirms and refines it with
+ * the target simulated alone (its sources only). Fills out->plan (and the
+ * rest of out from a simulation at the recommended capacities). */
+int bh_sim_plan(const struct bh_scenario *sc, const struct bh_sim_options *opt,
+                struct bh_results *out, char *msg, size_t size);
+
 
 #endif

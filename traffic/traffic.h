@@ -12,7 +12,9 @@
 #include "bh.h"
 #include "scenario.h"
 
+#include <gsl/gsl_rng.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* What happened to one call attempt. The names are the CDR outcomes. */
 enum bh_outcome {
@@ -32,29 +34,135 @@ int bh_outcome_parse(const char *name, enum bh_outcome *out);
  * horizon start (virtual, or wall-clock times speed); a time that did not
  * happen is -1. */
 struct bh_call_record {
-    uint64_t id;          /* unique in a replication, in arrival order */
+    uint64_t id; /* unique in a replication, in arrival order */
     uint32_t replication;
-    uint16_t source;      /* index into scenario sources */
-    uint8_t target_kind;  /* enum bh_target_kind */
-    uint16_t target;      /* index into numbers or bridges */
+    uint16_t source;       /* index into scenario sources */
+    uint8_t target_kind;   /* enum bh_target_kind */
+    uint16_t target;       /* index into numbers or bridges */
     uint16_t caller_class; /* index into the source's classes */
-    uint16_t origin;      /* tariff origin (rate class) */
-    int16_t plan;         /* tariff plan, -1 none */
-    uint8_t attempt;      /* 1 for a first attempt, 2.. for retrials */
-    uint8_t outcome;      /* enum bh_outcome */
-    uint8_t payer;        /* enum bh_payer */
-    uint8_t outbound;     /* 1: the company called out (campaign, dial-out) */
-    uint32_t subscriber;  /* who within the class, for bundle allowances */
-    uint64_t meeting;     /* meeting id for conference participants, else 0 */
-    double arrival;       /* INVITE reached the switch */
-    double answer;        /* the switch answered (IVR, queue, announcement) */
-    double connect;       /* an operator answered or the room was joined */
-    double end;           /* hang-up, or rejection time */
-    double wait;          /* s in the queue, 0 if connected at once */
-    double talk;          /* s from connect to end */
-    int32_t line;         /* line or bridge port taken, -1 none */
-    int32_t agent;        /* operator index or room, -1 none */
-    bh_money cost;        /* filled by rating, micro-units */
+    uint16_t origin;       /* tariff origin (rate class) */
+    int16_t plan;          /* tariff plan, -1 none */
+    uint8_t attempt;       /* 1 for a first attempt, 2.. for retrials */
+    uint8_t outcome;       /* enum bh_outcome */
+    uint8_t payer;         /* enum bh_payer */
+    uint8_t outbound;      /* 1: the company called out (campaign, dial-out) */
+    uint32_t subscriber;   /* who within the class, for bundle allowances */
+    uint64_t meeting;      /* meeting id for conference participants, else 0 */
+    double arrival;        /* INVITE reached the switch */
+    double answer;         /* the switch answered (IVR, queue, announcement) */
+    double connect;        /* an operator answered or the room was joined */
+    double end;            /* hang-up, or rejection time */
+    double wait;           /* s in the queue, 0 if connected at once */
+    double talk;           /* s from connect to end */
+    int32_t line;          /* line or bridge port taken, -1 none */
+    int32_t agent;         /* operator index or room, -1 none */
+    bh_money cost;         /* filled by rating, micro-units */
 };
+
+/* Writes the CSV header, and one record as a CSV row (the --records file).
+ * Names of sources, origins and plans come from the scenario (borrowed).
+ * Times in s with microsecond precision, cost in currency units. */
+void bh_call_record_csv_header(FILE *out);
+void bh_call_record_csv(FILE *out, const struct bh_call_record *rec,
+                        const struct bh_scenario *sc);
+
+/* ---- Random streams and sampling (dist.c) ----------------------------
+ * Every stream is a GSL generator (MT19937) seeded from the scenario seed,
+ * the replication and a stream number through a splitmix64 hash, so runs
+ * are reproducible byte for byte however replications are spread over
+ * threads. Stream numbers: 0 the switch model, 2i+1 source i's arrivals
+ * and their attributes, 2i+2 source i's retrial decisions. */
+uint64_t bh_traffic_stream_seed(uint64_t seed, uint32_t replication,
+                                uint32_t stream);
+/* A new generator for that stream (caller owns; gsl_rng_free), or NULL. */
+gsl_rng *bh_traffic_stream(uint64_t seed, uint32_t replication,
+                           uint32_t stream);
+
+/* One draw from d (s for durations, a count for counts), clamped to
+ * [min, max] when has_min / has_max (UNIFORM: they are its bounds).
+ * LOGNORMAL and GAMMA take the mean and sd of the value; NORMAL is
+ * truncated at 0 (conditioned on >= 0, not clamped); EMPIRICAL inverts
+ * the empirical CDF over its sorted samples. Never negative except for
+ * UNIFORM, DETERMINISTIC or EMPIRICAL values written negative (join
+ * spreads). */
+double bh_traffic_sample(const struct bh_dist *d, gsl_rng *rng);
+/* Mean of d, clamps ignored (s or count). */
+double bh_traffic_dist_mean(const struct bh_dist *d);
+/* The smallest value d can yield (finite for every kind). */
+double bh_traffic_dist_lower(const struct bh_dist *d);
+
+/* ---- Arrival profiles (profile.c) ------------------------------------
+ * A non-homogeneous Poisson process with the piecewise constant daily
+ * profile p (per hour), times `mult`, is simulated exactly by inverting
+ * its integrated rate: the next arrival after t0 is where the integral
+ * from t0 reaches an Exp(1) draw. Times are s since the horizon start,
+ * which is `start` s after midnight; the profile repeats daily. */
+
+/* Expected arrivals of p between t0 and t1 (per unit of mult). */
+double bh_profile_integral(const struct bh_profile *p, double start, double t0,
+                           double t1);
+/* The time tau >= t0 at which mult * integral(t0, tau) == w; INFINITY
+ * when that is not before `limit` (or the profile is zero all day).
+ * Bounded work: at most two passes over the profile per call. */
+double bh_profile_invert(const struct bh_profile *p, double start, double mult,
+                         double t0, double w, double limit);
+
+/* ---- The traffic model (model.c) -------------------------------------
+ * One per replication. It yields arrivals in time order; the switch (sim
+ * or real) tells it how each attempt ended, so that callers can retry and
+ * finite sources become idle again. It never reads a clock.
+ *
+ * Finite sources (`sources: K`, Engset): K callers; each idle one calls
+ * at rate profile(t) / K per hour, so the profile is the rate of the whole
+ * population when every caller is idle. A caller is busy from its arrival
+ * until its attempt ends (and while it waits to retry). */
+struct bh_arrival {
+    double t;            /* s since the horizon start */
+    uint16_t source;     /* index into scenario sources */
+    uint8_t kind;        /* enum bh_source_kind */
+    uint8_t target_kind; /* enum bh_target_kind */
+    uint16_t target;
+    uint16_t caller_class;
+    uint16_t origin;
+    int16_t plan;
+    uint8_t attempt;  /* 1, 2, ... */
+    uint8_t outbound; /* campaign attempt */
+    uint8_t answers;  /* campaign: the called party answers */
+    uint32_t subscriber;
+    double holding;        /* s of talk once connected */
+    double patience;       /* s the caller waits at most; INFINITY none */
+    double ring;           /* campaign: s of ringing */
+    uint64_t meeting;      /* conference participant: meeting id, else 0 */
+    uint32_t meeting_size; /* participants the meeting brings */
+    double meeting_start;  /* s */
+    double meeting_end;    /* s; participants leave then */
+    double passcode;       /* s from answer to joining the room */
+};
+
+struct bh_traffic;
+
+/* A model for replication `replication` of sc (borrowed, must outlive
+ * it), with streams from `seed`. Returns 0, BH_ENOMEM or BH_EINVAL. */
+int bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
+                   uint32_t replication, struct bh_traffic **out);
+void bh_traffic_free(struct bh_traffic *tm);
+/* Time of the next arrival before `limit` (s), INFINITY when none. */
+double bh_traffic_peek(struct bh_traffic *tm, double limit);
+/* Takes the next arrival before `limit`: 1 and *out filled, or 0. */
+int bh_traffic_next(struct bh_traffic *tm, double limit,
+                    struct bh_arrival *out);
+/* How arrival a's attempt ended at time t (s, not before a->t). For
+ * blocked, abandoned and overflowed attempts the caller retries with the
+ * source's probability and delay (returns 1 when a retrial is scheduled);
+ * a finite source's caller becomes idle unless it retries. */
+int bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
+                      enum bh_outcome outcome, double t);
+/* Expected first attempts per second of source i over [t0, t1), and the
+ * offered load in Erlangs it brings to its target's lines or ports
+ * (IVR time included; finite sources by Engset's intended traffic). */
+double bh_traffic_rate(const struct bh_scenario *sc, size_t i, double t0,
+                       double t1);
+double bh_traffic_offered(const struct bh_scenario *sc, size_t i, double t0,
+                          double t1);
 
 #endif

@@ -1,0 +1,596 @@
+/* collect.c: the collector: call records and busy levels in, per target
+ * and per interval figures out, with means and 95% intervals across
+ * replications. Nothing is kept per call; per replication it keeps one
+ * small block per target and interval, so that collectors filled on
+ * different threads merge into exactly the figures of a serial run. */
+#include "reports.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_SL 20.0 /* s: service level always reported */
+
+/* Counts of one target in one interval of one replication. */
+struct iv {
+    uint64_t offered, answered, blocked, abandoned, overflow, retried;
+    double wait_sum;            /* s, answered calls */
+    uint64_t sl[BH_RES_MAX_SL]; /* answered within sl_t[k] */
+    double busy;                /* line (port) seconds */
+    double agents;              /* operator seconds */
+};
+
+/* Per target figures of one replication that intervals cannot give. */
+struct tot {
+    double p50, p90, p99; /* s, waits of answered calls */
+    double peak;          /* most lines busy at once */
+    uint64_t meetings, incomplete;
+};
+
+struct rep {
+    int index;
+    struct iv *iv;   /* ntargets x nint */
+    struct tot *tot; /* ntargets */
+    bool has_bill;
+    struct bh_bill bill; /* class arrays owned here */
+};
+
+/* Level state of one number or bridge within a replication. */
+struct level {
+    double last; /* s */
+    int busy, agents;
+};
+
+struct bh_collector {
+    const struct bh_scenario *sc;
+    enum bh_results_source src;
+    size_t ntargets, nnumbers, nbridges;
+    int *campaign_of; /* source index -> campaign target, or -1 */
+    size_t nint;
+    double interval, warmup, horizon; /* s */
+    size_t nsl;
+    double sl_t[BH_RES_MAX_SL];
+    /* the replication in progress */
+    bool open;
+    struct rep cur;
+    struct bh_hist *hist; /* ntargets */
+    struct level *lvl;    /* nnumbers + nbridges */
+    struct bh_rater *rater;
+    /* finished replications, sorted by index */
+    struct rep *reps;
+    size_t nreps, capreps;
+};
+
+static void
+rep_free(struct rep *r) {
+    free(r->iv);
+    free(r->tot);
+    free(r->bill.class_total);
+    free(r->bill.class_calls);
+    memset(r, 0, sizeof *r);
+}
+
+static int
+rep_alloc(const struct bh_collector *c, struct rep *r) {
+    memset(r, 0, sizeof *r);
+    r->iv = calloc(c->ntargets * c->nint + 1, sizeof *r->iv);
+    r->tot = calloc(c->ntargets + 1, sizeof *r->tot);
+    if (!r->iv || !r->tot) {
+        rep_free(r);
+        return BH_ENOMEM;
+    }
+    return 0;
+}
+
+static int
+rep_copy(const struct bh_collector *c, struct rep *to, const struct rep *from) {
+    int rc = rep_alloc(c, to);
+    if (rc)
+        return rc;
+    to->index = from->index;
+    memcpy(to->iv, from->iv, c->ntargets * c->nint * sizeof *to->iv);
+    memcpy(to->tot, from->tot, c->ntargets * sizeof *to->tot);
+    to->has_bill = from->has_bill;
+    to->bill = from->bill;
+    to->bill.class_total = NULL;
+    to->bill.class_calls = NULL;
+    size_t n = from->bill.nclasses;
+    if (n) {
+        to->bill.class_total = malloc(n * sizeof *to->bill.class_total);
+        to->bill.class_calls = malloc(n * sizeof *to->bill.class_calls);
+        if (!to->bill.class_total || !to->bill.class_calls) {
+            rep_free(to);
+            return BH_ENOMEM;
+        }
+        memcpy(to->bill.class_total, from->bill.class_total,
+               n * sizeof *to->bill.class_total);
+        memcpy(to->bill.class_calls, from->bill.class_calls,
+               n * sizeof *to->bill.class_calls);
+    }
+    return 0;
+}
+
+/* Inserts a finished replication (taking its arrays), sorted by index. */
+static int
+rep_insert(struct bh_collector *c, struct rep *r) {
+    for (size_t i = 0; i < c->nreps; i++)
+        if (c->reps[i].index == r->index)
+            return BH_EINVAL; /* the same replication twice */
+    if (c->nreps == c->capreps) {
+        size_t cap = c->capreps ? c->capreps * 2 : 16;
+        struct rep *a = realloc(c->reps, cap * sizeof *a);
+        if (!a)
+            return BH_ENOMEM;
+        c->reps = a;
+        c->capreps = cap;
+    }
+    size_t i = c->nreps;
+    while (i > 0 && c->reps[i - 1].index > r->index) {
+        c->reps[i] = c->reps[i - 1];
+        i--;
+    }
+    c->reps[i] = *r;
+    c->nreps++;
+    memset(r, 0, sizeof *r);
+    return 0;
+}
+
+static void
+add_sl(struct bh_collector *c, double t) {
+    for (size_t k = 0; k < c->nsl; k++)
+        if (c->sl_t[k] == t)
+            return;
+    if (c->nsl < BH_RES_MAX_SL)
+        c->sl_t[c->nsl++] = t;
+}
+
+int
+bh_collector_new(const struct bh_scenario *sc, enum bh_results_source src,
+                 struct bh_collector **out) {
+    *out = NULL;
+    if (!sc || !(sc->interval > 0) || !(sc->horizon > 0) ||
+        sc->horizon / sc->interval > 1e7)
+        return BH_EINVAL;
+    struct bh_collector *c = calloc(1, sizeof *c);
+    if (!c)
+        return BH_ENOMEM;
+    c->sc = sc;
+    c->src = src;
+    c->nnumbers = sc->sw.nnumbers;
+    c->nbridges = sc->sw.nbridges;
+    c->ntargets = c->nnumbers + c->nbridges;
+    c->campaign_of = calloc(sc->nsources + 1, sizeof *c->campaign_of);
+    if (!c->campaign_of) {
+        free(c);
+        return BH_ENOMEM;
+    }
+    for (size_t i = 0; i < sc->nsources; i++)
+        c->campaign_of[i] =
+            sc->sources[i].kind == BH_SOURCE_CAMPAIGN ? (int)c->ntargets++ : -1;
+    c->interval = sc->interval;
+    c->horizon = sc->horizon;
+    c->warmup = sc->sim.warmup > 0 ? sc->sim.warmup : 0;
+    c->nint = (size_t)ceil(sc->horizon / sc->interval - 1e-9);
+    if (c->nint < 1)
+        c->nint = 1;
+    /* service levels: every service_level(T) the thresholds ask, then
+     * the default 20 s */
+    for (size_t i = 0; i < sc->nthresholds; i++)
+        if (sc->thresholds[i].metric == BH_METRIC_SERVICE_LEVEL &&
+            c->nsl < BH_RES_MAX_SL - 1)
+            add_sl(c, sc->thresholds[i].arg);
+    add_sl(c, DEFAULT_SL);
+    c->hist = calloc(c->ntargets + 1, sizeof *c->hist);
+    c->lvl = calloc(c->nnumbers + c->nbridges + 1, sizeof *c->lvl);
+    if (!c->hist || !c->lvl) {
+        bh_collector_free(c);
+        return BH_ENOMEM;
+    }
+    *out = c;
+    return 0;
+}
+
+void
+bh_collector_free(struct bh_collector *c) {
+    if (!c)
+        return;
+    rep_free(&c->cur);
+    for (size_t i = 0; i < c->nreps; i++)
+        rep_free(&c->reps[i]);
+    free(c->reps);
+    free(c->hist);
+    free(c->lvl);
+    free(c->campaign_of);
+    bh_rater_free(c->rater);
+    free(c);
+}
+
+int
+bh_collector_begin(struct bh_collector *c, int rep) {
+    if (rep < 0)
+        return BH_EINVAL;
+    rep_free(&c->cur);
+    int rc = rep_alloc(c, &c->cur);
+    if (rc)
+        return rc;
+    c->cur.index = rep;
+    memset(c->hist, 0, c->ntargets * sizeof *c->hist);
+    memset(c->lvl, 0, (c->nnumbers + c->nbridges) * sizeof *c->lvl);
+    bh_rater_free(c->rater);
+    c->rater = NULL;
+    if (c->sc->tariffs.present) {
+        rc = bh_rater_new(c->sc, &c->rater);
+        if (rc)
+            return rc;
+    }
+    c->open = true;
+    return 0;
+}
+
+static size_t
+interval_of(const struct bh_collector *c, double t) {
+    double k = floor(t / c->interval);
+    if (k < 0)
+        return 0;
+    if (k >= (double)c->nint)
+        return c->nint - 1;
+    return (size_t)k;
+}
+
+void
+bh_collector_add(struct bh_collector *c, struct bh_call_record *rec) {
+    if (!c->open || !(rec->arrival >= c->warmup) ||
+        !(rec->arrival < c->horizon))
+        return; /* warm-up (or after the horizon): counted nowhere */
+    size_t ti;
+    if (rec->source < c->sc->nsources && c->campaign_of[rec->source] >= 0)
+        ti = (size_t)c->campaign_of[rec->source];
+    else if (rec->target_kind == BH_TARGET_NUMBER && rec->target < c->nnumbers)
+        ti = rec->target;
+    else if (rec->target_kind == BH_TARGET_BRIDGE && rec->target < c->nbridges)
+        ti = c->nnumbers + rec->target;
+    else
+        return;
+    if (c->rater)
+        bh_rater_rate(c->rater, rec);
+    struct iv *v = &c->cur.iv[ti * c->nint + interval_of(c, rec->arrival)];
+    v->offered++;
+    if (rec->attempt > 1)
+        v->retried++;
+    switch ((enum bh_outcome)rec->outcome) {
+    case BH_OUTCOME_ANSWERED: {
+        double w = rec->wait > 0 ? rec->wait : 0;
+        v->answered++;
+        v->wait_sum += w;
+        bh_hist_add(&c->hist[ti], w);
+        for (size_t k = 0; k < c->nsl; k++)
+            if (w <= c->sl_t[k])
+                v->sl[k]++;
+        break;
+    }
+    case BH_OUTCOME_BLOCKED:
+    case BH_OUTCOME_FAILED: /* a lost call, as far as callers can tell */
+        v->blocked++;
+        break;
+    case BH_OUTCOME_ABANDONED:
+        v->abandoned++;
+        break;
+    case BH_OUTCOME_OVERFLOW:
+        v->overflow++;
+        break;
+    case BH_OUTCOME_UNANSWERED: /* campaigns: neither lost nor served */
+        break;
+    }
+}
+
+/* Adds the level held from l->last to t, clipped to [warmup, horizon],
+ * to the intervals it spans. */
+static void
+integrate(struct bh_collector *c, size_t ti, struct level *l, double t) {
+    double a = l->last > c->warmup ? l->last : c->warmup;
+    double b = t < c->horizon ? t : c->horizon;
+    if (!(b > a))
+        return;
+    struct tot *tt = &c->cur.tot[ti];
+    if (l->busy > tt->peak)
+        tt->peak = l->busy;
+    if (l->busy == 0 && l->agents == 0)
+        return;
+    size_t k = interval_of(c, a);
+    while (a < b && k < c->nint) {
+        double e = (double)(k + 1) * c->interval;
+        if (e > b || k + 1 == c->nint)
+            e = b;
+        if (e > a) {
+            struct iv *v = &c->cur.iv[ti * c->nint + k];
+            v->busy += l->busy * (e - a);
+            v->agents += l->agents * (e - a);
+            a = e;
+        }
+        k++;
+    }
+}
+
+void
+bh_collector_level(struct bh_collector *c, int target_kind, int target,
+                   double t, int busy, int agents_busy) {
+    if (!c->open || target < 0)
+        return;
+    size_t li, ti;
+    if (target_kind == BH_TARGET_NUMBER && (size_t)target < c->nnumbers)
+        li = ti = (size_t)target;
+    else if (target_kind == BH_TARGET_BRIDGE && (size_t)target < c->nbridges)
+        li = ti = c->nnumbers + (size_t)target;
+    else
+        return;
+    struct level *l = &c->lvl[li];
+    integrate(c, ti, l, t);
+    l->last = t;
+    l->busy = busy;
+    l->agents = agents_busy;
+}
+
+void
+bh_collector_meeting(struct bh_collector *c, int bridge, double start,
+                     int incomplete) {
+    if (!c->open || bridge < 0 || (size_t)bridge >= c->nbridges ||
+        !(start >= c->warmup) || !(start < c->horizon))
+        return;
+    struct tot *tt = &c->cur.tot[c->nnumbers + (size_t)bridge];
+    tt->meetings++;
+    if (incomplete)
+        tt->incomplete++;
+}
+
+int
+bh_collector_end(struct bh_collector *c, double end) {
+    if (!c->open)
+        return BH_ESTATE;
+    (void)end; /* levels are integrated up to the horizon */
+    for (size_t i = 0; i < c->nnumbers + c->nbridges; i++)
+        integrate(c, i, &c->lvl[i], c->horizon);
+    for (size_t ti = 0; ti < c->ntargets; ti++) {
+        struct tot *tt = &c->cur.tot[ti];
+        tt->p50 = bh_hist_quantile(&c->hist[ti], 0.50);
+        tt->p90 = bh_hist_quantile(&c->hist[ti], 0.90);
+        tt->p99 = bh_hist_quantile(&c->hist[ti], 0.99);
+    }
+    if (c->rater) {
+        struct bh_bill b;
+        bh_rater_bill(c->rater, c->horizon - c->warmup, &b);
+        struct rep tmp = c->cur;
+        tmp.bill = b;
+        tmp.has_bill = true;
+        struct rep copy;
+        /* copy the class arrays out of the rater */
+        tmp.iv = c->cur.iv;
+        int rc = rep_copy(c, &copy, &tmp);
+        if (rc)
+            return rc;
+        rep_free(&c->cur);
+        c->cur = copy;
+        bh_rater_free(c->rater);
+        c->rater = NULL;
+    }
+    c->open = false;
+    return rep_insert(c, &c->cur);
+}
+
+int
+bh_collector_merge(struct bh_collector *c, const struct bh_collector *o) {
+    if (c->ntargets != o->ntargets || c->nint != o->nint)
+        return BH_EINVAL;
+    for (size_t i = 0; i < o->nreps; i++) {
+        struct rep r;
+        int rc = rep_copy(c, &r, &o->reps[i]);
+        if (rc)
+            return rc;
+        rc = rep_insert(c, &r);
+        if (rc) {
+            rep_free(&r);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- results ------------------------------------------------------- */
+
+static double
+ratio(double num, double den) {
+    return den > 0 ? num / den : NAN;
+}
+
+static struct bh_estimate
+fixed(double v) {
+    struct bh_estimate e = {v, v, v};
+    return e;
+}
+
+/* Offered Erlangs (first attempts, from the traffic model) on target ti
+ * over [t0, t1). */
+static double
+offered_erlangs(const struct bh_collector *c, size_t ti, double t0, double t1) {
+    const struct bh_scenario *sc = c->sc;
+    double a = 0;
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        size_t t;
+        if (c->campaign_of[i] >= 0)
+            t = (size_t)c->campaign_of[i];
+        else if (s->target_kind == BH_TARGET_NUMBER)
+            t = (size_t)s->target;
+        else
+            t = c->nnumbers + (size_t)s->target;
+        if (t == ti)
+            a += bh_traffic_offered(sc, i, t0, t1);
+    }
+    return a;
+}
+
+/* One figure across replications, each replication's value from f. */
+#define ESTIMATE(expr)                                                         \
+    ({                                                                         \
+        struct bh_running run_ = {0, 0, 0};                                    \
+        for (size_t r_ = 0; r_ < c->nreps; r_++) {                             \
+            const struct rep *R = &c->reps[r_];                                \
+            (void)R;                                                           \
+            bh_running_add(&run_, (expr));                                     \
+        }                                                                      \
+        bh_running_estimate(&run_);                                            \
+    })
+
+/* Sums one target's intervals in a replication. */
+static struct iv
+sum_iv(const struct bh_collector *c, const struct rep *r, size_t ti) {
+    struct iv s;
+    memset(&s, 0, sizeof s);
+    for (size_t k = 0; k < c->nint; k++) {
+        const struct iv *v = &r->iv[ti * c->nint + k];
+        s.offered += v->offered;
+        s.answered += v->answered;
+        s.blocked += v->blocked;
+        s.abandoned += v->abandoned;
+        s.overflow += v->overflow;
+        s.retried += v->retried;
+        s.wait_sum += v->wait_sum;
+        for (size_t j = 0; j < c->nsl; j++)
+            s.sl[j] += v->sl[j];
+        s.busy += v->busy;
+        s.agents += v->agents;
+    }
+    return s;
+}
+
+int
+bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
+    const struct bh_scenario *sc = c->sc;
+    int rc = bh_results_init(r, c->ntargets, c->nint);
+    if (rc)
+        return rc;
+    r->source = c->src;
+    snprintf(r->scenario, sizeof r->scenario, "%s", sc->name);
+    r->seed = sc->seed;
+    r->replications = (int)c->nreps;
+    r->horizon = c->horizon;
+    r->warmup = c->warmup;
+    r->interval = c->interval;
+    double span = c->horizon - c->warmup;
+    struct iv *sums = calloc(c->nreps * c->ntargets + 1, sizeof *sums);
+    if (!sums)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < c->nreps; i++)
+        for (size_t ti = 0; ti < c->ntargets; ti++)
+            sums[i * c->ntargets + ti] = sum_iv(c, &c->reps[i], ti);
+
+    for (size_t ti = 0; ti < c->ntargets; ti++) {
+        struct bh_target_result *t = &r->targets[ti];
+        int cap = 1, ops = 0;
+        if (ti < c->nnumbers) {
+            const struct bh_sc_number *n = &sc->sw.numbers[ti];
+            snprintf(t->name, sizeof t->name, "%s", n->name);
+            snprintf(t->kind, sizeof t->kind, "number");
+            cap = n->lines;
+            ops = n->queue.present ? n->queue.operators : 0;
+        } else if (ti < c->nnumbers + c->nbridges) {
+            const struct bh_sc_bridge *b = &sc->sw.bridges[ti - c->nnumbers];
+            snprintf(t->name, sizeof t->name, "%s", b->name);
+            snprintf(t->kind, sizeof t->kind, "bridge");
+            cap = b->ports;
+        } else {
+            for (size_t i = 0; i < sc->nsources; i++)
+                if (c->campaign_of[i] == (int)ti) {
+                    snprintf(t->name, sizeof t->name, "%s",
+                             sc->sources[i].name);
+                    const struct bh_sc_number *n =
+                        &sc->sw.numbers[sc->sources[i].target];
+                    cap = n->lines;
+                }
+            snprintf(t->kind, sizeof t->kind, "campaign");
+        }
+        t->lines = cap;
+        t->operators = ops;
+        t->offered_erlangs =
+            fixed(offered_erlangs(c, ti, c->warmup, c->horizon));
+#define S (&sums[r_ * c->ntargets + ti])
+        t->offered = ESTIMATE((double)S->offered);
+        t->answered = ESTIMATE((double)S->answered);
+        t->blocked = ESTIMATE((double)S->blocked);
+        t->abandoned = ESTIMATE((double)S->abandoned);
+        t->overflow = ESTIMATE((double)S->overflow);
+        t->retried = ESTIMATE((double)S->retried);
+        t->blocking = ESTIMATE(
+            ratio((double)(S->blocked + S->overflow), (double)S->offered));
+        t->abandonment =
+            ESTIMATE(ratio((double)S->abandoned, (double)S->offered));
+        t->wait_mean = ESTIMATE(ratio(S->wait_sum, (double)S->answered));
+        t->nsl = c->nsl;
+        for (size_t k = 0; k < c->nsl; k++) {
+            t->sl[k].t = c->sl_t[k];
+            t->sl[k].value =
+                ESTIMATE(ratio((double)S->sl[k], (double)S->offered));
+        }
+        t->busy_mean = ESTIMATE(S->busy / span);
+        if (ops > 0)
+            t->occupancy = ESTIMATE(S->agents / (span * ops));
+        else
+            t->occupancy = ESTIMATE(S->busy / (span * cap));
+#undef S
+        t->wait_p50 = ESTIMATE(R->tot[ti].p50);
+        t->wait_p90 = ESTIMATE(R->tot[ti].p90);
+        t->wait_p99 = ESTIMATE(R->tot[ti].p99);
+        t->peak_busy = ESTIMATE(R->tot[ti].peak);
+        if (ti >= c->nnumbers && ti < c->nnumbers + c->nbridges) {
+            t->meetings = ESTIMATE((double)R->tot[ti].meetings);
+            t->incomplete_meetings = ESTIMATE(ratio(
+                (double)R->tot[ti].incomplete, (double)R->tot[ti].meetings));
+        } else {
+            t->meetings = fixed(NAN);
+            t->incomplete_meetings = fixed(NAN);
+        }
+
+        for (size_t k = 0; k < c->nint; k++) {
+            struct bh_interval_result *ir = bh_results_interval(r, ti, k);
+            double t0 = (double)k * c->interval;
+            double t1 = t0 + c->interval;
+            if (t1 > c->horizon)
+                t1 = c->horizon;
+            double a = t0 > c->warmup ? t0 : c->warmup;
+            double len = t1 > a ? t1 - a : 0;
+            ir->start = t0;
+            ir->offered_erlangs = fixed(offered_erlangs(c, ti, t0, t1));
+#define V (&R->iv[ti * c->nint + k])
+            ir->offered = ESTIMATE(len > 0 ? (double)V->offered : NAN);
+            ir->blocking = ESTIMATE(
+                ratio((double)(V->blocked + V->overflow), (double)V->offered));
+            ir->abandonment =
+                ESTIMATE(ratio((double)V->abandoned, (double)V->offered));
+            ir->wait_mean = ESTIMATE(ratio(V->wait_sum, (double)V->answered));
+            ir->nsl = c->nsl;
+            for (size_t j = 0; j < c->nsl; j++) {
+                ir->sl[j].t = c->sl_t[j];
+                ir->sl[j].value =
+                    ESTIMATE(ratio((double)V->sl[j], (double)V->offered));
+            }
+            ir->busy_mean = ESTIMATE(ratio(V->busy, len));
+            if (ops > 0)
+                ir->occupancy = ESTIMATE(ratio(V->agents, len * ops));
+            else
+                ir->occupancy = ESTIMATE(ratio(V->busy, len * cap));
+#undef V
+        }
+    }
+    free(sums);
+
+    if (sc->tariffs.present) {
+        struct bh_cost_acc *acc = NULL;
+        rc = bh_cost_acc_new(sc, &acc);
+        for (size_t i = 0; !rc && i < c->nreps; i++)
+            if (c->reps[i].has_bill)
+                bh_cost_acc_add(acc, &c->reps[i].bill);
+        if (!rc)
+            rc = bh_cost_acc_results(acc, &r->costs);
+        bh_cost_acc_free(acc);
+    }
+    return rc;
+}

@@ -1,0 +1,721 @@
+/* sim.c: the discrete-event simulator of the switch: numbers (lines, IVR,
+ * operator queue), bridges (shared ports, rooms), campaigns; one
+ * replication at a time, in virtual time. */
+#include "sim.h"
+#include "calendar.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Event kinds, in the low byte of the payload; calls carry their slot in
+ * the high 32 bits and a generation in bits 8..31, so that an event of a
+ * call that has already ended is recognised and skipped. */
+enum { EV_END = 1, EV_IVR, EV_TIMEOUT, EV_WRAP };
+
+enum call_state { CALL_FREE, CALL_IVR, CALL_QUEUED, CALL_TALK };
+
+struct call {
+    struct bh_arrival a;
+    struct bh_call_record rec;
+    double qjoin; /* s, joined the queue */
+    uint32_t gen; /* 24 bits used */
+    uint8_t state;
+    uint32_t next_free;
+};
+
+struct number {
+    const struct bh_sc_number *sc;
+    int lines, busy;
+    int32_t *free_lines; /* stack of free line ids */
+    int nfree;
+    /* operators */
+    int operators, agents_busy; /* busy includes wrap-up */
+    uint8_t *agent_busy;
+    double *idle_since;
+    uint64_t *agent_calls;
+    int32_t *idle_fifo; /* longest-idle: ring of idle operators */
+    int idle_head, idle_n;
+    int rr; /* round-robin: last operator chosen */
+    /* queue: ring of (slot << 24 | gen) entries, some stale */
+    uint64_t *q;
+    size_t qhead, qn, qcap;
+    int qlive;
+};
+
+struct bridge {
+    const struct bh_sc_bridge *sc;
+    int ports, busy;
+    int32_t *free_ports;
+    int nfree;
+};
+
+struct meeting {
+    uint64_t id; /* 0 = empty slot */
+    double start;
+    uint32_t size, arrived, in_room;
+    int bridge;
+    int blocked;
+};
+
+struct sim {
+    const struct bh_scenario *sc;
+    double horizon;
+    struct bh_collector *col;
+    bh_sim_record_fn on_record;
+    void *arg;
+    struct bh_traffic *tm;
+    gsl_rng *rng; /* the switch's own stream (ring-all choice) */
+    struct bh_calendar cal;
+    struct call *calls;
+    uint32_t ncalls, capcalls, free_head;
+    struct number *num;
+    struct bridge *br;
+    struct meeting *mt; /* open addressing, power-of-two size */
+    size_t mtcap, mtn;
+    uint64_t next_id;
+    uint32_t rep;
+    uint64_t events, attempts;
+    int err;
+};
+
+#define NIL UINT32_MAX
+
+/* ---- call slots ------------------------------------------------------ */
+
+static uint32_t
+call_alloc(struct sim *s) {
+    if (s->free_head == NIL) {
+        if (s->ncalls == s->capcalls) {
+            uint32_t cap = s->capcalls ? s->capcalls * 2 : 1024;
+            struct call *c = realloc(s->calls, (size_t)cap * sizeof *c);
+            if (!c) {
+                s->err = BH_ENOMEM;
+                return NIL;
+            }
+            s->calls = c;
+            s->capcalls = cap;
+        }
+        uint32_t i = s->ncalls++;
+        s->calls[i].gen = 0;
+        s->calls[i].state = CALL_FREE;
+        return i;
+    }
+    uint32_t i = s->free_head;
+    s->free_head = s->calls[i].next_free;
+    return i;
+}
+
+static void
+call_free(struct sim *s, uint32_t i) {
+    struct call *c = &s->calls[i];
+    c->state = CALL_FREE;
+    c->gen = (c->gen + 1) & 0xffffff;
+    c->next_free = s->free_head;
+    s->free_head = i;
+}
+
+static void
+schedule(struct sim *s, double t, uint32_t slot, int kind) {
+    uint64_t data = ((uint64_t)slot << 32) |
+                    ((uint64_t)(s->calls[slot].gen & 0xffffff) << 8) |
+                    (uint64_t)kind;
+    if (bh_calendar_push(&s->cal, t, data))
+        s->err = BH_ENOMEM;
+}
+
+/* ---- meetings (a small hash table by id) ------------------------------ */
+
+static struct meeting *
+meeting_find(struct sim *s, uint64_t id, int create) {
+    if (s->mtcap == 0 || (create && (s->mtn + 1) * 2 > s->mtcap)) {
+        size_t cap = s->mtcap ? s->mtcap * 2 : 64;
+        struct meeting *t = calloc(cap, sizeof *t);
+        if (!t) {
+            s->err = BH_ENOMEM;
+            return NULL;
+        }
+        for (size_t i = 0; i < s->mtcap; i++) {
+            if (!s->mt[i].id)
+                continue;
+            size_t j =
+                (size_t)(s->mt[i].id * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+            while (t[j].id)
+                j = (j + 1) & (cap - 1);
+            t[j] = s->mt[i];
+        }
+        free(s->mt);
+        s->mt = t;
+        s->mtcap = cap;
+    }
+    size_t mask = s->mtcap - 1;
+    size_t j = (size_t)(id * 0x9e3779b97f4a7c15ULL) & mask;
+    while (s->mt[j].id) {
+        if (s->mt[j].id == id)
+            return &s->mt[j];
+        j = (j + 1) & mask;
+    }
+    if (!create)
+        return NULL;
+    memset(&s->mt[j], 0, sizeof s->mt[j]);
+    s->mt[j].id = id;
+    s->mtn++;
+    return &s->mt[j];
+}
+
+/* Removes m (backward-shift deletion keeps probe chains intact). */
+static void
+meeting_remove(struct sim *s, struct meeting *m) {
+    size_t mask = s->mtcap - 1;
+    size_t i = (size_t)(m - s->mt);
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!s->mt[j].id)
+            break;
+        size_t home = (size_t)(s->mt[j].id * 0x9e3779b97f4a7c15ULL) & mask;
+        /* move j to i when home is not cyclically in (i, j] */
+        if ((j > i && (home <= i || home > j)) ||
+            (j < i && (home <= i && home > j))) {
+            s->mt[i] = s->mt[j];
+            i = j;
+        }
+    }
+    s->mt[i].id = 0;
+    s->mtn--;
+}
+
+static void
+meeting_settle(struct sim *s, struct meeting *m) {
+    if (m->arrived >= m->size && m->in_room == 0) {
+        bh_collector_meeting(s->col, m->bridge, m->start, m->blocked);
+        meeting_remove(s, m);
+    }
+}
+
+/* ---- records ------------------------------------------------------- */
+
+static void
+record_init(struct sim *s, struct bh_call_record *r,
+            const struct bh_arrival *a) {
+    memset(r, 0, sizeof *r);
+    r->id = ++s->next_id;
+    r->replication = s->rep;
+    r->source = a->source;
+    r->target_kind = a->target_kind;
+    r->target = a->target;
+    r->caller_class = a->caller_class;
+    r->origin = a->origin;
+    r->plan = a->plan;
+    r->attempt = a->attempt;
+    r->outbound = a->outbound;
+    r->subscriber = a->subscriber;
+    r->meeting = a->meeting;
+    r->arrival = a->t;
+    r->answer = r->connect = r->end = -1;
+    r->line = r->agent = -1;
+    if (a->outbound)
+        r->payer = BH_PAYER_CALLEE; /* the company calls out */
+    else if (a->target_kind == BH_TARGET_NUMBER)
+        r->payer = (uint8_t)s->sc->sw.numbers[a->target].payer;
+    else
+        r->payer = (uint8_t)s->sc->sw.bridges[a->target].payer;
+}
+
+/* A finished attempt: to the collector, the record sink, and back to the
+ * traffic model (retrials, finite sources). */
+static void
+finish(struct sim *s, struct bh_call_record *r, const struct bh_arrival *a,
+       enum bh_outcome o, double t) {
+    r->outcome = (uint8_t)o;
+    r->end = t;
+    if (r->connect >= 0)
+        r->talk = t - r->connect;
+    s->attempts++;
+    bh_collector_add(s->col, r);
+    if (s->on_record)
+        s->on_record(s->arg, r);
+    bh_traffic_finish(s->tm, a, o, t);
+}
+
+static void
+reject(struct sim *s, const struct bh_arrival *a, double t) {
+    struct bh_call_record r;
+    record_init(s, &r, a);
+    finish(s, &r, a, BH_OUTCOME_BLOCKED, t);
+}
+
+/* ---- numbers ------------------------------------------------------- */
+
+static void
+number_level(struct sim *s, int ni, double t) {
+    struct number *n = &s->num[ni];
+    bh_collector_level(s->col, BH_TARGET_NUMBER, ni, t, n->busy,
+                       n->agents_busy);
+}
+
+static void
+line_release(struct sim *s, int ni, int32_t line, double t) {
+    struct number *n = &s->num[ni];
+    n->busy--;
+    n->free_lines[n->nfree++] = line;
+    number_level(s, ni, t);
+}
+
+/* An idle operator by the number's strategy, or -1. */
+static int
+agent_pick(struct sim *s, struct number *n) {
+    if (n->agents_busy >= n->operators)
+        return -1;
+    int pick = -1;
+    switch (n->sc->queue.strategy) {
+    case BH_STRATEGY_LONGEST_IDLE:
+        if (n->idle_n > 0) {
+            pick = n->idle_fifo[n->idle_head];
+            n->idle_head = (n->idle_head + 1) % n->operators;
+            n->idle_n--;
+        }
+        return pick;
+    case BH_STRATEGY_ROUND_ROBIN:
+        for (int k = 1; k <= n->operators; k++) {
+            int i = (n->rr + k) % n->operators;
+            if (!n->agent_busy[i]) {
+                pick = i;
+                break;
+            }
+        }
+        if (pick >= 0)
+            n->rr = pick;
+        return pick;
+    case BH_STRATEGY_RING_ALL: {
+        /* every idle phone rings; one of them, at random, answers first */
+        int idle = n->operators - n->agents_busy;
+        int k = (int)gsl_rng_uniform_int(s->rng, (unsigned long)idle);
+        for (int i = 0; i < n->operators; i++)
+            if (!n->agent_busy[i] && k-- == 0)
+                return i;
+        return -1;
+    }
+    case BH_STRATEGY_FEWEST_CALLS:
+        for (int i = 0; i < n->operators; i++)
+            if (!n->agent_busy[i] &&
+                (pick < 0 || n->agent_calls[i] < n->agent_calls[pick]))
+                pick = i;
+        return pick;
+    }
+    return -1;
+}
+
+static void
+connect_agent(struct sim *s, int ni, uint32_t slot, int agent, double t) {
+    struct number *n = &s->num[ni];
+    struct call *c = &s->calls[slot];
+    n->agent_busy[agent] = 1;
+    n->agent_calls[agent]++;
+    n->agents_busy++;
+    c->state = CALL_TALK;
+    c->rec.agent = agent;
+    c->rec.connect = t;
+    c->rec.wait = t - c->qjoin;
+    schedule(s, t + c->a.holding, slot, EV_END);
+    number_level(s, ni, t);
+}
+
+static void
+agent_free(struct sim *s, int ni, int agent, double t) {
+    struct number *n = &s->num[ni];
+    n->agent_busy[agent] = 0;
+    n->agents_busy--;
+    n->idle_since[agent] = t;
+    if (n->sc->queue.strategy == BH_STRATEGY_LONGEST_IDLE) {
+        n->idle_fifo[(n->idle_head + n->idle_n) % n->operators] = agent;
+        n->idle_n++;
+    }
+    /* the head of the queue, skipping callers who already left */
+    while (n->qn > 0) {
+        uint64_t e = n->q[n->qhead];
+        n->qhead = (n->qhead + 1) % n->qcap;
+        n->qn--;
+        uint32_t slot = (uint32_t)(e >> 24), gen = (uint32_t)(e & 0xffffff);
+        struct call *c = &s->calls[slot];
+        if (c->gen != gen || c->state != CALL_QUEUED)
+            continue;
+        n->qlive--;
+        int a = agent_pick(s, n);
+        if (a < 0)
+            a = agent; /* cannot happen: one was just freed */
+        connect_agent(s, ni, slot, a, t);
+        return;
+    }
+    number_level(s, ni, t);
+}
+
+static int
+queue_push(struct sim *s, struct number *n, uint32_t slot) {
+    if (n->qn == n->qcap) {
+        size_t cap = n->qcap ? n->qcap * 2 : 64;
+        uint64_t *q = malloc(cap * sizeof *q);
+        if (!q)
+            return s->err = BH_ENOMEM;
+        for (size_t i = 0; i < n->qn; i++)
+            q[i] = n->q[(n->qhead + i) % n->qcap];
+        free(n->q);
+        n->q = q;
+        n->qhead = 0;
+        n->qcap = cap;
+    }
+    n->q[(n->qhead + n->qn) % n->qcap] =
+        ((uint64_t)slot << 24) | (s->calls[slot].gen & 0xffffff);
+    n->qn++;
+    n->qlive++;
+    return 0;
+}
+
+/* After the IVR (or at once): to an operator, the queue, or the number's
+ * own answer. */
+static void
+route(struct sim *s, uint32_t slot, double t) {
+    struct call *c = &s->calls[slot];
+    int ni = c->a.target;
+    struct number *n = &s->num[ni];
+    if (!n->sc->queue.present) {
+        c->state = CALL_TALK;
+        c->rec.connect = t;
+        c->rec.wait = 0;
+        schedule(s, t + c->a.holding, slot, EV_END);
+        return;
+    }
+    c->qjoin = t;
+    int agent = agent_pick(s, n);
+    if (agent >= 0) {
+        connect_agent(s, ni, slot, agent, t);
+        return;
+    }
+    const struct bh_sc_queue *q = &n->sc->queue;
+    if (q->max_length > 0 && n->qlive >= q->max_length) {
+        /* queue full: busy */
+        int32_t line = c->rec.line;
+        struct bh_arrival a = c->a;
+        struct bh_call_record r = c->rec;
+        call_free(s, slot);
+        line_release(s, ni, line, t);
+        r.wait = 0;
+        finish(s, &r, &a, BH_OUTCOME_BLOCKED, t);
+        return;
+    }
+    c->state = CALL_QUEUED;
+    if (queue_push(s, n, slot))
+        return;
+    double limit = q->max_wait > 0 ? q->max_wait : INFINITY;
+    double d = c->a.patience < limit ? c->a.patience : limit;
+    if (d < INFINITY)
+        schedule(s, t + d, slot, EV_TIMEOUT);
+}
+
+static void
+arrive_number(struct sim *s, const struct bh_arrival *a) {
+    int ni = a->target;
+    struct number *n = &s->num[ni];
+    double t = a->t;
+    if (n->busy >= n->lines) {
+        reject(s, a, t);
+        return;
+    }
+    uint32_t slot = call_alloc(s);
+    if (slot == NIL)
+        return;
+    struct call *c = &s->calls[slot];
+    c->a = *a;
+    record_init(s, &c->rec, a);
+    n->busy++;
+    c->rec.line = n->free_lines[--n->nfree];
+    number_level(s, ni, t);
+    if (a->outbound) {
+        /* a campaign attempt: ringing, then talk or give up */
+        c->state = CALL_TALK;
+        double end = t + a->ring;
+        if (a->answers) {
+            c->rec.answer = c->rec.connect = end;
+            end += a->holding;
+        }
+        schedule(s, end, slot, EV_END);
+        return;
+    }
+    c->rec.answer = t;
+    if (n->sc->ivr.present && n->sc->ivr.menu_time > 0) {
+        c->state = CALL_IVR;
+        schedule(s, t + n->sc->ivr.menu_time, slot, EV_IVR);
+        return;
+    }
+    route(s, slot, t);
+}
+
+/* ---- bridges ------------------------------------------------------- */
+
+static void
+arrive_bridge(struct sim *s, const struct bh_arrival *a) {
+    int bi = a->target;
+    struct bridge *b = &s->br[bi];
+    double t = a->t;
+    struct meeting *m = NULL;
+    if (a->meeting) {
+        m = meeting_find(s, a->meeting, 1);
+        if (!m)
+            return;
+        if (m->size == 0) {
+            m->size = a->meeting_size;
+            m->start = a->meeting_start;
+            m->bridge = bi;
+        }
+        if (a->attempt == 1)
+            m->arrived++;
+    }
+    int cap = b->sc->max_per_room;
+    if (b->busy >= b->ports || (m && cap > 0 && (int)m->in_room >= cap)) {
+        if (m)
+            m->blocked = 1;
+        reject(s, a, t);
+        if (m)
+            meeting_settle(s, m);
+        return;
+    }
+    uint32_t slot = call_alloc(s);
+    if (slot == NIL)
+        return;
+    struct call *c = &s->calls[slot];
+    c->a = *a;
+    record_init(s, &c->rec, a);
+    b->busy++;
+    c->rec.line = b->free_ports[--b->nfree];
+    c->rec.answer = t;
+    c->rec.connect = t + a->passcode;
+    c->rec.wait = 0;
+    c->state = CALL_TALK;
+    double end = c->rec.connect + a->holding;
+    if (m) {
+        m->in_room++;
+        if (end < a->meeting_end)
+            end = a->meeting_end;
+    }
+    schedule(s, end, slot, EV_END);
+    bh_collector_level(s->col, BH_TARGET_BRIDGE, bi, t, b->busy, 0);
+}
+
+/* ---- events -------------------------------------------------------- */
+
+static void
+on_end(struct sim *s, uint32_t slot, double t) {
+    struct call *c = &s->calls[slot];
+    struct bh_arrival a = c->a;
+    struct bh_call_record r = c->rec;
+    call_free(s, slot);
+    enum bh_outcome o = BH_OUTCOME_ANSWERED;
+    if (a.target_kind == BH_TARGET_BRIDGE) {
+        struct bridge *b = &s->br[a.target];
+        b->busy--;
+        b->free_ports[b->nfree++] = r.line;
+        bh_collector_level(s->col, BH_TARGET_BRIDGE, a.target, t, b->busy, 0);
+        finish(s, &r, &a, o, t);
+        if (a.meeting) {
+            struct meeting *m = meeting_find(s, a.meeting, 0);
+            if (m) {
+                m->in_room--;
+                meeting_settle(s, m);
+            }
+        }
+        return;
+    }
+    if (a.outbound && !a.answers)
+        o = BH_OUTCOME_UNANSWERED;
+    line_release(s, a.target, r.line, t);
+    finish(s, &r, &a, o, t);
+    if (r.agent >= 0) {
+        struct number *n = &s->num[a.target];
+        double wrap = n->sc->queue.wrap_up;
+        if (wrap > 0) {
+            uint64_t data = ((uint64_t)(uint32_t)r.agent << 32) |
+                            ((uint64_t)a.target << 8) | EV_WRAP;
+            if (bh_calendar_push(&s->cal, t + wrap, data))
+                s->err = BH_ENOMEM;
+        } else {
+            agent_free(s, a.target, r.agent, t);
+        }
+    }
+}
+
+static void
+on_timeout(struct sim *s, uint32_t slot, double t) {
+    struct call *c = &s->calls[slot];
+    if (c->state != CALL_QUEUED)
+        return;
+    int ni = c->a.target;
+    struct number *n = &s->num[ni];
+    n->qlive--;
+    struct bh_arrival a = c->a;
+    struct bh_call_record r = c->rec;
+    r.wait = t - c->qjoin;
+    call_free(s, slot); /* its queue entry is now stale */
+    double max_wait = n->sc->queue.max_wait;
+    enum bh_outcome o = BH_OUTCOME_ABANDONED;
+    if (max_wait > 0 && !(a.patience < max_wait))
+        o = BH_OUTCOME_OVERFLOW;
+    line_release(s, ni, r.line, t);
+    finish(s, &r, &a, o, t);
+}
+
+static void
+on_event(struct sim *s, const struct bh_event *e) {
+    int kind = (int)(e->data & 0xff);
+    if (kind == EV_WRAP) {
+        agent_free(s, (int)((e->data >> 8) & 0xffffff), (int)(e->data >> 32),
+                   e->t);
+        return;
+    }
+    uint32_t slot = (uint32_t)(e->data >> 32);
+    uint32_t gen = (uint32_t)((e->data >> 8) & 0xffffff);
+    if (slot >= s->ncalls || s->calls[slot].gen != gen ||
+        s->calls[slot].state == CALL_FREE)
+        return; /* the call ended before this event */
+    switch (kind) {
+    case EV_END:
+        on_end(s, slot, e->t);
+        break;
+    case EV_IVR:
+        route(s, slot, e->t);
+        break;
+    case EV_TIMEOUT:
+        on_timeout(s, slot, e->t);
+        break;
+    }
+}
+
+/* ---- setup and the loop ---------------------------------------------- */
+
+static void
+sim_clear(struct sim *s) {
+    for (size_t i = 0; s->num && i < s->sc->sw.nnumbers; i++) {
+        struct number *n = &s->num[i];
+        free(n->free_lines);
+        free(n->agent_busy);
+        free(n->idle_since);
+        free(n->agent_calls);
+        free(n->idle_fifo);
+        free(n->q);
+    }
+    for (size_t i = 0; s->br && i < s->sc->sw.nbridges; i++)
+        free(s->br[i].free_ports);
+    free(s->num);
+    free(s->br);
+    free(s->calls);
+    free(s->mt);
+    bh_calendar_clear(&s->cal);
+    bh_traffic_free(s->tm);
+    gsl_rng_free(s->rng);
+}
+
+static int
+sim_setup(struct sim *s) {
+    const struct bh_scenario *sc = s->sc;
+    s->num = calloc(sc->sw.nnumbers + 1, sizeof *s->num);
+    s->br = calloc(sc->sw.nbridges + 1, sizeof *s->br);
+    if (!s->num || !s->br)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < sc->sw.nnumbers; i++) {
+        struct number *n = &s->num[i];
+        n->sc = &sc->sw.numbers[i];
+        n->lines = n->sc->lines;
+        n->free_lines = malloc((size_t)n->lines * sizeof *n->free_lines);
+        if (!n->free_lines)
+            return BH_ENOMEM;
+        for (int k = 0; k < n->lines; k++) /* line 0 on top */
+            n->free_lines[k] = n->lines - 1 - k;
+        n->nfree = n->lines;
+        if (!n->sc->queue.present)
+            continue;
+        int ops = n->operators = n->sc->queue.operators;
+        n->agent_busy = calloc((size_t)ops, 1);
+        n->idle_since = calloc((size_t)ops, sizeof *n->idle_since);
+        n->agent_calls = calloc((size_t)ops, sizeof *n->agent_calls);
+        n->idle_fifo = malloc((size_t)ops * sizeof *n->idle_fifo);
+        if (!n->agent_busy || !n->idle_since || !n->agent_calls ||
+            !n->idle_fifo)
+            return BH_ENOMEM;
+        for (int k = 0; k < ops; k++)
+            n->idle_fifo[k] = k;
+        n->idle_n = ops;
+        n->rr = ops - 1;
+    }
+    for (size_t i = 0; i < sc->sw.nbridges; i++) {
+        struct bridge *b = &s->br[i];
+        b->sc = &sc->sw.bridges[i];
+        b->ports = b->sc->ports;
+        b->free_ports = malloc((size_t)b->ports * sizeof *b->free_ports);
+        if (!b->free_ports)
+            return BH_ENOMEM;
+        for (int k = 0; k < b->ports; k++)
+            b->free_ports[k] = b->ports - 1 - k;
+        b->nfree = b->ports;
+    }
+    return 0;
+}
+
+int
+bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
+                   struct bh_collector *c, bh_sim_record_fn on_record,
+                   void *arg, struct bh_sim_stats *stats) {
+    struct sim s;
+    memset(&s, 0, sizeof s);
+    s.sc = sc;
+    s.horizon = sc->horizon;
+    s.col = c;
+    s.on_record = on_record;
+    s.arg = arg;
+    s.rep = (uint32_t)rep;
+    s.free_head = NIL;
+    bh_calendar_init(&s.cal);
+    int rc = bh_traffic_new(sc, seed, (uint32_t)rep, &s.tm);
+    if (rc == 0) {
+        s.rng = bh_traffic_stream(seed, (uint32_t)rep, 0);
+        rc = s.rng ? sim_setup(&s) : BH_ENOMEM;
+    }
+    if (rc == 0)
+        rc = bh_collector_begin(c, rep);
+    if (rc) {
+        sim_clear(&s);
+        return rc;
+    }
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        number_level(&s, (int)i, 0);
+    for (size_t i = 0; i < sc->sw.nbridges; i++)
+        bh_collector_level(c, BH_TARGET_BRIDGE, (int)i, 0, 0, 0);
+    /* Arrivals stop at the horizon; calls in progress then run to their
+     * end, so every loop below ends: each event either ends a call or
+     * moves it on, and no new call comes after the horizon. */
+    struct bh_arrival a;
+    struct bh_event e;
+    while (!s.err) {
+        double ta = bh_traffic_peek(s.tm, s.horizon);
+        if (s.cal.n > 0 && bh_calendar_top(&s.cal) <= ta) {
+            bh_calendar_pop(&s.cal, &e);
+            s.events++;
+            on_event(&s, &e);
+        } else if (ta < s.horizon && bh_traffic_next(s.tm, s.horizon, &a)) {
+            s.events++;
+            if (a.target_kind == BH_TARGET_NUMBER)
+                arrive_number(&s, &a);
+            else
+                arrive_bridge(&s, &a);
+        } else {
+            break;
+        }
+    }
+    rc = s.err;
+    if (rc == 0)
+        rc = bh_collector_end(c, s.horizon);
+    if (stats) {
+        stats->events += s.events;
+        stats->calls += s.attempts;
+    }
+    sim_clear(&s);
+    return rc;
+}

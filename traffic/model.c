@@ -1,0 +1,448 @@
+/* model.c: the clock-free traffic model: per-source arrival processes
+ * (calls, meetings, campaigns), caller classes, retrials and finite
+ * sources, yielding arrivals in time order. */
+#include "traffic.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct source {
+    const struct bh_sc_source *sc;
+    gsl_rng *rng;         /* arrivals and their attributes */
+    gsl_rng *retry_rng;   /* retrial decisions and delays */
+    double next;          /* next arrival, or next meeting generation */
+    double meeting_start; /* MEETINGS: start of the next meeting */
+    double lookahead;     /* MEETINGS: earliest join before the start, s */
+    double *class_cdf;    /* owned, nclasses cumulative shares */
+    int idle;             /* finite sources: callers idle now */
+    double last;          /* time next was drawn from */
+};
+
+struct bh_traffic {
+    const struct bh_scenario *sc;
+    double limit_seen; /* largest limit asked so far */
+    size_t nsources;
+    struct source *src;
+    /* pending arrivals (retrials, meeting participants): a binary heap
+     * ordered by time, then by sequence number for a stable order */
+    struct pending {
+        double t;
+        uint64_t seq;
+        struct bh_arrival a;
+    } * heap;
+    size_t nheap, capheap;
+    uint64_t seq;
+    uint64_t meetings; /* meeting ids handed out */
+};
+
+static int
+heap_push(struct bh_traffic *tm, const struct bh_arrival *a) {
+    if (tm->nheap == tm->capheap) {
+        size_t cap = tm->capheap ? tm->capheap * 2 : 64;
+        struct pending *h = realloc(tm->heap, cap * sizeof *h);
+        if (!h)
+            return BH_ENOMEM;
+        tm->heap = h;
+        tm->capheap = cap;
+    }
+    struct pending e = {a->t, tm->seq++, *a};
+    size_t i = tm->nheap++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (tm->heap[p].t < e.t ||
+            (tm->heap[p].t == e.t && tm->heap[p].seq < e.seq))
+            break;
+        tm->heap[i] = tm->heap[p];
+        i = p;
+    }
+    tm->heap[i] = e;
+    return 0;
+}
+
+static int
+before(const struct pending *a, const struct pending *b) {
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void
+heap_pop(struct bh_traffic *tm, struct bh_arrival *out) {
+    *out = tm->heap[0].a;
+    struct pending last = tm->heap[--tm->nheap];
+    size_t i = 0, n = tm->nheap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && before(&tm->heap[c + 1], &tm->heap[c]))
+            c++;
+        if (!before(&tm->heap[c], &last))
+            break;
+        tm->heap[i] = tm->heap[c];
+        i = c;
+    }
+    if (n)
+        tm->heap[i] = last;
+}
+
+static const struct bh_profile *
+profile_of(const struct bh_sc_source *s) {
+    switch (s->kind) {
+    case BH_SOURCE_MEETINGS:
+        return &s->meetings.profile;
+    case BH_SOURCE_CAMPAIGN:
+        return &s->campaign.profile;
+    default:
+        return &s->profile;
+    }
+}
+
+/* Rate multiplier: 1, or idle/K for a finite population. */
+static double
+multiplier(const struct source *s) {
+    if (s->sc->sources > 0)
+        return (double)s->idle / (double)s->sc->sources;
+    return 1;
+}
+
+/* Draws the next event of an arrival process from t0 on. */
+static void
+draw_next(struct bh_traffic *tm, struct source *s, double t0) {
+    double w = -log(gsl_rng_uniform_pos(s->rng));
+    double lim = INFINITY; /* the walk is bounded by itself */
+    double t = bh_profile_invert(profile_of(s->sc), tm->sc->start,
+                                 multiplier(s), t0, w, lim);
+    s->last = t0;
+    if (s->sc->kind == BH_SOURCE_MEETINGS) {
+        s->meeting_start = t;
+        s->next = t - s->lookahead;
+    } else {
+        s->next = t;
+    }
+}
+
+static int
+pick_class(struct source *s) {
+    size_t n = s->sc->nclasses;
+    if (n <= 1)
+        return 0;
+    double u = gsl_rng_uniform(s->rng) * s->class_cdf[n - 1];
+    for (size_t i = 0; i < n; i++)
+        if (u < s->class_cdf[i])
+            return (int)i;
+    return (int)n - 1;
+}
+
+static void
+fill_caller(struct source *s, size_t index, struct bh_arrival *a) {
+    const struct bh_sc_source *sc = s->sc;
+    memset(a, 0, sizeof *a);
+    a->source = (uint16_t)index;
+    a->kind = (uint8_t)sc->kind;
+    a->target_kind = (uint8_t)sc->target_kind;
+    a->target = (uint16_t)sc->target;
+    a->attempt = 1;
+    a->patience = INFINITY;
+    a->plan = -1;
+    if (sc->nclasses > 0) {
+        int c = pick_class(s);
+        const struct bh_sc_class *cl = &sc->classes[c];
+        a->caller_class = (uint16_t)c;
+        a->origin = (uint16_t)(cl->origin > 0 ? cl->origin : 0);
+        a->plan = (int16_t)cl->plan;
+        if (cl->subscribers > 0)
+            a->subscriber = (uint32_t)gsl_rng_uniform_int(
+                s->rng, (unsigned long)cl->subscribers);
+    }
+}
+
+/* Generates the meeting starting at s->meeting_start: its participants
+ * go to the pending heap. */
+static int
+generate_meeting(struct bh_traffic *tm, struct source *s, size_t index) {
+    const struct bh_sc_meetings *m = &s->sc->meetings;
+    double start = s->meeting_start;
+    double n = floor(bh_traffic_sample(&m->participants, s->rng) + 0.5);
+    if (n < 0)
+        n = 0;
+    if (n > 100000)
+        n = 100000;
+    double dur = bh_traffic_sample(&m->duration, s->rng);
+    if (dur < 0)
+        dur = 0;
+    uint64_t id = ++tm->meetings;
+    for (uint32_t j = 0; j < (uint32_t)n; j++) {
+        struct bh_arrival a;
+        fill_caller(s, index, &a);
+        double spread = bh_traffic_sample(&m->join_spread, s->rng);
+        if (spread < -s->lookahead)
+            spread = -s->lookahead;
+        a.t = start + spread;
+        if (a.t < 0)
+            a.t = 0;
+        a.meeting = id;
+        a.meeting_size = (uint32_t)n;
+        a.meeting_start = start;
+        a.meeting_end = start + dur;
+        a.passcode = m->passcode_entry > 0 ? m->passcode_entry : 0;
+        a.holding = a.meeting_end - (a.t + a.passcode);
+        if (a.holding < 0)
+            a.holding = 0;
+        if (s->sc->has_patience)
+            a.patience = bh_traffic_sample(&s->sc->patience, s->rng);
+        int rc = heap_push(tm, &a);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void
+make_call(struct source *s, size_t index, struct bh_arrival *a) {
+    const struct bh_sc_source *sc = s->sc;
+    fill_caller(s, index, a);
+    a->t = s->next;
+    a->holding = bh_traffic_sample(&sc->holding, s->rng);
+    if (sc->has_patience)
+        a->patience = bh_traffic_sample(&sc->patience, s->rng);
+    if (sc->kind == BH_SOURCE_CAMPAIGN) {
+        const struct bh_sc_campaign *c = &sc->campaign;
+        a->outbound = 1;
+        a->patience = INFINITY;
+        a->ring = bh_traffic_sample(&c->ring, s->rng);
+        if (a->ring < 0)
+            a->ring = 0;
+        a->answers = gsl_rng_uniform(s->rng) < c->answer_probability;
+        if (c->destinations.n > 0) {
+            double tot = 0;
+            for (size_t i = 0; i < c->destinations.n; i++)
+                tot += c->destinations.share[i];
+            double u = gsl_rng_uniform(s->rng) * tot, acc = 0;
+            size_t k = c->destinations.n - 1;
+            for (size_t i = 0; i < c->destinations.n; i++) {
+                acc += c->destinations.share[i];
+                if (u < acc) {
+                    k = i;
+                    break;
+                }
+            }
+            a->origin = (uint16_t)(c->destinations.origin[k] > 0
+                                       ? c->destinations.origin[k]
+                                       : 0);
+        }
+    }
+}
+
+int
+bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
+               uint32_t replication, struct bh_traffic **out) {
+    *out = NULL;
+    if (!sc || sc->nsources > BH_SC_MAX_ITEMS)
+        return BH_EINVAL;
+    struct bh_traffic *tm = calloc(1, sizeof *tm);
+    if (!tm)
+        return BH_ENOMEM;
+    tm->sc = sc;
+    tm->nsources = sc->nsources;
+    tm->src = calloc(sc->nsources ? sc->nsources : 1, sizeof *tm->src);
+    if (!tm->src) {
+        bh_traffic_free(tm);
+        return BH_ENOMEM;
+    }
+    for (size_t i = 0; i < sc->nsources; i++) {
+        struct source *s = &tm->src[i];
+        s->sc = &sc->sources[i];
+        s->rng = bh_traffic_stream(seed, replication, (uint32_t)(2 * i + 1));
+        s->retry_rng =
+            bh_traffic_stream(seed, replication, (uint32_t)(2 * i + 2));
+        s->class_cdf =
+            calloc(s->sc->nclasses ? s->sc->nclasses : 1, sizeof *s->class_cdf);
+        if (!s->rng || !s->retry_rng || !s->class_cdf) {
+            bh_traffic_free(tm);
+            return BH_ENOMEM;
+        }
+        double acc = 0;
+        for (size_t c = 0; c < s->sc->nclasses; c++) {
+            acc += s->sc->classes[c].share > 0 ? s->sc->classes[c].share : 0;
+            s->class_cdf[c] = acc;
+        }
+        if (s->sc->nclasses > 1 && !(acc > 0)) {
+            bh_traffic_free(tm);
+            return BH_EINVAL;
+        }
+        s->idle = s->sc->sources;
+        if (s->sc->kind == BH_SOURCE_MEETINGS) {
+            double lo = bh_traffic_dist_lower(&s->sc->meetings.join_spread);
+            s->lookahead = lo < 0 ? -lo : 0;
+        }
+        draw_next(tm, s, 0);
+    }
+    *out = tm;
+    return 0;
+}
+
+void
+bh_traffic_free(struct bh_traffic *tm) {
+    if (!tm)
+        return;
+    for (size_t i = 0; tm->src && i < tm->nsources; i++) {
+        gsl_rng_free(tm->src[i].rng);
+        gsl_rng_free(tm->src[i].retry_rng);
+        free(tm->src[i].class_cdf);
+    }
+    free(tm->src);
+    free(tm->heap);
+    free(tm);
+}
+
+/* Index of the source with the earliest next event (ties: lowest). */
+static size_t
+earliest(const struct bh_traffic *tm) {
+    size_t best = 0;
+    for (size_t i = 1; i < tm->nsources; i++)
+        if (tm->src[i].next < tm->src[best].next)
+            best = i;
+    return best;
+}
+
+/* Brings the model to a state where its head is a real arrival: meeting
+ * generations due before the next pending arrival are carried out.
+ * Returns the head's time (INFINITY when none before limit). */
+static double
+settle(struct bh_traffic *tm, double limit, size_t *which, int *pending) {
+    for (;;) {
+        double tp = tm->nheap ? tm->heap[0].t : INFINITY;
+        size_t i = tm->nsources ? earliest(tm) : 0;
+        double ts = tm->nsources ? tm->src[i].next : INFINITY;
+        if (tp <= ts) {
+            *pending = 1;
+            return tp < limit ? tp : INFINITY;
+        }
+        if (!(ts < limit)) {
+            *pending = 0;
+            return INFINITY;
+        }
+        struct source *s = &tm->src[i];
+        if (s->sc->kind != BH_SOURCE_MEETINGS) {
+            *which = i;
+            *pending = 0;
+            return ts;
+        }
+        /* a generation: every meeting strictly later than the last, so
+         * the loop ends at the limit */
+        if (generate_meeting(tm, s, i))
+            return INFINITY;
+        draw_next(tm, s, s->meeting_start);
+    }
+}
+
+double
+bh_traffic_peek(struct bh_traffic *tm, double limit) {
+    size_t which = 0;
+    int pending = 0;
+    return settle(tm, limit, &which, &pending);
+}
+
+int
+bh_traffic_next(struct bh_traffic *tm, double limit, struct bh_arrival *out) {
+    size_t which = 0;
+    int pending = 0;
+    double t = settle(tm, limit, &which, &pending);
+    if (!(t < limit))
+        return 0;
+    if (pending) {
+        heap_pop(tm, out);
+    } else {
+        struct source *s = &tm->src[which];
+        make_call(s, which, out);
+        if (s->sc->sources > 0 && s->idle > 0)
+            s->idle--;
+        draw_next(tm, s, out->t);
+    }
+    return 1;
+}
+
+int
+bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
+                  enum bh_outcome outcome, double t) {
+    if (a->source >= tm->nsources)
+        return BH_EINVAL;
+    struct source *s = &tm->src[a->source];
+    const struct bh_sc_retry *r = &s->sc->retry;
+    int retried = 0;
+    if ((outcome == BH_OUTCOME_BLOCKED || outcome == BH_OUTCOME_ABANDONED ||
+         outcome == BH_OUTCOME_OVERFLOW) &&
+        r->present && a->attempt < r->max_attempts && a->attempt < 255 &&
+        gsl_rng_uniform(s->retry_rng) < r->probability) {
+        struct bh_arrival b = *a;
+        double d = bh_traffic_sample(&r->delay, s->retry_rng);
+        b.t = t + (d > 0 ? d : 0);
+        b.attempt = (uint8_t)(a->attempt + 1);
+        if (heap_push(tm, &b) == 0)
+            retried = 1;
+    }
+    if (!retried && s->sc->sources > 0 && a->meeting == 0 &&
+        s->idle < s->sc->sources) {
+        /* one more idle caller: the rate changes, so redraw the next
+         * arrival from now (exact by memorylessness) */
+        s->idle++;
+        draw_next(tm, s, t);
+    }
+    return retried;
+}
+
+/* ---- Offered load, for reports and planning --------------------------- */
+
+static const struct bh_profile *
+cprofile(const struct bh_sc_source *s) {
+    return profile_of(s);
+}
+
+double
+bh_traffic_rate(const struct bh_scenario *sc, size_t i, double t0, double t1) {
+    if (i >= sc->nsources || !(t1 > t0))
+        return 0;
+    const struct bh_sc_source *s = &sc->sources[i];
+    double n = bh_profile_integral(cprofile(s), sc->start, t0, t1);
+    double rate = n / (t1 - t0);
+    if (s->kind == BH_SOURCE_MEETINGS)
+        rate *= bh_traffic_dist_mean(&s->meetings.participants);
+    return rate;
+}
+
+double
+bh_traffic_offered(const struct bh_scenario *sc, size_t i, double t0,
+                   double t1) {
+    if (i >= sc->nsources)
+        return 0;
+    const struct bh_sc_source *s = &sc->sources[i];
+    double rate = bh_traffic_rate(sc, i, t0, t1);
+    double hold = bh_traffic_dist_mean(&s->holding);
+    switch (s->kind) {
+    case BH_SOURCE_MEETINGS: {
+        const struct bh_sc_meetings *m = &s->meetings;
+        hold = bh_traffic_dist_mean(&m->duration) -
+               bh_traffic_dist_mean(&m->join_spread);
+        if (hold < 0)
+            hold = 0;
+        hold += m->passcode_entry;
+        break;
+    }
+    case BH_SOURCE_CAMPAIGN:
+        hold = bh_traffic_dist_mean(&s->campaign.ring) +
+               s->campaign.answer_probability * hold;
+        break;
+    default:
+        if (s->target_kind == BH_TARGET_NUMBER &&
+            (size_t)s->target < sc->sw.nnumbers &&
+            sc->sw.numbers[s->target].ivr.present)
+            hold += sc->sw.numbers[s->target].ivr.menu_time;
+        break;
+    }
+    if (s->sources > 0 && s->kind == BH_SOURCE_CALLS) {
+        /* Engset's intended traffic: K a / (1 + a), a = (rate / K) h */
+        double a = rate / s->sources * hold;
+        return s->sources * a / (1 + a);
+    }
+    return rate * hold;
+}

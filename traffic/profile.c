@@ -1,0 +1,117 @@
+/* profile.c: the piecewise constant daily arrival profile as an exact
+ * non-homogeneous Poisson process (integrated-rate inversion). */
+#include "traffic.h"
+
+#include <math.h>
+
+#define DAY 86400.0
+
+/* Segment holding time of day tod (0 <= tod < DAY): binary search. */
+static size_t
+segment(const struct bh_profile *p, double tod) {
+    size_t lo = 0, hi = p->n; /* at[lo] <= tod < at[hi] */
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (p->at[mid] <= tod)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static double
+seg_end(const struct bh_profile *p, size_t i) {
+    return i + 1 < p->n ? p->at[i + 1] : DAY;
+}
+
+/* Expected arrivals in one whole day (per unit of mult). */
+static double
+day_total(const struct bh_profile *p) {
+    double s = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->rate[i] > 0)
+            s += p->rate[i] / 3600.0 * (seg_end(p, i) - p->at[i]);
+    return s;
+}
+
+/* Integral from midnight to time of day tod. */
+static double
+day_prefix(const struct bh_profile *p, double tod) {
+    double s = 0;
+    for (size_t i = 0; i < p->n && p->at[i] < tod; i++) {
+        double e = seg_end(p, i);
+        if (e > tod)
+            e = tod;
+        if (p->rate[i] > 0)
+            s += p->rate[i] / 3600.0 * (e - p->at[i]);
+    }
+    return s;
+}
+
+/* Integral from midnight of day 0 (absolute s since midnight) to x. */
+static double
+cumulative(const struct bh_profile *p, double total, double x) {
+    double d = floor(x / DAY);
+    double tod = x - d * DAY;
+    if (tod < 0)
+        tod = 0;
+    return d * total + day_prefix(p, tod);
+}
+
+double
+bh_profile_integral(const struct bh_profile *p, double start, double t0,
+                    double t1) {
+    if (p->n == 0 || !(t1 > t0))
+        return 0;
+    double total = day_total(p);
+    return cumulative(p, total, start + t1) - cumulative(p, total, start + t0);
+}
+
+double
+bh_profile_invert(const struct bh_profile *p, double start, double mult,
+                  double t0, double w, double limit) {
+    if (p->n == 0 || !(mult > 0) || !(w >= 0) || !(t0 < limit))
+        return INFINITY;
+    double total = day_total(p) * mult;
+    if (!(total > 0))
+        return INFINITY;
+    /* Walk segments by (day, segment index), never by accumulating small
+     * time steps, so rounding cannot stall the walk. */
+    double abs0 = start + t0;
+    double day = floor(abs0 / DAY);
+    double pos = abs0 - day * DAY; /* time of day */
+    if (pos < 0)
+        pos = 0;
+    if (pos >= DAY)
+        pos = nextafter(DAY, 0);
+    size_t i = segment(p, pos);
+    for (;;) {
+        double end = seg_end(p, i);
+        double len = end - pos;
+        double r = p->rate[i] > 0 ? p->rate[i] / 3600.0 * mult : 0;
+        if (r > 0 && w <= r * len) {
+            double tau = day * DAY + pos + w / r - start;
+            if (tau < t0)
+                tau = t0;
+            return tau < limit ? tau : INFINITY;
+        }
+        w -= r * len;
+        pos = end;
+        if (++i == p->n) {
+            i = 0;
+            day += 1;
+            pos = 0;
+            /* skip whole days: each integrates to total */
+            double k = floor(w / total);
+            if (k >= 1 && w - k * total <= 0)
+                k -= 1;
+            if (k >= 1) {
+                w -= k * total;
+                day += k;
+            }
+        }
+        if (day * DAY + pos - start >= limit)
+            return INFINITY;
+    }
+}
