@@ -324,4 +324,56 @@ bool bh_threshold_compare(double value, enum bh_op op, double limit);
 /* Thresholds in r that failed (0 = verdict pass). */
 int bh_results_failed(const struct bh_results *r);
 
+/* ---- Charts (chart.c) -------------------------------------------------
+ * SVG charts drawn by gnuplot (`set terminal svg`), for the HTML report. */
+enum bh_chart_style {
+    BH_CHART_LINES,
+    BH_CHART_STEPS,
+    BH_CHART_POINTS,
+    BH_CHART_LINESPOINTS,
+    BH_CHART_BARS /* one bar per category; series side by side */
+};
+
+struct bh_chart_series {
+    const char *title;        /* legend; borrowed */
+    enum bh_chart_style style;
+    size_t n;
+    const double *x;          /* NULL: 0, 1, 2... (ignored for bars) */
+    const double *y;
+    const double *lo, *hi;    /* 95% interval or NULL: a band (lines),
+                                 error bars (bars, points) */
+    double scale;             /* y, lo, hi multiplied by it; 0 means 1 */
+    bool y2;                  /* on the right-hand axis */
+    bool dashed;
+    const char *colour;       /* "#rrggbb" or NULL for the palette */
+};
+
+struct bh_chart_mark {
+    double at;                /* x (or y when horizontal) */
+    bool horizontal;
+    const char *label;        /* may be NULL */
+    const char *colour;
+};
+
+struct bh_chart {
+    int id;                   /* unique in the page: prefixes SVG ids */
+    int width, height;        /* px; 0 = 760 x 340 */
+    const char *title, *xlabel, *ylabel, *y2label;
+    bool x_clock;             /* x in s since midnight, shown as HH:MM */
+    bool y_percent, y2_percent; /* axis tics end in % (scale the data) */
+    bool y_from_zero;
+    size_t ncategories;       /* bars: category names on x */
+    const char *const *categories;
+    size_t nseries;
+    const struct bh_chart_series *series;
+    size_t nmarks;
+    const struct bh_chart_mark *marks;
+    const char *gnuplot;      /* program; NULL: $BH_GNUPLOT or "gnuplot" */
+};
+
+/* Draws a chart with gnuplot and returns its SVG (without XML prologue,
+ * ready to inline; caller frees). Returns 0, BH_ENOENT when gnuplot cannot
+ * be run (diag says to install gnuplot-nox), BH_EIO when it fails. */
+int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
+
 #endif
