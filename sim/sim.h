@@ -75,9 +75,9 @@ struct bh_erlang_a {
 /* Erlang A figures: a Erlangs offered to n >= 1 agents, mean handling time
  * aht (s, > 0), mean patience (s, >= 0; 0 = nobody waits, INFINITY = Erlang
  * C), target time (s, >= 0). Returns 0, BH_EINVAL (fields NaN) for invalid
- * input, or BH_ERANGE when the queue would need more than
- * BH_ERLANG_A_MAX_STATES states (fields NaN). Cost O(n + queue states that
- * carry probability). */
+ * input, or BH_ERANGE (fields NaN) when a exceeds BH_ERLANG_MAX_SERVERS or
+ * the queue would need more than BH_ERLANG_A_MAX_STATES states. Cost O(n +
+ * queue states that carry probability). */
 int bh_erlang_a_eval(double a, long n, double aht, double patience,
                      double target_time, struct bh_erlang_a *out);
 
