@@ -228,7 +228,7 @@ bh_sc_dist(struct sc_ld *L, yaml_node_t *n, const char *what,
     for (int i = 1; i <= 5; i++)
         if (m.key[i] && !(want & key_param[i]))
             return bh_sc_fail(L, m.key[i],
-                              "'%s' does not apply to a %s distribution",
+                              "'%s' does not apply to the %s distribution",
                               keys[i].name, dist_names[k]);
     if (m.val[1] && (rc = value(L, m.val[1], "mean", unit, &d->mean)))
         return rc;

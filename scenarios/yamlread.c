@@ -530,7 +530,7 @@ int
 bh_sc_text(struct sc_ld *L, yaml_node_t *n, const char *what,
            const char **out) {
     if (!n || n->type != YAML_SCALAR_NODE || bh_sc_is_null(n))
-        return bh_sc_fail(L, n, "%s must be a value, not %s", what,
+        return bh_sc_fail(L, n, "%s must be a single value, not %s", what,
                           bh_sc_kind(n));
     const char *v = (const char *)n->data.scalar.value;
     if (strlen(v) != n->data.scalar.length)
