@@ -313,7 +313,7 @@ bh_erlang_a_eval(double a, long n, double aht, double patience,
         a_nan(out);
         return BH_ERANGE;
     }
-    if (patience == 0) {
+    if (patience == 0 || isinf(aht / patience)) {
         /* Nobody waits: the loss system M/M/n/n. */
         double b = bh_erlang_b(a, n);
         out->p_wait = out->p_abandon = b;
