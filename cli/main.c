@@ -24,7 +24,7 @@ static const struct bh_command commands[] = {
     {"erlang", "Erlang B, C, A and Engset calculator", NULL},
     {"report", "render or compare results files", NULL},
     {"check", "validate a scenario file and summarise its load",
-     NULL},
+     bh_cmd_check},
 };
 
 static void
