@@ -376,4 +376,53 @@ struct bh_chart {
  * be run (diag says to install gnuplot-nox), BH_EIO when it fails. */
 int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
 
+/* ---- Report writers (render_*.c) --------------------------------------
+ * Several results files of one scenario (analytic, sim, load) side by
+ * side. rs[0] is the reference: its thresholds give the verdict. */
+
+/* One point of a capacity curve. */
+struct bh_capacity_point {
+    int n;                /* lines, operators or ports */
+    double blocking;      /* share; NaN when not computed */
+    double service_level; /* share answered within sl_time; NaN if none */
+    double cost_month;    /* currency units per 30-day month; NaN if none */
+};
+
+/* Blocking (or service level) and cost against capacity for one target,
+ * computed by the caller (busyhour report uses the Erlang formulas). */
+struct bh_capacity_curve {
+    char target[BH_SC_MAX_NAME];
+    char resource[16];    /* "lines", "operators", "ports" */
+    double sl_time;       /* s; > 0: the curve is a service level */
+    double limit;         /* the threshold on that figure; NaN if none */
+    int now, recommended; /* recommended 0 = not known */
+    size_t n;
+    const struct bh_capacity_point *points; /* borrowed */
+    char note[200];       /* how it was computed, shown under the chart */
+};
+
+struct bh_report {
+    size_t n;                          /* results files, >= 1 */
+    const struct bh_results *const *rs; /* borrowed */
+    const char *const *labels;         /* borrowed: "sim (file.json)" */
+    double start;        /* s since midnight of the horizon start */
+    size_t ncurves;
+    const struct bh_capacity_curve *curves; /* borrowed */
+    const char *gnuplot; /* NULL: $BH_GNUPLOT or "gnuplot" */
+};
+
+/* Markdown summary for CI logs. Returns 0 or BH_EIO. */
+int bh_report_md(const struct bh_report *rep, FILE *out);
+/* intervals.csv, targets.csv and classes.csv in dir (created if need
+ * be). Returns 0 or BH_EIO with diag. */
+int bh_report_csv(const struct bh_report *rep, const char *dir,
+                  struct bh_diag *diag);
+/* JUnit XML: one test suite per results file, one test case per
+ * threshold; a failed one has a <failure> naming metric, value, limit. */
+int bh_report_junit(const struct bh_report *rep, FILE *out);
+/* One self-contained HTML page (inline CSS, inline SVG from gnuplot, no
+ * external URL). Returns 0, or BH_ENOENT / BH_EIO with diag (gnuplot). */
+int bh_report_html(const struct bh_report *rep, FILE *out,
+                   struct bh_diag *diag);
+
 #endif

@@ -1,0 +1,281 @@
+/* render_md.c: the Markdown summary of one or more results files, for CI
+ * logs and pull-request comments: verdict, thresholds, per-target figures
+ * side by side, costs. */
+#include "render.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A table cell: pipes would end the cell. */
+static void
+cell(FILE *out, const char *s) {
+    fputs("| ", out);
+    for (; *s; s++)
+        fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, out);
+    fputc(' ', out);
+}
+
+static void
+header(FILE *out, const struct bh_report *rep, const char *first) {
+    cell(out, first);
+    for (size_t f = 0; f < rep->n; f++)
+        cell(out, rep->labels[f]);
+    fputs("|\n", out);
+    fputs("|---", out);
+    for (size_t f = 0; f < rep->n; f++)
+        fputs("|---:", out);
+    fputs("|\n", out);
+}
+
+typedef struct bh_estimate (*getter)(const struct bh_target_result *t,
+                                     double arg);
+
+static struct bh_estimate
+g_offered(const struct bh_target_result *t, double a) {
+    return t->offered;
+}
+static struct bh_estimate
+g_erl(const struct bh_target_result *t, double a) {
+    return t->offered_erlangs;
+}
+static struct bh_estimate
+g_answered(const struct bh_target_result *t, double a) {
+    return t->answered;
+}
+static struct bh_estimate
+g_blocked(const struct bh_target_result *t, double a) {
+    return t->blocked;
+}
+static struct bh_estimate
+g_abandoned(const struct bh_target_result *t, double a) {
+    return t->abandoned;
+}
+static struct bh_estimate
+g_blocking(const struct bh_target_result *t, double a) {
+    return t->blocking;
+}
+static struct bh_estimate
+g_abandonment(const struct bh_target_result *t, double a) {
+    return t->abandonment;
+}
+static struct bh_estimate
+g_wmean(const struct bh_target_result *t, double a) {
+    return t->wait_mean;
+}
+static struct bh_estimate
+g_wp90(const struct bh_target_result *t, double a) {
+    return t->wait_p90;
+}
+static struct bh_estimate
+g_wp99(const struct bh_target_result *t, double a) {
+    return t->wait_p99;
+}
+static struct bh_estimate
+g_sl(const struct bh_target_result *t, double a) {
+    return rd_target_sl(t, a);
+}
+static struct bh_estimate
+g_occ(const struct bh_target_result *t, double a) {
+    return t->occupancy;
+}
+static struct bh_estimate
+g_peak(const struct bh_target_result *t, double a) {
+    return t->peak_busy;
+}
+static struct bh_estimate
+g_incomplete(const struct bh_target_result *t, double a) {
+    return t->incomplete_meetings;
+}
+
+static void
+row(FILE *out, const struct bh_report *rep, const char *target,
+    const char *label, getter g, double arg, enum rd_unit u) {
+    /* Rows that no file measured are left out. */
+    bool any = false;
+    for (size_t f = 0; f < rep->n; f++) {
+        int ti = rd_find_target(rep->rs[f], target);
+        if (ti >= 0 && isfinite(g(&rep->rs[f]->targets[ti], arg).mean))
+            any = true;
+    }
+    if (!any)
+        return;
+    cell(out, label);
+    for (size_t f = 0; f < rep->n; f++) {
+        int ti = rd_find_target(rep->rs[f], target);
+        char buf[128] = "-";
+        if (ti >= 0)
+            rd_fmt(buf, sizeof buf, g(&rep->rs[f]->targets[ti], arg), u, true);
+        cell(out, buf);
+    }
+    fputs("|\n", out);
+}
+
+static void
+cost_row(FILE *out, const struct bh_report *rep, const char *label,
+         size_t off) {
+    cell(out, label);
+    for (size_t f = 0; f < rep->n; f++) {
+        char buf[128] = "-";
+        const struct bh_costs *c = &rep->rs[f]->costs;
+        if (c->present)
+            rd_fmt(buf, sizeof buf,
+                   *(const struct bh_estimate *)((const char *)c + off),
+                   RU_MONEY, true);
+        cell(out, buf);
+    }
+    fputs("|\n", out);
+}
+
+int
+bh_report_md(const struct bh_report *rep, FILE *out) {
+    if (!rep || !out || rep->n == 0)
+        return BH_EINVAL;
+    const struct bh_results *r0 = rep->rs[0];
+    int failed = bh_results_failed(r0);
+    fprintf(out, "# busyhour report: %s\n\n", r0->scenario);
+    if (r0->nthresholds == 0)
+        fprintf(out, "**Verdict: no thresholds** (the scenario sets "
+                     "none).\n\n");
+    else if (failed)
+        fprintf(out,
+                "**Verdict: FAIL** - %d of %zu thresholds failed "
+                "(%s).\n\n",
+                failed, r0->nthresholds, rep->labels[0]);
+    else
+        fprintf(out, "**Verdict: PASS** - all %zu thresholds met (%s).\n\n",
+                r0->nthresholds, rep->labels[0]);
+    fprintf(out, "Results: ");
+    for (size_t f = 0; f < rep->n; f++)
+        fprintf(out, "%s%s: %d replication%s, seed %lu", f ? "; " : "",
+                rep->labels[f], rep->rs[f]->replications,
+                rep->rs[f]->replications == 1 ? "" : "s", rep->rs[f]->seed);
+    fprintf(out, ". Figures are means with 95%% confidence intervals "
+                 "[lo, hi].\n\n");
+
+    for (size_t f = 0; f < rep->n; f++) {
+        const struct bh_results *r = rep->rs[f];
+        if (!r->nthresholds)
+            continue;
+        fprintf(out, "## Thresholds (%s)\n\n", rep->labels[f]);
+        fprintf(out, "| threshold | compared value | limit | result |\n"
+                     "|---|---:|---:|---|\n");
+        for (size_t i = 0; i < r->nthresholds; i++) {
+            const struct bh_threshold_result *t = &r->thresholds[i];
+            struct rd_expr e;
+            char v[64], l[64];
+            if (!rd_parse_expr(t->expr, &e))
+                e.unit = RU_COUNT;
+            rd_fmt1(v, sizeof v, t->value, e.unit, true);
+            rd_fmt1(l, sizeof l, t->limit, e.unit, true);
+            cell(out, t->expr);
+            char vb[96];
+            snprintf(vb, sizeof vb, "%s (%s)", v,
+                     e.upper ? "upper bound" : "lower bound");
+            cell(out, vb);
+            char lb[96];
+            snprintf(lb, sizeof lb, "%s %s", e.op, l);
+            cell(out, lb);
+            cell(out, t->pass ? "pass" : "**FAIL**");
+            fputs("|\n", out);
+        }
+        fputc('\n', out);
+    }
+
+    const char *names[BH_RES_MAX_TARGETS];
+    size_t nn = rd_target_names(rep, names, BH_RES_MAX_TARGETS);
+    double sl[BH_RES_MAX_SL * 4];
+    size_t nsl = rd_sl_times(rep, sl, sizeof sl / sizeof *sl);
+    for (size_t k = 0; k < nn; k++) {
+        int t0 = rd_find_target(r0, names[k]);
+        const struct bh_target_result *t = t0 >= 0 ? &r0->targets[t0] : NULL;
+        fprintf(out, "## %s", names[k]);
+        if (t && t->kind[0])
+            fprintf(out, " (%s: %d %s%s%.0d%s)", t->kind, t->lines,
+                    strcmp(t->kind, "bridge") == 0 ? "ports" : "lines",
+                    t->operators ? ", " : "", t->operators,
+                    t->operators ? " operators" : "");
+        fputs("\n\n", out);
+        header(out, rep, "figure");
+        row(out, rep, names[k], "offered load", g_erl, 0, RU_ERLANG);
+        row(out, rep, names[k], "offered calls", g_offered, 0, RU_COUNT);
+        row(out, rep, names[k], "answered", g_answered, 0, RU_COUNT);
+        row(out, rep, names[k], "blocked", g_blocked, 0, RU_COUNT);
+        row(out, rep, names[k], "abandoned", g_abandoned, 0, RU_COUNT);
+        row(out, rep, names[k], "blocking", g_blocking, 0, RU_PERCENT);
+        row(out, rep, names[k], "abandonment", g_abandonment, 0, RU_PERCENT);
+        row(out, rep, names[k], "wait, mean", g_wmean, 0, RU_SECONDS);
+        row(out, rep, names[k], "wait, 90th percentile", g_wp90, 0, RU_SECONDS);
+        row(out, rep, names[k], "wait, 99th percentile", g_wp99, 0, RU_SECONDS);
+        for (size_t i = 0; i < nsl; i++) {
+            char lab[64], d[32];
+            bh_format_duration(sl[i], d, sizeof d);
+            snprintf(lab, sizeof lab, "answered within %s", d);
+            row(out, rep, names[k], lab, g_sl, sl[i], RU_PERCENT);
+        }
+        row(out, rep, names[k], "occupancy", g_occ, 0, RU_PERCENT);
+        row(out, rep, names[k], "peak busy", g_peak, 0, RU_COUNT);
+        row(out, rep, names[k], "incomplete meetings", g_incomplete, 0,
+            RU_PERCENT);
+        fputc('\n', out);
+    }
+
+    bool costs = false;
+    for (size_t f = 0; f < rep->n; f++)
+        costs |= rep->rs[f]->costs.present;
+    if (costs) {
+        const char *cur = "";
+        for (size_t f = 0; f < rep->n && !cur[0]; f++)
+            cur = rep->rs[f]->costs.currency;
+        fprintf(out, "## Costs (%s, over the horizon)\n\n", cur);
+        header(out, rep, "cost");
+        cost_row(out, rep, "total", offsetof(struct bh_costs, total));
+        cost_row(out, rep, "paid by callers",
+                 offsetof(struct bh_costs, callers));
+        cost_row(out, rep, "paid by the company",
+                 offsetof(struct bh_costs, company));
+        cost_row(out, rep, "of which line rental",
+                 offsetof(struct bh_costs, line_rental));
+        cost_row(out, rep, "per call", offsetof(struct bh_costs, per_call));
+        cost_row(out, rep, "per participant",
+                 offsetof(struct bh_costs, per_participant));
+        cost_row(out, rep, "per 30-day month",
+                 offsetof(struct bh_costs, per_month));
+        bool prov = false;
+        for (size_t f = 0; f < rep->n; f++)
+            prov |= rep->rs[f]->costs.present &&
+                    rep->rs[f]->costs.provider_revenue.mean > 0;
+        if (prov)
+            cost_row(out, rep, "provider's termination revenue",
+                     offsetof(struct bh_costs, provider_revenue));
+        fputc('\n', out);
+        const struct bh_costs *c = &r0->costs;
+        if (c->present && c->nclasses) {
+            fprintf(out,
+                    "### By caller class (%s)\n\n"
+                    "| source | origin | plan | payer | calls | cost |\n"
+                    "|---|---|---|---|---:|---:|\n",
+                    rep->labels[0]);
+            for (size_t i = 0; i < c->nclasses; i++) {
+                const struct bh_cost_class *k = &c->classes[i];
+                char calls[96], tot[96];
+                rd_fmt(calls, sizeof calls, k->calls, RU_COUNT, true);
+                rd_fmt(tot, sizeof tot, k->total, RU_MONEY, true);
+                cell(out, k->source);
+                cell(out, k->origin[0] ? k->origin : "-");
+                cell(out, k->plan[0] ? k->plan : "-");
+                cell(out, k->payer[0] ? k->payer : "-");
+                cell(out, calls);
+                cell(out, tot);
+                fputs("|\n", out);
+            }
+            fputc('\n', out);
+        }
+    }
+    for (size_t i = 0; i < rep->ncurves; i++) {
+        const struct bh_capacity_curve *c = &rep->curves[i];
+        if (c->recommended > 0)
+            fprintf(out, "- %s: %d %s today, %d recommended (%s).\n", c->target,
+                    c->now, c->resource, c->recommended, c->note);
+    }
+    return ferror(out) ? BH_EIO : 0;
+}
