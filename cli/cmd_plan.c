@@ -1,0 +1,226 @@
+/* cmd_plan.c: `busyhour plan SCENARIO`: the fewest lines, operators and
+ * ports that meet the scenario's thresholds, from the exact formulas and
+ * confirmed by simulation; a table of now vs recommended, with cost. */
+#include "bh.h"
+#include "cli.h"
+#include "reports.h"
+#include "scenario.h"
+#include "sim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_REPLICATIONS 10
+
+static void
+help(FILE *out) {
+    fprintf(out,
+            "usage: busyhour plan SCENARIO [--seed N] [--replications N] "
+            "[--threads N]\n"
+            "                     [--json FILE]\n"
+            "\n"
+            "Capacity planning: for every number (lines, and operators when "
+            "it has a\nqueue) and every bridge (ports), the fewest that meet "
+            "the scenario's\nthresholds on it in every reporting interval "
+            "after the warm-up. A target\nwithout thresholds must keep "
+            "blocking under 1%% and, with a queue, answer\n80%% of callers "
+            "within 20 s.\n"
+            "\n"
+            "The first guess comes from the exact formulas at the busiest "
+            "interval\n(Erlang B for lines and ports, Erlang C, or A when "
+            "callers have patience,\nfor operators); simulation of the "
+            "target alone then confirms and refines\nit: a capacity meets a "
+            "threshold only when the 95%% confidence bound does\n(the upper "
+            "bound of blocking, the lower bound of a service level), not\n"
+            "just the mean. Operators are planned first (with lines that do "
+            "not\nblock), then lines for those operators.\n"
+            "\n"
+            "Prints a table of capacity now and recommended, with blocking "
+            "and service\nlevel at each and line rental per month when the "
+            "tariffs give one.\n"
+            "\n"
+            "Options:\n"
+            "  --seed N          seed of the random streams (default: the "
+            "scenario's)\n"
+            "  --replications N  replications per simulation (default: the "
+            "scenario's\n"
+            "                    sim.replications, else %d)\n"
+            "  --threads N       threads (default: the number of "
+            "processors)\n"
+            "  --json FILE       write the results file with its plan rows "
+            "('-' = stdout)\n"
+            "  --help            show this help\n"
+            "\n"
+            "Exit status: 0 success, 2 bad usage, bad input, or no capacity "
+            "up to the\nsearch bound meets the thresholds.\n",
+            DEFAULT_REPLICATIONS);
+}
+
+static int
+parse_long(const char *s, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return BH_EINVAL;
+    *out = v;
+    return 0;
+}
+
+static void
+progress(void *arg, double done, double total) {
+    (void)arg;
+    bh_cli_progress("plan", done, total);
+}
+
+static void
+pct(char *buf, size_t size, struct bh_estimate e) {
+    if (isnan(e.mean))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.2f%% [%.2f,%.2f]", 100 * e.mean, 100 * e.lo,
+                 100 * e.hi);
+}
+
+static void
+money(char *buf, size_t size, struct bh_estimate e) {
+    if (isnan(e.mean))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.2f", e.mean);
+}
+
+static void
+table(const struct bh_scenario *sc, const struct bh_results *r) {
+    printf("%s: capacity plan (%d replications per simulation, seed %lu)\n"
+           "\n",
+           r->scenario, r->replications, r->seed);
+    printf("%-16s %-9s %5s %8s %11s  %-24s %-24s", "target", "resource", "now",
+           "analytic", "recommended", "blocking now", "blocking recommended");
+    printf("  %-24s %-24s", "service level now", "service level rec.");
+    if (sc->tariffs.present && sc->tariffs.per_line_month > 0)
+        printf("  %10s %10s", "cost/month", "rec./month");
+    printf("\n");
+    for (size_t i = 0; i < r->nplan; i++) {
+        const struct bh_plan_row *p = &r->plan[i];
+        char bn[48], br[48], sn[48], sr[48], cn[32], cr[32];
+        pct(bn, sizeof bn, p->blocking_now);
+        pct(br, sizeof br, p->blocking_recommended);
+        pct(sn, sizeof sn, p->sl_now);
+        pct(sr, sizeof sr, p->sl_recommended);
+        printf("%-16s %-9s %5d %8d %11d  %-24s %-24s  %-24s %-24s", p->target,
+               p->resource, p->now, p->analytic, p->recommended, bn, br, sn,
+               sr);
+        if (sc->tariffs.present && sc->tariffs.per_line_month > 0) {
+            money(cn, sizeof cn, p->cost_now);
+            money(cr, sizeof cr, p->cost_recommended);
+            printf("  %10s %10s", cn, cr);
+        }
+        printf("\n");
+    }
+    if (sc->tariffs.present && sc->tariffs.per_line_month > 0)
+        printf("\ncost/month: line (port) rental in %s, operators not "
+               "priced\n",
+               sc->tariffs.currency);
+}
+
+int
+bh_cmd_plan(int argc, char **argv) {
+    const char *path = NULL, *json = NULL;
+    long reps = 0, threads = 0, seed = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            help(stdout);
+            return BH_EXIT_OK;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!v || parse_long(v, 0, 2147483647L, &seed))
+                return bh_cli_usage_error("plan", "--seed needs a number "
+                                                  ">= 0");
+            i++;
+        } else if (strcmp(a, "--replications") == 0) {
+            if (!v || parse_long(v, 2, BH_SIM_MAX_REPLICATIONS, &reps))
+                return bh_cli_usage_error(
+                    "plan",
+                    "--replications needs a number from 2 to %d (an "
+                    "interval needs two)",
+                    BH_SIM_MAX_REPLICATIONS);
+            i++;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (!v || parse_long(v, 1, BH_SIM_MAX_THREADS, &threads))
+                return bh_cli_usage_error(
+                    "plan", "--threads needs a number from 1 to %d",
+                    BH_SIM_MAX_THREADS);
+            i++;
+        } else if (strcmp(a, "--json") == 0) {
+            if (!v)
+                return bh_cli_usage_error("plan", "--json needs a file");
+            json = v;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            return bh_cli_usage_error("plan",
+                                      "unknown option '%s' (see "
+                                      "busyhour plan --help)",
+                                      a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return bh_cli_usage_error("plan", "one scenario at a time");
+        }
+    }
+    if (!path)
+        return bh_cli_usage_error("plan", "which scenario? (busyhour plan "
+                                          "SCENARIO)");
+    struct bh_scenario *sc = NULL;
+    struct bh_diag diag;
+    memset(&diag, 0, sizeof diag);
+    if (bh_scenario_load(path, &sc, &diag)) {
+        bh_diag_print(&diag, stderr);
+        return BH_EXIT_USAGE;
+    }
+    if (seed >= 0)
+        sc->seed = (unsigned long)seed;
+    if (!reps)
+        reps = sc->sim.replications > 1 ? sc->sim.replications
+                                        : DEFAULT_REPLICATIONS;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (n > BH_SIM_MAX_THREADS ? BH_SIM_MAX_THREADS : n) : 1;
+    }
+    struct bh_sim_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.seed = sc->seed;
+    opt.replications = (int)reps;
+    opt.threads = (int)threads;
+    opt.progress = progress;
+    struct bh_results res;
+    memset(&res, 0, sizeof res);
+    char msg[512];
+    int status = BH_EXIT_OK;
+    int rc = bh_sim_plan(sc, &opt, &res, msg, sizeof msg);
+    if (rc) {
+        fprintf(stderr, "busyhour plan: %s: %s\n", path,
+                msg[0] ? msg : bh_strerror(rc));
+        status = BH_EXIT_USAGE;
+        goto out;
+    }
+    if (bh_thresholds_eval(sc, &res) < 0) {
+        fprintf(stderr, "busyhour plan: cannot evaluate thresholds\n");
+        status = BH_EXIT_USAGE;
+        goto out;
+    }
+    if (!json || strcmp(json, "-") != 0)
+        table(sc, &res);
+    if (json && bh_results_write_json(&res, json)) {
+        fprintf(stderr, "busyhour plan: %s: cannot write results\n", json);
+        status = BH_EXIT_USAGE;
+    }
+out:
+    bh_results_clear(&res);
+    bh_scenario_free(sc);
+    return status;
+}

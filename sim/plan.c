@@ -1,0 +1,667 @@
+/* plan.c: capacity planning: the fewest lines, operators and ports that
+ * meet the thresholds at every interval, first from the exact formulas at
+ * the busiest interval, then confirmed and refined by simulation. */
+#include "sim.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_BLOCKING 0.01 /* blocking < 1% when none is asked */
+#define DEFAULT_SL_T 20.0     /* s */
+#define DEFAULT_SL 0.80       /* service_level(20s) >= 80% */
+#define MAX_EVALS 64          /* simulations per resource searched */
+#define MAX_REQS 16
+
+/* One requirement on a target: metric OP value (a threshold). */
+struct req {
+    enum bh_metric metric;
+    double arg;
+    enum bh_op op;
+    double value;
+};
+
+/* A target simulated alone: a copy of the scenario with only it and the
+ * sources that reach it. */
+struct sub {
+    struct bh_scenario sc;
+    struct bh_sc_number num;
+    struct bh_sc_bridge br;
+    struct bh_sc_source *src;    /* owned; the sources, retargeted */
+    struct bh_sc_threshold *thr; /* owned */
+    struct req req[MAX_REQS];
+    size_t nreq;
+    const struct bh_sim_options *opt;
+    int evals;
+    /* cache of evaluations: capacity -> pass */
+    int cache_n[MAX_EVALS];
+    int cache_pass[MAX_EVALS];
+    int ncache;
+    int err;
+    char *msg;
+    size_t size;
+};
+
+static int
+plan_fail(char *msg, size_t size, int rc, const char *fmt, ...) {
+    if (msg && size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, size, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static void
+sub_free(struct sub *s) {
+    free(s->src);
+    free(s->thr);
+}
+
+/* Builds the sub-scenario of number ni (is_bridge 0) or bridge bi. */
+static int
+sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
+    memset(s, 0, sizeof *s);
+    s->sc = *sc;
+    s->sc.tariffs.present = false; /* costs are worked out at the end */
+    s->src = calloc(sc->nsources + 1, sizeof *s->src);
+    s->thr = calloc(sc->nthresholds + 1, sizeof *s->thr);
+    if (!s->src || !s->thr)
+        return BH_ENOMEM;
+    s->sc.sw.nnumbers = s->sc.sw.nbridges = 0;
+    s->sc.sw.numbers = &s->num;
+    s->sc.sw.bridges = &s->br;
+    const char *name;
+    if (is_bridge) {
+        s->br = sc->sw.bridges[idx];
+        s->sc.sw.nbridges = 1;
+        name = s->br.name;
+    } else {
+        s->num = sc->sw.numbers[idx];
+        s->sc.sw.nnumbers = 1;
+        name = s->num.name;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *x = &sc->sources[i];
+        if ((int)x->target_kind !=
+                (is_bridge ? BH_TARGET_BRIDGE : BH_TARGET_NUMBER) ||
+            x->target != idx)
+            continue;
+        s->src[n] = *x;
+        s->src[n].target = 0;
+        n++;
+    }
+    s->sc.sources = s->src;
+    s->sc.nsources = n;
+    size_t m = 0;
+    for (size_t i = 0; i < sc->nthresholds; i++) {
+        const struct bh_sc_threshold *t = &sc->thresholds[i];
+        if (strcmp(t->target, name) != 0)
+            continue;
+        s->thr[m++] = *t;
+        switch (t->metric) {
+        case BH_METRIC_BLOCKING:
+        case BH_METRIC_ABANDONMENT:
+        case BH_METRIC_SERVICE_LEVEL:
+        case BH_METRIC_WAIT_MEAN:
+        case BH_METRIC_WAIT_P90:
+        case BH_METRIC_WAIT_P99:
+        case BH_METRIC_INCOMPLETE_MEETINGS:
+            if (s->nreq < MAX_REQS)
+                s->req[s->nreq++] =
+                    (struct req){t->metric, t->arg, t->op, t->value};
+            break;
+        default: /* occupancy and costs are not capacity targets */
+            break;
+        }
+    }
+    s->sc.thresholds = s->thr;
+    s->sc.nthresholds = m;
+    if (s->nreq == 0) {
+        s->req[s->nreq++] =
+            (struct req){BH_METRIC_BLOCKING, 0, BH_OP_LT, DEFAULT_BLOCKING};
+        if (!is_bridge && s->num.queue.present)
+            s->req[s->nreq++] = (struct req){
+                BH_METRIC_SERVICE_LEVEL, DEFAULT_SL_T, BH_OP_GE, DEFAULT_SL};
+    }
+    /* the collector reports the service levels of the thresholds: make
+     * sure the default one is there too (it always adds 20 s) */
+    return 0;
+}
+
+static int
+compare(double bound, enum bh_op op, double value) {
+    switch (op) {
+    case BH_OP_LT:
+        return bound < value;
+    case BH_OP_LE:
+        return bound <= value;
+    case BH_OP_GT:
+        return bound > value;
+    case BH_OP_GE:
+        return bound >= value;
+    }
+    return 0;
+}
+
+static int
+bound_ok(struct bh_estimate e, enum bh_op op, double value) {
+    if (isnan(e.mean))
+        return 1; /* not measured (no calls): nothing to fail */
+    double b = op == BH_OP_LT || op == BH_OP_LE ? e.hi : e.lo;
+    return compare(b, op, value);
+}
+
+static struct bh_estimate
+sl_of(size_t nsl, const struct bh_service_level *sl, double t) {
+    for (size_t k = 0; k < nsl; k++)
+        if (sl[k].t == t)
+            return sl[k].value;
+    struct bh_estimate none = {NAN, NAN, NAN};
+    return none;
+}
+
+/* Does target 0 of r meet every requirement, overall and per interval? */
+static int
+meets(const struct sub *s, const struct bh_results *r) {
+    const struct bh_target_result *t = &r->targets[0];
+    for (size_t q = 0; q < s->nreq; q++) {
+        const struct req *k = &s->req[q];
+        struct bh_estimate e;
+        switch (k->metric) {
+        case BH_METRIC_BLOCKING:
+            e = t->blocking;
+            break;
+        case BH_METRIC_ABANDONMENT:
+            e = t->abandonment;
+            break;
+        case BH_METRIC_SERVICE_LEVEL:
+            e = sl_of(t->nsl, t->sl, k->arg);
+            break;
+        case BH_METRIC_WAIT_MEAN:
+            e = t->wait_mean;
+            break;
+        case BH_METRIC_WAIT_P90:
+            e = t->wait_p90;
+            break;
+        case BH_METRIC_WAIT_P99:
+            e = t->wait_p99;
+            break;
+        case BH_METRIC_INCOMPLETE_MEETINGS:
+            e = t->incomplete_meetings;
+            break;
+        default:
+            continue;
+        }
+        if (!bound_ok(e, k->op, k->value))
+            return 0;
+        for (size_t i = 0; i < r->nintervals; i++) {
+            const struct bh_interval_result *ir =
+                &r->intervals[0 * r->nintervals + i];
+            if (ir->start + r->interval <= r->warmup)
+                continue;
+            switch (k->metric) {
+            case BH_METRIC_BLOCKING:
+                e = ir->blocking;
+                break;
+            case BH_METRIC_ABANDONMENT:
+                e = ir->abandonment;
+                break;
+            case BH_METRIC_SERVICE_LEVEL:
+                e = sl_of(ir->nsl, ir->sl, k->arg);
+                break;
+            case BH_METRIC_WAIT_MEAN:
+                e = ir->wait_mean;
+                break;
+            default:
+                continue; /* only over the horizon */
+            }
+            if (!bound_ok(e, k->op, k->value))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+simulate(struct sub *s, struct bh_results *r) {
+    struct bh_sim_options o = *s->opt;
+    o.records = NULL;
+    o.progress = NULL;
+    memset(r, 0, sizeof *r);
+    s->evals++;
+    int rc = bh_sim_run(&s->sc, &o, r, NULL, s->msg, s->size);
+    if (rc)
+        s->err = rc;
+    return rc;
+}
+
+/* Sets the resource under search. */
+enum resource { RES_LINES, RES_OPERATORS, RES_PORTS };
+
+static void
+set_capacity(struct sub *s, enum resource res, int n) {
+    if (res == RES_LINES)
+        s->num.lines = n;
+    else if (res == RES_OPERATORS)
+        s->num.queue.operators = n;
+    else
+        s->br.ports = n;
+}
+
+static int
+pass(struct sub *s, enum resource res, int n) {
+    for (int i = 0; i < s->ncache; i++)
+        if (s->cache_n[i] == n)
+            return s->cache_pass[i];
+    if (s->err || s->ncache >= MAX_EVALS)
+        return 0;
+    set_capacity(s, res, n);
+    struct bh_results r;
+    int ok = simulate(s, &r) == 0 && meets(s, &r);
+    bh_results_clear(&r);
+    s->cache_n[s->ncache] = n;
+    s->cache_pass[s->ncache++] = ok;
+    return ok;
+}
+
+/* Fewest n in [lo, hi] that passes, galloping from the guess, then
+ * bisecting (pass is taken to be monotone in n). Returns -1 when even hi
+ * fails. */
+static int
+search(struct sub *s, enum resource res, int guess, int lo, int hi) {
+    s->ncache = 0;
+    if (guess < lo)
+        guess = lo;
+    if (guess > hi)
+        guess = hi;
+    int good, bad; /* pass(good), !pass(bad), bad < good */
+    if (pass(s, res, guess)) {
+        good = guess;
+        int step = 1;
+        bad = lo - 1;
+        while (good - step >= lo) {
+            if (!pass(s, res, good - step)) {
+                bad = good - step;
+                break;
+            }
+            good -= step;
+            step *= 2;
+        }
+    } else {
+        bad = guess;
+        int step = 1;
+        good = -1;
+        while (!s->err) {
+            int n = bad + step > hi ? hi : bad + step;
+            if (pass(s, res, n)) {
+                good = n;
+                break;
+            }
+            bad = n;
+            if (n == hi)
+                return -1;
+            step *= 2;
+        }
+        if (good < 0)
+            return -1;
+    }
+    while (good - bad > 1 && !s->err) {
+        int mid = bad + (good - bad) / 2;
+        if (pass(s, res, mid))
+            good = mid;
+        else
+            bad = mid;
+    }
+    return s->err ? -1 : good;
+}
+
+/* The busiest interval after the warm-up: offered load on lines (or
+ * ports) and, separately, on operators (talk plus wrap-up). */
+static void
+busiest(const struct sub *s, double *a_lines, double *a_ops, double *aht,
+        double *patience) {
+    const struct bh_scenario *sc = &s->sc;
+    *a_lines = *a_ops = 0;
+    double hold_w = 0, rate_w = 0, pat_w = 0, pat_rate = 0;
+    size_t nint = (size_t)ceil(sc->horizon / sc->interval - 1e-9);
+    if (nint > BH_SIM_MAX_INTERVALS)
+        nint = BH_SIM_MAX_INTERVALS;
+    for (size_t k = 0; k < nint; k++) {
+        double t0 = (double)k * sc->interval, t1 = t0 + sc->interval;
+        if (t1 > sc->horizon)
+            t1 = sc->horizon;
+        if (t1 <= sc->sim.warmup)
+            continue;
+        double al = 0, ao = 0;
+        for (size_t i = 0; i < sc->nsources; i++) {
+            al += bh_traffic_offered(sc, i, t0, t1);
+            const struct bh_sc_source *x = &sc->sources[i];
+            if (x->kind != BH_SOURCE_CALLS)
+                continue;
+            double rate = bh_traffic_rate(sc, i, t0, t1);
+            double h = bh_traffic_dist_mean(&x->holding);
+            double wrap = s->num.queue.present ? s->num.queue.wrap_up : 0;
+            ao += rate * (h + wrap);
+            hold_w += rate * (h + wrap);
+            rate_w += rate;
+            if (x->has_patience) {
+                pat_w += rate * bh_traffic_dist_mean(&x->patience);
+                pat_rate += rate;
+            }
+        }
+        if (al > *a_lines)
+            *a_lines = al;
+        if (ao > *a_ops)
+            *a_ops = ao;
+    }
+    *aht = rate_w > 0 ? hold_w / rate_w : 0;
+    *patience = pat_rate > 0 ? pat_w / pat_rate : INFINITY;
+}
+
+static double
+req_value(const struct sub *s, enum bh_metric m, double arg, double dflt,
+          int *found) {
+    for (size_t q = 0; q < s->nreq; q++)
+        if (s->req[q].metric == m &&
+            (m != BH_METRIC_SERVICE_LEVEL || s->req[q].arg == arg || arg < 0)) {
+            *found = 1;
+            return s->req[q].value;
+        }
+    *found = 0;
+    return dflt;
+}
+
+static struct bh_estimate
+nan_estimate(void) {
+    struct bh_estimate e = {NAN, NAN, NAN};
+    return e;
+}
+
+/* Blocking and the first service level asked, at the capacity set. */
+static int
+figures(struct sub *s, struct bh_estimate *blocking, struct bh_estimate *sl) {
+    struct bh_results r;
+    int rc = simulate(s, &r);
+    if (rc == 0) {
+        *blocking = r.targets[0].blocking;
+        *sl = nan_estimate();
+        for (size_t q = 0; q < s->nreq; q++)
+            if (s->req[q].metric == BH_METRIC_SERVICE_LEVEL) {
+                *sl = sl_of(r.targets[0].nsl, r.targets[0].sl, s->req[q].arg);
+                break;
+            }
+    }
+    bh_results_clear(&r);
+    return rc;
+}
+
+static struct bh_estimate
+rental(const struct bh_scenario *sc, int n) {
+    if (!sc->tariffs.present || sc->tariffs.per_line_month <= 0)
+        return nan_estimate();
+    double v =
+        (double)n * (double)sc->tariffs.per_line_month / (double)BH_MONEY_UNIT;
+    struct bh_estimate e = {v, v, v};
+    return e;
+}
+
+static void
+row_init(struct bh_plan_row *row, const char *target, const char *res,
+         int now) {
+    memset(row, 0, sizeof *row);
+    snprintf(row->target, sizeof row->target, "%s", target);
+    snprintf(row->resource, sizeof row->resource, "%s", res);
+    row->now = now;
+    row->blocking_now = row->blocking_recommended = nan_estimate();
+    row->sl_now = row->sl_recommended = nan_estimate();
+    row->cost_now = row->cost_recommended = nan_estimate();
+}
+
+/* Upper end of a search: well past any sensible answer, bounded. */
+static int
+ceiling(double a, int now) {
+    double c = 4 * a + 100;
+    if (c < 2.0 * now)
+        c = 2.0 * now;
+    if (c > BH_SC_MAX_CAPACITY)
+        c = BH_SC_MAX_CAPACITY;
+    return (int)c;
+}
+
+static int
+plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
+            int ni, struct bh_plan_row *rows, size_t *nrows, int *rec_lines,
+            int *rec_ops, char *msg, size_t size) {
+    struct sub s;
+    int rc = sub_make(&s, sc, 0, ni);
+    if (rc) {
+        sub_free(&s);
+        return rc;
+    }
+    s.opt = opt;
+    s.msg = msg;
+    s.size = size;
+    const struct bh_sc_number *orig = &sc->sw.numbers[ni];
+    double a_lines, a_ops, aht, patience;
+    busiest(&s, &a_lines, &a_ops, &aht, &patience);
+    int found;
+    double b = req_value(&s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING, &found);
+    if (!(b > 0))
+        b = 1e-6;
+    long lines_guess = 1;
+    if (bh_erlang_b_lines(a_lines, b, &lines_guess, NULL) || lines_guess < 1)
+        lines_guess = 1;
+    int ops = 0;
+    if (orig->queue.present) {
+        /* operators first, with lines that never block */
+        struct bh_plan_row *row = &rows[(*nrows)++];
+        row_init(row, orig->name, "operators", orig->queue.operators);
+        double slt = DEFAULT_SL_T;
+        for (size_t q = 0; q < s.nreq; q++)
+            if (s.req[q].metric == BH_METRIC_SERVICE_LEVEL) {
+                slt = s.req[q].arg;
+                break;
+            }
+        int have_sl;
+        double sl = req_value(&s, BH_METRIC_SERVICE_LEVEL, slt, 0, &have_sl);
+        int have_ab;
+        double ab = req_value(&s, BH_METRIC_ABANDONMENT, 0, 1, &have_ab);
+        if (sl >= 1)
+            sl = 0.999;
+        long g = 1;
+        if (aht > 0 && a_ops > 0) {
+            if (isfinite(patience))
+                rc = bh_erlang_a_agents(a_ops, aht, patience, slt, sl,
+                                        ab > 0 ? ab : 1e-6, &g, NULL);
+            else
+                rc = bh_erlang_c_agents(a_ops, aht, slt, sl, &g, NULL);
+            if (rc || g < 1)
+                g = (long)ceil(a_ops) + 1;
+            rc = 0;
+        }
+        row->analytic = (int)g;
+        int room = orig->queue.max_length > 0 ? orig->queue.max_length
+                                              : 3 * (int)g + 50;
+        int hi = ceiling(a_ops, orig->queue.operators);
+        s.num.lines = hi + room + 1;
+        ops = search(&s, RES_OPERATORS, (int)g, 1, hi);
+        if (s.err) {
+            sub_free(&s);
+            return s.err;
+        }
+        if (ops < 0) {
+            sub_free(&s);
+            return plan_fail(msg, size, BH_ERANGE,
+                             "%s: no number of operators up to %d meets "
+                             "the thresholds",
+                             orig->name, hi);
+        }
+        row->recommended = ops;
+        s.num.lines = orig->lines;
+        s.num.queue.operators = orig->queue.operators;
+        rc = figures(&s, &row->blocking_now, &row->sl_now);
+        s.num.queue.operators = ops;
+        s.num.lines = hi + room + 1;
+        if (!rc)
+            rc = figures(&s, &row->blocking_recommended, &row->sl_recommended);
+        if (rc) {
+            sub_free(&s);
+            return rc;
+        }
+        s.num.queue.operators = ops;
+        if (lines_guess < ops)
+            lines_guess = ops;
+    }
+    /* then lines, with the operators found */
+    struct bh_plan_row *row = &rows[(*nrows)++];
+    row_init(row, orig->name, "lines", orig->lines);
+    row->analytic = (int)lines_guess;
+    int hi = ceiling(a_lines, orig->lines);
+    if (orig->queue.present && orig->queue.max_length > 0 &&
+        ops + orig->queue.max_length + 1 > hi)
+        hi = ops + orig->queue.max_length + 1;
+    int lines = search(&s, RES_LINES, (int)lines_guess, 1, hi);
+    if (s.err) {
+        sub_free(&s);
+        return s.err;
+    }
+    if (lines < 0) {
+        sub_free(&s);
+        return plan_fail(msg, size, BH_ERANGE,
+                         "%s: no number of lines up to %d meets the "
+                         "thresholds",
+                         orig->name, hi);
+    }
+    row->recommended = lines;
+    s.num.lines = orig->lines;
+    s.num.queue.operators = orig->queue.operators;
+    rc = figures(&s, &row->blocking_now, &row->sl_now);
+    s.num.lines = lines;
+    if (orig->queue.present)
+        s.num.queue.operators = ops;
+    if (!rc)
+        rc = figures(&s, &row->blocking_recommended, &row->sl_recommended);
+    row->cost_now = rental(sc, orig->lines);
+    row->cost_recommended = rental(sc, lines);
+    *rec_lines = lines;
+    *rec_ops = orig->queue.present ? ops : 0;
+    sub_free(&s);
+    return rc;
+}
+
+static int
+plan_bridge(const struct bh_scenario *sc, const struct bh_sim_options *opt,
+            int bi, struct bh_plan_row *row, int *rec_ports, char *msg,
+            size_t size) {
+    struct sub s;
+    int rc = sub_make(&s, sc, 1, bi);
+    if (rc) {
+        sub_free(&s);
+        return rc;
+    }
+    s.opt = opt;
+    s.msg = msg;
+    s.size = size;
+    const struct bh_sc_bridge *orig = &sc->sw.bridges[bi];
+    double a, a_ops, aht, patience;
+    busiest(&s, &a, &a_ops, &aht, &patience);
+    int found;
+    double b = req_value(&s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING, &found);
+    if (!(b > 0))
+        b = 1e-6;
+    long g = 1;
+    if (bh_erlang_b_lines(a, b, &g, NULL) || g < 1)
+        g = 1;
+    row_init(row, orig->name, "ports", orig->ports);
+    row->analytic = (int)g;
+    int hi = ceiling(a, orig->ports);
+    int ports = search(&s, RES_PORTS, (int)g, 1, hi);
+    if (s.err) {
+        sub_free(&s);
+        return s.err;
+    }
+    if (ports < 0) {
+        sub_free(&s);
+        return plan_fail(msg, size, BH_ERANGE,
+                         "%s: no number of ports up to %d meets the "
+                         "thresholds",
+                         orig->name, hi);
+    }
+    row->recommended = ports;
+    s.br.ports = orig->ports;
+    rc = figures(&s, &row->blocking_now, &row->sl_now);
+    s.br.ports = ports;
+    if (!rc)
+        rc = figures(&s, &row->blocking_recommended, &row->sl_recommended);
+    row->cost_now = rental(sc, orig->ports);
+    row->cost_recommended = rental(sc, ports);
+    *rec_ports = ports;
+    sub_free(&s);
+    return rc;
+}
+
+int
+bh_sim_plan(const struct bh_scenario *sc, const struct bh_sim_options *opt,
+            struct bh_results *out, char *msg, size_t size) {
+    if (msg && size)
+        msg[0] = '\0';
+    int rc = bh_sim_check(sc, msg, size);
+    if (rc)
+        return rc;
+    size_t nn = sc->sw.nnumbers, nb = sc->sw.nbridges;
+    struct bh_plan_row *rows = calloc(2 * nn + nb + 1, sizeof *rows);
+    struct bh_sc_number *num = calloc(nn + 1, sizeof *num);
+    struct bh_sc_bridge *br = calloc(nb + 1, sizeof *br);
+    if (!rows || !num || !br) {
+        free(rows);
+        free(num);
+        free(br);
+        return BH_ENOMEM;
+    }
+    size_t nrows = 0;
+    double total = (double)(nn + nb) + 1, done = 0;
+    for (size_t i = 0; !rc && i < nn; i++) {
+        num[i] = sc->sw.numbers[i];
+        int lines = num[i].lines, ops = 0;
+        rc =
+            plan_number(sc, opt, (int)i, rows, &nrows, &lines, &ops, msg, size);
+        num[i].lines = lines;
+        if (num[i].queue.present)
+            num[i].queue.operators = ops;
+        if (opt->progress)
+            opt->progress(opt->progress_arg, ++done, total);
+    }
+    for (size_t i = 0; !rc && i < nb; i++) {
+        br[i] = sc->sw.bridges[i];
+        int ports = br[i].ports;
+        rc = plan_bridge(sc, opt, (int)i, &rows[nrows++], &ports, msg, size);
+        br[i].ports = ports;
+        if (opt->progress)
+            opt->progress(opt->progress_arg, ++done, total);
+    }
+    if (!rc) {
+        /* the whole scenario at the recommended capacities */
+        struct bh_scenario rec = *sc;
+        rec.sw.numbers = num;
+        rec.sw.bridges = br;
+        struct bh_sim_options o = *opt;
+        o.records = NULL;
+        o.progress = NULL;
+        rc = bh_sim_run(&rec, &o, out, NULL, msg, size);
+        if (opt->progress)
+            opt->progress(opt->progress_arg, total, total);
+    }
+    free(num);
+    free(br);
+    if (rc) {
+        free(rows);
+        return rc;
+    }
+    out->plan = rows;
+    out->nplan = nrows;
+    return 0;
+}
