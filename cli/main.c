@@ -16,9 +16,9 @@
 static const struct bh_command commands[] = {
     {"run", "the main job: simulate, drive real load, compare", NULL},
     {"sim", "simulate a scenario (replications, confidence intervals)",
-     NULL},
+     bh_cmd_sim},
     {"plan", "fewest lines / operators / ports that meet the thresholds",
-     NULL},
+     bh_cmd_plan},
     {"load", "real SIP/RTP load against a SIP switch", NULL},
     {"switch", "run the reference SIP switch in the foreground", NULL},
     {"erlang", "Erlang B, C, A and Engset calculator", NULL},
