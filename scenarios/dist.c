@@ -254,11 +254,10 @@ bh_sc_dist(struct sc_ld *L, yaml_node_t *n, const char *what,
     }
     if (d->has_min && d->has_max && d->min > d->max)
         return bh_sc_fail(L, m.val[7], "max is below min");
-    if (want & P_MEAN) {
-        if (!(d->mean > 0) &&
-            !(unit == SC_DURATION_SIGNED && d->kind == BH_DIST_NORMAL))
-            return bh_sc_fail(L, m.val[1], "mean must be more than 0");
-    }
+    /* every mean is positive; normal is truncated at 0 even for signed
+     * spreads, so a mean at or below 0 would mostly sample 0 */
+    if ((want & P_MEAN) && !(d->mean > 0))
+        return bh_sc_fail(L, m.val[1], "mean must be more than 0");
     if ((want & P_SD) && !(d->sd > 0))
         return bh_sc_fail(L, m.val[2], "sd must be more than 0");
     if (d->kind == BH_DIST_UNIFORM) {
