@@ -120,15 +120,24 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
     }
     s->sc.thresholds = s->thr;
     s->sc.nthresholds = m;
-    if (s->nreq == 0) {
+    /* Defaults for what the thresholds leave open: a blocking target
+     * always (else "fewest lines" would be one line that turns most
+     * callers away), and a service level for a queue without any wait
+     * target. The collector always reports service_level(20s). */
+    int has_block = 0, has_wait = 0;
+    for (size_t q = 0; q < s->nreq; q++) {
+        has_block |= s->req[q].metric == BH_METRIC_BLOCKING;
+        has_wait |= s->req[q].metric == BH_METRIC_SERVICE_LEVEL ||
+                    s->req[q].metric == BH_METRIC_WAIT_MEAN ||
+                    s->req[q].metric == BH_METRIC_WAIT_P90 ||
+                    s->req[q].metric == BH_METRIC_WAIT_P99;
+    }
+    if (!has_block && s->nreq < MAX_REQS)
         s->req[s->nreq++] =
             (struct req){BH_METRIC_BLOCKING, 0, BH_OP_LT, DEFAULT_BLOCKING};
-        if (!is_bridge && s->num.queue.present)
-            s->req[s->nreq++] = (struct req){
-                BH_METRIC_SERVICE_LEVEL, DEFAULT_SL_T, BH_OP_GE, DEFAULT_SL};
-    }
-    /* the collector reports the service levels of the thresholds: make
-     * sure the default one is there too (it always adds 20 s) */
+    if (!has_wait && !is_bridge && s->num.queue.present && s->nreq < MAX_REQS)
+        s->req[s->nreq++] = (struct req){BH_METRIC_SERVICE_LEVEL, DEFAULT_SL_T,
+                                         BH_OP_GE, DEFAULT_SL};
     return 0;
 }
 
@@ -524,7 +533,11 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     if (orig->queue.present && orig->queue.max_length > 0 &&
         ops + orig->queue.max_length + 1 > hi)
         hi = ops + orig->queue.max_length + 1;
-    int lines = search(&s, RES_LINES, (int)lines_guess, 1, hi);
+    /* fewer lines than operators would leave operators idle */
+    int lo = orig->queue.present && ops > 0 ? ops : 1;
+    if (hi < lo)
+        hi = lo;
+    int lines = search(&s, RES_LINES, (int)lines_guess, lo, hi);
     if (s.err) {
         sub_free(&s);
         return s.err;

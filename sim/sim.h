@@ -167,8 +167,10 @@ int bh_sim_run(const struct bh_scenario *sc, const struct bh_sim_options *opt,
 /* Capacity planning (plan.c): for every number (lines, and operators when
  * it has a queue) and bridge (ports), the fewest that meet the scenario's
  * thresholds on that target at every interval after the warm-up, judged
- * on the 95% bound the direction requires. Targets without thresholds use
- * blocking < 1% and, with a queue, service_level(20s) >= 80%. The first
+ * on the 95% bound the direction requires. A target without a blocking
+ * threshold must keep blocking < 1%; a queue without a service-level or
+ * wait threshold must answer 80% within 20 s; lines are never fewer than
+ * operators. The first
  * guess comes from Erlang B (lines, ports) and Erlang C or A (operators)
  * at the busiest interval; simulation then confirms and refines it with
  * the target simulated alone (its sources only). Fills out->plan (and the

@@ -1,0 +1,126 @@
+/* test_plan.c: capacity planning on stationary single-number scenarios
+ * agrees with the inverse of the exact formulas (Erlang B for lines,
+ * Erlang C for operators), loads chosen so that the answer is clear-cut
+ * (the next capacity down misses the threshold by far). */
+#include "sim_testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#define HOLD 100.0 /* s */
+
+static int
+plan(const struct bh_scenario *sc, struct bh_results *r) {
+    struct bh_sim_options o;
+    memset(&o, 0, sizeof o);
+    o.seed = 99;
+    o.replications = 10;
+    o.threads = 2;
+    char msg[256] = "";
+    memset(r, 0, sizeof *r);
+    int rc = bh_sim_plan(sc, &o, r, msg, sizeof msg);
+    if (rc)
+        fprintf(stderr, "plan: %s\n", msg);
+    return rc;
+}
+
+static void
+lines_vs_erlang_b(void **state) {
+    /* 4 Erlangs, blocking < 2%: Erlang B says 9 lines (1.33%); 8 lines
+     * block 3.04% */
+    struct bh_scenario *sc = tsc_new(2000 * HOLD, 2000 * HOLD, 20 * HOLD);
+    int ni = tsc_number(sc, "trunk", 5);
+    tsc_calls(sc, "c", BH_SOURCE_CALLS, BH_TARGET_NUMBER, ni, 4 / HOLD * 3600,
+              texp(HOLD));
+    tsc_threshold(sc, "trunk", BH_METRIC_BLOCKING, 0, BH_OP_LT, 0.02);
+    long n = 0;
+    assert_int_equal(bh_erlang_b_lines(4, 0.02, &n, NULL), 0);
+    assert_int_equal(n, 9);
+    struct bh_results r;
+    assert_int_equal(plan(sc, &r), 0);
+    assert_int_equal(r.nplan, 1);
+    const struct bh_plan_row *p = &r.plan[0];
+    printf("  lines: now %d, analytic %d, recommended %d, blocking %.4f "
+           "[%.4f, %.4f]\n",
+           p->now, p->analytic, p->recommended, p->blocking_recommended.mean,
+           p->blocking_recommended.lo, p->blocking_recommended.hi);
+    assert_string_equal(p->resource, "lines");
+    assert_int_equal(p->now, 5);
+    assert_int_equal(p->analytic, 9);
+    assert_int_equal(p->recommended, 9);
+    assert_true(p->blocking_recommended.hi < 0.02);
+    assert_true(covers("blocking at 9 lines", p->blocking_recommended, 10,
+                       ref_erlang_b(4, 9)));
+    assert_true(
+        covers("blocking at 5 lines", p->blocking_now, 10, ref_erlang_b(4, 5)));
+    /* the rest of the results is the scenario at the recommendation */
+    assert_int_equal(r.targets[0].lines, 9);
+    bh_results_clear(&r);
+    tsc_free(sc);
+}
+
+static void
+operators_vs_erlang_c(void **state) {
+    /* 2.75 Erlangs, 80% within 20 s: Erlang C says 5 operators (88.6%);
+     * 4 answer 68.1% within 20 s */
+    struct bh_scenario *sc = tsc_new(2000 * HOLD, 2000 * HOLD, 20 * HOLD);
+    int ni = tsc_number(sc, "desk", 8);
+    tsc_queue(sc, ni, 2, 0, 0, 0);
+    tsc_calls(sc, "c", BH_SOURCE_CALLS, BH_TARGET_NUMBER, ni,
+              2.75 / HOLD * 3600, texp(HOLD));
+    tsc_threshold(sc, "desk", BH_METRIC_SERVICE_LEVEL, 20, BH_OP_GE, 0.8);
+    long n = 0;
+    assert_int_equal(bh_erlang_c_agents(2.75, HOLD, 20, 0.8, &n, NULL), 0);
+    assert_int_equal(n, 5);
+    struct bh_results r;
+    assert_int_equal(plan(sc, &r), 0);
+    assert_int_equal(r.nplan, 2);
+    const struct bh_plan_row *p = &r.plan[0];
+    printf("  operators: now %d, analytic %d, recommended %d, SL %.4f "
+           "[%.4f, %.4f]\n",
+           p->now, p->analytic, p->recommended, p->sl_recommended.mean,
+           p->sl_recommended.lo, p->sl_recommended.hi);
+    assert_string_equal(p->resource, "operators");
+    assert_int_equal(p->analytic, 5);
+    assert_int_equal(p->recommended, 5);
+    assert_true(p->sl_recommended.lo >= 0.8);
+    const struct bh_plan_row *l = &r.plan[1];
+    printf("  lines: now %d, analytic %d, recommended %d\n", l->now,
+           l->analytic, l->recommended);
+    assert_string_equal(l->resource, "lines");
+    assert_true(l->recommended >= 5);
+    assert_true(l->sl_recommended.lo >= 0.8);
+    bh_results_clear(&r);
+    tsc_free(sc);
+}
+
+static void
+bad_plan(void **state) {
+    struct bh_scenario *sc = tsc_new(3600, 900, 0);
+    int ni = tsc_number(sc, "desk", 8);
+    tsc_queue(sc, ni, 0, 0, 0, 0);
+    tsc_calls(sc, "c", BH_SOURCE_CALLS, BH_TARGET_NUMBER, ni, 100, texp(HOLD));
+    struct bh_results r;
+    struct bh_sim_options o;
+    memset(&o, 0, sizeof o);
+    o.replications = 2;
+    char msg[256] = "";
+    memset(&r, 0, sizeof r);
+    assert_int_equal(bh_sim_plan(sc, &o, &r, msg, sizeof msg), BH_EINVAL);
+    assert_non_null(strstr(msg, "operators"));
+    bh_results_clear(&r);
+    tsc_free(sc);
+}
+
+int
+main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lines_vs_erlang_b),
+        cmocka_unit_test(operators_vs_erlang_c),
+        cmocka_unit_test(bad_plan),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
