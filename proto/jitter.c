@@ -40,9 +40,9 @@ retarget(struct bh_jitter *jb) {
         t = jb->min_frames;
     if (t > jb->max_frames)
         t = jb->max_frames;
-    /* Grow at once; shrink only by dropping frames (bh_jitter_get). */
-    if (t > jb->target_frames || jb->depth <= t)
-        jb->target_frames = t;
+    /* Growing takes effect when the buffer next fills (at the start or
+     * after an underrun); shrinking by dropping frames (bh_jitter_get). */
+    jb->target_frames = t;
 }
 
 int
@@ -68,11 +68,11 @@ bh_jitter_put(struct bh_jitter *jb, const struct bh_rtp_hdr *h,
     } else {
         int32_t d = bh_rtp_seq_diff(h->seq, jb->next_seq);
         if (d < 0) {
-            if (jb->started) {
+            if (jb->started || jb->stats.played > 0 || jb->stats.lost > 0) {
                 jb->stats.late++;
                 return 1;
             }
-            /* Still buffering: an earlier packet came in late. */
+            /* Nothing played yet: an earlier packet came in late. */
             if (bh_rtp_seq_diff(jb->high_seq, h->seq) >= BH_JITTER_SLOTS) {
                 jb->stats.late++;
                 return 1;
@@ -130,8 +130,6 @@ bh_jitter_get(struct bh_jitter *jb, struct bh_jitter_frame *out) {
         /* Underrun: wait for the buffer to refill to a larger target. */
         jb->stats.underruns++;
         jb->started = 0;
-        if (jb->target_frames < jb->max_frames)
-            jb->target_frames++;
         return BH_JITTER_EMPTY;
     }
     /* Shrink: too much delay for a while, drop the oldest frame. */
@@ -151,7 +149,13 @@ bh_jitter_get(struct bh_jitter *jb, struct bh_jitter_frame *out) {
     }
     size_t i = jb->next_seq % BH_JITTER_SLOTS;
     if (jb->used[i] && jb->slot[i].seq == jb->next_seq) {
-        *out = jb->slot[i];
+        const struct bh_jitter_frame *f = &jb->slot[i];
+        out->seq = f->seq;
+        out->ts = f->ts;
+        out->pt = f->pt;
+        out->marker = f->marker;
+        out->len = f->len;
+        memcpy(out->data, f->data, f->len); /* only the bytes used */
         jb->used[i] = 0;
         jb->depth--;
         jb->next_seq++;

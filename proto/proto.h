@@ -734,7 +734,8 @@ int bh_dtmf_tx_next(struct bh_dtmf_tx *tx, uint8_t *p, int *marker);
  * timestamp units (passed in; proto reads no clock). The playout delay
  * adapts between min and max to the measured jitter (RFC 3550 A.8
  * estimate, target = 3 * jitter + one frame, rounded up to frames),
- * growing at once on an underrun and shrinking by dropping one frame
+ * growing as the estimate grows (felt when the buffer refills, at the
+ * start or after an underrun) and shrinking by dropping one frame
  * when the buffer has held more than the target for a while. */
 struct bh_jitter_frame {
     uint16_t seq;

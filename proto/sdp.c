@@ -256,10 +256,17 @@ bh_sdp_parse(const char *buf, size_t len, struct bh_sdp *s,
                     fm->fmtp = rest;
                     break;
                 }
+                /* RFC 4566 6 wants <encoding>/<rate>; RFC 2327-era
+                 * bodies (RFC 4475: "a=rtpmap:31 LPC") leave the rate
+                 * out, which we take as unknown (0). */
                 const char *sl = memchr(rest.p, '/', rest.len);
-                if (sl == NULL || sl == rest.p)
+                if (rest.len == 0 || sl == rest.p)
                     FAIL(BH_EPARSE, rest.p);
-                fm->encoding = bh_str_make(rest.p, (size_t)(sl - rest.p));
+                fm->encoding =
+                    bh_str_make(rest.p, (size_t)((sl ? sl : le) - rest.p));
+                fm->clock_rate = 0;
+                if (sl == NULL)
+                    break;
                 const char *re = sl + 1;
                 const char *rend = memchr(re, '/', (size_t)(le - re));
                 uint64_t rate;
