@@ -1,0 +1,94 @@
+/* cmd_switch.c: `busyhour switch SCENARIO`: runs the reference SIP switch
+ * in the foreground until SIGINT or SIGTERM. */
+#include "bh.h"
+#include "cli.h"
+#include "scenario.h"
+#include "switch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+usage(FILE *out) {
+    fprintf(out, "usage: busyhour switch SCENARIO [--listen HOST:PORT] "
+                 "[--http HOST:PORT]\n"
+                 "                        [--cdr FILE.sqlite] [--verbose] "
+                 "[--help]\n"
+                 "\n"
+                 "Runs the reference SIP switch configured by the scenario's "
+                 "switch: section\n"
+                 "(multichannel numbers with lines, IVR and operator queues; "
+                 "accounts) in the\n"
+                 "foreground. SIGINT or SIGTERM end active calls with BYE, "
+                 "flush the CDRs\nand exit 0.\n"
+                 "\n"
+                 "  --listen HOST:PORT  SIP over UDP (default 127.0.0.1:5060); "
+                 "numeric only\n"
+                 "  --http HOST:PORT    /metrics (Prometheus) and /status "
+                 "(JSON)\n"
+                 "  --cdr FILE          one SQLite row per call (WAL), "
+                 "written at call end\n"
+                 "  --verbose           log each call's fate to stderr\n");
+}
+
+int
+bh_cmd_switch(int argc, char **argv) {
+    const char *path = NULL;
+    struct bh_switch_options opt = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return BH_EXIT_OK;
+        }
+        const char **slot = strcmp(a, "--listen") == 0 ? &opt.listen
+                            : strcmp(a, "--http") == 0 ? &opt.http
+                            : strcmp(a, "--cdr") == 0  ? &opt.cdr_path
+                                                       : NULL;
+        if (slot) {
+            if (i + 1 >= argc)
+                return bh_cli_usage_error("switch", "%s needs a value", a);
+            *slot = argv[++i];
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            opt.verbose = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return bh_cli_usage_error("switch", "unknown option %s", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return bh_cli_usage_error("switch", "one scenario only");
+        }
+    }
+    if (!path) {
+        usage(stderr);
+        return BH_EXIT_USAGE;
+    }
+    struct bh_scenario *sc = NULL;
+    struct bh_diag diag;
+    memset(&diag, 0, sizeof diag);
+    if (bh_scenario_load(path, &sc, &diag) < 0) {
+        bh_diag_print(&diag, stderr);
+        return BH_EXIT_USAGE;
+    }
+    struct bh_switch *sw = NULL;
+    char err[512] = "";
+    int rc = bh_switch_new(&sc->sw, &opt, &sw, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "busyhour switch: %s\n", err);
+        bh_scenario_free(sc);
+        return BH_EXIT_USAGE;
+    }
+    fprintf(stderr,
+            "busyhour switch: %zu numbers, SIP on udp port %d%s%s%s%s\n",
+            sc->sw.nnumbers, bh_switch_sip_port(sw),
+            opt.http ? ", http on " : "", opt.http ? opt.http : "",
+            opt.cdr_path ? ", CDRs in " : "", opt.cdr_path ? opt.cdr_path : "");
+    rc = bh_switch_run(sw);
+    bh_switch_free(sw);
+    bh_scenario_free(sc);
+    if (rc < 0) {
+        fprintf(stderr, "busyhour switch: %s\n", bh_strerror(rc));
+        return BH_EXIT_USAGE;
+    }
+    return BH_EXIT_OK;
+}

@@ -1,0 +1,464 @@
+/* media.c: RTP for calls: one socket per leg, announcements, IVR prompts
+ * and music on hold played from a 20 ms tick, DTMF events (RFC 4733),
+ * and the relay between caller and operator (media anchoring), with
+ * PCMU <-> PCMA transcoding when the two legs agreed different codecs. */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- sounds ------------------------------------------------------------ */
+
+static int
+sound_from_linear(struct sw_sound *s, const int16_t *pcm, size_t n) {
+    /* Whole frames only, so that loops are seamless. */
+    n -= n % SW_FRAME;
+    if (n == 0)
+        return BH_EINVAL;
+    s->pcmu = malloc(n);
+    s->pcma = malloc(n);
+    if (!s->pcmu || !s->pcma)
+        return BH_ENOMEM;
+    bh_g711_encode(BH_RTP_PT_PCMU, pcm, s->pcmu, n);
+    bh_g711_encode(BH_RTP_PT_PCMA, pcm, s->pcma, n);
+    s->n = n;
+    return 0;
+}
+
+static void
+sound_free(struct sw_sound *s) {
+    free(s->pcmu);
+    free(s->pcma);
+    s->pcmu = s->pcma = NULL;
+    s->n = 0;
+}
+
+/* Tones: (frequency Hz, duration ms) steps, 0 Hz for silence. */
+static int
+sound_tones(struct sw_sound *s, const int (*steps)[2], size_t nsteps) {
+    size_t n = 0;
+    for (size_t i = 0; i < nsteps; i++)
+        n += (size_t)steps[i][1] * 8;
+    int16_t *pcm = calloc(n + SW_FRAME, sizeof *pcm);
+    if (!pcm)
+        return BH_ENOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < nsteps; i++) {
+        size_t len = (size_t)steps[i][1] * 8;
+        for (size_t k = 0; k < len; k++)
+            pcm[at + k] = steps[i][0] == 0
+                              ? 0
+                              : (int16_t)(8000.0 * sin(2 * M_PI * steps[i][0] *
+                                                       (double)k / 8000.0));
+        at += len;
+    }
+    int rc = sound_from_linear(s, pcm, n);
+    free(pcm);
+    return rc;
+}
+
+static uint32_t
+le32(const uint8_t *p) {
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* A WAV file: RIFF, 8000 Hz mono, 16-bit PCM or G.711 (formats 6, 7).
+ * Bounded to 16 MB. */
+static int
+sound_wav(struct sw_sound *s, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return BH_ENOENT;
+    uint8_t *buf = malloc(16 << 20);
+    size_t n = buf ? fread(buf, 1, 16 << 20, f) : 0;
+    fclose(f);
+    int rc = BH_EPARSE;
+    if (!buf || n < 12 || memcmp(buf, "RIFF", 4) || memcmp(buf + 8, "WAVE", 4))
+        goto out;
+    unsigned fmt = 0, channels = 0, rate = 0, bits = 0;
+    for (size_t at = 12; at + 8 <= n;) {
+        uint32_t len = le32(buf + at + 4);
+        if (len > n - at - 8)
+            len = (uint32_t)(n - at - 8);
+        const uint8_t *d = buf + at + 8;
+        if (memcmp(buf + at, "fmt ", 4) == 0 && len >= 16) {
+            fmt = d[0] | d[1] << 8;
+            channels = d[2] | d[3] << 8;
+            rate = le32(d + 4);
+            bits = d[14] | d[15] << 8;
+        } else if (memcmp(buf + at, "data", 4) == 0) {
+            if (channels != 1 || rate != 8000) {
+                rc = BH_EUNSUPP;
+                goto out;
+            }
+            if (fmt == 1 && bits == 16) {
+                size_t ns = len / 2;
+                int16_t *pcm = malloc(ns * sizeof *pcm + 1);
+                if (!pcm) {
+                    rc = BH_ENOMEM;
+                    goto out;
+                }
+                for (size_t i = 0; i < ns; i++)
+                    pcm[i] = (int16_t)(d[2 * i] | d[2 * i + 1] << 8);
+                rc = sound_from_linear(s, pcm, ns);
+                free(pcm);
+            } else if ((fmt == 6 || fmt == 7) && bits == 8) {
+                size_t ns = len - len % SW_FRAME;
+                int16_t *pcm = malloc(ns * sizeof *pcm + 1);
+                if (!pcm || ns == 0) {
+                    free(pcm);
+                    rc = ns ? BH_ENOMEM : BH_EPARSE;
+                    goto out;
+                }
+                bh_g711_decode(fmt == 7 ? BH_RTP_PT_PCMU : BH_RTP_PT_PCMA, d,
+                               pcm, ns);
+                rc = sound_from_linear(s, pcm, ns);
+                free(pcm);
+            } else {
+                rc = BH_EUNSUPP;
+            }
+            goto out;
+        }
+        at += 8 + (size_t)len + (len & 1);
+    }
+out:
+    free(buf);
+    return rc;
+}
+
+static void on_play(evutil_socket_t fd, short what, void *arg);
+
+int
+sw_media_init(struct bh_switch *sw) {
+    /* The default sounds: an announcement tone (425 Hz, 1 s on, 0.5 s
+     * off), a menu prompt (two short beeps), and music on hold (a slow
+     * arpeggio). Numbers may name WAV files instead. */
+    static const int announce[][2] = {{425, 1000}, {0, 500}};
+    static const int prompt[][2] = {
+        {1000, 200}, {0, 100}, {1000, 200}, {0, 1500}};
+    static const int music[][2] = {
+        {523, 400}, {659, 400}, {784, 400}, {659, 400}, {0, 200}};
+    int rc = sound_tones(&sw->tone, announce, 2);
+    if (rc == 0)
+        rc = sound_tones(&sw->prompt_tone, prompt, 4);
+    if (rc == 0)
+        rc = sound_tones(&sw->music, music, 5);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < 256; i++) {
+        sw->ulaw2alaw[i] = bh_g711_alaw_encode(bh_g711_ulaw_decode((uint8_t)i));
+        sw->alaw2ulaw[i] = bh_g711_ulaw_encode(bh_g711_alaw_decode((uint8_t)i));
+    }
+    /* Per number: [2i] announcement/music WAV, [2i+1] IVR prompt. */
+    sw->wavs = calloc(2 * sw->nnumbers + 1, sizeof *sw->wavs);
+    if (!sw->wavs)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < sw->nnumbers; i++) {
+        const struct bh_sc_number *c = sw->numbers[i].cfg;
+        if (c->music[0] && (rc = sound_wav(&sw->wavs[2 * i], c->music)) < 0) {
+            fprintf(stderr,
+                    "busyhour switch: %s: %s (need 8 kHz mono "
+                    "16-bit PCM or G.711 WAV)\n",
+                    c->music, bh_strerror(rc));
+            return rc;
+        }
+        if (c->ivr.present && c->ivr.prompt[0] &&
+            (rc = sound_wav(&sw->wavs[2 * i + 1], c->ivr.prompt)) < 0) {
+            fprintf(stderr,
+                    "busyhour switch: %s: %s (need 8 kHz mono "
+                    "16-bit PCM or G.711 WAV)\n",
+                    c->ivr.prompt, bh_strerror(rc));
+            return rc;
+        }
+    }
+    sw->play_timer = event_new(sw->base, -1, EV_PERSIST, on_play, sw);
+    if (!sw->play_timer)
+        return BH_ENOMEM;
+    struct timeval tv = {0, 20000};
+    event_add(sw->play_timer, &tv);
+    return 0;
+}
+
+void
+sw_media_fini(struct bh_switch *sw) {
+    if (sw->play_timer) {
+        event_free(sw->play_timer);
+        sw->play_timer = NULL;
+    }
+    while (sw->rtp_free) {
+        struct rtp_sock *r = sw->rtp_free;
+        sw->rtp_free = r->next_free;
+        event_del(&r->ev);
+        close(r->fd);
+        free(r);
+    }
+    sound_free(&sw->tone);
+    sound_free(&sw->music);
+    sound_free(&sw->prompt_tone);
+    if (sw->wavs)
+        for (size_t i = 0; i < 2 * sw->nnumbers; i++)
+            sound_free(&sw->wavs[i]);
+    free(sw->wavs);
+    sw->wavs = NULL;
+}
+
+/* ---- RTP sockets --------------------------------------------------------- */
+
+static void on_rtp(evutil_socket_t fd, short what, void *arg);
+
+int
+sw_rtp_open(struct bh_switch *sw, struct leg *leg) {
+    struct rtp_sock *r = sw->rtp_free;
+    if (r) {
+        sw->rtp_free = r->next_free;
+    } else {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return BH_ENOMEM;
+        r->sw = sw;
+        r->fd = socket(sw->local.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+        if (r->fd < 0) {
+            free(r);
+            return BH_EIO;
+        }
+        struct sw_addr a = sw->local;
+        if (a.ss.ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)&a.ss)->sin6_port = 0;
+        else
+            ((struct sockaddr_in *)&a.ss)->sin_port = 0;
+        struct sockaddr_storage got;
+        socklen_t len = sizeof got;
+        if (bind(r->fd, (struct sockaddr *)&a.ss, a.len) < 0 ||
+            getsockname(r->fd, (struct sockaddr *)&got, &len) < 0) {
+            close(r->fd);
+            free(r);
+            return BH_EIO;
+        }
+        r->port = got.ss_family == AF_INET6
+                      ? ntohs(((struct sockaddr_in6 *)&got)->sin6_port)
+                      : ntohs(((struct sockaddr_in *)&got)->sin_port);
+        event_assign(&r->ev, sw->base, r->fd, EV_READ | EV_PERSIST, on_rtp, r);
+        event_add(&r->ev, NULL);
+        sw->rtp_open++;
+    }
+    r->leg = leg;
+    r->next_free = NULL;
+    leg->rtp = r;
+    return 0;
+}
+
+void
+sw_rtp_close(struct bh_switch *sw, struct leg *leg) {
+    struct rtp_sock *r = leg->rtp;
+    if (!r)
+        return;
+    /* Kept open for the next call: binding sockets is the costly part.
+     * Packets that still arrive for the old call are dropped. */
+    r->leg = NULL;
+    r->next_free = sw->rtp_free;
+    sw->rtp_free = r;
+    leg->rtp = NULL;
+    leg->have_media = 0;
+}
+
+/* ---- playing sounds ------------------------------------------------------ */
+
+static const struct sw_sound *
+sound_for(struct bh_switch *sw, struct leg *leg) {
+    size_t i = leg->call && leg->call->num ? (size_t)leg->call->num->index : 0;
+    switch (leg->play) {
+    case PLAY_PROMPT:
+        return sw->wavs && sw->wavs[2 * i + 1].n ? &sw->wavs[2 * i + 1]
+                                                 : &sw->prompt_tone;
+    case PLAY_ANNOUNCE:
+        return sw->wavs && sw->wavs[2 * i].n ? &sw->wavs[2 * i] : &sw->tone;
+    case PLAY_MUSIC:
+        return sw->wavs && sw->wavs[2 * i].n ? &sw->wavs[2 * i] : &sw->music;
+    default:
+        return NULL;
+    }
+}
+
+void
+sw_play(struct bh_switch *sw, struct leg *leg, enum play_kind k) {
+    leg->play = k;
+    leg->play_pos = 0;
+    if (leg->playing)
+        return;
+    leg->playing = 1;
+    leg->play_prev = NULL;
+    leg->play_next = sw->playing;
+    if (sw->playing)
+        sw->playing->play_prev = leg;
+    sw->playing = leg;
+}
+
+void
+sw_play_stop(struct bh_switch *sw, struct leg *leg) {
+    if (!leg->playing)
+        return;
+    if (leg->play_prev)
+        leg->play_prev->play_next = leg->play_next;
+    else
+        sw->playing = leg->play_next;
+    if (leg->play_next)
+        leg->play_next->play_prev = leg->play_prev;
+    leg->play_next = leg->play_prev = NULL;
+    leg->playing = 0;
+    leg->play = PLAY_NONE;
+}
+
+static void
+send_rtp(struct bh_switch *sw, struct leg *leg, const uint8_t *payload,
+         size_t n, int marker) {
+    if (!leg->rtp || !leg->have_media)
+        return;
+    uint8_t pkt[BH_RTP_HEADER_LEN + SW_FRAME];
+    struct bh_rtp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.version = 2;
+    h.marker = (uint8_t)marker;
+    h.pt = leg->pt;
+    h.seq = leg->seq++;
+    h.ts = leg->ts;
+    h.ssrc = leg->ssrc;
+    leg->ts += SW_FRAME;
+    int len = bh_rtp_build(pkt, sizeof pkt, &h, payload, n);
+    if (len <= 0)
+        return;
+    if (sendto(leg->rtp->fd, pkt, (size_t)len, MSG_DONTWAIT,
+               (struct sockaddr *)&leg->media.ss, leg->media.len) > 0)
+        sw->m.rtp_out++;
+}
+
+static void
+on_play(evutil_socket_t fd, short what, void *arg) {
+    /* One tick for every leg being played to: O(legs playing) per 20 ms,
+     * one packet each. */
+    struct bh_switch *sw = arg;
+    for (struct leg *leg = sw->playing, *next; leg; leg = next) {
+        next = leg->play_next;
+        const struct sw_sound *s = sound_for(sw, leg);
+        if (!s || s->n == 0)
+            continue;
+        if (leg->play_pos + SW_FRAME > s->n) {
+            if (leg->play == PLAY_ANNOUNCE) {
+                leg->play = PLAY_MUSIC; /* announcement, then music */
+                s = sound_for(sw, leg);
+            } else if (leg->play == PLAY_PROMPT) {
+                sw_play_stop(sw, leg); /* menu said; wait for a digit */
+                continue;
+            }
+            leg->play_pos = 0;
+        }
+        const uint8_t *p =
+            (leg->pt == BH_RTP_PT_PCMA ? s->pcma : s->pcmu) + leg->play_pos;
+        send_rtp(sw, leg, p, SW_FRAME, leg->play_pos == 0);
+        leg->play_pos += SW_FRAME;
+    }
+}
+
+/* ---- receiving and relaying ---------------------------------------------- */
+
+struct leg *
+sw_leg_peer(struct leg *leg) {
+    struct call *c = leg->call;
+    if (!c || c->state != CALL_CONNECTED)
+        return NULL;
+    if (leg->is_caller) {
+        for (struct leg *l = c->ops; l; l = l->next)
+            if (l->op == c->op && l->state == LEG_CONFIRMED)
+                return l;
+        return NULL;
+    }
+    return leg->op == c->op ? &c->caller : NULL;
+}
+
+static void
+relay(struct bh_switch *sw, struct leg *from, struct leg *to, uint8_t *pkt,
+      size_t len, const struct bh_rtp_hdr *h) {
+    if (!to->rtp || !to->have_media)
+        return;
+    size_t off = (size_t)(h->payload - pkt);
+    if (h->pt == from->te_pt && from->te_pt >= 0) {
+        if (to->te_pt < 0)
+            return; /* the other side takes no RFC 4733 events */
+        pkt[1] = (uint8_t)((pkt[1] & 0x80) | (to->te_pt & 0x7f));
+    } else if (h->pt != to->pt) {
+        /* Transcode G.711 law to law, byte by byte (both are 8 kHz,
+         * one byte per sample: no resampling, no framing change). */
+        const uint8_t *map = NULL;
+        if (h->pt == BH_RTP_PT_PCMU && to->pt == BH_RTP_PT_PCMA)
+            map = sw->ulaw2alaw;
+        else if (h->pt == BH_RTP_PT_PCMA && to->pt == BH_RTP_PT_PCMU)
+            map = sw->alaw2ulaw;
+        if (!map)
+            return; /* a codec we did not agree: dropped */
+        for (size_t i = 0; i < h->payload_len; i++)
+            pkt[off + i] = map[pkt[off + i]];
+        pkt[1] = (uint8_t)((pkt[1] & 0x80) | (to->pt & 0x7f));
+    }
+    if (sendto(to->rtp->fd, pkt, len, MSG_DONTWAIT,
+               (struct sockaddr *)&to->media.ss, to->media.len) > 0)
+        sw->m.rtp_out++;
+}
+
+static void
+on_rtp(evutil_socket_t fd, short what, void *arg) {
+    struct rtp_sock *r = arg;
+    struct bh_switch *sw = r->sw;
+    uint8_t pkt[BH_RTP_MAX_PACKET];
+    /* Bounded: a few packets per wakeup per socket. */
+    for (int i = 0; i < 16; i++) {
+        struct sw_addr src;
+        src.len = sizeof src.ss;
+        ssize_t n = recvfrom(fd, pkt, sizeof pkt, MSG_DONTWAIT,
+                             (struct sockaddr *)&src.ss, &src.len);
+        if (n <= 0)
+            break;
+        sw->m.rtp_in++;
+        struct leg *leg = r->leg;
+        struct bh_rtp_hdr h;
+        if (!leg || bh_rtp_parse(pkt, (size_t)n, &h) < 0)
+            continue;
+        /* Symmetric RTP (RFC 4961): answer where the peer sends from,
+         * which also gets media through NAT. */
+        if (!leg->have_media || src.len != leg->media.len ||
+            memcmp(&src.ss, &leg->media.ss, src.len) != 0) {
+            leg->media = src;
+            leg->have_media = 1;
+        }
+        if (leg->te_pt >= 0 && h.pt == leg->te_pt && leg->call &&
+            leg->call->state == CALL_IVR) {
+            char digit;
+            if (bh_dtmf_rx_packet(&leg->dtmf, &h, &digit) == 1)
+                sw_media_digit(sw, leg, digit);
+            continue;
+        }
+        struct leg *to = sw_leg_peer(leg);
+        if (to)
+            relay(sw, leg, to, pkt, (size_t)n, &h);
+    }
+}
+
+int
+sw_sdp_local(struct bh_switch *sw, struct leg *leg, char *buf, size_t size,
+             const uint8_t *pts, size_t npt) {
+    struct bh_sdp_audio a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.addr, sizeof a.addr, "%s", sw->media_ip);
+    a.port = leg->rtp ? leg->rtp->port : 0;
+    for (size_t i = 0; i < npt && i < 4; i++)
+        a.pt[a.npt++] = pts[i];
+    a.te_pt = BH_RTP_PT_TELEPHONE_EVENT;
+    a.ptime = 20;
+    a.dir = BH_SDP_SENDRECV;
+    a.sess_id = leg->ssrc;
+    a.sess_version = 1;
+    return bh_sdp_build_audio(buf, size, &a);
+}

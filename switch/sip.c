@@ -1,0 +1,394 @@
+/* sip.c: the SIP message handler: parse, route to transactions, dialogs
+ * and methods, and the one place where the switch chooses its answers. */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, UPDATE"
+
+/* Every answer the switch gives, in one table (STYLE.md). */
+static const struct {
+    enum sw_why why;
+    int status;
+} answers[] = {
+    {WHY_TRYING, 100},
+    {WHY_RINGING, 180},
+    {WHY_OK, 200},
+    {WHY_BAD_REQUEST, 400},
+    {WHY_UNAUTHORIZED, 401},
+    {WHY_FORBIDDEN, 403},
+    {WHY_NOT_FOUND, 404},
+    {WHY_NOT_ALLOWED, 405},
+    {WHY_UNSUPP_URI, 416},
+    {WHY_BAD_EXTENSION, 420},
+    {WHY_INTERVAL_BRIEF, 423},
+    {WHY_NO_TXN, 481},
+    {WHY_LOOP, 483},
+    {WHY_BUSY, 486},
+    {WHY_TERMINATED, 487},
+    {WHY_NOT_ACCEPTABLE, 488},
+    {WHY_SERVER_ERROR, 500},
+    {WHY_NOT_IMPLEMENTED, 501},
+    {WHY_UNAVAILABLE, 503},
+    {WHY_VERSION, 505},
+    {WHY_TOO_LARGE, 513},
+};
+
+static int
+status_of(enum sw_why why) {
+    for (size_t i = 0; i < sizeof answers / sizeof *answers; i++)
+        if (answers[i].why == why)
+            return answers[i].status;
+    return 500;
+}
+
+void
+sw_response_target(const struct bh_sip_msg *m, const struct sw_addr *src,
+                   struct sw_addr *out) {
+    /* RFC 3261 18.2.2 for unreliable unicast: to the address the request
+     * came from (what `received` records), at the port of rport (RFC 3581
+     * 4) or of the sent-by, or 5060. maddr is not honoured: it may name
+     * a host, and the switch never resolves names. */
+    *out = *src;
+    uint16_t port = 5060;
+    if (m->nvia > 0) {
+        if (m->via[0].has_rport)
+            return; /* the source port */
+        if (m->via[0].port)
+            port = m->via[0].port;
+    }
+    if (out->ss.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&out->ss)->sin6_port = htons(port);
+    else
+        ((struct sockaddr_in *)&out->ss)->sin_port = htons(port);
+}
+
+static void
+source_ip(const struct sw_addr *a, char *buf, size_t size, uint16_t *port) {
+    if (a->ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->ss;
+        inet_ntop(AF_INET6, &a6->sin6_addr, buf, (socklen_t)size);
+        *port = ntohs(a6->sin6_port);
+    } else {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->ss;
+        inet_ntop(AF_INET, &a4->sin_addr, buf, (socklen_t)size);
+        *port = ntohs(a4->sin_port);
+    }
+}
+
+int
+sw_answer(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
+          enum sw_why why, const char *to_tag, const char *extra,
+          const char *sdp, size_t sdp_len) {
+    const struct bh_sip_msg *m = &sw->msg;
+    int status = status_of(why);
+    if (m->method == BH_SIP_ACK)
+        return 0; /* RFC 3261 17.2.1: an ACK gets no response */
+    char ip[INET6_ADDRSTRLEN];
+    uint16_t sport;
+    source_ip(from, ip, sizeof ip, &sport);
+    struct bh_sip_builder b;
+    bh_sip_build_init(&b, sw->out, sizeof sw->out);
+    bh_sip_build_response_src(&b, m, status, NULL,
+                              to_tag ? bh_str_make(to_tag, strlen(to_tag))
+                                     : BH_STR_NULL,
+                              bh_str_make(ip, strlen(ip)), sport);
+    bh_sip_build_header(&b, "Server", BH_STR_LIT("busyhour"));
+    if (why == WHY_NOT_ALLOWED ||
+        (m->method == BH_SIP_OPTIONS && status == 200))
+        bh_sip_build_header(&b, "Allow", BH_STR_LIT(ALLOW));
+    if (m->method == BH_SIP_OPTIONS && status == 200) {
+        bh_sip_build_header(&b, "Accept", BH_STR_LIT("application/sdp"));
+        bh_sip_build_header(&b, "Supported", BH_STR_LIT(""));
+    }
+    if (why == WHY_BAD_EXTENSION) {
+        /* RFC 3261 8.2.2.3: list what we do not support: everything
+         * the request required. */
+        const struct bh_sip_header *h = NULL;
+        while ((h = bh_sip_header_next(m, BH_SIP_H_REQUIRE, h)) != NULL)
+            bh_sip_build_header(&b, "Unsupported", h->value);
+    }
+    if (why == WHY_UNAVAILABLE)
+        bh_sip_build_header(&b, "Retry-After", BH_STR_LIT("5"));
+    if (m->method == BH_SIP_INVITE && status > 100 && status < 300)
+        bh_sip_build_headerf(&b, "Contact", "<sip:%.*s@%s:%u>",
+                             (int)m->ruri.user.len, m->ruri.user.p,
+                             sw->local_host, (unsigned)sw->local_port);
+    if (extra && *extra) {
+        /* extra is whole header lines, each ending in CRLF */
+        size_t n = strlen(extra);
+        if (b.err == 0 && b.len + n < b.size) {
+            memcpy(b.buf + b.len, extra, n);
+            b.len += n;
+        }
+    }
+    int len = bh_sip_build_finish(&b, sdp ? "application/sdp" : NULL,
+                                  bh_str_make(sdp, sdp ? sdp_len : 0));
+    if (len <= 0)
+        return 0;
+    struct sw_addr to;
+    sw_response_target(m, from, &to);
+    sw_send(sw, &to, sw->out, (size_t)len);
+    if (status < BH_SWITCH_STATUS_SLOTS)
+        sw->m.responses_out[status]++;
+    if (st) {
+        st->peer = to;
+        sw_stx_responded(st, sw->out, (size_t)len, status);
+    }
+    return status;
+}
+
+/* ---- answers to messages the parser refused ----------------------------
+ * A request we cannot parse still deserves 400 (or 505, 513) when its
+ * Via, From, To, Call-ID and CSeq lines can be found: they are copied as
+ * written and the answer goes back to the source address and port. It is
+ * stateless: a retransmission gets the same answer again. */
+
+static int
+name_is(const char *p, size_t n, const char *lng, char cmp) {
+    size_t l = strlen(lng);
+    if (n == 1 && (p[0] | 0x20) == cmp)
+        return 1;
+    if (n != l)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] | 0x20) != (lng[i] | 0x20))
+            return 0;
+    return 1;
+}
+
+static void
+raw_reject(struct bh_switch *sw, const char *buf, size_t len,
+           const struct sw_addr *from, int status) {
+    const char *p = buf, *end = buf + len;
+    while (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+        p += 2;
+    if (end - p < 8 || memcmp(p, "SIP/", 4) == 0 || memcmp(p, "ACK ", 4) == 0)
+        return; /* a response, or an ACK: never answered */
+    static const struct {
+        const char *name;
+        char compact;
+    } keep[] = {{"via", 'v'},
+                {"from", 'f'},
+                {"to", 't'},
+                {"call-id", 'i'},
+                {"cseq", 0}};
+    int seen[5] = {0};
+    struct bh_sip_builder b;
+    bh_sip_build_init(&b, sw->out, sizeof sw->out);
+    bh_sip_build_status(&b, status, NULL);
+    /* Skip the start line, then walk the header lines (folded lines are
+     * kept with their header). */
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl)
+        return;
+    p = nl + 1;
+    while (p < end && *p != '\r' && *p != '\n') {
+        const char *ls = p, *le = p;
+        for (;;) {
+            const char *q = memchr(le, '\n', (size_t)(end - le));
+            le = q ? q + 1 : end;
+            if (le >= end || (*le != ' ' && *le != '\t'))
+                break;
+        }
+        p = le;
+        const char *colon = memchr(ls, ':', (size_t)(le - ls));
+        if (!colon)
+            continue;
+        const char *ne = colon;
+        while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t'))
+            ne--;
+        for (int k = 0; k < 5; k++) {
+            if (!name_is(ls, (size_t)(ne - ls), keep[k].name, keep[k].compact))
+                continue;
+            const char *vs = colon + 1, *ve = le;
+            while (vs < ve && (*vs == ' ' || *vs == '\t'))
+                vs++;
+            while (ve > vs && (ve[-1] == '\r' || ve[-1] == '\n' ||
+                               ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            /* One line per header; a second To/From/Call-ID/CSeq is
+             * dropped (the answer must not repeat the ambiguity). */
+            if (k > 0 && seen[k])
+                break;
+            seen[k]++;
+            for (const char *c = vs; c < ve; c++)
+                if (*c == '\0' || *c == '\r' || *c == '\n')
+                    vs = ve; /* nothing we could write back safely */
+            if (vs == ve)
+                break;
+            bh_sip_build_header(&b,
+                                k == 0   ? "Via"
+                                : k == 1 ? "From"
+                                : k == 2 ? "To"
+                                : k == 3 ? "Call-ID"
+                                         : "CSeq",
+                                bh_str_make(vs, (size_t)(ve - vs)));
+            break;
+        }
+    }
+    for (int k = 0; k < 5; k++)
+        if (!seen[k])
+            return; /* not enough to form a response (RFC 3261 8.1.1) */
+    bh_sip_build_header(&b, "Server", BH_STR_LIT("busyhour"));
+    int n = bh_sip_build_finish(&b, NULL, BH_STR_NULL);
+    if (n <= 0)
+        return;
+    sw_send(sw, from, sw->out, (size_t)n);
+    sw->m.responses_out[status]++;
+}
+
+static void
+handle_request(struct bh_switch *sw, const struct sw_addr *from) {
+    struct bh_sip_msg *m = &sw->msg;
+    sw->cur = NULL;
+    if (m->method == BH_SIP_ACK) {
+        /* RFC 3261 17.2.1: an ACK for a non-2xx final belongs to the
+         * INVITE transaction; an ACK for a 2xx is its own request in the
+         * dialog (13.2.2.4). */
+        struct stx *st = sw_stx_find(sw, m, 1);
+        if (st && (st->state == STX_COMPLETED || st->state == STX_CONFIRMED)) {
+            sw_stx_ack(st);
+            return;
+        }
+        struct leg *leg = sw_dialog_find(sw, m);
+        if (leg)
+            sw_call_in_dialog(sw, from, leg);
+        return; /* an ACK matching nothing is dropped */
+    }
+    if (m->method == BH_SIP_CANCEL) {
+        struct stx *st = sw_stx_find(sw, m, 0);
+        if (st) { /* retransmitted CANCEL */
+            sw->m.retransmissions_in++;
+            if (st->resp)
+                sw_send(sw, &st->peer, st->resp, st->resp_len);
+            return;
+        }
+        sw->cur = sw_stx_new(sw, m, from);
+        if (!sw->cur) {
+            sw_answer(sw, NULL, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
+            return;
+        }
+        sw_call_cancel(sw, from);
+        return;
+    }
+    struct stx *st = sw_stx_find(sw, m, 0);
+    if (st) {
+        /* RFC 3261 17.2.1, 17.2.2: a retransmission gets the last
+         * response again (INVITE in Accepted state: absorbed, RFC 6026
+         * 7.1; the 2xx is resent by its own timer). */
+        sw->m.retransmissions_in++;
+        if (st->resp && st->state != STX_ACCEPTED)
+            sw_send(sw, &st->peer, st->resp, st->resp_len);
+        return;
+    }
+    st = sw_stx_new(sw, m, from);
+    if (!st) {
+        sw_answer(sw, NULL, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
+        return;
+    }
+    sw->cur = st;
+    /* RFC 3261 8.2.1: the method first. */
+    switch (m->method) {
+    case BH_SIP_INVITE:
+    case BH_SIP_BYE:
+    case BH_SIP_OPTIONS:
+    case BH_SIP_REGISTER:
+    case BH_SIP_INFO:
+    case BH_SIP_UPDATE:
+        break;
+    case BH_SIP_UNKNOWN:
+        sw_answer(sw, st, from, WHY_NOT_IMPLEMENTED, NULL, NULL, NULL, 0);
+        return;
+    default:
+        sw_answer(sw, st, from, WHY_NOT_ALLOWED, NULL, NULL, NULL, 0);
+        return;
+    }
+    /* RFC 3261 16.3 item 2 / 8.2: Max-Forwards exhausted. The switch
+     * forwards calls to operators, so 0 ends here; an OPTIONS with 0 is
+     * still answered (RFC 3261 11: probing the next hop). */
+    if (m->max_forwards == 0 && m->method != BH_SIP_OPTIONS) {
+        sw_answer(sw, st, from, WHY_LOOP, NULL, NULL, NULL, 0);
+        return;
+    }
+    /* RFC 3261 8.2.2.1: a Request-URI scheme we do not serve. */
+    if (m->ruri.scheme == BH_URI_OTHER) {
+        sw_answer(sw, st, from, WHY_UNSUPP_URI, NULL, NULL, NULL, 0);
+        return;
+    }
+    /* RFC 3261 8.2.2.3: we support no extension a peer may require. */
+    if (bh_sip_header_next(m, BH_SIP_H_REQUIRE, NULL) != NULL) {
+        sw_answer(sw, st, from, WHY_BAD_EXTENSION, NULL, NULL, NULL, 0);
+        return;
+    }
+    if (m->to.tag.len > 0) {
+        /* RFC 3261 12.2.2: in a dialog, or 481. */
+        struct leg *leg = sw_dialog_find(sw, m);
+        if (!leg) {
+            sw_answer(sw, st, from, WHY_NO_TXN, NULL, NULL, NULL, 0);
+            return;
+        }
+        sw_call_in_dialog(sw, from, leg);
+        return;
+    }
+    switch (m->method) {
+    case BH_SIP_INVITE:
+        if (sw->stopping) {
+            sw_answer(sw, st, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
+            return;
+        }
+        sw_call_invite(sw, from);
+        return;
+    case BH_SIP_OPTIONS:
+        sw_answer(sw, st, from, WHY_OK, NULL, NULL, NULL, 0);
+        return;
+    case BH_SIP_REGISTER:
+        sw_register(sw, st, from);
+        return;
+    default: /* BYE, INFO, UPDATE outside a dialog */
+        sw_answer(sw, st, from, WHY_NO_TXN, NULL, NULL, NULL, 0);
+        return;
+    }
+}
+
+void
+sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
+               const struct sw_addr *from) {
+    if (len > BH_SWITCH_MAX_MSG) {
+        /* RFC 3261 21.5.11 513: the switch bounds what it reads. */
+        sw->m.oversize++;
+        raw_reject(sw, buf, BH_SWITCH_MAX_MSG, from, 513);
+        return;
+    }
+    /* RFC 5626 3.5.1 keep-alives: bare CRLFs. */
+    size_t k = 0;
+    while (k < len && (buf[k] == '\r' || buf[k] == '\n'))
+        k++;
+    if (k == len)
+        return;
+    struct bh_sip_error err;
+    int rc = bh_sip_parse(buf, len, &sw->msg, &err);
+    if (rc < 0) {
+        sw->m.parse_errors++;
+        sw_log(sw, "unparsable message: %s at byte %zu",
+               err.what ? err.what : "?", err.offset);
+        raw_reject(sw, buf, len, from,
+                   rc == BH_EUNSUPP   ? status_of(WHY_VERSION)
+                   : rc == BH_ETOOBIG ? status_of(WHY_TOO_LARGE)
+                                      : status_of(WHY_BAD_REQUEST));
+        return;
+    }
+    struct bh_sip_msg *m = &sw->msg;
+    if (!m->is_request) {
+        if (m->status < BH_SWITCH_STATUS_SLOTS)
+            sw->m.responses_in[m->status]++;
+        sw_ctx_response(sw, m);
+        return;
+    }
+    sw->m.requests_in[bh_switch_method_from(m->method_name)]++;
+    if (m->nvia == 0)
+        return; /* the parser requires a Via; defensive */
+    handle_request(sw, from);
+}

@@ -1,0 +1,489 @@
+/* switch.c: the switch context: sockets, the libevent loop, signals, the
+ * clock and the random stream; start and clean shutdown. */
+#define _GNU_SOURCE /* recvmmsg */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+double
+sw_now(const struct bh_switch *sw) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - sw->mono0;
+}
+
+uint64_t
+sw_random(struct bh_switch *sw) {
+    /* xorshift64*, seeded from the kernel at start: tags, branches and
+     * SSRCs must be unique, not secret (RFC 3261 19.3). */
+    uint64_t x = sw->rnd;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    sw->rnd = x;
+    return x * 2685821657736338717ULL;
+}
+
+void
+sw_log(struct bh_switch *sw, const char *fmt, ...) {
+    if (!sw->verbose)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "busyhour switch: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Numeric addresses only: the switch never resolves a name (a response
+ * or request to a name would need DNS; see RFC 3261 18.2.2 handling in
+ * sip.c). */
+int
+sw_addr_parse(const char *host, uint16_t port, struct sw_addr *out) {
+    memset(out, 0, sizeof *out);
+    char h[80];
+    size_t n = strlen(host);
+    if (n >= sizeof h)
+        return BH_EINVAL;
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+        memcpy(h, host + 1, n - 2);
+        h[n - 2] = '\0';
+    } else {
+        memcpy(h, host, n + 1);
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&out->ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&out->ss;
+    if (inet_pton(AF_INET, h, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(port);
+        out->len = sizeof *a4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, h, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(port);
+        out->len = sizeof *a6;
+        return 0;
+    }
+    return BH_EINVAL;
+}
+
+void
+sw_addr_format(const struct sw_addr *a, char *host, size_t size,
+               uint16_t *port) {
+    if (a->ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->ss;
+        char b[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &a6->sin6_addr, b, sizeof b);
+        snprintf(host, size, "[%s]", b);
+        *port = ntohs(a6->sin6_port);
+    } else {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->ss;
+        inet_ntop(AF_INET, &a4->sin_addr, host, (socklen_t)size);
+        *port = ntohs(a4->sin_port);
+    }
+}
+
+void
+sw_send(struct bh_switch *sw, const struct sw_addr *to, const char *buf,
+        size_t len) {
+    /* UDP: a full socket buffer drops the datagram, and the transaction
+     * timers resend it, as for any loss on the way. */
+    if (to->len == 0)
+        return;
+    (void)sendto(sw->sip_fd, buf, len, MSG_DONTWAIT,
+                 (const struct sockaddr *)&to->ss, to->len);
+}
+
+#define RECV_BATCH 32
+
+static void
+on_sip(evutil_socket_t fd, short what, void *arg) {
+    struct bh_switch *sw = arg;
+    /* One datagram more than the bound, so that oversize is seen. */
+    static const size_t cap = BH_SWITCH_MAX_MSG + 1;
+    char *bufs = sw->rxbuf;
+    struct mmsghdr msgs[RECV_BATCH];
+    struct iovec iov[RECV_BATCH];
+    struct sockaddr_storage from[RECV_BATCH];
+    /* Bounded: at most 8 batches per wakeup, so timers and the HTTP
+     * endpoint get their turn under flood. */
+    for (int round = 0; round < 8; round++) {
+        memset(msgs, 0, sizeof msgs);
+        for (int i = 0; i < RECV_BATCH; i++) {
+            iov[i].iov_base = bufs + (size_t)i * cap;
+            iov[i].iov_len = cap;
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            msgs[i].msg_hdr.msg_name = &from[i];
+            msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+        }
+        int n = recvmmsg(fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            struct sw_addr a;
+            memcpy(&a.ss, &from[i], sizeof a.ss);
+            a.len = msgs[i].msg_hdr.msg_namelen;
+            size_t len = msgs[i].msg_len;
+            if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+                len = cap; /* larger than cap: oversize */
+            sw_sip_receive(sw, bufs + (size_t)i * cap, len, &a);
+        }
+        if (n < RECV_BATCH)
+            break;
+    }
+    sw_cdr_flush(sw);
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg) {
+    sw_cdr_flush(arg);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg) {
+    bh_switch_stop(arg);
+}
+
+static void
+on_exit_timer(evutil_socket_t fd, short what, void *arg) {
+    struct bh_switch *sw = arg;
+    event_base_loopbreak(sw->base);
+}
+
+void
+bh_switch_stop(struct bh_switch *sw) {
+    if (sw->stopping)
+        return;
+    sw->stopping = 1;
+    /* End active calls with BYE, write their CDRs, then give the BYEs a
+     * moment on the wire before the loop ends. */
+    sw_calls_shutdown(sw);
+    sw_cdr_flush(sw);
+    struct timeval tv = {0, 300000};
+    event_base_once(sw->base, -1, EV_TIMEOUT, on_exit_timer, sw, &tv);
+}
+
+/* "host:port", "[v6]:port", or "host" (port def). */
+static int
+split_hostport(const char *s, char *host, size_t hsize, uint16_t *port,
+               uint16_t def) {
+    const char *colon = NULL;
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+        if (!rb)
+            return BH_EINVAL;
+        if (rb[1] == ':')
+            colon = rb + 1;
+        else if (rb[1])
+            return BH_EINVAL;
+    } else {
+        colon = strrchr(s, ':');
+    }
+    size_t hl = colon ? (size_t)(colon - s) : strlen(s);
+    if (hl == 0 || hl >= hsize)
+        return BH_EINVAL;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    *port = def;
+    if (colon) {
+        char *end;
+        long p = strtol(colon + 1, &end, 10);
+        if (*end || p < 0 || p > 65535 || end == colon + 1)
+            return BH_EINVAL;
+        *port = (uint16_t)p;
+    }
+    return 0;
+}
+
+static int
+open_sip(struct bh_switch *sw, const char *listen, char *err, size_t errlen) {
+    char host[80];
+    uint16_t port;
+    if (split_hostport(listen, host, sizeof host, &port, 5060) < 0 ||
+        sw_addr_parse(host, port, &sw->local) < 0) {
+        snprintf(err, errlen, "--listen %s: not a numeric HOST:PORT", listen);
+        return BH_EINVAL;
+    }
+    sw->sip_fd = socket(sw->local.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    if (sw->sip_fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return BH_EIO;
+    }
+    int one = 1, big = 8 << 20;
+    setsockopt(sw->sip_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(sw->sip_fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    setsockopt(sw->sip_fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    if (bind(sw->sip_fd, (struct sockaddr *)&sw->local.ss, sw->local.len) < 0) {
+        snprintf(err, errlen, "bind %s: %s", listen, strerror(errno));
+        return BH_EIO;
+    }
+    socklen_t len = sizeof sw->local.ss;
+    getsockname(sw->sip_fd, (struct sockaddr *)&sw->local.ss, &len);
+    sw->local.len = len;
+    sw_addr_format(&sw->local, sw->local_host, sizeof sw->local_host,
+                   &sw->local_port);
+    /* A wildcard address cannot go into Via, Contact or SDP. */
+    if (strcmp(sw->local_host, "0.0.0.0") == 0)
+        snprintf(sw->local_host, sizeof sw->local_host, "127.0.0.1");
+    else if (strcmp(sw->local_host, "[::]") == 0)
+        snprintf(sw->local_host, sizeof sw->local_host, "[::1]");
+    if (sw->local_host[0] == '[') {
+        size_t n = strlen(sw->local_host);
+        int k = (int)(n - 2) < 63 ? (int)(n - 2) : 63;
+        snprintf(sw->media_ip, sizeof sw->media_ip, "%.*s", k,
+                 sw->local_host + 1);
+    } else {
+        snprintf(sw->media_ip, sizeof sw->media_ip, "%.63s", sw->local_host);
+    }
+    sw->sip_ev =
+        event_new(sw->base, sw->sip_fd, EV_READ | EV_PERSIST, on_sip, sw);
+    if (!sw->sip_ev || event_add(sw->sip_ev, NULL) < 0)
+        return BH_ENOMEM;
+    return 0;
+}
+
+/* An operator contact "sip:op1@127.0.0.1:5070": its host must be a
+ * literal address, since the switch does no DNS. */
+static int
+resolve_contact(const char *uri, struct sw_addr *out) {
+    struct bh_sip_uri u;
+    if (bh_sip_uri_parse(bh_str_make(uri, strlen(uri)), &u) < 0 ||
+        (u.scheme != BH_URI_SIP && u.scheme != BH_URI_SIPS))
+        return BH_EPARSE;
+    char host[80];
+    if (u.host.len >= sizeof host)
+        return BH_EPARSE;
+    memcpy(host, u.host.p, u.host.len);
+    host[u.host.len] = '\0';
+    return sw_addr_parse(host, u.has_port ? u.port : 5060, out);
+}
+
+static void on_acd_timer(evutil_socket_t fd, short what, void *arg);
+
+static int
+setup_numbers(struct bh_switch *sw, char *err, size_t errlen) {
+    const struct bh_sc_switch *cfg = sw->cfg;
+    sw->nnumbers = cfg->nnumbers;
+    sw->numbers = calloc(cfg->nnumbers + 1, sizeof *sw->numbers);
+    if (!sw->numbers)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < cfg->nnumbers; i++) {
+        struct number *n = &sw->numbers[i];
+        const struct bh_sc_number *c = &cfg->numbers[i];
+        n->cfg = c;
+        n->index = (int)i;
+        n->sw = sw;
+        int rc = bh_switch_lines_new(c->lines, &n->lines);
+        if (rc < 0) {
+            snprintf(err, errlen, "number %s: %d lines: %s", c->name, c->lines,
+                     bh_strerror(rc));
+            return rc;
+        }
+        evtimer_assign(&n->acd_timer, sw->base, on_acd_timer, n);
+        if (!c->queue.present)
+            continue;
+        n->noperators = c->queue.ncontacts > 0 ? (int)c->queue.ncontacts
+                                               : c->queue.operators;
+        if (c->queue.ncontacts > 0 &&
+            (int)c->queue.ncontacts != c->queue.operators)
+            fprintf(stderr,
+                    "busyhour switch: number %s: %zu contacts for %d "
+                    "operators; using the contacts\n",
+                    c->name, c->queue.ncontacts, c->queue.operators);
+        n->ops = calloc((size_t)n->noperators + 1, sizeof *n->ops);
+        if (!n->ops)
+            return BH_ENOMEM;
+        for (int k = 0; k < n->noperators; k++) {
+            struct sw_operator *o = &n->ops[k];
+            if ((size_t)k < c->queue.ncontacts) {
+                snprintf(o->uri, sizeof o->uri, "%s", c->queue.contacts[k]);
+                if (resolve_contact(o->uri, &o->addr) < 0) {
+                    snprintf(err, errlen,
+                             "number %s: operator contact %s: need "
+                             "sip:user@IP:port (no DNS)",
+                             c->name, o->uri);
+                    return BH_EINVAL;
+                }
+            } else {
+                /* No static contact: the operator is the account of the
+                 * same position, reached once it registers. */
+                if ((size_t)k < cfg->naccounts)
+                    snprintf(o->uri, sizeof o->uri, "account:%s",
+                             cfg->accounts[k].user);
+            }
+        }
+        rc = bh_switch_acd_new(&c->queue, n->noperators, &n->acd);
+        if (rc < 0) {
+            snprintf(err, errlen, "number %s: queue: %s", c->name,
+                     bh_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void
+on_acd_timer(evutil_socket_t fd, short what, void *arg) {
+    struct number *n = arg;
+    n->acd_armed = 0;
+    sw_number_poll(n);
+    sw_cdr_flush(n->sw);
+}
+
+int
+bh_switch_new(const struct bh_sc_switch *cfg,
+              const struct bh_switch_options *opt, struct bh_switch **out,
+              char *err, size_t errlen) {
+    *out = NULL;
+    struct bh_switch *sw = calloc(1, sizeof *sw);
+    if (!sw) {
+        snprintf(err, errlen, "out of memory");
+        return BH_ENOMEM;
+    }
+    sw->cfg = cfg;
+    sw->sip_fd = -1;
+    sw->verbose = opt->verbose;
+    sw->mono0 = 0;
+    sw->mono0 = sw_now(sw);
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    sw->epoch0 = (double)rt.tv_sec + (double)rt.tv_nsec / 1e9;
+    if (getrandom(&sw->rnd, sizeof sw->rnd, 0) != sizeof sw->rnd ||
+        getrandom(sw->nonce_secret, sizeof sw->nonce_secret, 0) !=
+            sizeof sw->nonce_secret)
+        sw->rnd = (uint64_t)rt.tv_nsec ^ ((uint64_t)getpid() << 32);
+    if (sw->rnd == 0)
+        sw->rnd = 0x9e3779b97f4a7c15ULL;
+    sw->next_call = 1;
+    int rc = BH_ENOMEM;
+    sw->rxbuf = malloc(RECV_BATCH * (size_t)(BH_SWITCH_MAX_MSG + 1));
+    if (!sw->rxbuf) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    sw->base = event_base_new();
+    if (!sw->base || sw_htab_init(&sw->stx) < 0 || sw_htab_init(&sw->ctx) < 0 ||
+        sw_htab_init(&sw->dialogs) < 0 || sw_htab_init(&sw->calls) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    rc =
+        open_sip(sw, opt->listen ? opt->listen : "127.0.0.1:5060", err, errlen);
+    if (rc < 0)
+        goto fail;
+    rc = setup_numbers(sw, err, errlen);
+    if (rc < 0)
+        goto fail;
+    rc = sw_media_init(sw);
+    if (rc < 0) {
+        snprintf(err, errlen, "media: %s", bh_strerror(rc));
+        goto fail;
+    }
+    if (opt->cdr_path) {
+        rc = bh_switch_cdr_open(opt->cdr_path, sw->epoch0, &sw->cdr);
+        if (rc < 0) {
+            snprintf(err, errlen, "CDR file %s: cannot open or create",
+                     opt->cdr_path);
+            goto fail;
+        }
+    }
+    if (opt->http) {
+        rc = sw_http_start(sw, opt->http, err, errlen);
+        if (rc < 0)
+            goto fail;
+    }
+    sw->sigint = evsignal_new(sw->base, SIGINT, on_signal, sw);
+    sw->sigterm = evsignal_new(sw->base, SIGTERM, on_signal, sw);
+    sw->flush_ev = event_new(sw->base, -1, 0, on_flush, sw);
+    if (!sw->sigint || !sw->sigterm || !sw->flush_ev ||
+        evsignal_add(sw->sigint, NULL) < 0 ||
+        evsignal_add(sw->sigterm, NULL) < 0) {
+        snprintf(err, errlen, "cannot install signal handlers");
+        rc = BH_EIO;
+        goto fail;
+    }
+    *out = sw;
+    return 0;
+fail:
+    bh_switch_free(sw);
+    return rc;
+}
+
+int
+bh_switch_sip_port(const struct bh_switch *sw) {
+    return sw->local_port;
+}
+
+int
+bh_switch_run(struct bh_switch *sw) {
+    /* SIGPIPE never matters for UDP, but an HTTP client may hang up. */
+    signal(SIGPIPE, SIG_IGN);
+    if (event_base_dispatch(sw->base) < 0)
+        return BH_EIO;
+    sw_cdr_flush(sw);
+    return 0;
+}
+
+void
+bh_switch_free(struct bh_switch *sw) {
+    if (!sw)
+        return;
+    if (!sw->stopping && sw->base) {
+        sw->stopping = 1;
+        sw_calls_shutdown(sw);
+    }
+    sw_cdr_flush(sw);
+    /* Free what is left: transactions (their timers die with them). */
+    for (size_t i = 0; i < sw->stx.nb; i++)
+        while (sw->stx.b && sw->stx.b[i])
+            sw_stx_free((struct stx *)sw->stx.b[i]);
+    for (size_t i = 0; i < sw->ctx.nb; i++)
+        while (sw->ctx.b && sw->ctx.b[i])
+            sw_ctx_free((struct ctx *)sw->ctx.b[i]);
+    sw_media_fini(sw);
+    for (size_t i = 0; i < sw->nnumbers; i++) {
+        struct number *n = &sw->numbers[i];
+        if (n->sw)
+            event_del(&n->acd_timer);
+        bh_switch_lines_free(n->lines);
+        bh_switch_acd_free(n->acd);
+        free(n->ops);
+    }
+    free(sw->numbers);
+    free(sw->pending);
+    free(sw->rxbuf);
+    bh_switch_cdr_close(sw->cdr);
+    if (sw->http)
+        evhttp_free(sw->http);
+    if (sw->sip_ev)
+        event_free(sw->sip_ev);
+    if (sw->sigint)
+        event_free(sw->sigint);
+    if (sw->sigterm)
+        event_free(sw->sigterm);
+    if (sw->flush_ev)
+        event_free(sw->flush_ev);
+    if (sw->sip_fd >= 0)
+        close(sw->sip_fd);
+    sw_htab_fini(&sw->stx);
+    sw_htab_fini(&sw->ctx);
+    sw_htab_fini(&sw->dialogs);
+    sw_htab_fini(&sw->calls);
+    if (sw->base)
+        event_base_free(sw->base);
+    free(sw);
+}

@@ -1,0 +1,140 @@
+"""harness.py: starts the busyhour switch for integration tests, waits
+until it answers OPTIONS, runs SIPp, reads the CDR file, stops the switch by
+its PID. Every wait is a bounded number of polls; nothing asserts on
+wall-clock time."""
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    print("ok: " + msg)
+
+
+def options(host, port, timeout=0.2, rport=True, probe_port=0):
+    """Sends one OPTIONS and returns the status line, or None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", probe_port))
+    s.settimeout(timeout)
+    me = s.getsockname()[1]
+    tag = random.getrandbits(32)
+    msg = ("OPTIONS sip:ping@%s:%d SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%x%s\r\n"
+           "From: <sip:probe@127.0.0.1>;tag=%x\r\n"
+           "To: <sip:ping@%s>\r\n"
+           "Call-ID: %x@probe\r\n"
+           "CSeq: 1 OPTIONS\r\n"
+           "Max-Forwards: 70\r\n"
+           "Content-Length: 0\r\n\r\n" %
+           (host, port, me, tag, ";rport" if rport else "", tag, host, tag))
+    try:
+        s.sendto(msg.encode(), (host, port))
+        data, _ = s.recvfrom(65535)
+        return data.split(b"\r\n", 1)[0].decode(errors="replace")
+    except socket.timeout:
+        return None
+    finally:
+        s.close()
+
+
+class Switch:
+    def __init__(self, busyhour, scenario, sip_port, http_port=None,
+                 cdr=None, netns=None, verbose=False):
+        self.port = sip_port
+        self.http_port = http_port
+        self.tmp = tempfile.mkdtemp(prefix="bh_switch_")
+        self.cdr = cdr or os.path.join(self.tmp, "cdr.sqlite")
+        self.log = os.path.join(self.tmp, "switch.log")
+        cmd = [busyhour, "switch", scenario, "--listen",
+               "127.0.0.1:%d" % sip_port, "--cdr", self.cdr]
+        if http_port:
+            cmd += ["--http", "127.0.0.1:%d" % http_port]
+        if verbose:
+            cmd += ["--verbose"]
+        if netns:
+            cmd = ["ip", "netns", "exec", netns] + cmd
+        self.logf = open(self.log, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.logf,
+                                     stderr=subprocess.STDOUT)
+
+    def wait_ready(self, tries=300):
+        for _ in range(tries):
+            if self.proc.poll() is not None:
+                fail("switch exited early (%d): %s" %
+                     (self.proc.returncode, open(self.log).read()))
+            if options("127.0.0.1", self.port) is not None:
+                return
+        fail("switch never answered OPTIONS")
+
+    def status(self):
+        url = "http://127.0.0.1:%d/status" % self.http_port
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return json.loads(r.read())
+
+    def metrics(self):
+        url = "http://127.0.0.1:%d/metrics" % self.http_port
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode()
+
+    def stop(self):
+        """SIGTERM by PID: the switch must end calls, flush CDRs, exit 0
+        (under ASan, leaks would make it exit non-zero)."""
+        os.kill(self.proc.pid, signal.SIGTERM)
+        rc = self.proc.wait()
+        self.logf.close()
+        log = open(self.log).read()
+        if rc != 0:
+            fail("switch exited %d:\n%s" % (rc, log))
+        print("ok: switch stopped cleanly by SIGTERM")
+        return log
+
+    def rows(self, sql="SELECT * FROM calls ORDER BY arrival"):
+        db = sqlite3.connect(self.cdr)
+        db.row_factory = sqlite3.Row
+        rows = [dict(r) for r in db.execute(sql)]
+        db.close()
+        return rows
+
+
+def sipp(args, log=None, wait=True):
+    """Runs SIPp; returns (returncode, log lines) or the Popen."""
+    cmd = ["sipp", "-nostdin", "-nd"] + args
+    if log:
+        cmd += ["-trace_logs", "-log_file", log]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    if not wait:
+        return p
+    _, err = p.communicate()
+    lines = open(log).read().split("\n") if log and os.path.exists(log) \
+        else []
+    return p.returncode, [l for l in lines if l.strip()], err.decode()
+
+
+def log_events(path):
+    """Lines 'event call-id tick' written by <log> actions."""
+    out = []
+    if not os.path.exists(path):
+        return out
+    for line in open(path):
+        parts = line.split()
+        if len(parts) >= 3 and parts[0] in ("answered", "busy", "connected",
+                                            "ring", "bye"):
+            out.append((parts[0], parts[1], int(parts[2])))
+    return out
