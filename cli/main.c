@@ -20,7 +20,7 @@ static const struct bh_command commands[] = {
     {"plan", "fewest lines / operators / ports that meet the thresholds",
      bh_cmd_plan},
     {"load", "real SIP/RTP load against a SIP switch", NULL},
-    {"switch", "run the reference SIP switch in the foreground", NULL},
+    {"switch", "run the reference SIP switch in the foreground", bh_cmd_switch},
     {"erlang", "Erlang B, C, A and Engset calculator", NULL},
     {"report", "render or compare results files", NULL},
     {"check", "validate a scenario file and summarise its load",
