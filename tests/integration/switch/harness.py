@@ -2,6 +2,7 @@
 until it answers OPTIONS, runs SIPp, reads the CDR file, stops the switch by
 its PID. Every wait is a bounded number of polls; nothing asserts on
 wall-clock time."""
+import atexit
 import json
 import os
 import random
@@ -14,6 +15,19 @@ import tempfile
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+_children = []
+
+
+@atexit.register
+def _cleanup():
+    """A failing test must not leave a switch or SIPp behind."""
+    for p in _children:
+        if p.poll() is None:
+            try:
+                os.kill(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.wait()
 
 
 def fail(msg):
@@ -72,6 +86,7 @@ class Switch:
         self.logf = open(self.log, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
+        _children.append(self.proc)
 
     def wait_ready(self, tries=300):
         for _ in range(tries):
@@ -119,6 +134,7 @@ def sipp(args, log=None, wait=True):
         cmd += ["-trace_logs", "-log_file", log]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
+    _children.append(p)
     if not wait:
         return p
     _, err = p.communicate()

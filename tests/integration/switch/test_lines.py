@@ -3,6 +3,7 @@ simultaneous long calls: exactly 5 are answered and 3 hear 486, and the
 CDR rows agree (issue 6, acceptance 1)."""
 import os
 import sys
+import time
 
 import harness as h
 
@@ -17,7 +18,8 @@ p = h.sipp(["-sf", os.path.join(h.HERE, "caller.xml"), "-s", "100",
             "-r", "100", "-d", "4000"], log=log, wait=False)
 # While the calls are up, the switch shows all 5 lines busy.
 busy = 0
-for _ in range(400):
+for _ in range(2000):
+    time.sleep(0.01)
     st = sw.status()
     busy = st["numbers"][0]["lines_busy"]
     if busy == 5 and st["calls"]["blocked"] == 3:
