@@ -136,8 +136,16 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
             bquote(b, c->categories[i]);
             bprintf(b, " %zu", i);
         }
+        bprintf(b, ")\n");
+        /* Long or many names: slanted, ending under their bar. */
+        size_t longest = 0;
+        for (size_t i = 0; i < c->ncategories; i++)
+            if (strlen(c->categories[i]) > longest)
+                longest = strlen(c->categories[i]);
+        if (longest * c->ncategories > 60)
+            bprintf(b, "set xtics rotate by 25 right\n");
         bprintf(b,
-                ")\nset xrange [-0.6:%g]\nset style fill solid 0.8 "
+                "set xrange [-0.6:%g]\nset style fill solid 0.8 "
                 "border -1\n",
                 (double)c->ncategories - 0.4);
     }
@@ -230,7 +238,7 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
         bquote(b, s->title ? s->title : "");
         if (ci && (s->style == BH_CHART_BARS || s->style == BH_CHART_POINTS))
             bprintf(b,
-                    ", $d%zu using 1:2:3:4%s with yerrorbars pt -1 lw 1.5 "
+                    ", $d%zu using 1:2:3:4%s with yerrorbars pt 0 ps 0 lw 1.5 "
                     "lc rgb '#222222' notitle",
                     i, ax);
     }

@@ -1,0 +1,457 @@
+/* cmd_report.c: `busyhour report RESULTS.json...`: reads results files
+ * and writes the Markdown, CSV, JUnit and HTML reports; computes each
+ * target's capacity curve with the Erlang formulas (here, because
+ * bh_reports cannot link bh_sim, which depends on it). */
+#include "bh.h"
+#include "cli.h"
+#include "reports.h"
+#include "scenario.h"
+#include "sim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_RESULTS 8      /* results files side by side */
+#define CURVE_POINTS 48    /* at most this many capacities on a curve */
+#define DEFAULT_SL_TIME 20 /* s, when nothing names a service-level time */
+
+static void
+help(FILE *out) {
+    fprintf(
+        out,
+        "usage: busyhour report RESULTS.json [MORE.json ...] [--html FILE]\n"
+        "                       [--csv DIR] [--junit FILE] [--md FILE]\n"
+        "                       [--scenario FILE]\n"
+        "\n"
+        "Reads results files written by busyhour sim, plan, load or run "
+        "(format:\nreports/README.md) and renders them. Several files of one "
+        "scenario\n(analytic, simulated, measured) are shown side by side, "
+        "with confidence\nintervals. The first file gives the verdict.\n"
+        "\n"
+        "Options:\n"
+        "  --html FILE      one self-contained HTML page (inline CSS and SVG "
+        "charts\n"
+        "                   drawn by gnuplot; opens offline): the verdict, "
+        "then per\n"
+        "                   number and bridge load against capacity, "
+        "blocking,\n"
+        "                   waits, abandonment, costs and the capacity "
+        "curve\n"
+        "  --csv DIR        intervals.csv, targets.csv and classes.csv in "
+        "DIR\n"
+        "                   (created if need be)\n"
+        "  --junit FILE     JUnit XML: one test case per threshold\n"
+        "  --md FILE        Markdown summary ('-' for standard output)\n"
+        "  --scenario FILE  the scenario the results came from: its "
+        "thresholds are\n"
+        "                   evaluated again on every file, its start time "
+        "sets the\n"
+        "                   clock, and its holding times, patience and "
+        "tariffs feed\n"
+        "                   the capacity curves\n"
+        "  --help           show this help\n"
+        "\n"
+        "With no output option the Markdown summary goes to standard "
+        "output.\n"
+        "Charts need gnuplot (Debian package gnuplot-nox); $BH_GNUPLOT "
+        "names\nanother program.\n"
+        "\n"
+        "Exit status: 0 all thresholds of the first file pass (or there are "
+        "none);\n1 one of them failed; 2 bad usage, or a results file that "
+        "is missing,\nmalformed or truncated (FILE:LINE:COLUMN: what is "
+        "wrong).\n");
+}
+
+/* ---- Capacity curves ----------------------------------------------- */
+
+/* Offered Erlangs in the busiest interval (the whole horizon's mean when
+ * there are no intervals). */
+static double
+peak_load(const struct bh_results *r, size_t ti) {
+    double a = NAN;
+    for (size_t i = 0; r->intervals && i < r->nintervals; i++) {
+        double v = r->intervals[ti * r->nintervals + i].offered_erlangs.mean;
+        if (isfinite(v) && (!isfinite(a) || v > a))
+            a = v;
+    }
+    if (!isfinite(a))
+        a = r->targets[ti].offered_erlangs.mean;
+    return a;
+}
+
+/* The first calls source of the scenario that targets a number or bridge
+ * named `name`, or NULL. */
+static const struct bh_sc_source *
+source_for(const struct bh_scenario *sc, const char *name) {
+    if (!sc)
+        return NULL;
+    int num = bh_scenario_find_number(sc, name);
+    int br = bh_scenario_find_bridge(sc, name);
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (s->kind != BH_SOURCE_CALLS)
+            continue;
+        if ((s->target_kind == BH_TARGET_NUMBER && s->target == num) ||
+            (s->target_kind == BH_TARGET_BRIDGE && s->target == br))
+            return s;
+    }
+    return NULL;
+}
+
+/* Limit of the first threshold on target.metric in the results (and its
+ * service-level time), or NaN. */
+static double
+limit_of(const struct bh_results *r, const char *target, const char *metric,
+         double *sl_time) {
+    size_t tl = strlen(target), ml = strlen(metric);
+    for (size_t i = 0; i < r->nthresholds; i++) {
+        const char *e = r->thresholds[i].expr;
+        while (*e == ' ')
+            e++;
+        if (strncmp(e, target, tl) != 0 || e[tl] != '.' ||
+            strncmp(e + tl + 1, metric, ml) != 0)
+            continue;
+        const char *p = e + tl + 1 + ml;
+        if (sl_time && *p == '(') {
+            char buf[32];
+            size_t k = 0;
+            for (p++; *p && *p != ')' && k + 1 < sizeof buf; p++)
+                buf[k++] = *p;
+            buf[k] = '\0';
+            double t;
+            if (bh_parse_duration(buf, &t) != 0)
+                continue;
+            *sl_time = t;
+        }
+        return r->thresholds[i].limit;
+    }
+    return NAN;
+}
+
+static const struct bh_plan_row *
+plan_for(const struct bh_results *r, const char *target, const char *res) {
+    for (size_t i = 0; r->plan && i < r->nplan; i++)
+        if (strcmp(r->plan[i].target, target) == 0 &&
+            strcmp(r->plan[i].resource, res) == 0)
+            return &r->plan[i];
+    return NULL;
+}
+
+/* Total lines and ports the results show (for the rental per line). */
+static long
+all_lines(const struct bh_results *r) {
+    long n = 0;
+    for (size_t i = 0; i < r->ntargets; i++)
+        if (strcmp(r->targets[i].kind, "campaign") != 0)
+            n += r->targets[i].lines;
+    return n;
+}
+
+struct curve_store {
+    struct bh_capacity_curve curve;
+    struct bh_capacity_point pts[CURVE_POINTS];
+};
+
+/* One target's curve: Erlang B blocking against lines or ports, or the
+ * Erlang C (A with exponential patience) service level against
+ * operators, at the busiest interval's load; cost per month from today's
+ * and the line rental. Returns false when the results lack the load. */
+static bool
+make_curve(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
+           struct curve_store *cs) {
+    const struct bh_target_result *t = &r->targets[ti];
+    if (strcmp(t->kind, "campaign") == 0)
+        return false;
+    double a = peak_load(r, ti);
+    if (!isfinite(a) || a <= 0)
+        return false;
+    struct bh_capacity_curve *c = &cs->curve;
+    memset(cs, 0, sizeof *cs);
+    snprintf(c->target, sizeof c->target, "%s", t->name);
+    c->limit = NAN;
+    bool queue = t->operators > 0;
+    bool bridge = strcmp(t->kind, "bridge") == 0;
+    snprintf(c->resource, sizeof c->resource, "%s",
+             queue    ? "operators"
+             : bridge ? "ports"
+                      : "lines");
+    c->now = queue ? t->operators : t->lines;
+
+    const struct bh_sc_source *src = source_for(sc, t->name);
+    double aht = NAN, patience = INFINITY;
+    if (queue) {
+        double slt = NAN;
+        c->limit = limit_of(r, t->name, "service_level", &slt);
+        c->sl_time = isfinite(slt) ? slt
+                     : t->nsl      ? t->sl[0].t
+                                   : DEFAULT_SL_TIME;
+        if (src) {
+            aht = bh_dist_mean(&src->holding);
+            if (src->has_patience && src->patience.kind == BH_DIST_EXPONENTIAL)
+                patience = src->patience.mean;
+        } else {
+            /* From the results: load = rate x holding time. */
+            double span = r->horizon - r->warmup;
+            if (t->offered.mean > 0 && span > 0)
+                aht = t->offered_erlangs.mean * span / t->offered.mean;
+        }
+        if (!isfinite(aht) || aht <= 0)
+            return false;
+    } else {
+        c->limit = limit_of(r, t->name, "blocking", NULL);
+    }
+
+    /* Today's monthly cost, and the rental of one line for a month. */
+    double month_now = r->costs.present ? r->costs.per_month.mean : NAN;
+    double line_month = NAN;
+    if (sc && sc->tariffs.present)
+        line_month = (double)sc->tariffs.per_line_month / BH_MONEY_UNIT;
+    else if (r->costs.present && r->horizon > 0 && all_lines(r) > 0)
+        line_month = r->costs.line_rental.mean * BH_RATING_MONTH / r->horizon /
+                     (double)all_lines(r);
+
+    /* The range: from about half the load to well past today's and the
+     * recommended capacity. */
+    const struct bh_plan_row *pr = plan_for(r, t->name, c->resource);
+    int lo = (int)floor(a * 0.6), hi = (int)ceil(a * 1.6) + 4;
+    if (lo < 1)
+        lo = 1;
+    if (c->now > 0 && c->now + 3 > hi)
+        hi = c->now + 3;
+    if (c->now > 0 && c->now - 3 < lo)
+        lo = c->now - 3 > 1 ? c->now - 3 : 1;
+    if (pr && pr->recommended + 3 > hi)
+        hi = pr->recommended + 3;
+    int step = (hi - lo) / CURVE_POINTS + 1;
+    int found = 0;
+    for (int n = lo; n <= hi && c->n < CURVE_POINTS; n += step) {
+        struct bh_capacity_point *p = &cs->pts[c->n++];
+        p->n = n;
+        p->blocking = p->service_level = p->cost_month = NAN;
+        if (queue) {
+            if (isinf(patience)) {
+                struct bh_erlang_c ec;
+                if (bh_erlang_c_eval(a, n, aht, c->sl_time, &ec) == 0)
+                    p->service_level = ec.service_level;
+            } else {
+                struct bh_erlang_a ea;
+                if (bh_erlang_a_eval(a, n, aht, patience, c->sl_time, &ea) == 0)
+                    p->service_level = ea.service_level;
+            }
+            /* Operators are not in the tariffs: no cost line. */
+        } else {
+            p->blocking = bh_erlang_b(a, n);
+            if (isfinite(month_now) && isfinite(line_month) && c->now > 0)
+                p->cost_month = month_now + (n - c->now) * line_month;
+        }
+        if (!found && isfinite(c->limit)) {
+            bool ok =
+                queue ? p->service_level >= c->limit : p->blocking <= c->limit;
+            if (ok)
+                found = n;
+        }
+    }
+    if (pr)
+        c->recommended = pr->recommended;
+    else if (found)
+        c->recommended = found; /* from the formula, to the step */
+    char dur[32];
+    bh_format_duration(c->sl_time, dur, sizeof dur);
+    if (queue)
+        snprintf(c->note, sizeof c->note,
+                 "Erlang %s at the busiest interval's load, %.1f Erlangs, "
+                 "mean handling %.0f s%s; share answered within %s. "
+                 "Operators are not in the tariffs: no cost line. "
+                 "Recommended: %s.",
+                 isinf(patience) ? "C" : "A", a, aht,
+                 isinf(patience) ? "" : " and exponential patience", dur,
+                 pr      ? "busyhour plan's simulated search"
+                 : found ? "fewest operators meeting the threshold"
+                         : "no threshold on the service level");
+    else
+        snprintf(c->note, sizeof c->note,
+                 "Erlang B at the busiest interval's load, %.1f Erlangs%s. "
+                 "Cost: today's monthly cost plus the line rental of each "
+                 "%s added. Recommended: %s.",
+                 a,
+                 bridge ? " (participants taken as independent calls, which "
+                          "is optimistic for meetings that join at once)"
+                        : "",
+                 bridge ? "port" : "line",
+                 pr      ? "busyhour plan's simulated search"
+                 : found ? "fewest that meet the blocking threshold"
+                         : "no threshold on blocking");
+    c->points = cs->pts;
+    return c->n > 0;
+}
+
+/* ---- The command ---------------------------------------------------- */
+
+static int
+write_to(const char *path, const struct bh_report *rep,
+         int (*fn)(const struct bh_report *, FILE *)) {
+    if (strcmp(path, "-") == 0)
+        return fn(rep, stdout) || fflush(stdout) ? BH_EIO : 0;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "busyhour report: cannot write %s: %s\n", path,
+                strerror(errno));
+        return BH_EIO;
+    }
+    int rc = fn(rep, f);
+    if (fclose(f) != 0)
+        rc = BH_EIO;
+    if (rc)
+        fprintf(stderr, "busyhour report: cannot write %s\n", path);
+    return rc;
+}
+
+int
+bh_cmd_report(int argc, char **argv) {
+    const char *html = NULL, *csv = NULL, *junit = NULL, *md = NULL,
+               *scen = NULL;
+    const char *files[MAX_RESULTS];
+    size_t nfiles = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **opt = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            help(stdout);
+            return BH_EXIT_OK;
+        } else if (strcmp(a, "--html") == 0) {
+            opt = &html;
+        } else if (strcmp(a, "--csv") == 0) {
+            opt = &csv;
+        } else if (strcmp(a, "--junit") == 0) {
+            opt = &junit;
+        } else if (strcmp(a, "--md") == 0) {
+            opt = &md;
+        } else if (strcmp(a, "--scenario") == 0) {
+            opt = &scen;
+        } else if (a[0] == '-' && a[1]) {
+            return bh_cli_usage_error("report",
+                                      "unknown option '%s' (see busyhour "
+                                      "report --help)",
+                                      a);
+        } else {
+            if (nfiles == MAX_RESULTS)
+                return bh_cli_usage_error("report", "at most %d results files",
+                                          MAX_RESULTS);
+            files[nfiles++] = a;
+            continue;
+        }
+        if (i + 1 >= argc || !argv[i + 1][0])
+            return bh_cli_usage_error("report", "%s needs a value", a);
+        *opt = argv[++i];
+    }
+    if (nfiles == 0)
+        return bh_cli_usage_error("report",
+                                  "no results file given (usage: busyhour "
+                                  "report RESULTS.json [MORE.json ...])");
+
+    int status = BH_EXIT_OK;
+    struct bh_scenario *sc = NULL;
+    struct bh_results rs[MAX_RESULTS];
+    const struct bh_results *rp[MAX_RESULTS];
+    char labels[MAX_RESULTS][600];
+    const char *lp[MAX_RESULTS];
+    size_t nread = 0;
+    struct curve_store *curves = NULL;
+    struct bh_capacity_curve *cv = NULL;
+    size_t ncurves = 0;
+
+    if (scen) {
+        struct bh_diag d;
+        if (bh_scenario_load(scen, &sc, &d) != 0) {
+            bh_diag_print(&d, stderr);
+            return BH_EXIT_USAGE;
+        }
+    }
+    for (size_t f = 0; f < nfiles; f++) {
+        struct bh_diag d;
+        int rc = bh_results_read_json(files[f], &rs[f], &d);
+        if (rc) {
+            bh_diag_print(&d, stderr);
+            status = BH_EXIT_USAGE;
+            goto out;
+        }
+        nread++;
+        rp[f] = &rs[f];
+        const char *base = strrchr(files[f], '/');
+        base = base ? base + 1 : files[f];
+        snprintf(labels[f], sizeof labels[f], "%s (%s)",
+                 bh_results_source_name(rs[f].source), base);
+        lp[f] = labels[f];
+        if (sc && bh_thresholds_eval(sc, &rs[f]) < 0) {
+            fprintf(stderr, "busyhour report: out of memory\n");
+            status = BH_EXIT_USAGE;
+            goto out;
+        }
+    }
+
+    struct bh_report rep = {
+        .n = nfiles, .rs = rp, .labels = lp, .start = sc ? sc->start : 0};
+    if (html) {
+        curves = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *curves);
+        cv = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *cv);
+        if (!curves || !cv) {
+            fprintf(stderr, "busyhour report: out of memory\n");
+            status = BH_EXIT_USAGE;
+            goto out;
+        }
+        for (size_t ti = 0; ti < rs[0].ntargets; ti++)
+            if (make_curve(&rs[0], ti, sc, &curves[ncurves])) {
+                cv[ncurves] = curves[ncurves].curve;
+                ncurves++;
+            }
+        rep.curves = cv;
+        rep.ncurves = ncurves;
+    }
+
+    int rc = 0;
+    if (md || (!html && !csv && !junit))
+        rc |= write_to(md ? md : "-", &rep, bh_report_md);
+    if (junit)
+        rc |= write_to(junit, &rep, bh_report_junit);
+    if (csv) {
+        struct bh_diag d;
+        if (bh_report_csv(&rep, csv, &d) != 0) {
+            bh_diag_print(&d, stderr);
+            rc = BH_EIO;
+        }
+    }
+    if (html) {
+        struct bh_diag d = {0};
+        snprintf(d.file, sizeof d.file, "%s", html);
+        FILE *f = fopen(html, "w");
+        if (!f) {
+            fprintf(stderr, "busyhour report: cannot write %s: %s\n", html,
+                    strerror(errno));
+            rc = BH_EIO;
+        } else {
+            int hr = bh_report_html(&rep, f, &d);
+            if (fclose(f) != 0 && !hr)
+                hr = BH_EIO;
+            if (hr) {
+                if (!d.msg[0])
+                    bh_diag_set(&d, 0, 0, "cannot write the report");
+                bh_diag_print(&d, stderr);
+                remove(html); /* no half-written page */
+                rc = BH_EIO;
+            }
+        }
+    }
+    if (rc)
+        status = BH_EXIT_USAGE;
+    else if (bh_results_failed(&rs[0]) > 0)
+        status = BH_EXIT_THRESHOLD;
+out:
+    for (size_t f = 0; f < nread; f++)
+        bh_results_clear(&rs[f]);
+    free(curves);
+    free(cv);
+    bh_scenario_free(sc);
+    return status;
+}
