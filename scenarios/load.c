@@ -437,7 +437,7 @@ origin(struct sc_ld *L, yaml_node_t *n, const char *name, int *out) {
             *out = (int)i;
             return 0;
         }
-    if (t->present) {
+    if (L->strict_origins) {
         const char *names[BH_SC_MAX_ITEMS / 8];
         for (size_t i = 0; i < t->norigins; i++)
             names[i] = t->origins[i];
@@ -692,8 +692,11 @@ tariffs(struct sc_ld *L, yaml_node_t *n) {
                           "currency is a three-letter code such as EUR, not "
                           "'%s'",
                           t->currency);
-    if (m.val[T_RATES] && (rc = rates(L, m.val[T_RATES], "rates", t->rate, 1)))
-        return rc;
+    if (m.val[T_RATES]) {
+        if ((rc = rates(L, m.val[T_RATES], "rates", t->rate, 1)))
+            return rc;
+        L->strict_origins = 1;
+    }
     if (m.val[T_PLANS] && (rc = plans(L, m.val[T_PLANS])))
         return rc;
     if (m.val[T_BANDS]) {
@@ -894,7 +897,7 @@ default_class(struct sc_ld *L, yaml_node_t *at, struct bh_sc_source *s) {
     s->classes[0].subscribers = DEF_SUBSCRIBERS;
     s->classes[0].pos = bh_sc_pos(at);
     const struct bh_sc_tariffs *t = &L->sc->tariffs;
-    if (t->present && t->norigins > 0) {
+    if (L->strict_origins && t->norigins > 0) {
         s->classes[0].origin = 0; /* the first origin of tariffs.rates */
         return 0;
     }

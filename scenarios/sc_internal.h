@@ -22,7 +22,8 @@ struct sc_ld {
     yaml_document_t doc;
     struct bh_diag *diag;
     struct bh_scenario *sc;
-    char dir[512]; /* directory of the scenario file, "" for the cwd */
+    char dir[512];      /* directory of the scenario file, "" for the cwd */
+    int strict_origins; /* tariffs.rates given: origins must be its keys */
 };
 
 /* A key of a schema mapping. */

@@ -151,7 +151,10 @@ struct bh_sc_switch {
 
 /* A caller class: a share of a source's callers with an origin (rate
  * class) and a plan. Subscribers is the population that shares the class's
- * calls, so bundle allowances are tracked per subscriber. */
+ * calls, so bundle allowances are tracked per subscriber (default 1000).
+ * A source without `callers:` has one class: share 1, the first origin of
+ * tariffs.rates ("local" without tariffs), plan -1. Without tariffs, the
+ * origins named in the file are collected in tariffs.origins (rates 0). */
 struct bh_sc_class {
     double share;
     int origin;     /* index into tariffs.origins */
@@ -206,6 +209,10 @@ enum bh_source_kind {
 
 enum bh_target_kind { BH_TARGET_NUMBER, BH_TARGET_BRIDGE };
 
+/* A traffic item. CALLS and MEETINGS: target is what `to:` names.
+ * CAMPAIGN: target is the number `via:` names (whose lines carry the
+ * dialer's calls); its classes mirror campaign.destinations (plan -1),
+ * and results key it by `name`. */
 struct bh_sc_source {
     char name[BH_SC_MAX_NAME];
     enum bh_source_kind kind;

@@ -314,6 +314,10 @@ vfail(struct sc_ld *L, const yaml_node_t *n, size_t offset, const char *fmt,
       va_list ap) {
     char msg[sizeof L->diag->msg];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    /* quoted values may hold escaped newlines or controls: one line only */
+    for (char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     struct bh_pos p = bh_sc_pos(n);
     if (n && offset && n->type == YAML_SCALAR_NODE &&
         n->start_mark.line == n->end_mark.line) {

@@ -370,6 +370,36 @@ test_money_exact(void **state) {
     bh_scenario_free(sc);
 }
 
+/* Tariffs without rates: origins are collected as named, priced 0. */
+static void
+test_tariffs_without_rates(void **state) {
+    (void)state;
+    static const char text[] =
+        "name: tollfree\n"
+        "switch: { numbers: [ { name: n, number: \"8800\", lines: 2, "
+        "payer: callee } ] }\n"
+        "traffic:\n"
+        "  - name: t\n"
+        "    to: n\n"
+        "    rate: 10\n"
+        "    holding: 2m\n"
+        "    callers: [ { share: 100%, origin: mobile } ]\n"
+        "tariffs: { currency: EUR, toll_free: { per_minute: 0.035 } }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, sizeof text - 1, "tf.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sc->tariffs.norigins, 1);
+    assert_string_equal(sc->tariffs.origins[0], "mobile");
+    assert_int_equal(sc->tariffs.rate[0], 0);
+    assert_int_equal(sc->tariffs.toll_free_per_minute, 35000);
+    assert_true(sc->tariffs.toll_free_increment == 1);
+    assert_true(sc->tariffs.outbound_increment == 60);
+    bh_scenario_free(sc);
+}
+
 static const char *const examples[] = {
     "hotline-8800.yaml",
     "free-conference.yaml",
@@ -404,6 +434,7 @@ main(void) {
         cmocka_unit_test(test_profile_wrap),
         cmocka_unit_test(test_empirical),
         cmocka_unit_test(test_money_exact),
+        cmocka_unit_test(test_tariffs_without_rates),
         cmocka_unit_test(test_examples_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
