@@ -39,6 +39,9 @@ struct rep {
 struct level {
     double last; /* s */
     int busy, agents;
+    /* the interval holding `last` (after the warm-up): [.., kend) */
+    size_t k;
+    double kend; /* s; -1 when last is in the warm-up or unknown */
 };
 
 struct bh_collector {
@@ -216,6 +219,8 @@ bh_collector_begin(struct bh_collector *c, int rep) {
     c->cur.index = rep;
     memset(c->hist, 0, c->ntargets * sizeof *c->hist);
     memset(c->lvl, 0, (c->nnumbers + c->nbridges) * sizeof *c->lvl);
+    for (size_t i = 0; i < c->nnumbers + c->nbridges; i++)
+        c->lvl[i].kend = -1;
     bh_rater_free(c->rater);
     c->rater = NULL;
     if (c->sc->tariffs.present) {
@@ -229,7 +234,7 @@ bh_collector_begin(struct bh_collector *c, int rep) {
 
 static size_t
 interval_of(const struct bh_collector *c, double t) {
-    double k = floor(t / c->interval);
+    double k = floor(t / c->interval); /* the one definition of it */
     if (k < 0)
         return 0;
     if (k >= (double)c->nint)
@@ -324,7 +329,28 @@ bh_collector_level(struct bh_collector *c, int target_kind, int target,
     else
         return;
     struct level *l = &c->lvl[li];
-    integrate(c, ti, l, t);
+    if (t < l->kend) {
+        /* the hot path: still in the interval of the last change */
+        struct tot *tt = &c->cur.tot[ti];
+        double dt = t - l->last;
+        if (dt > 0 && l->busy > tt->peak)
+            tt->peak = l->busy;
+        struct iv *v = &c->cur.iv[ti * c->nint + l->k];
+        v->busy += l->busy * dt;
+        v->agents += l->agents * dt;
+    } else {
+        integrate(c, ti, l, t);
+        l->kend = -1;
+        if (t >= c->warmup && t < c->horizon) {
+            l->k = interval_of(c, t);
+            double e = (double)(l->k + 1) * c->interval;
+            if (l->k + 1 == c->nint || e > c->horizon)
+                e = c->horizon;
+            /* guard against rounding: t must lie inside */
+            if (e > t && (double)l->k * c->interval <= t)
+                l->kend = e;
+        }
+    }
     l->last = t;
     l->busy = busy;
     l->agents = agents_busy;

@@ -505,19 +505,22 @@ arrive_bridge(struct sim *s, const struct bh_arrival *a) {
 
 static void
 on_end(struct sim *s, uint32_t slot, double t) {
+    /* the record and arrival are used in place: nothing below allocates a
+     * call slot, so they stay where they are until call_free */
     struct call *c = &s->calls[slot];
-    struct bh_arrival a = c->a;
-    struct bh_call_record r = c->rec;
-    call_free(s, slot);
+    const struct bh_arrival *a = &c->a;
+    struct bh_call_record *r = &c->rec;
     enum bh_outcome o = BH_OUTCOME_ANSWERED;
-    if (a.target_kind == BH_TARGET_BRIDGE) {
-        struct bridge *b = &s->br[a.target];
+    if (a->target_kind == BH_TARGET_BRIDGE) {
+        struct bridge *b = &s->br[a->target];
         b->busy--;
-        b->free_ports[b->nfree++] = r.line;
-        bh_collector_level(s->col, BH_TARGET_BRIDGE, a.target, t, b->busy, 0);
-        finish(s, &r, &a, o, t);
-        if (a.meeting) {
-            struct meeting *m = meeting_find(s, a.meeting, 0);
+        b->free_ports[b->nfree++] = r->line;
+        bh_collector_level(s->col, BH_TARGET_BRIDGE, a->target, t, b->busy, 0);
+        finish(s, r, a, o, t);
+        uint64_t meeting = a->meeting;
+        call_free(s, slot);
+        if (meeting) {
+            struct meeting *m = meeting_find(s, meeting, 0);
             if (m) {
                 m->in_room--;
                 meeting_settle(s, m);
@@ -525,20 +528,23 @@ on_end(struct sim *s, uint32_t slot, double t) {
         }
         return;
     }
-    if (a.outbound && !a.answers)
+    if (a->outbound && !a->answers)
         o = BH_OUTCOME_UNANSWERED;
-    line_release(s, a.target, r.line, t);
-    finish(s, &r, &a, o, t);
-    if (r.agent >= 0) {
-        struct number *n = &s->num[a.target];
+    int ni = a->target;
+    int agent = r->agent;
+    line_release(s, ni, r->line, t);
+    finish(s, r, a, o, t);
+    call_free(s, slot);
+    if (agent >= 0) {
+        struct number *n = &s->num[ni];
         double wrap = n->sc->queue.wrap_up;
         if (wrap > 0) {
-            uint64_t data = ((uint64_t)(uint32_t)r.agent << 32) |
-                            ((uint64_t)a.target << 8) | EV_WRAP;
+            uint64_t data = ((uint64_t)(uint32_t)agent << 32) |
+                            ((uint64_t)ni << 8) | EV_WRAP;
             if (bh_calendar_push(&s->cal, t + wrap, data))
                 s->err = BH_ENOMEM;
         } else {
-            agent_free(s, a.target, r.agent, t);
+            agent_free(s, ni, agent, t);
         }
     }
 }

@@ -34,6 +34,11 @@ struct bh_traffic {
     size_t nheap, capheap;
     uint64_t seq;
     uint64_t meetings; /* meeting ids handed out */
+    /* the head found by the last settle(), valid until the state changes */
+    int cached;
+    double cache_limit, cache_t;
+    size_t cache_which;
+    int cache_pending;
 };
 
 static int
@@ -46,6 +51,7 @@ heap_push(struct bh_traffic *tm, const struct bh_arrival *a) {
         tm->heap = h;
         tm->capheap = cap;
     }
+    tm->cached = 0;
     struct pending e = {a->t, tm->seq++, *a};
     size_t i = tm->nheap++;
     while (i > 0) {
@@ -67,6 +73,7 @@ before(const struct pending *a, const struct pending *b) {
 
 static void
 heap_pop(struct bh_traffic *tm, struct bh_arrival *out) {
+    tm->cached = 0;
     *out = tm->heap[0].a;
     struct pending last = tm->heap[--tm->nheap];
     size_t i = 0, n = tm->nheap;
@@ -108,6 +115,7 @@ multiplier(const struct source *s) {
 /* Draws the next event of an arrival process from t0 on. */
 static void
 draw_next(struct bh_traffic *tm, struct source *s, double t0) {
+    tm->cached = 0;
     double w = -log(gsl_rng_uniform_pos(s->rng));
     double lim = INFINITY; /* the walk is bounded by itself */
     double t = bh_profile_invert(profile_of(s->sc), tm->sc->start,
@@ -308,8 +316,27 @@ earliest(const struct bh_traffic *tm) {
 /* Brings the model to a state where its head is a real arrival: meeting
  * generations due before the next pending arrival are carried out.
  * Returns the head's time (INFINITY when none before limit). */
+static double settle_walk(struct bh_traffic *tm, double limit, size_t *which,
+                          int *pending);
+
 static double
 settle(struct bh_traffic *tm, double limit, size_t *which, int *pending) {
+    if (tm->cached && tm->cache_limit == limit) {
+        *which = tm->cache_which;
+        *pending = tm->cache_pending;
+        return tm->cache_t;
+    }
+    double t = settle_walk(tm, limit, which, pending);
+    tm->cached = 1;
+    tm->cache_limit = limit;
+    tm->cache_t = t;
+    tm->cache_which = *which;
+    tm->cache_pending = *pending;
+    return t;
+}
+
+static double
+settle_walk(struct bh_traffic *tm, double limit, size_t *which, int *pending) {
     for (;;) {
         double tp = tm->nheap ? tm->heap[0].t : INFINITY;
         size_t i = tm->nsources ? earliest(tm) : 0;

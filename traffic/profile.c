@@ -73,6 +73,13 @@ bh_profile_invert(const struct bh_profile *p, double start, double mult,
                   double t0, double w, double limit) {
     if (p->n == 0 || !(mult > 0) || !(w >= 0) || !(t0 < limit))
         return INFINITY;
+    if (p->n == 1) { /* constant all day: the common case, exact */
+        double r = p->rate[0] / 3600.0 * mult;
+        if (!(r > 0))
+            return INFINITY;
+        double tau = t0 + w / r;
+        return tau < limit ? tau : INFINITY;
+    }
     double total = day_total(p) * mult;
     if (!(total > 0))
         return INFINITY;
