@@ -21,7 +21,7 @@ static const struct bh_command commands[] = {
      bh_cmd_plan},
     {"load", "real SIP/RTP load against a SIP switch", NULL},
     {"switch", "run the reference SIP switch in the foreground", bh_cmd_switch},
-    {"erlang", "Erlang B, C, A and Engset calculator", NULL},
+    {"erlang", "Erlang B, C, A and Engset calculator", bh_cmd_erlang},
     {"report", "render or compare results files", bh_cmd_report},
     {"check", "validate a scenario file and summarise its load",
      bh_cmd_check},
