@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""test_report.py: `busyhour report` end to end.
+
+usage: test_report.py BUSYHOUR SOURCE_DIR WORK_DIR CASE
+
+Cases:
+  broken     every file in tests/data/results/broken/ gives exit 2 and a
+             one-line FILE[:LINE:COLUMN]: message naming what is wrong;
+             none crashes (the binary runs under the sanitizers)
+  failing    a failing threshold gives exit 1 and a JUnit <failure> naming
+             the metric, value and limit; a passing file gives exit 0
+  outputs    --md/--csv/--junit files of side-by-side results are complete
+  chromium   busyhour sim on each bundled scenario, then report --html; the
+             page opens in headless Chromium, its DOM has non-empty SVG
+             charts, a screenshot is taken, and the file holds no http(s)
+             URL but the SVG namespace declarations
+  schema     results written by busyhour sim, and the sample files, are
+             valid against reports/results.schema.json
+"""
+import csv
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+BUSYHOUR, SRC, WORK, CASE = sys.argv[1:5]
+DATA = os.path.join(SRC, "tests", "data", "results")
+SCENARIOS = sorted(glob.glob(os.path.join(SRC, "scenarios", "*.yaml")))
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(args, **kw):
+    return subprocess.run([BUSYHOUR] + args, capture_output=True, text=True,
+                          timeout=600, **kw)
+
+
+def report(args, **kw):
+    return run(["report"] + args, **kw)
+
+
+def sanitizer_clean(p, what):
+    err = p.stderr or ""
+    check("Sanitizer" not in err and "runtime error" not in err,
+          what + ": sanitizer report\n" + err[-2000:])
+
+
+# What each broken file's message must say (a location or the JSON path).
+EXPECT = {
+    "array-top.json": "expected a results object",
+    "bad-sl-key.json": ".targets.hotline.wait.service_level.soon",
+    "bad-source.json": ".source",
+    "bad-utf8.json": ":1:",
+    "binary.json": ":1:",
+    "costs-incomplete.json": ".costs.per_call",
+    "duplicate-key.json": ":5:",
+    "empty.json": ":1",
+    "huge-number.json": ":18:",
+    "interval-count-mismatch.json": ".targets.second.intervals",
+    "inverted-ci.json": ".targets.hotline.blocking.ci95",
+    "missing-targets.json": ".targets",
+    "missing-wait.json": ".targets.hotline.wait",
+    "name-too-long.json": "target name",
+    "nan-literal.json": ":17:22:",
+    "negative-count.json": ".targets.hotline.offered",
+    "not-json.json": ":1:1:",
+    "share-out-of-range.json": ".targets.hotline.blocking.mean",
+    "threshold-pass-string.json": ".thresholds[0].pass",
+    "trailing-garbage.json": ":26:",
+    "truncated-in-string.json": "malformed JSON",
+    "truncated.json": "malformed JSON",
+    "wrong-type.json": ".targets.hotline.blocking.mean",
+}
+
+
+def case_broken():
+    files = sorted(glob.glob(os.path.join(DATA, "broken", "*.json")))
+    check(len(files) >= 8, "at least 8 broken results files")
+    for f in files:
+        name = os.path.basename(f)
+        for extra in ([], ["--html", os.path.join(WORK, "x.html")]):
+            p = report([f] + extra)
+            sanitizer_clean(p, name)
+            check(p.returncode == 2, f"{name}: exit {p.returncode}, not 2")
+            lines = p.stderr.strip().splitlines()
+            check(len(lines) == 1, f"{name}: one line of error: {p.stderr!r}")
+            check(lines and lines[0].startswith(f),
+                  f"{name}: message starts with the file: {p.stderr!r}")
+            want = EXPECT.get(name)
+            check(want is not None, f"{name}: has an expectation")
+            if want:
+                check(want in p.stderr, f"{name}: {want!r} in {p.stderr!r}")
+            check(p.stdout == "", f"{name}: nothing on stdout")
+            check(not os.path.exists(os.path.join(WORK, "x.html")),
+                  f"{name}: no HTML written")
+    # A missing file and bad usage are exit 2 too.
+    p = report([os.path.join(WORK, "nonexistent.json")])
+    check(p.returncode == 2 and "cannot open" in p.stderr, "missing file")
+    p = report([])
+    check(p.returncode == 2, "no arguments: exit 2")
+    p = report([os.path.join(DATA, "minimal.json"), "--bogus"])
+    check(p.returncode == 2 and "--bogus" in p.stderr, "unknown option")
+    p = report([os.path.join(DATA, "minimal.json"), "--html"])
+    check(p.returncode == 2 and "needs a value" in p.stderr, "missing value")
+    p = report(["--help"])
+    check(p.returncode == 0, "--help exits 0")
+    for opt in ("--html", "--csv", "--junit", "--md", "--scenario"):
+        check(opt in p.stdout, f"--help describes {opt}")
+
+
+def case_failing():
+    junit = os.path.join(WORK, "failing.xml")
+    p = report([os.path.join(DATA, "failing.json"), "--junit", junit])
+    sanitizer_clean(p, "failing")
+    check(p.returncode == 1, f"failing threshold: exit {p.returncode}, not 1")
+    root = ET.parse(junit).getroot()
+    check(root.tag == "testsuites", "JUnit root")
+    cases = root.findall(".//testcase")
+    check(len(cases) == 4, "one test case per threshold")
+    fails = [c for c in cases if c.find("failure") is not None]
+    check(len(fails) == 2, "two failures")
+    f = cases[0].find("failure")
+    check(f is not None, "blocking threshold failed")
+    if f is not None:
+        msg = f.get("message")
+        check("hotline.blocking" in msg, "failure names the metric")
+        check("6.10%" in msg, "failure names the value (upper bound)")
+        check("< 1.00%" in msg, "failure names the limit")
+        check("value: 0.061" in f.text and "limit: < 0.01" in f.text,
+              "failure body has raw value and limit")
+    f = cases[1].find("failure")
+    check(f is not None and "58.00%" in f.get("message") and
+          ">= 80.00%" in f.get("message") and "lower" in f.get("message"),
+          "service level failure on the lower bound")
+    check(cases[2].find("failure") is None, "abandonment passes")
+    # Markdown to stdout by default, with the verdict first.
+    p = report([os.path.join(DATA, "failing.json")])
+    check(p.returncode == 1, "md only: exit 1")
+    check("**Verdict: FAIL** - 2 of 4" in p.stdout, "md verdict")
+    # A passing file: exit 0; the failing one second does not change that.
+    p = report([os.path.join(DATA, "minimal.json"),
+             os.path.join(DATA, "failing.json"), "--junit", junit])
+    check(p.returncode == 0, "first file passes: exit 0")
+    root = ET.parse(junit).getroot()
+    check(len(root.findall("testsuite")) == 2, "one suite per results file")
+    # Thresholds evaluated again from a scenario (--scenario).
+    if SCENARIOS:
+        sc = os.path.join(SRC, "scenarios", "hotline-8800.yaml")
+        sim = os.path.join(DATA, "hotline-8800.sim.json")
+        if os.path.exists(sc) and os.path.exists(sim):
+            p = report([sim, "--scenario", sc, "--junit", junit])
+            check(p.returncode in (0, 1), "--scenario works")
+            n = len(ET.parse(junit).getroot().findall(".//testcase"))
+            check(n >= 1, "--scenario thresholds as test cases")
+
+
+def case_outputs():
+    sim = os.path.join(DATA, "hotline-8800.sim.json")
+    ana = os.path.join(DATA, "hotline-8800.analytic.json")
+    out = os.path.join(WORK, "csv")
+    shutil.rmtree(out, ignore_errors=True)
+    md = os.path.join(WORK, "r.md")
+    p = report([sim, ana, "--csv", out, "--md", md])
+    sanitizer_clean(p, "outputs")
+    check(p.returncode in (0, 1), f"outputs: exit {p.returncode}")
+    text = open(md).read()
+    check("| sim (hotline-8800.sim.json) | analytic (hotline-8800.analytic."
+          "json) |" in text, "md puts files side by side")
+    check(re.search(r"\| blocking \| [0-9.]+% \[[0-9.]+, [0-9.]+\] \|", text)
+          is not None, "md shows intervals")
+    sim_j = json.load(open(sim))
+    rows = list(csv.DictReader(open(os.path.join(out, "intervals.csv"))))
+    per = {}
+    for r in rows:
+        per.setdefault((r["results"], r["target"]), 0)
+        per[(r["results"], r["target"])] += 1
+    for name, t in sim_j["targets"].items():
+        check(per.get(("sim (hotline-8800.sim.json)", name)) ==
+              len(t["intervals"]), f"intervals.csv rows for {name}")
+    check("blocking_lo" in rows[0] and "clock" in rows[0], "csv columns")
+    cls = list(csv.DictReader(open(os.path.join(out, "classes.csv"))))
+    check(len(cls) >= len(sim_j["costs"]["by_class"]), "classes.csv rows")
+    tot = sum(float(r["cost"]) for r in cls
+              if r["results"].startswith("sim"))
+    check(abs(tot - (sim_j["costs"]["total"] -
+                     sim_j["costs"]["line_rental"])) < 0.05,
+          f"classes add up to the total less rental ({tot})")
+    tg = list(csv.DictReader(open(os.path.join(out, "targets.csv"))))
+    check(len(tg) == 2 * len(sim_j["targets"]), "targets.csv rows")
+
+
+# http(s) URLs other than the SVG namespace declarations.
+URL = re.compile(r"https?://[^\s\"'<>)]*")
+ALLOWED = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+def chromium():
+    for c in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(c):
+            return shutil.which(c)
+    return None
+
+
+def open_in_chromium(html, png):
+    exe = chromium()
+    check(exe is not None, "chromium is installed (Debian package chromium)")
+    if not exe:
+        return ""
+    prof = tempfile.mkdtemp(prefix="bh-chromium-")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + prof]
+    url = "file://" + os.path.abspath(html)
+    try:
+        dom = subprocess.run([exe] + flags + ["--dump-dom", url],
+                             capture_output=True, text=True, timeout=180)
+        shot = subprocess.run([exe] + flags + ["--window-size=1100,3000",
+                                               "--screenshot=" + png, url],
+                              capture_output=True, text=True, timeout=180)
+        check(shot.returncode == 0, f"screenshot of {html}")
+        check(os.path.exists(png) and os.path.getsize(png) > 20000,
+              f"screenshot {png} has content")
+        return dom.stdout
+    finally:
+        shutil.rmtree(prof, ignore_errors=True)
+
+
+def check_page(html, dom, min_charts):
+    text = open(html, encoding="utf-8").read()
+    bad = [u for u in URL.findall(text) if u not in ALLOWED]
+    check(not bad, f"{html}: external URLs {bad[:5]}")
+    check(not re.search(r"<(script|link|img|iframe)\b", text),
+          f"{html}: no script, link, img or iframe")
+    svgs = re.findall(r"<svg\b.*?</svg>", dom, re.S)
+    check(len(svgs) >= min_charts,
+          f"{html}: {len(svgs)} charts in the DOM, want >= {min_charts}")
+    for i, s in enumerate(svgs):
+        paths = re.findall(r"<path\b[^>]*\bd=\"([^\"]*)\"", s)
+        drawn = [d for d in paths if len(d.strip()) > 10]
+        check(len(drawn) >= 3, f"{html}: chart {i} has drawn paths")
+    check("id=\"verdict\"" in dom, f"{html}: verdict in the DOM")
+    v = dom.find("id=\"verdict\"")
+    first_svg = dom.find("<svg")
+    check(0 <= v < first_svg, f"{html}: the verdict comes first")
+
+
+def case_chromium():
+    check(len(SCENARIOS) >= 4, "bundled scenarios found")
+    for sc in SCENARIOS:
+        name = os.path.splitext(os.path.basename(sc))[0]
+        res = os.path.join(WORK, name + ".json")
+        p = run(["sim", sc, "--replications", "3", "--threads", "1",
+                 "--json", res])
+        sanitizer_clean(p, "sim " + name)
+        check(p.returncode in (0, 1), f"sim {name}: exit {p.returncode}")
+        if not os.path.exists(res):
+            continue
+        html = os.path.join(WORK, name + ".html")
+        p = run(["report", res, "--scenario", sc, "--html", html])
+        sanitizer_clean(p, "report " + name)
+        check(p.returncode in (0, 1), f"report {name}: exit {p.returncode}: "
+              + p.stderr)
+        verdict = json.load(open(res))["thresholds"]
+        want = 1 if any(not t["pass"] for t in verdict) else 0
+        check(p.returncode == want, f"report {name}: exit {p.returncode}, "
+              f"thresholds say {want}")
+        dom = open_in_chromium(html, os.path.join(WORK, name + ".png"))
+        check_page(html, dom, 3)
+    # Side by side: sim and analytic with intervals.
+    html = os.path.join(WORK, "side.html")
+    p = report([os.path.join(DATA, "hotline-8800.sim.json"),
+             os.path.join(DATA, "hotline-8800.analytic.json"),
+             "--html", html])
+    check(p.returncode in (0, 1), "side-by-side report")
+    dom = open_in_chromium(html, os.path.join(WORK, "side.png"))
+    check_page(html, dom, 5)
+    check("analytic (hotline-8800.analytic.json)" in dom and
+          "sim (hotline-8800.sim.json)" in dom, "both files in the page")
+    # Without gnuplot: a clear error, exit 2, no page left behind.
+    env = dict(os.environ, BH_GNUPLOT="/nonexistent/gnuplot")
+    html2 = os.path.join(WORK, "nognuplot.html")
+    p = subprocess.run([BUSYHOUR, "report",
+                        os.path.join(DATA, "failing.json"), "--html", html2],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 2 and "gnuplot-nox" in p.stderr,
+          f"missing gnuplot: {p.returncode} {p.stderr!r}")
+    check(not os.path.exists(html2), "no half-written page")
+
+
+def case_schema():
+    import jsonschema
+    schema = json.load(open(os.path.join(SRC, "reports",
+                                         "results.schema.json")))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    v = jsonschema.Draft202012Validator(schema)
+    files = [os.path.join(DATA, f) for f in
+             ("minimal.json", "failing.json", "hotline-8800.sim.json",
+              "hotline-8800.analytic.json")]
+    for sc in SCENARIOS:
+        name = os.path.splitext(os.path.basename(sc))[0]
+        res = os.path.join(WORK, name + ".schema.json")
+        p = run(["sim", sc, "--replications", "2", "--threads", "1",
+                 "--json", res])
+        check(p.returncode in (0, 1), f"sim {name}")
+        files.append(res)
+    for f in files:
+        errs = list(v.iter_errors(json.load(open(f))))
+        check(not errs, f"{f}: " + "; ".join(
+            "/".join(map(str, e.path)) + ": " + e.message for e in errs[:3]))
+    # and the broken ones that are valid JSON are invalid for the schema
+    for name in ("bad-source.json", "missing-targets.json", "wrong-type.json",
+                 "share-out-of-range.json", "missing-wait.json",
+                 "threshold-pass-string.json", "negative-count.json",
+                 "bad-sl-key.json", "costs-incomplete.json"):
+        doc = json.load(open(os.path.join(DATA, "broken", name)))
+        check(list(v.iter_errors(doc)), f"schema rejects {name}")
+
+
+os.makedirs(WORK, exist_ok=True)
+{"broken": case_broken, "failing": case_failing, "outputs": case_outputs,
+ "chromium": case_chromium, "schema": case_schema}[CASE]()
+if failures:
+    print(f"{len(failures)} check(s) failed")
+    sys.exit(1)
+print("ok")
