@@ -672,6 +672,23 @@ inverses(void **state) {
     }
 }
 
+/* Beyond the documented bounds: BH_ERANGE, never a hang or NaN figures
+ * passed off as results. */
+static void
+out_of_range(void **state) {
+    struct bh_erlang_a r;
+    /* 100,000 Erlangs on one agent with patience 10^9 s: 5.5e11 states. */
+    assert_int_equal(bh_erlang_a_eval(1e5, 1, 180, 1e9, 20, &r), BH_ERANGE);
+    assert_true(isnan(r.p_wait) && isnan(r.service_level));
+    assert_int_equal(bh_erlang_a_eval(2e7, 10, 180, 60, 20, &r), BH_ERANGE);
+    long n;
+    assert_int_equal(bh_erlang_b_lines(1e9, 0.01, &n, NULL), BH_ERANGE);
+    assert_int_equal(bh_erlang_c_agents(2e7, 180, 20, 0.8, &n, NULL),
+                     BH_ERANGE);
+    assert_int_equal(bh_erlang_a_agents(2e7, 180, 60, 20, 0.8, 1, &n, NULL),
+                     BH_ERANGE);
+}
+
 /* In overload with patient callers p_abandon is 1 - n/a plus a term far
  * below rounding, so at n = a (1 - max_abandon) it ties with the target in
  * doubles; the exact answer is one more agent. */
@@ -705,6 +722,7 @@ main(void) {
         cmocka_unit_test(erlang_a_chain), cmocka_unit_test(erlang_a_limits),
         cmocka_unit_test(erlang_a_large), cmocka_unit_test(engset),
         cmocka_unit_test(inverses),       cmocka_unit_test(inverse_tie),
+        cmocka_unit_test(out_of_range),
     };
     return cmocka_run_group_tests(tests, NULL, report);
 }
