@@ -176,6 +176,8 @@ jw_close(struct jw *w, char c) {
  * NaN and infinities (not JSON) become null. */
 void
 bh_results_format_number(double v, char *buf, size_t size) {
+    if (!buf || size == 0)
+        return;
     if (!isfinite(v)) {
         snprintf(buf, size, "null");
         return;
