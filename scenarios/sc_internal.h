@@ -15,6 +15,7 @@
 
 #define BH_SC_MAX_DEPTH 24       /* nested mappings / sequences */
 #define BH_SC_MAX_CSV (32 << 20) /* bytes in an empirical CSV file */
+#define BH_SC_MAX_NODES 300000   /* YAML values (scalars, lists, maps) */
 #define BH_SC_MAX_KEYS 24        /* keys in one schema mapping */
 
 /* The state of one load: the document being walked and where errors go. */

@@ -208,6 +208,7 @@ check_events(const char *buf, size_t len, struct bh_diag *diag) {
     yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
     yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
     int depth = 0, docs = 0, rc = 0;
+    long nodes = 0;
     for (;;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&p, &ev)) {
@@ -229,12 +230,26 @@ check_events(const char *buf, size_t len, struct bh_diag *diag) {
         case YAML_SCALAR_EVENT:
             anchor = ev.data.scalar.anchor;
             break;
+        default:
+            break;
+        }
+        if (!rc &&
+            (ev.type == YAML_SCALAR_EVENT ||
+             ev.type == YAML_SEQUENCE_START_EVENT ||
+             ev.type == YAML_MAPPING_START_EVENT) &&
+            ++nodes > BH_SC_MAX_NODES) {
+            /* bounds the document libyaml builds next (memory, time) */
+            bh_diag_set(diag, line, col, "more than %d YAML values",
+                        BH_SC_MAX_NODES);
+            rc = BH_EPARSE;
+        }
+        switch (ev.type) {
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT:
             anchor = ev.type == YAML_SEQUENCE_START_EVENT
                          ? ev.data.sequence_start.anchor
                          : ev.data.mapping_start.anchor;
-            if (++depth > BH_SC_MAX_DEPTH) {
+            if (++depth > BH_SC_MAX_DEPTH && !rc) {
                 bh_diag_set(diag, line, col, "nesting deeper than %d levels",
                             BH_SC_MAX_DEPTH);
                 rc = BH_EPARSE;
@@ -245,7 +260,7 @@ check_events(const char *buf, size_t len, struct bh_diag *diag) {
             depth--;
             break;
         case YAML_DOCUMENT_START_EVENT:
-            if (++docs > 1) {
+            if (++docs > 1 && !rc) {
                 bh_diag_set(diag, line, col,
                             "a second YAML document: a scenario file holds "
                             "one");

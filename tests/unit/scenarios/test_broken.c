@@ -214,6 +214,29 @@ test_bound_file_size(void **state) {
     free(buf);
 }
 
+/* The YAML values a file may hold are bounded before libyaml builds its
+ * document (a 4 MiB list of numbers would take hundreds of MB). */
+static void
+test_bound_nodes(void **state) {
+    (void)state;
+    size_t n = 400000, cap = 16 + 2 * n;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    size_t off = (size_t)snprintf(s, cap, "x: [");
+    for (size_t i = 0; i < n; i++) {
+        s[off++] = '1';
+        s[off++] = i + 1 < n ? ',' : ']';
+    }
+    struct bh_diag d;
+    assert_int_equal(parse(s, off, &d), BH_EPARSE);
+    assert_int_equal(d.line, 1);
+    /* the map, the key and the list are values 1-3: the 300,001st value
+     * is the list's 299,998th number */
+    assert_int_equal(d.column, 5 + 2 * (299998 - 1));
+    assert_non_null(strstr(d.msg, "more than 300000 YAML values"));
+    free(s);
+}
+
 static char *
 numbers_scenario(int count, int lines, const char *number) {
     size_t cap = 256 + (size_t)count * 96;
@@ -424,6 +447,7 @@ main(void) {
         cmocka_unit_test(test_table_covers_folder),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_bound_file_size),
+        cmocka_unit_test(test_bound_nodes),
         cmocka_unit_test(test_bound_items),
         cmocka_unit_test(test_bound_capacity),
         cmocka_unit_test(test_bound_number_digits),
