@@ -705,7 +705,7 @@ bh_sc_dur(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
-    double x;
+    double x = 0;
     rc = bh_parse_duration(v, &x);
     if (rc == BH_EPARSE) {
         double plain;
@@ -723,10 +723,10 @@ bh_sc_dur(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
         char a[32], b[32];
         bh_format_duration(lo, a, sizeof a);
         bh_format_duration(hi, b, sizeof b);
-        if (x < lo && lo == 0)
+        if (!rc && x < 0 && lo == 0)
             return bh_sc_fail(L, n, "%s %.40s must not be negative", what, v);
-        if (x <= lo && x >= 0)
-            return bh_sc_fail(L, n, "%s %.40s must be more than %s", what, v,
+        if (!rc && x < lo && x >= 0)
+            return bh_sc_fail(L, n, "%s %.40s must be at least %s", what, v,
                               a);
         return bh_sc_fail(L, n, "%s %.40s is out of range (%s to %s)", what, v,
                           a, b);

@@ -400,6 +400,118 @@ test_tariffs_without_rates(void **state) {
     bh_scenario_free(sc);
 }
 
+/* The outbound campaign example: via:, campaign block, destinations,
+ * bands, outbound billing. */
+static void
+test_campaign_example(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("outbound-campaign.yaml"));
+    const struct bh_sc_source *s = &sc->sources[0];
+    assert_string_equal(s->name, "dialer");
+    assert_int_equal(s->kind, BH_SOURCE_CAMPAIGN);
+    assert_int_equal(s->target_kind, BH_TARGET_NUMBER);
+    assert_string_equal(sc->sw.numbers[s->target].name, "sales");
+    const struct bh_sc_campaign *c = &s->campaign;
+    assert_true(bh_profile_rate(&c->profile, 0, 14 * 3600) == 450);
+    assert_true(bh_profile_rate(&c->profile, 0, 12.5 * 3600) == 150);
+    assert_true(bh_profile_rate(&c->profile, 0, 3 * 3600) == 0);
+    assert_true(fabs(c->answer_probability - 0.35) < 1e-12);
+    assert_int_equal(c->ring.kind, BH_DIST_UNIFORM);
+    assert_true(bh_dist_mean(&c->ring) == 17.5);
+    assert_int_equal(c->destinations.n, 4);
+    const struct bh_sc_tariffs *t = &sc->tariffs;
+    assert_string_equal(t->origins[c->destinations.origin[3]], "international");
+    assert_true(fabs(c->destinations.share[3] - 0.05) < 1e-12);
+    /* classes mirror the destinations */
+    assert_int_equal(s->nclasses, 4);
+    assert_int_equal(s->classes[2].origin, c->destinations.origin[2]);
+    assert_true(s->retry.present);
+    assert_int_equal(s->retry.delay.kind, BH_DIST_DETERMINISTIC);
+    assert_true(s->retry.delay.mean == 7200);
+    assert_true(sc->sw.numbers[0].recording);
+    assert_int_equal(t->nbands, 1);
+    assert_true(t->bands[0].from == 18 * 3600 && t->bands[0].to == 8 * 3600);
+    int mobile = -1, local = -1;
+    for (size_t i = 0; i < t->norigins; i++) {
+        if (!strcmp(t->origins[i], "mobile"))
+            mobile = (int)i;
+        if (!strcmp(t->origins[i], "local"))
+            local = (int)i;
+    }
+    assert_true(mobile >= 0 && local >= 0);
+    assert_int_equal(t->bands[0].rate[mobile], 100000);
+    assert_int_equal(t->bands[0].rate[local], -1);
+    assert_true(t->outbound_increment == 60);
+    assert_int_equal(t->per_line_month, 50000000);
+    assert_int_equal(sc->load.codec, BH_CODEC_PCMA);
+    assert_string_equal(sc->thresholds[0].target, "dialer");
+    assert_int_equal(sc->thresholds[2].metric, BH_METRIC_COST_TOTAL);
+    assert_true(sc->thresholds[2].value == 3000);
+    bh_scenario_free(sc);
+}
+
+/* The office PBX example: IVR, queue contacts, extensions, accounts,
+ * ad-hoc conferences. */
+static void
+test_office_example(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("office-pbx.yaml"));
+    const struct bh_sc_number *n = &sc->sw.numbers[0];
+    assert_true(n->recording);
+    assert_string_equal(n->music, "hold.wav");
+    assert_string_equal(n->ivr.prompt, "welcome.wav");
+    assert_int_equal(n->queue.strategy, BH_STRATEGY_RING_ALL);
+    assert_true(n->queue.ring_timeout == 20);
+    assert_int_equal(n->queue.ncontacts, 4);
+    assert_string_equal(n->queue.contacts[3], "sip:104@127.0.0.1:5074");
+    assert_int_equal(sc->sw.nextensions, 6);
+    assert_string_equal(sc->sw.extensions[4].number, "105");
+    assert_string_equal(sc->sw.extensions[4].forward, "79161234567");
+    assert_string_equal(sc->sw.extensions[5].forward, "");
+    assert_int_equal(sc->sw.naccounts, 4);
+    assert_string_equal(sc->sw.accounts[1].user, "102");
+    assert_string_equal(sc->sw.accounts[1].password, "boris-secret");
+    const struct bh_sc_source *s = &sc->sources[0];
+    assert_true(s->adhoc.present);
+    assert_true(fabs(s->adhoc.probability - 0.08) < 1e-12);
+    assert_int_equal(s->adhoc.added.kind, BH_DIST_POISSON);
+    assert_true(s->adhoc.added.mean == 1.2);
+    assert_true(s->adhoc.added.has_min && s->adhoc.added.min == 1);
+    assert_true(s->adhoc.added.has_max && s->adhoc.added.max == 4);
+    assert_int_equal(s->adhoc.destinations.n, 3);
+    assert_string_equal(sc->tariffs.origins[s->adhoc.destinations.origin[0]],
+                        "internal");
+    assert_int_equal(sc->tariffs.rate[s->adhoc.destinations.origin[0]], 0);
+    assert_int_equal(s->retry.max_attempts, 2);
+    assert_true(s->holding.has_max && s->holding.max == 1800);
+    assert_int_equal(sc->thresholds[2].metric, BH_METRIC_WAIT_P90);
+    assert_true(sc->thresholds[2].value == 45);
+    bh_scenario_free(sc);
+}
+
+/* The free conference example: passcodes, provider revenue, plans. */
+static void
+test_free_conference_example(void **state) {
+    (void)state;
+    struct bh_scenario *sc = load_ok(EXAMPLE("free-conference.yaml"));
+    const struct bh_sc_bridge *b = &sc->sw.bridges[0];
+    assert_int_equal(b->ports, 96);
+    assert_int_equal(b->npasscodes, 3);
+    assert_string_equal(b->passcodes[1], "333444");
+    const struct bh_sc_source *s = &sc->sources[0];
+    assert_int_equal(s->kind, BH_SOURCE_MEETINGS);
+    assert_true(s->meetings.passcode_entry == 10);
+    assert_true(s->meetings.participants.has_max &&
+                s->meetings.participants.max == 40);
+    assert_int_equal(sc->tariffs.termination_per_minute, 6000);
+    assert_int_equal(sc->tariffs.nplans, 3);
+    assert_true(sc->tariffs.plans[2].has_per_minute);
+    assert_int_equal(sc->thresholds[1].metric, BH_METRIC_INCOMPLETE_MEETINGS);
+    assert_int_equal(sc->thresholds[2].metric, BH_METRIC_COST_PER_PARTICIPANT);
+    assert_int_equal(sc->seed, 2026);
+    bh_scenario_free(sc);
+}
+
 static const char *const examples[] = {
     "hotline-8800.yaml",
     "free-conference.yaml",
@@ -435,6 +547,9 @@ main(void) {
         cmocka_unit_test(test_empirical),
         cmocka_unit_test(test_money_exact),
         cmocka_unit_test(test_tariffs_without_rates),
+        cmocka_unit_test(test_campaign_example),
+        cmocka_unit_test(test_office_example),
+        cmocka_unit_test(test_free_conference_example),
         cmocka_unit_test(test_examples_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
