@@ -10,10 +10,13 @@ Cases:
   failing    a failing threshold gives exit 1 and a JUnit <failure> naming
              the metric, value and limit; a passing file gives exit 0
   outputs    --md/--csv/--junit files of side-by-side results are complete
-  chromium   busyhour sim on each bundled scenario, then report --html; the
+  chromium   report --html of each bundled scenario's sample results: the
              page opens in headless Chromium, its DOM has non-empty SVG
              charts, a screenshot is taken, and the file holds no http(s)
-             URL but the SVG namespace declarations
+             URL but the SVG namespace declarations; several files side
+             by side; a missing gnuplot is a clear error
+  sim_report busyhour sim on each bundled scenario, then the same checks on
+             the HTML report of what it wrote
   schema     results written by busyhour sim, and the sample files, are
              valid against reports/results.schema.json
 """
@@ -255,28 +258,35 @@ def check_page(html, dom, min_charts):
     check(0 <= v < first_svg, f"{html}: the verdict comes first")
 
 
-def case_chromium():
-    check(len(SCENARIOS) >= 4, "bundled scenarios found")
-    for sc in SCENARIOS:
-        name = os.path.splitext(os.path.basename(sc))[0]
-        res = os.path.join(WORK, name + ".json")
-        p = run(["sim", sc, "--replications", "3", "--threads", "1",
-                 "--json", res])
-        sanitizer_clean(p, "sim " + name)
-        check(p.returncode in (0, 1), f"sim {name}: exit {p.returncode}")
-        if not os.path.exists(res):
-            continue
-        html = os.path.join(WORK, name + ".html")
-        p = run(["report", res, "--scenario", sc, "--html", html])
-        sanitizer_clean(p, "report " + name)
-        check(p.returncode in (0, 1), f"report {name}: exit {p.returncode}: "
-              + p.stderr)
+def html_of(res, sc, name):
+    """report --html of one results file; checks the exit status against
+    the file's thresholds, opens the page in Chromium, checks it."""
+    html = os.path.join(WORK, name + ".html")
+    args = [res, "--html", html] + (["--scenario", sc] if sc else [])
+    p = report(args)
+    sanitizer_clean(p, "report " + name)
+    check(p.returncode in (0, 1), f"report {name}: exit {p.returncode}: "
+          + p.stderr)
+    if sc is None:
         verdict = json.load(open(res))["thresholds"]
         want = 1 if any(not t["pass"] for t in verdict) else 0
         check(p.returncode == want, f"report {name}: exit {p.returncode}, "
               f"thresholds say {want}")
-        dom = open_in_chromium(html, os.path.join(WORK, name + ".png"))
-        check_page(html, dom, 3)
+    dom = open_in_chromium(html, os.path.join(WORK, name + ".png"))
+    check_page(html, dom, 3)
+
+
+def case_chromium():
+    """The HTML of each bundled scenario's results (samples written by
+    busyhour sim, tests/data/results/<scenario>.sim.json)."""
+    check(len(SCENARIOS) >= 4, "bundled scenarios found")
+    for sc in SCENARIOS:
+        name = os.path.splitext(os.path.basename(sc))[0]
+        res = os.path.join(DATA, name + ".sim.json")
+        check(os.path.exists(res), f"sample results for {name}")
+        if os.path.exists(res):
+            html_of(res, None, name)
+            html_of(res, sc, name + "-with-scenario")
     # Side by side: sim and analytic with intervals.
     html = os.path.join(WORK, "side.html")
     p = report([os.path.join(DATA, "hotline-8800.sim.json"),
@@ -298,6 +308,22 @@ def case_chromium():
     check(not os.path.exists(html2), "no half-written page")
 
 
+def case_sim_report():
+    """busyhour sim on each bundled scenario, then report --html of what it
+    wrote, opened in Chromium."""
+    check(len(SCENARIOS) >= 4, "bundled scenarios found")
+    for sc in SCENARIOS:
+        name = os.path.splitext(os.path.basename(sc))[0]
+        res = os.path.join(WORK, name + ".json")
+        p = run(["sim", sc, "--replications", "3", "--threads", "1",
+                 "--json", res])
+        sanitizer_clean(p, "sim " + name)
+        check(p.returncode in (0, 1), f"sim {name}: exit {p.returncode}")
+        check(os.path.exists(res), f"sim {name} wrote results")
+        if os.path.exists(res):
+            html_of(res, None, "sim-" + name)
+
+
 def case_schema():
     import jsonschema
     schema = json.load(open(os.path.join(SRC, "reports",
@@ -305,15 +331,17 @@ def case_schema():
     jsonschema.Draft202012Validator.check_schema(schema)
     v = jsonschema.Draft202012Validator(schema)
     files = [os.path.join(DATA, f) for f in
-             ("minimal.json", "failing.json", "hotline-8800.sim.json",
-              "hotline-8800.analytic.json")]
+             ("minimal.json", "failing.json", "hotline-8800.analytic.json")]
+    files += sorted(glob.glob(os.path.join(DATA, "*.sim.json")))
     for sc in SCENARIOS:
         name = os.path.splitext(os.path.basename(sc))[0]
         res = os.path.join(WORK, name + ".schema.json")
         p = run(["sim", sc, "--replications", "2", "--threads", "1",
                  "--json", res])
-        check(p.returncode in (0, 1), f"sim {name}")
-        files.append(res)
+        check(p.returncode in (0, 1) and os.path.exists(res),
+              f"sim {name} wrote results: {p.stderr[-500:]}")
+        if os.path.exists(res):
+            files.append(res)
     for f in files:
         errs = list(v.iter_errors(json.load(open(f))))
         check(not errs, f"{f}: " + "; ".join(
@@ -329,7 +357,8 @@ def case_schema():
 
 os.makedirs(WORK, exist_ok=True)
 {"broken": case_broken, "failing": case_failing, "outputs": case_outputs,
- "chromium": case_chromium, "schema": case_schema}[CASE]()
+ "chromium": case_chromium, "sim_report": case_sim_report,
+ "schema": case_schema}[CASE]()
 if failures:
     print(f"{len(failures)} check(s) failed")
     sys.exit(1)
