@@ -304,6 +304,56 @@ find_number(struct bh_switch *sw, struct bh_str user) {
 
 static void on_ivr_timer(evutil_socket_t fd, short what, void *arg);
 
+/* "type/subtype[;params]" equals type/subtype, case-insensitive. */
+static int
+media_type_is(struct bh_str ct, const char *type, const char *sub) {
+    size_t tl = strlen(type), sl = strlen(sub);
+    const char *p = ct.p, *end = ct.p + ct.len;
+    if (ct.len < tl + 1 + sl || strncasecmp(p, type, tl) != 0)
+        return 0;
+    p += tl;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (p >= end || *p != '/')
+        return 0;
+    p++;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    if ((size_t)(end - p) < sl || strncasecmp(p, sub, sl) != 0)
+        return 0;
+    p += sl;
+    return p == end || *p == ';' || *p == ' ' || *p == '\t';
+}
+
+/* RFC 3261 20.1: no Accept means application/sdp; otherwise one of its
+ * entries must cover it (application/sdp, application/ *, * / *). */
+static int
+accepts_sdp(const struct bh_sip_msg *m) {
+    const struct bh_sip_header *h = NULL;
+    int any = 0;
+    while ((h = bh_sip_header_find(m, "Accept", h)) != NULL) {
+        any = 1;
+        const char *p = h->value.p, *end = p + h->value.len;
+        if (h->value.len == 0)
+            return 0;
+        while (p < end) {
+            const char *e = memchr(p, ',', (size_t)(end - p));
+            if (!e)
+                e = end;
+            while (p < e &&
+                   (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+                p++;
+            struct bh_str one = bh_str_make(p, (size_t)(e - p));
+            if (media_type_is(one, "application", "sdp") ||
+                media_type_is(one, "application", "*") ||
+                media_type_is(one, "*", "*"))
+                return 1;
+            p = e + 1;
+        }
+    }
+    return !any;
+}
+
 /* Applies an SDP body (offer or answer) to a leg's media. Returns 0,
  * BH_EUNSUPP (no common codec) or another error. */
 static int
@@ -364,6 +414,18 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
     struct number *n = find_number(sw, m->ruri.user);
     if (!n) {
         sw_answer(sw, st, from, WHY_NOT_FOUND, NULL, NULL, NULL, 0);
+        return;
+    }
+    /* RFC 3261 8.2.3: a body we cannot read, or an Accept that rules out
+     * the SDP our answer must carry (RFC 4475 3.3.6 invut, 3.3.14
+     * sdp01). */
+    if (m->body.len > 0 &&
+        !media_type_is(m->content_type, "application", "sdp")) {
+        sw_answer(sw, st, from, WHY_UNSUPP_MEDIA, NULL, NULL, NULL, 0);
+        return;
+    }
+    if (!accepts_sdp(m)) {
+        sw_answer(sw, st, from, WHY_NO_ACCEPT, NULL, NULL, NULL, 0);
         return;
     }
     if (sw->m.calls_active >= BH_SWITCH_MAX_CALLS) {

@@ -297,6 +297,8 @@ enum sw_why {
     WHY_FORBIDDEN,       /* 403: wrong credentials */
     WHY_NOT_FOUND,       /* 404: no such number */
     WHY_NOT_ALLOWED,     /* 405: known method we do not accept */
+    WHY_NO_ACCEPT,       /* 406: Accept excludes the SDP we must send */
+    WHY_UNSUPP_MEDIA,    /* 415: a body that is not SDP */
     WHY_UNSUPP_URI,      /* 416: not a sip/sips/tel URI */
     WHY_BAD_EXTENSION,   /* 420: Require names an extension we lack */
     WHY_INTERVAL_BRIEF,  /* 423 */

@@ -81,6 +81,20 @@ sw_register(struct bh_switch *sw, struct stx *st, const struct sw_addr *from) {
         sw_answer(sw, st, from, WHY_FORBIDDEN, NULL, NULL, NULL, 0);
         return;
     }
+    /* RFC 3261 10.3 steps 1-2 and 8.2.2: the address of record must be
+     * a SIP URI, and the bindings must parse, before any challenge
+     * (RFC 4475 3.1.2.13 regbadct, 3.3.4 unksm2). */
+    if (m->to.uri.scheme != BH_URI_SIP && m->to.uri.scheme != BH_URI_SIPS) {
+        sw_answer(sw, st, from, WHY_UNSUPP_URI, NULL, NULL, NULL, 0);
+        return;
+    }
+    struct bh_sip_nameaddr contacts[4];
+    int star = 0;
+    int n = bh_sip_contacts(m, contacts, 4, &star);
+    if (n < 0) {
+        sw_answer(sw, st, from, WHY_BAD_REQUEST, NULL, NULL, NULL, 0);
+        return;
+    }
     const struct bh_sip_header *h =
         bh_sip_header_next(m, BH_SIP_H_AUTHORIZATION, NULL);
     struct bh_digest_credentials cr;
@@ -116,13 +130,6 @@ sw_register(struct bh_switch *sw, struct stx *st, const struct sw_addr *from) {
      * step 3). */
     if (!bh_str_eq(m->to.uri.user, a->user)) {
         sw_answer(sw, st, from, WHY_FORBIDDEN, NULL, NULL, NULL, 0);
-        return;
-    }
-    struct bh_sip_nameaddr contacts[4];
-    int star = 0;
-    int n = bh_sip_contacts(m, contacts, 4, &star);
-    if (n < 0) {
-        sw_answer(sw, st, from, WHY_BAD_REQUEST, NULL, NULL, NULL, 0);
         return;
     }
     uint32_t expires = EXPIRES_DEF;

@@ -21,6 +21,8 @@ static const struct {
     {WHY_FORBIDDEN, 403},
     {WHY_NOT_FOUND, 404},
     {WHY_NOT_ALLOWED, 405},
+    {WHY_NO_ACCEPT, 406},
+    {WHY_UNSUPP_MEDIA, 415},
     {WHY_UNSUPP_URI, 416},
     {WHY_BAD_EXTENSION, 420},
     {WHY_INTERVAL_BRIEF, 423},
@@ -99,9 +101,12 @@ sw_answer(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
     if (why == WHY_NOT_ALLOWED ||
         (m->method == BH_SIP_OPTIONS && status == 200))
         bh_sip_build_header(&b, "Allow", BH_STR_LIT(ALLOW));
-    if (m->method == BH_SIP_OPTIONS && status == 200) {
+    if (why == WHY_UNSUPP_MEDIA || why == WHY_NO_ACCEPT ||
+        (m->method == BH_SIP_OPTIONS && status == 200)) {
+        /* RFC 3261 21.4.13 (415), 11.2 (OPTIONS): what we accept. */
         bh_sip_build_header(&b, "Accept", BH_STR_LIT("application/sdp"));
-        bh_sip_build_header(&b, "Supported", BH_STR_LIT(""));
+        if (status == 200)
+            bh_sip_build_header(&b, "Supported", BH_STR_LIT(""));
     }
     if (why == WHY_BAD_EXTENSION) {
         /* RFC 3261 8.2.2.3: list what we do not support: everything
@@ -141,8 +146,8 @@ sw_answer(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
 }
 
 /* ---- answers to messages the parser refused ----------------------------
- * A request we cannot parse still deserves 400 (or 505, 513) when its
- * Via, From, To, Call-ID and CSeq lines can be found: they are copied as
+ * A request we cannot parse still deserves 400 (or 505, 513) when its Via
+ * can be found: Via, From, To, Call-ID and CSeq lines are copied as
  * written and the answer goes back to the source address and port. It is
  * stateless: a retransmission gets the same answer again. */
 
@@ -219,6 +224,19 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
                     vs = ve; /* nothing we could write back safely */
             if (vs == ve)
                 break;
+            if (k == 0 && seen[0] == 1) {
+                /* RFC 3261 18.2.1: the top via-parm (up to the first
+                 * comma) records where the request really came from. */
+                char ip[INET6_ADDRSTRLEN];
+                uint16_t sport;
+                source_ip(from, ip, sizeof ip, &sport);
+                const char *comma = memchr(vs, ',', (size_t)(ve - vs));
+                const char *ce = comma ? comma : ve;
+                bh_sip_build_headerf(&b, "Via", "%.*s;received=%s%.*s",
+                                     (int)(ce - vs), vs, ip, (int)(ve - ce),
+                                     ce);
+                break;
+            }
             bh_sip_build_header(&b,
                                 k == 0   ? "Via"
                                 : k == 1 ? "From"
@@ -229,9 +247,11 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
             break;
         }
     }
-    for (int k = 0; k < 5; k++)
-        if (!seen[k])
-            return; /* not enough to form a response (RFC 3261 8.1.1) */
+    /* Without a Via there is nobody to answer (RFC 3261 18.2.2); the
+     * other headers are copied when present (RFC 4475 3.3.1 insuf: a
+     * request missing To, From and Call-ID still gets its 400). */
+    if (!seen[0])
+        return;
     bh_sip_build_header(&b, "Server", BH_STR_LIT("busyhour"));
     int n = bh_sip_build_finish(&b, NULL, BH_STR_NULL);
     if (n <= 0)

@@ -22,8 +22,11 @@ arm(struct event *ev, double now, double at) {
 
 /* RFC 3261 17.2.3: a request matches a transaction by the top Via's
  * branch (with the magic cookie), its sent-by, and the method, ACK
- * matching INVITE. Requests from RFC 2543 peers (no cookie) match by
- * Call-ID, CSeq, From tag and the top Via as written. */
+ * matching INVITE. The Call-ID and CSeq number are added: they are equal
+ * in every genuine retransmission, ACK and CANCEL, and they keep apart
+ * requests from broken peers that reuse a branch (RFC 4475 reuses
+ * "z9hG4bKkdjuw" across messages). Requests from RFC 2543 peers (no
+ * cookie) match by Call-ID, CSeq, From tag and the top Via as written. */
 static size_t
 stx_key(const struct bh_sip_msg *m, int as_invite, char *key, size_t size) {
     const struct bh_sip_via *v = &m->via[0];
@@ -33,9 +36,10 @@ stx_key(const struct bh_sip_msg *m, int as_invite, char *key, size_t size) {
                            : bh_sip_method_name(m->method);
     int n;
     if (v->branch.len > 7 && memcmp(v->branch.p, "z9hG4bK", 7) == 0)
-        n = snprintf(key, size, "%.*s\001%.*s:%u\001%s", (int)v->branch.len,
-                     v->branch.p, (int)v->host.len, v->host.p,
-                     (unsigned)v->port, *meth ? meth : "?");
+        n = snprintf(key, size, "%.*s\001%.*s:%u\001%s\001%u\001%.*s",
+                     (int)v->branch.len, v->branch.p, (int)v->host.len,
+                     v->host.p, (unsigned)v->port, *meth ? meth : "?",
+                     (unsigned)m->cseq, (int)m->call_id.len, m->call_id.p);
     else
         n = snprintf(key, size, "%.*s\001%u\001%.*s\001%.*s\001%s",
                      (int)m->call_id.len, m->call_id.p, (unsigned)m->cseq,
