@@ -81,19 +81,19 @@ enum bh_strategy {
 
 struct bh_sc_ivr {
     bool present;
-    double menu_time;   /* s the menu holds a line before routing */
-    char prompt[256];   /* WAV file played by the real switch; "" = tone */
+    double menu_time; /* s the menu holds a line before routing */
+    char prompt[256]; /* WAV file played by the real switch; "" = tone */
 };
 
 struct bh_sc_queue {
     bool present;
     int operators;
     enum bh_strategy strategy;
-    int max_length;      /* callers waiting beyond it hear busy; 0 = none */
-    double max_wait;     /* s, then overflow (busy); 0 = no limit */
-    double wrap_up;      /* s after each call before the next */
-    double ring_timeout; /* s an operator rings before being skipped */
-    size_t ncontacts;    /* static operator contacts for the real switch */
+    int max_length;        /* callers waiting beyond it hear busy; 0 = none */
+    double max_wait;       /* s, then overflow (busy); 0 = no limit */
+    double wrap_up;        /* s after each call before the next */
+    double ring_timeout;   /* s an operator rings before being skipped */
+    size_t ncontacts;      /* static operator contacts for the real switch */
     char (*contacts)[128]; /* owned; "sip:op1@127.0.0.1:5070" */
 };
 
@@ -101,11 +101,11 @@ struct bh_sc_queue {
 struct bh_sc_number {
     char name[BH_SC_MAX_NAME];
     char number[BH_SC_MAX_NUMBER];
-    int lines;              /* simultaneous calls accepted */
+    int lines; /* simultaneous calls accepted */
     enum bh_payer payer;
-    bool recording;         /* calls recorded (seed 003) */
-    double announcement;    /* s of announcement when there is no queue */
-    char music[256];        /* WAV for announcement / hold; "" = tone */
+    bool recording;      /* calls recorded (seed 003) */
+    double announcement; /* s of announcement when there is no queue */
+    char music[256];     /* WAV for announcement / hold; "" = tone */
     struct bh_sc_ivr ivr;
     struct bh_sc_queue queue;
     struct bh_pos pos;
@@ -115,12 +115,12 @@ struct bh_sc_number {
 struct bh_sc_bridge {
     char name[BH_SC_MAX_NAME];
     char number[BH_SC_MAX_NUMBER];
-    int ports;              /* shared by all rooms, first come first served */
+    int ports; /* shared by all rooms, first come first served */
     int max_per_room;
     enum bh_payer payer;
     bool recording;
-    size_t npasscodes;      /* fixed rooms for the real switch; 0 = any */
-    char (*passcodes)[16];  /* owned */
+    size_t npasscodes;     /* fixed rooms for the real switch; 0 = any */
+    char (*passcodes)[16]; /* owned */
     struct bh_pos pos;
 };
 
@@ -157,8 +157,8 @@ struct bh_sc_switch {
  * origins named in the file are collected in tariffs.origins (rates 0). */
 struct bh_sc_class {
     double share;
-    int origin;     /* index into tariffs.origins */
-    int plan;       /* index into tariffs.plans, -1 = none named */
+    int origin; /* index into tariffs.origins */
+    int plan;   /* index into tariffs.plans, -1 = none named */
     int subscribers;
     struct bh_pos pos;
 };
@@ -167,15 +167,15 @@ struct bh_sc_retry {
     bool present;
     double probability;
     struct bh_dist delay;
-    int max_attempts;   /* attempts in all, the first included */
+    int max_attempts; /* attempts in all, the first included */
 };
 
 struct bh_sc_meetings {
-    struct bh_profile profile; /* meetings per hour */
+    struct bh_profile profile;   /* meetings per hour */
     struct bh_dist participants; /* count */
     struct bh_dist duration;
-    struct bh_dist join_spread;  /* s around the start, may be negative */
-    double passcode_entry;       /* s from answer to joining the room */
+    struct bh_dist join_spread; /* s around the start, may be negative */
+    double passcode_entry;      /* s from answer to joining the room */
 };
 
 /* Destination shares by origin class, for outbound calls. */
@@ -186,9 +186,9 @@ struct bh_sc_destinations {
 };
 
 struct bh_sc_campaign {
-    struct bh_profile profile;  /* attempts per hour */
+    struct bh_profile profile; /* attempts per hour */
     double answer_probability;
-    struct bh_dist ring;        /* s of ringing before answer or give-up */
+    struct bh_dist ring; /* s of ringing before answer or give-up */
     struct bh_sc_destinations destinations;
 };
 
@@ -196,8 +196,8 @@ struct bh_sc_campaign {
  * employee presses # and dials out to add parties, paid by the company. */
 struct bh_sc_adhoc {
     bool present;
-    double probability;         /* share of answered calls */
-    struct bh_dist added;       /* parties added, count */
+    double probability;   /* share of answered calls */
+    struct bh_dist added; /* parties added, count */
     struct bh_sc_destinations destinations;
 };
 
@@ -217,12 +217,12 @@ struct bh_sc_source {
     char name[BH_SC_MAX_NAME];
     enum bh_source_kind kind;
     enum bh_target_kind target_kind;
-    int target;                 /* index into numbers or bridges */
-    struct bh_profile profile;  /* CALLS: calls per hour */
-    int sources;                /* > 0: finite population (Engset) */
-    struct bh_dist holding;     /* talk time once answered */
+    int target;                /* index into numbers or bridges */
+    struct bh_profile profile; /* CALLS: calls per hour */
+    int sources;               /* > 0: finite population (Engset) */
+    struct bh_dist holding;    /* talk time once answered */
     bool has_patience;
-    struct bh_dist patience;    /* max wait before hanging up */
+    struct bh_dist patience; /* max wait before hanging up */
     struct bh_sc_retry retry;
     struct bh_sc_meetings meetings; /* MEETINGS */
     struct bh_sc_campaign campaign; /* CAMPAIGN */
@@ -236,23 +236,23 @@ enum bh_period { BH_PERIOD_DAY, BH_PERIOD_WEEK, BH_PERIOD_MONTH };
 
 struct bh_sc_plan {
     char name[BH_SC_MAX_NAME];
-    double increment;       /* s, billing increment (60 for 60/60) */
-    double minimum;         /* s, minimum billed */
-    bh_money setup;         /* per answered call */
-    bool setup_on_attempt;  /* setup charged on blocked attempts too */
+    double increment;      /* s, billing increment (60 for 60/60) */
+    double minimum;        /* s, minimum billed */
+    bh_money setup;        /* per answered call */
+    bool setup_on_attempt; /* setup charged on blocked attempts too */
     bool has_per_minute;
-    bh_money per_minute;    /* overrides the origin rate (flat: 0) */
+    bh_money per_minute; /* overrides the origin rate (flat: 0) */
     bool bundle;
-    double allowance;       /* s of included minutes per period */
+    double allowance; /* s of included minutes per period */
     enum bh_period period;
-    int then;               /* plan index after the allowance, -1 = none */
+    int then; /* plan index after the allowance, -1 = none */
     struct bh_pos pos;
 };
 
 /* A time band overrides per-origin rates between two times of day. */
 struct bh_sc_band {
     char name[BH_SC_MAX_NAME];
-    double from, to;        /* s since midnight; wraps when from > to */
+    double from, to; /* s since midnight; wraps when from > to */
     bh_money rate[BH_SC_MAX_ITEMS / 8]; /* by origin; -1 = use base rate */
     struct bh_pos pos;
 };
@@ -262,18 +262,18 @@ struct bh_sc_tariffs {
     char currency[8];
     size_t norigins;
     char origins[BH_SC_MAX_ITEMS / 8][BH_SC_MAX_NAME];
-    bh_money rate[BH_SC_MAX_ITEMS / 8];  /* per minute, by origin */
+    bh_money rate[BH_SC_MAX_ITEMS / 8]; /* per minute, by origin */
     size_t nplans;
-    struct bh_sc_plan *plans;  /* owned */
+    struct bh_sc_plan *plans; /* owned */
     size_t nbands;
-    struct bh_sc_band *bands;  /* owned */
+    struct bh_sc_band *bands; /* owned */
     bh_money toll_free_per_minute;
-    double toll_free_increment; /* s */
-    double toll_free_minimum;   /* s */
-    bh_money outbound_setup;    /* company's outgoing calls (campaigns,
-                                   dial-out legs): per-origin rates, with */
-    double outbound_increment;  /* this increment (s) */
-    bh_money per_line_month;    /* line rental */
+    double toll_free_increment;      /* s */
+    double toll_free_minimum;        /* s */
+    bh_money outbound_setup;         /* company's outgoing calls (campaigns,
+                                        dial-out legs): per-origin rates, with */
+    double outbound_increment;       /* this increment (s) */
+    bh_money per_line_month;         /* line rental */
     bh_money termination_per_minute; /* provider's revenue, 0 = not shown */
 };
 
@@ -295,28 +295,28 @@ enum bh_metric {
 };
 
 struct bh_sc_threshold {
-    char expr[160];            /* as written */
+    char expr[160];              /* as written */
     char target[BH_SC_MAX_NAME]; /* "cost" for cost metrics */
     enum bh_metric metric;
-    double arg;                /* service_level(T): T in s */
+    double arg; /* service_level(T): T in s */
     enum bh_op op;
-    double value;              /* fraction for %, s for times, currency
-                                  units for costs */
+    double value; /* fraction for %, s for times, currency
+                     units for costs */
     struct bh_pos pos;
 };
 
 struct bh_sc_sim {
     int replications;
-    double warmup;  /* s discarded at the start of each replication */
+    double warmup; /* s discarded at the start of each replication */
 };
 
 enum bh_codec { BH_CODEC_PCMU, BH_CODEC_PCMA };
 enum bh_media { BH_MEDIA_TONE, BH_MEDIA_SILENCE, BH_MEDIA_NONE };
 
 struct bh_sc_load {
-    double speed;        /* wall clock = virtual / speed */
+    double speed; /* wall clock = virtual / speed */
     enum bh_codec codec;
-    double ptime;        /* s, 0.02 */
+    double ptime; /* s, 0.02 */
     enum bh_media media;
 };
 
@@ -324,9 +324,9 @@ struct bh_scenario {
     char path[512];
     char name[BH_SC_MAX_NAME];
     char description[512];
-    double horizon;      /* s of one replication */
-    double interval;     /* s per reporting interval */
-    double start;        /* s since midnight when the horizon starts */
+    double horizon;  /* s of one replication */
+    double interval; /* s per reporting interval */
+    double start;    /* s since midnight when the horizon starts */
     unsigned long seed;
     struct bh_sc_switch sw;
     size_t nsources;

@@ -726,8 +726,7 @@ bh_sc_dur(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
         if (!rc && x < 0 && lo == 0)
             return bh_sc_fail(L, n, "%s %.40s must not be negative", what, v);
         if (!rc && x < lo && x >= 0)
-            return bh_sc_fail(L, n, "%s %.40s must be at least %s", what, v,
-                              a);
+            return bh_sc_fail(L, n, "%s %.40s must be at least %s", what, v, a);
         return bh_sc_fail(L, n, "%s %.40s is out of range (%s to %s)", what, v,
                           a, b);
     }
