@@ -197,6 +197,10 @@ int bh_results_read_json(const char *path, struct bh_results *r,
 const char *bh_results_source_name(enum bh_results_source s);
 /* An exact figure: lo == hi == mean == v. */
 struct bh_estimate bh_estimate_exact(double v);
+/* The same as bh_results_read_json from a buffer of len bytes; `name` is
+ * the file name diagnostics give. */
+int bh_results_parse(const char *buf, size_t len, const char *name,
+                     struct bh_results *r, struct bh_diag *diag);
 /* Writes results as JSON to an open stream (same bytes as the file). */
 int bh_results_write_stream(const struct bh_results *r, FILE *f);
 /* A double in its shortest round-trip form ("0.1", "42"); NaN and
@@ -398,7 +402,7 @@ struct bh_capacity_curve {
     int now, recommended; /* recommended 0 = not known */
     size_t n;
     const struct bh_capacity_point *points; /* borrowed */
-    char note[200];       /* how it was computed, shown under the chart */
+    char note[400];       /* how it was computed, shown under the chart */
 };
 
 struct bh_report {

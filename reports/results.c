@@ -1096,6 +1096,47 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     return 0;
 }
 
+/* Checks a parsed document (NULL: a syntax error in jerr) and fills r. */
+static int
+from_root(json_t *root, const json_error_t *jerr, struct bh_results *r,
+          struct bh_diag *diag) {
+    if (!root) {
+        bh_diag_set(diag, jerr->line > 0 ? jerr->line : 0,
+                    jerr->column > 0 ? jerr->column : 0, "malformed JSON: %s",
+                    jerr->text);
+        return BH_EPARSE;
+    }
+    struct rd d = {.diag = diag};
+    d.path[0] = '\0';
+    int rc = rd_results(&d, root, r);
+    json_decref(root);
+    if (rc)
+        bh_results_clear(r);
+    return rc;
+}
+
+int
+bh_results_parse(const char *buf, size_t len, const char *name,
+                 struct bh_results *r, struct bh_diag *diag) {
+    struct bh_diag scratch;
+    if (!diag)
+        diag = &scratch;
+    memset(diag, 0, sizeof *diag);
+    if (!r || (!buf && len))
+        return BH_EINVAL;
+    memset(r, 0, sizeof *r);
+    snprintf(diag->file, sizeof diag->file, "%s", name ? name : "<input>");
+    if (len > (size_t)RESULTS_MAX_FILE) {
+        bh_diag_set(diag, 0, 0, "results larger than %ld bytes",
+                    RESULTS_MAX_FILE);
+        return BH_ETOOBIG;
+    }
+    json_error_t jerr;
+    json_t *root =
+        json_loadb(buf ? buf : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    return from_root(root, &jerr, r, diag);
+}
+
 int
 bh_results_read_json(const char *path, struct bh_results *r,
                      struct bh_diag *diag) {
@@ -1125,23 +1166,9 @@ bh_results_read_json(const char *path, struct bh_results *r,
     }
     json_error_t jerr;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (jerr.line <= 0 && strstr(jerr.text, "unable to open")) {
-            bh_diag_set(diag, 0, 0, "%s", jerr.text);
-            return BH_ENOENT;
-        }
-        bh_diag_set(diag, jerr.line > 0 ? jerr.line : 0,
-                    jerr.column > 0 ? jerr.column : 0, "malformed JSON: %s",
-                    jerr.text);
-        return BH_EPARSE;
+    if (!root && jerr.line <= 0 && strstr(jerr.text, "unable to open")) {
+        bh_diag_set(diag, 0, 0, "%s", jerr.text);
+        return BH_ENOENT;
     }
-    struct rd d = {.diag = diag};
-    d.path[0] = '\0';
-    int rc = rd_results(&d, root, r);
-    json_decref(root);
-    if (rc) {
-        bh_results_clear(r);
-        return rc;
-    }
-    return 0;
+    return from_root(root, &jerr, r, diag);
 }

@@ -483,6 +483,27 @@ test_missing_and_not_regular(void **state) {
     assert_int_equal(read_text("{\"a\": 1, \"a\": 2}", &d), BH_EPARSE);
 }
 
+static void
+test_parse_buffer(void **state) {
+    (void)state;
+    struct bh_results r;
+    struct bh_diag d;
+    assert_int_equal(
+        bh_results_parse("{\n  \"source\": ", 15, "buf.json", &r, &d),
+        BH_EPARSE);
+    assert_string_equal(d.file, "buf.json");
+    assert_int_equal(d.line, 2);
+    assert_int_equal(bh_results_parse(NULL, 0, "empty", &r, &d), BH_EPARSE);
+    const char *ok = "{\"source\": \"load\", \"scenario\": \"s\", "
+                     "\"seed\": 3, \"targets\": {}, \"costs\": null, "
+                     "\"thresholds\": []}";
+    assert_int_equal(bh_results_parse(ok, strlen(ok), "ok", &r, &d), 0);
+    assert_int_equal(r.source, BH_SOURCE_LOAD);
+    assert_int_equal(r.seed, 3);
+    assert_int_equal(r.ntargets, 0);
+    bh_results_clear(&r);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
@@ -494,6 +515,7 @@ main(void) {
         cmocka_unit_test(test_truncated_every_prefix),
         cmocka_unit_test(test_schema_errors_name_path),
         cmocka_unit_test(test_missing_and_not_regular),
+        cmocka_unit_test(test_parse_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
