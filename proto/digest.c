@@ -83,9 +83,9 @@ typedef void (*param_fn)(void *arg, struct bh_str name, struct bh_str value);
 
 static int
 each_param(struct bh_str value, struct bh_str *scheme, param_fn fn, void *arg) {
-    const char *p = value.p, *end = value.p + value.len;
-    if (p == NULL)
+    if (value.p == NULL)
         return BH_EPARSE;
+    const char *p = value.p, *end = value.p + value.len;
     p = lex_lws(p, end);
     const char *s = p;
     p = lex_span(p, end, L_TOKEN);
@@ -339,6 +339,8 @@ bh_digest_build_challenge(char *buf, size_t size, struct bh_str realm,
 /* Does the qop list ("auth,auth-int") offer "auth"? */
 static int
 offers_auth(struct bh_str qop) {
+    if (qop.p == NULL)
+        return 0;
     const char *p = qop.p, *end = qop.p + qop.len;
     while (p != NULL && p < end) {
         p = lex_lws(p, end);

@@ -253,7 +253,8 @@ struct bh_sip_error {
  *    Max-Forwards, Content-Length, Content-Type).
  * Returns 0, BH_EPARSE, BH_ERANGE, BH_EUNSUPP or BH_ETOOBIG (more than
  * BH_SIP_MAX_HEADERS headers or BH_SIP_MAX_VIA Vias, or len >
- * BH_SIP_MAX_MSG). On failure *err (may be NULL) says where. buf need not
+ * BH_SIP_MAX_MSG). On failure *err (may be NULL) says where, and the
+ * fields of *m other than buf and len are unspecified. buf need not
  * be NUL-terminated and may contain NUL bytes; it must outlive m. */
 int bh_sip_parse(const char *buf, size_t len, struct bh_sip_msg *m,
                  struct bh_sip_error *err);

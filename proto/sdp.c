@@ -104,12 +104,12 @@ bh_sdp_parse(const char *buf, size_t len, struct bh_sdp *s,
              size_t *err_offset) {
     int rc = 0;
     const char *where = buf;
-    const char *p = buf, *end = buf + len;
-    int line = 0;
-    struct bh_sdp_media *m = NULL;
     memset(s, 0, sizeof *s);
     if (buf == NULL)
         return BH_EINVAL;
+    const char *p = buf, *end = buf + len;
+    int line = 0;
+    struct bh_sdp_media *m = NULL;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl != NULL ? nl : end;

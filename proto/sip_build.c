@@ -231,7 +231,8 @@ top_via(struct bh_sip_builder *b, const struct bh_sip_msg *req,
     if (v->port != 0)
         putf(b, ":%u", (unsigned)v->port);
     /* Each param as written, minus received; rport gets its value. */
-    const char *p = v->params.p, *end = p + v->params.len;
+    const char *p = v->params.p;
+    const char *end = p != NULL ? p + v->params.len : NULL;
     while (p != NULL && p < end) {
         const char *s = p;
         int inq = 0;

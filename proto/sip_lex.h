@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum sip_lex_class {
     L_TOKEN = 0x0001,
@@ -22,6 +23,7 @@ enum sip_lex_class {
     L_HEX = 0x0800,
     L_ALPHA = 0x1000,
     L_TEL = 0x2000,
+    L_QDTEXT = 0x4000,
 };
 
 /* One entry per byte: OR of the classes it belongs to (sip_lex.c). */
@@ -36,6 +38,8 @@ lex_is(char c, unsigned cls) {
  * 25.1. Never reads at or past end. */
 static inline const char *
 lex_lws(const char *p, const char *end) {
+    if (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+        return p; /* the common case: no whitespace at all */
     for (;;) {
         if (p < end && (*p == ' ' || *p == '\t')) {
             p++;
@@ -46,6 +50,28 @@ lex_lws(const char *p, const char *end) {
             return p;
         }
     }
+}
+
+/* First CR in [p, end), or NULL. Header lines are short (~40 bytes), so
+ * an inline scan eight bytes at a time beats a call to memchr: a byte
+ * equal to CR becomes zero in w ^ 0x0d..., and the classic "has a zero
+ * byte" test finds the lowest one (little-endian only). */
+static inline const char *
+lex_find_cr(const char *p, const char *end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t x = w ^ 0x0d0d0d0d0d0d0d0dull;
+        uint64_t t = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if (t != 0)
+            return p + (__builtin_ctzll(t) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < end && *p != '\r')
+        p++;
+    return p < end ? p : NULL;
 }
 
 /* Moves end back over SP, HT, CR and LF. */
@@ -60,6 +86,19 @@ lex_rtrim(const char *p, const char *end) {
 /* Skips a run of class cls. */
 static inline const char *
 lex_span(const char *p, const char *end, unsigned cls) {
+    /* Four at a time while there is room: this is the parser's inner
+     * loop (header names, tokens, Call-IDs, hosts). */
+    while (end - p >= 4) {
+        if (!lex_is(p[0], cls))
+            return p;
+        if (!lex_is(p[1], cls))
+            return p + 1;
+        if (!lex_is(p[2], cls))
+            return p + 2;
+        if (!lex_is(p[3], cls))
+            return p + 3;
+        p += 4;
+    }
     while (p < end && lex_is(*p, cls))
         p++;
     return p;
@@ -86,6 +125,27 @@ lex_span_esc(const char *p, const char *end, unsigned cls) {
 static inline int
 lex_lower(int c) {
     return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Equality of the TOKEN p (n bytes, RFC 3261 token characters only)
+ * with s, a lower-case name of exactly n bytes made of letters and '-'.
+ * For token characters c | 0x20 lower-cases letters and maps no other
+ * token character onto a letter or '-', so eight bytes are compared at
+ * once. */
+static inline int
+lex_tokeneq(const char *p, size_t n, const char *s) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, s + i, 8);
+        if ((a | 0x2020202020202020ull) != b)
+            return 0;
+    }
+    for (; i < n; i++)
+        if ((p[i] | 0x20) != s[i])
+            return 0;
+    return 1;
 }
 
 /* Case-insensitive equality of n bytes at p with lower-case s. */

@@ -114,8 +114,9 @@ bh_sip_hdr_name(enum bh_sip_hdr h) {
     return canonical[h];
 }
 
-enum bh_sip_hdr
-bh_sip_hdr_from(struct bh_str name) {
+/* The parser's lookup: name is a non-empty token. */
+static enum bh_sip_hdr
+hdr_from_token(struct bh_str name) {
     if (name.len == 1) {
         int c = lex_lower((unsigned char)name.p[0]);
         for (int i = 1; i < BH_SIP_H_COUNT; i++)
@@ -123,14 +124,99 @@ bh_sip_hdr_from(struct bh_str name) {
                 return (enum bh_sip_hdr)i;
         return BH_SIP_H_OTHER;
     }
-    /* Most messages use a dozen names: compare the length first. */
-    for (int i = 1; i < BH_SIP_H_COUNT; i++) {
-        const char *s = hdr_names[i].name;
-        if (lex_lower((unsigned char)name.p[0]) == s[0] &&
-            lex_caseeq(name.p, name.len, s))
-            return (enum bh_sip_hdr)i;
+    /* Hot path (every header line): dispatch on the length, then one
+     * or two case-insensitive comparisons. */
+    enum bh_sip_hdr c1 = BH_SIP_H_OTHER, c2 = BH_SIP_H_OTHER;
+    switch (name.len) {
+    case 2:
+        c1 = BH_SIP_H_TO;
+        break;
+    case 3:
+        c1 = BH_SIP_H_VIA;
+        break;
+    case 4:
+        c1 = BH_SIP_H_FROM;
+        c2 = lex_lower((unsigned char)name.p[0]) == 'c' ? BH_SIP_H_CSEQ
+                                                        : BH_SIP_H_DATE;
+        break;
+    case 5:
+        c1 = lex_lower((unsigned char)name.p[0]) == 'r' ? BH_SIP_H_ROUTE
+                                                        : BH_SIP_H_ALLOW;
+        c2 = BH_SIP_H_EVENT;
+        break;
+    case 7:
+        switch (lex_lower((unsigned char)name.p[0])) {
+        case 'c':
+            c1 = lex_lower((unsigned char)name.p[1]) == 'a' ? BH_SIP_H_CALL_ID
+                                                            : BH_SIP_H_CONTACT;
+            break;
+        case 'e':
+            c1 = BH_SIP_H_EXPIRES;
+            break;
+        case 'r':
+            c1 = BH_SIP_H_REQUIRE;
+            break;
+        case 's':
+            c1 = BH_SIP_H_SUBJECT;
+            break;
+        default:
+            break;
+        }
+        break;
+    case 8:
+        c1 = BH_SIP_H_REFER_TO;
+        break;
+    case 9:
+        c1 = BH_SIP_H_SUPPORTED;
+        break;
+    case 10:
+        c1 = BH_SIP_H_USER_AGENT;
+        break;
+    case 12:
+        c1 = lex_lower((unsigned char)name.p[0]) == 'm' ? BH_SIP_H_MAX_FORWARDS
+             : lex_lower((unsigned char)name.p[0]) == 'r'
+                 ? BH_SIP_H_RECORD_ROUTE
+                 : BH_SIP_H_CONTENT_TYPE;
+        break;
+    case 13:
+        c1 = lex_lower((unsigned char)name.p[0]) == 'a'
+                 ? BH_SIP_H_AUTHORIZATION
+                 : BH_SIP_H_PROXY_REQUIRE;
+        break;
+    case 14:
+        c1 = BH_SIP_H_CONTENT_LENGTH;
+        break;
+    case 16:
+        c1 = lex_lower((unsigned char)name.p[0]) == 'w'
+                 ? BH_SIP_H_WWW_AUTHENTICATE
+                 : BH_SIP_H_CONTENT_ENCODING;
+        break;
+    case 18:
+        c1 = BH_SIP_H_PROXY_AUTHENTICATE;
+        break;
+    case 19:
+        c1 = BH_SIP_H_PROXY_AUTHORIZATION;
+        break;
+    default:
+        break;
     }
+    /* Every candidate above has exactly name.len bytes; the caller
+     * passes a token (the parser's header names are). */
+    if (c1 != BH_SIP_H_OTHER &&
+        lex_tokeneq(name.p, name.len, hdr_names[c1].name))
+        return c1;
+    if (c2 != BH_SIP_H_OTHER &&
+        lex_tokeneq(name.p, name.len, hdr_names[c2].name))
+        return c2;
     return BH_SIP_H_OTHER;
+}
+
+enum bh_sip_hdr
+bh_sip_hdr_from(struct bh_str name) {
+    if (name.p == NULL || name.len == 0 ||
+        lex_span(name.p, name.p + name.len, L_TOKEN) != name.p + name.len)
+        return BH_SIP_H_OTHER;
+    return hdr_from_token(name);
 }
 
 /* Compact forms of headers this library does not name (RFC 3261 7.3.3
@@ -217,6 +303,7 @@ parse_uint(const char *p, const char *end, uint64_t max, uint64_t *out,
     const char *s = p;
     uint64_t v = 0;
     *over = 0;
+    *out = 0;
     while (p < end && lex_is(*p, L_DIGIT)) {
         if (!*over) {
             v = v * 10 + (uint64_t)(*p - '0');
@@ -236,7 +323,10 @@ parse_uint(const char *p, const char *end, uint64_t max, uint64_t *out,
 static const char *
 parse_via(const char *p, const char *end, struct bh_sip_via *v,
           const char **what) {
-    memset(v, 0, sizeof *v);
+    v->port = 0;
+    v->params = v->branch = v->received = BH_STR_NULL;
+    v->has_rport = 0;
+    v->rport = 0;
     const char *s = p;
     const char *a = p;
     p = lex_span(p, end, L_TOKEN);
@@ -427,7 +517,7 @@ check_version(const char *p, const char *end) {
 static const char *
 find_crlf(const char *p, const char *end) {
     for (;;) {
-        const char *cr = memchr(p, '\r', (size_t)(end - p));
+        const char *cr = lex_find_cr(p, end);
         if (cr == NULL || end - cr < 2)
             return NULL;
         if (cr[1] == '\n')
@@ -452,7 +542,7 @@ bh_sip_parse(const char *buf, size_t len, struct bh_sip_msg *m,
     const char *at = buf;
     const char *what = NULL;
     enum bh_sip_hdr hdr = BH_SIP_H_OTHER;
-    const char *end = buf + len;
+    const char *end = buf != NULL ? buf + len : NULL;
     const char *p = buf;
     uint32_t seen = 0;
 
@@ -464,14 +554,13 @@ bh_sip_parse(const char *buf, size_t len, struct bh_sip_msg *m,
     m->is_request = 0;
     m->method = BH_SIP_UNKNOWN;
     m->method_name = BH_STR_NULL;
-    memset(&m->ruri, 0, sizeof m->ruri);
     m->status = 0;
     m->reason = BH_STR_NULL;
     m->version = BH_STR_NULL;
     m->nheaders = 0;
     m->nvia = 0;
-    memset(&m->from, 0, sizeof m->from);
-    memset(&m->to, 0, sizeof m->to);
+    /* from, to and ruri are filled (cleared first) by their parsers;
+     * a message without From or To fails below. */
     m->call_id = BH_STR_NULL;
     m->cseq = 0;
     m->cseq_method = BH_SIP_UNKNOWN;
@@ -495,6 +584,7 @@ bh_sip_parse(const char *buf, size_t len, struct bh_sip_msg *m,
         FAIL(BH_EPARSE, p, "start line not ended by CRLF", BH_SIP_H_OTHER);
 
     if (eol - p >= 4 && lex_caseeq(p, 4, "sip/")) {
+        memset(&m->ruri, 0, sizeof m->ruri);
         /* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
         const char *sp = memchr(p, ' ', (size_t)(eol - p));
         if (sp == NULL)
@@ -591,7 +681,7 @@ bh_sip_parse(const char *buf, size_t len, struct bh_sip_msg *m,
         struct bh_sip_header *h = &m->headers[m->nheaders++];
         h->name = bh_str_make(ns, (size_t)(ne - ns));
         h->value = bh_str_make(vs, (size_t)(ve - vs));
-        h->id = bh_sip_hdr_from(h->name);
+        h->id = hdr_from_token(h->name);
 
         if (h->id != BH_SIP_H_OTHER && (SINGLE & SEEN(h->id)) &&
             (seen & SEEN(h->id)))

@@ -373,7 +373,11 @@ scan_header_params(const char *p, const char *end, struct bh_sip_nameaddr *na) {
 const char *
 bh_sip_scan_nameaddr(const char *p, const char *end,
                      struct bh_sip_nameaddr *na) {
-    memset(na, 0, sizeof *na);
+    /* na->uri is cleared by bh_sip_uri_parse; the rest here. */
+    na->display = BH_STR_NULL;
+    na->display_quoted = 0;
+    na->params = BH_STR_NULL;
+    na->tag = BH_STR_NULL;
     p = lex_lws(p, end);
     const char *start = p;
     const char *lt = NULL;
