@@ -89,7 +89,8 @@ empirical(struct sc_ld *L, yaml_node_t *fnode, enum sc_dist_unit unit,
         p = nl ? nl + 1 : end;
         if (le > line && le[-1] == '\r')
             le--;
-        char *comma = memchr(line, ',', (size_t)(le - line));
+        size_t linelen = le > line ? (size_t)(le - line) : 0;
+        char *comma = memchr(line, ',', linelen);
         if (comma)
             le = comma;
         char *q = line;

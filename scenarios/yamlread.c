@@ -561,7 +561,7 @@ bh_sc_text(struct sc_ld *L, yaml_node_t *n, const char *what,
 int
 bh_sc_str(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf,
           size_t size) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -647,7 +647,7 @@ bh_sc_parse_number(const char *s, double *out) {
 int
 bh_sc_int(struct sc_ld *L, yaml_node_t *n, const char *what, long lo, long hi,
           long *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -683,7 +683,7 @@ bh_sc_int(struct sc_ld *L, yaml_node_t *n, const char *what, long lo, long hi,
 int
 bh_sc_num(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
           double hi, double *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -701,7 +701,7 @@ bh_sc_num(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
 int
 bh_sc_dur(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
           double hi, double *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -736,7 +736,7 @@ bh_sc_dur(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
 
 int
 bh_sc_pct(struct sc_ld *L, yaml_node_t *n, const char *what, double *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -757,7 +757,7 @@ bh_sc_pct(struct sc_ld *L, yaml_node_t *n, const char *what, double *out) {
 
 int
 bh_sc_money(struct sc_ld *L, yaml_node_t *n, const char *what, bh_money *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -779,7 +779,7 @@ bh_sc_money(struct sc_ld *L, yaml_node_t *n, const char *what, bh_money *out) {
 
 int
 bh_sc_bool(struct sc_ld *L, yaml_node_t *n, const char *what, bool *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -796,7 +796,7 @@ bh_sc_bool(struct sc_ld *L, yaml_node_t *n, const char *what, bool *out) {
 int
 bh_sc_enum(struct sc_ld *L, yaml_node_t *n, const char *what,
            const char *const *names, int *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
@@ -821,7 +821,7 @@ bh_sc_enum(struct sc_ld *L, yaml_node_t *n, const char *what,
 
 int
 bh_sc_clock(struct sc_ld *L, yaml_node_t *n, const char *what, double *out) {
-    const char *v;
+    const char *v = NULL;
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
