@@ -124,8 +124,32 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
     }
     if (c->y_percent)
         bprintf(b, "set format y '%%g%%%%'\n");
-    if (c->y_from_zero)
-        bprintf(b, "set yrange [0:*]\n");
+    if (c->y_from_zero) {
+        /* Room for the data and for every horizontal mark (a capacity
+         * above the load must still show). */
+        double top = 0;
+        for (size_t i = 0; i < c->nseries; i++) {
+            const struct bh_chart_series *s = &c->series[i];
+            double sc = s->scale != 0 ? s->scale : 1;
+            for (size_t k = 0; !s->y2 && k < s->n; k++) {
+                double v[2] = {s->y[k] * sc, s->hi ? s->hi[k] * sc : NAN};
+                for (int j = 0; j < 2; j++)
+                    if (isfinite(v[j]) && v[j] > top)
+                        top = v[j];
+            }
+        }
+        bool marked = false;
+        for (size_t i = 0; i < c->nmarks; i++)
+            if (c->marks[i].horizontal && isfinite(c->marks[i].at) &&
+                c->marks[i].at >= top) {
+                top = c->marks[i].at;
+                marked = true;
+            }
+        if (marked && top > 0)
+            bprintf(b, "set yrange [0:%.10g]\n", top * 1.1);
+        else
+            bprintf(b, "set yrange [0:*]\n");
+    }
     if (c->x_clock)
         bprintf(b, "set xdata time\nset timefmt '%%s'\nset format x "
                    "'%%H:%%M'\n");
@@ -238,8 +262,10 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
         bquote(b, s->title ? s->title : "");
         if (ci && (s->style == BH_CHART_BARS || s->style == BH_CHART_POINTS))
             bprintf(b,
-                    ", $d%zu using 1:2:3:4%s with yerrorbars pt 0 ps 0 lw 1.5 "
-                    "lc rgb '#222222' notitle",
+                    /* whiskers as vectors: gnuplot's error bars put a
+                       white disc on every point */
+                    ", $d%zu using 1:3:(0):($4-$3)%s with vectors nohead "
+                    "lw 1.5 lc rgb '#222222' notitle",
                     i, ax);
     }
     bprintf(b, "\n");

@@ -47,10 +47,28 @@ strip_suffix(char *s, const char *suffix) {
         s[n - k] = '\0';
 }
 
+struct bh_estimate
+rd_clip(struct bh_estimate e, enum rd_unit u) {
+    if (u == RU_MONEY)
+        return e; /* a refund is possible */
+    if (e.lo < 0)
+        e.lo = 0;
+    if (e.hi < 0)
+        e.hi = 0;
+    if (u == RU_PERCENT) {
+        if (e.lo > 1)
+            e.lo = 1;
+        if (e.hi > 1)
+            e.hi = 1;
+    }
+    return e;
+}
+
 void
 rd_fmt(char *buf, size_t size, struct bh_estimate e, enum rd_unit u,
        bool ascii) {
     char m[48], lo[48], hi[48];
+    e = rd_clip(e, u);
     rd_fmt1(m, sizeof m, e.mean, u, ascii);
     if (!isfinite(e.mean) || !isfinite(e.lo) || !isfinite(e.hi) ||
         e.lo == e.hi) {

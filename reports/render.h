@@ -18,6 +18,10 @@ enum rd_unit {
  * only when it has a width. */
 void rd_fmt(char *buf, size_t size, struct bh_estimate e, enum rd_unit u,
             bool ascii);
+/* An interval clipped to what the unit can hold for display: shares to
+ * [0, 1], other figures to >= 0 (a Student-t interval over few
+ * replications can reach past them). Means are left alone. */
+struct bh_estimate rd_clip(struct bh_estimate e, enum rd_unit u);
 /* One number in a unit, no interval. */
 void rd_fmt1(char *buf, size_t size, double v, enum rd_unit u, bool ascii);
 

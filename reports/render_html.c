@@ -162,7 +162,8 @@ iv_sl0(const struct bh_interval_result *iv) {
  * nothing to draw. */
 static bool
 interval_series(const struct page *pg, const struct bh_results *r, int ti,
-                iv_get get, struct arr *a, struct bh_chart_series *s) {
+                iv_get get, bool share, struct arr *a,
+                struct bh_chart_series *s) {
     if (ti < 0 || r->nintervals == 0 || !r->intervals)
         return false;
     if (!arr_alloc(a, r->nintervals))
@@ -171,7 +172,7 @@ interval_series(const struct page *pg, const struct bh_results *r, int ti,
     for (size_t i = 0; i < r->nintervals; i++) {
         const struct bh_interval_result *iv =
             &r->intervals[(size_t)ti * r->nintervals + i];
-        struct bh_estimate e = get(iv);
+        struct bh_estimate e = rd_clip(get(iv), share ? RU_PERCENT : RU_COUNT);
         a->x[i] = pg->rep->start + iv->start;
         a->y[i] = e.mean;
         a->lo[i] = e.lo;
@@ -237,7 +238,8 @@ interval_chart(struct page *pg, const char *target, struct bh_chart *c,
             int ti = rd_find_target(r, target);
             for (size_t k = 0; k < nspecs; k++) {
                 struct bh_chart_series *s = &ser[n];
-                if (!interval_series(pg, r, ti, specs[k].get, &arrs[n], s)) {
+                if (!interval_series(pg, r, ti, specs[k].get,
+                                     specs[k].scale == 100, &arrs[n], s)) {
                     arr_free(&arrs[n]);
                     continue;
                 }
@@ -275,6 +277,7 @@ interval_chart(struct page *pg, const char *target, struct bh_chart *c,
 static void
 td_est(FILE *out, struct bh_estimate e, enum rd_unit u) {
     char m[64], lo[64], hi[64];
+    e = rd_clip(e, u);
     rd_fmt1(m, sizeof m, e.mean, u, false);
     fputs("<td>", out);
     esc(out, m);
