@@ -391,8 +391,11 @@ bh_cmd_report(int argc, char **argv) {
         }
     }
 
-    struct bh_report rep = {
-        .n = nfiles, .rs = rp, .labels = lp, .start = sc ? sc->start : 0};
+    struct bh_report rep = {.n = nfiles,
+                            .rs = rp,
+                            .labels = lp,
+                            .start = sc ? sc->start : 0,
+                            .sc = sc};
     if (html) {
         curves = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *curves);
         cv = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *cv);

@@ -560,6 +560,82 @@ wait_chart(struct page *pg, const char *target) {
           "intervals.");
 }
 
+/* Does the scenario's source named `source` call (or dial out through)
+ * the target named `target`? */
+static bool
+source_calls(const struct bh_scenario *sc, const char *source,
+             const char *target) {
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (strcmp(s->name, source) != 0)
+            continue;
+        if (s->kind == BH_SOURCE_CAMPAIGN && strcmp(s->name, target) == 0)
+            return true;
+        if (s->target_kind == BH_TARGET_BRIDGE)
+            return s->target >= 0 && (size_t)s->target < sc->sw.nbridges &&
+                   strcmp(sc->sw.bridges[s->target].name, target) == 0;
+        return s->target >= 0 && (size_t)s->target < sc->sw.nnumbers &&
+               strcmp(sc->sw.numbers[s->target].name, target) == 0;
+    }
+    return false;
+}
+
+/* The cost classes of the sources that call this target (needs the
+ * scenario to know who calls what). */
+static void
+target_costs(struct page *pg, const char *name) {
+    const struct bh_report *rep = pg->rep;
+    const struct bh_results *r0 = rep->rs[0];
+    if (!rep->sc || !r0->costs.present || !r0->costs.nclasses)
+        return;
+    FILE *out = pg->out;
+    bool any = false;
+    double callers = 0, company = 0;
+    for (size_t i = 0; i < r0->costs.nclasses; i++) {
+        const struct bh_cost_class *k = &r0->costs.classes[i];
+        if (!source_calls(rep->sc, k->source, name))
+            continue;
+        if (!any)
+            fprintf(out,
+                    "<h3>Costs of these calls <span class=\"ci\">%s, "
+                    "over the horizon, ",
+                    r0->costs.currency);
+        if (!any) {
+            esc(out, rep->labels[0]);
+            fputs("</span></h3>\n<table><tr><th>traffic source</th>"
+                  "<th>origin</th><th>plan</th><th>payer</th><th>calls</th>"
+                  "<th>cost</th></tr>\n",
+                  out);
+        }
+        any = true;
+        fputs("<tr><td>", out);
+        esc(out, k->source);
+        fputs("</td><td>", out);
+        esc(out, k->origin);
+        fputs("</td><td>", out);
+        esc(out, k->plan[0] ? k->plan : "(none)");
+        fputs("</td><td>", out);
+        esc(out, k->payer);
+        fputs("</td>", out);
+        td_est(out, k->calls, RU_COUNT);
+        td_est(out, k->total, RU_MONEY);
+        fputs("</tr>\n", out);
+        if (strcmp(k->payer, "company") == 0)
+            company += k->total.mean;
+        else
+            callers += k->total.mean;
+    }
+    if (!any)
+        return;
+    char a[64], b[64];
+    rd_fmt1(a, sizeof a, callers, RU_MONEY, false);
+    rd_fmt1(b, sizeof b, company, RU_MONEY, false);
+    fprintf(out,
+            "<tr><th>total</th><th></th><th></th><th></th><th></th>"
+            "<th>callers %s, company %s</th></tr>\n</table>\n",
+            a, b);
+}
+
 static void
 target_section(struct page *pg, const char *name) {
     const struct bh_report *rep = pg->rep;
@@ -721,6 +797,7 @@ target_section(struct page *pg, const char *name) {
     const char *cur = "";
     for (size_t f = 0; f < rep->n && !cur[0]; f++)
         cur = rep->rs[f]->costs.currency;
+    target_costs(pg, name);
     capacity_chart(pg, curve_for(rep, name), cur);
     fputs("</section>\n", out);
 }

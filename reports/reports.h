@@ -413,6 +413,9 @@ struct bh_report {
     size_t ncurves;
     const struct bh_capacity_curve *curves; /* borrowed */
     const char *gnuplot; /* NULL: $BH_GNUPLOT or "gnuplot" */
+    const struct bh_scenario *sc; /* borrowed, may be NULL: when given, each
+                                     target's section shows the cost
+                                     classes of the sources calling it */
 };
 
 /* Markdown summary for CI logs. Returns 0 or BH_EIO. */

@@ -274,6 +274,10 @@ def html_of(res, sc, name):
               f"thresholds say {want}")
     dom = open_in_chromium(html, os.path.join(WORK, name + ".png"))
     check_page(html, dom, 3)
+    costs = json.load(open(res)).get("costs")
+    if sc and costs and costs.get("by_class"):
+        check("Costs of these calls" in dom,
+              f"{name}: per-target cost classes with --scenario")
 
 
 def case_chromium():
