@@ -581,6 +581,73 @@ test_cost_acc(void **state) {
     bh_cost_acc_free(NULL);
 }
 
+/* Bill 13: chained bundles: 1 min a day (per second), then 2 min a week
+ * (per second), then metered 60/60 at the local rate 0.02:
+ *   200 s: 60 s on the day bundle, 120 s of the 140 s rest on the week
+ *     bundle, the last 20 s continue on metered: one increment, 0.02;
+ *   30 s the same day: both bundles used up, metered with its minimum:
+ *     0.02;
+ *   30 s the next day: a fresh day allowance: free;
+ *   90 s a week later: 60 s on the day bundle, 30 s on a fresh week
+ *     bundle: free. */
+static void
+test_bill_chained_bundles(void **state) {
+    struct fixture *f = *state;
+    struct bh_sc_tariffs *tf = &f->sc->tariffs;
+    struct bh_sc_plan *p = realloc(tf->plans, 9 * sizeof *p);
+    assert_non_null(p);
+    tf->plans = p;
+    tf->nplans = 9;
+    memset(&p[7], 0, 2 * sizeof *p);
+    strcpy(p[7].name, "daily");
+    p[7].bundle = true;
+    p[7].allowance = 60;
+    p[7].period = BH_PERIOD_DAY;
+    p[7].increment = 1;
+    p[7].then = 8;
+    strcpy(p[8].name, "weekly");
+    p[8].bundle = true;
+    p[8].allowance = 120;
+    p[8].period = BH_PERIOD_WEEK;
+    p[8].increment = 1;
+    p[8].then = METERED;
+    struct bh_call_record r = call(LOCAL, 7, 3600, 200);
+    assert_int_equal(rate(f, r), 20000);
+    r = call(LOCAL, 7, 7200, 30);
+    assert_int_equal(rate(f, r), 20000);
+    r = call(LOCAL, 7, 86400 + 3600, 30);
+    assert_int_equal(rate(f, r), 0);
+    r = call(LOCAL, 7, 7 * 86400 + 3600, 90);
+    assert_int_equal(rate(f, r), 0);
+    /* A band with from == to covers the whole day. */
+    tf->nbands = 1;
+    tf->bands = calloc(1, sizeof *tf->bands);
+    assert_non_null(tf->bands);
+    for (int i = 0; i < BH_SC_MAX_ITEMS / 8; i++)
+        tf->bands[0].rate[i] = -1;
+    tf->bands[0].from = tf->bands[0].to = 6 * 3600;
+    tf->bands[0].rate[INTL] = 300000;
+    assert_int_equal(rate(f, call(INTL, PERSEC, 3 * 3600, 60)), 300000);
+    assert_int_equal(rate(f, call(INTL, PERSEC, 20 * 3600, 60)), 300000);
+}
+
+/* No tariffs: records get cost 0 and a payer, nothing is billed. */
+static void
+test_no_tariffs(void **state) {
+    struct fixture *f = *state;
+    f->sc->tariffs.present = false;
+    struct bh_call_record r = call(INTL, METERED, 0, 600);
+    r.source = SRC_HOTLINE;
+    r.target = NUM_HOTLINE;
+    assert_int_equal(bh_rater_rate(f->r, &r), 0);
+    assert_int_equal(r.payer, BH_PAYER_CALLEE);
+    struct bh_bill b;
+    bh_rater_bill(f->r, 86400, &b);
+    assert_int_equal(b.total, 0);
+    assert_int_equal(b.line_rental, 0);
+    assert_int_equal(b.calls, 1);
+}
+
 /* Many subscribers: the allowance table grows and keeps every one. */
 static void
 test_bundle_many_subscribers(void **state) {
@@ -617,6 +684,8 @@ main(void) {
         T(test_bill_classes),
         T(test_cost_acc),
         T(test_bundle_many_subscribers),
+        T(test_bill_chained_bundles),
+        T(test_no_tariffs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
