@@ -150,9 +150,18 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
         else
             bprintf(b, "set yrange [0:*]\n");
     }
-    if (c->x_clock)
-        bprintf(b, "set xdata time\nset timefmt '%%s'\nset format x "
-                   "'%%H:%%M'\n");
+    if (c->x_clock) {
+        /* Past one day the tics say which day: "day 002" over "08:00"
+         * (gnuplot counts days of the year from 001 at time 0). */
+        bool days = false;
+        for (size_t i = 0; i < c->nseries; i++)
+            for (size_t k = 0; c->series[i].x && k < c->series[i].n; k++)
+                days |= c->series[i].x[k] >= 86400;
+        bprintf(b, "set xdata time\nset timefmt '%%s'\n%s\n",
+                days ? "set format x \"day %j\\n%H:%M\"\nset xtics rotate "
+                       "by 0"
+                     : "set format x '%H:%M'");
+    }
     if (c->ncategories) {
         bprintf(b, "set xtics (");
         for (size_t i = 0; i < c->ncategories; i++) {
