@@ -133,9 +133,11 @@ summary(const struct bh_scenario *sc, const struct bh_results *r) {
                 printf("  service level(%s) %s\n", d, s);
             }
         }
-        pct(s, sizeof s, t->occupancy);
-        printf("  busy        mean %.2f, peak %.1f; occupancy %s\n",
-               t->busy_mean.mean, t->peak_busy.mean, s);
+        if (!isnan(t->busy_mean.mean)) {
+            pct(s, sizeof s, t->occupancy);
+            printf("  busy        mean %.2f, peak %.1f; occupancy %s\n",
+                   t->busy_mean.mean, t->peak_busy.mean, s);
+        }
         if (strcmp(t->kind, "bridge") == 0 && !isnan(t->meetings.mean)) {
             pct(s, sizeof s, t->incomplete_meetings);
             printf("  meetings    %.1f, incomplete %s\n", t->meetings.mean, s);

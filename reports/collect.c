@@ -454,7 +454,20 @@ offered_erlangs(const struct bh_collector *c, size_t ti, double t0, double t1) {
     return a;
 }
 
-/* One figure across replications, each replication's value from f. */
+/* Every figure here is >= 0 (counts, shares, waits, lines), and shares
+ * are <= 1: the Student-t interval is clipped to where the figure can
+ * be, which keeps its coverage and drops impossible bounds. */
+static struct bh_estimate
+clip(struct bh_estimate e, double max) {
+    if (e.lo < 0)
+        e.lo = 0;
+    if (e.hi > max)
+        e.hi = max;
+    return e;
+}
+
+/* One figure across replications, each replication's value from expr
+ * (R is the replication). SHARE: the same for a share in [0, 1]. */
 #define ESTIMATE(expr)                                                         \
     ({                                                                         \
         struct bh_running run_ = {0, 0, 0};                                    \
@@ -463,8 +476,9 @@ offered_erlangs(const struct bh_collector *c, size_t ti, double t0, double t1) {
             (void)R;                                                           \
             bh_running_add(&run_, (expr));                                     \
         }                                                                      \
-        bh_running_estimate(&run_);                                            \
+        clip(bh_running_estimate(&run_), INFINITY);                            \
     })
+#define SHARE(expr) clip(ESTIMATE(expr), 1)
 
 /* Sums one target's intervals in a replication. */
 static struct iv
@@ -545,22 +559,20 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         t->abandoned = ESTIMATE((double)S->abandoned);
         t->overflow = ESTIMATE((double)S->overflow);
         t->retried = ESTIMATE((double)S->retried);
-        t->blocking = ESTIMATE(
+        t->blocking = SHARE(
             ratio((double)(S->blocked + S->overflow), (double)S->offered));
-        t->abandonment =
-            ESTIMATE(ratio((double)S->abandoned, (double)S->offered));
+        t->abandonment = SHARE(ratio((double)S->abandoned, (double)S->offered));
         t->wait_mean = ESTIMATE(ratio(S->wait_sum, (double)S->answered));
         t->nsl = c->nsl;
         for (size_t k = 0; k < c->nsl; k++) {
             t->sl[k].t = c->sl_t[k];
-            t->sl[k].value =
-                ESTIMATE(ratio((double)S->sl[k], (double)S->offered));
+            t->sl[k].value = SHARE(ratio((double)S->sl[k], (double)S->offered));
         }
         t->busy_mean = ESTIMATE(S->busy / span);
         if (ops > 0)
-            t->occupancy = ESTIMATE(S->agents / (span * ops));
+            t->occupancy = SHARE(S->agents / (span * ops));
         else
-            t->occupancy = ESTIMATE(S->busy / (span * cap));
+            t->occupancy = SHARE(S->busy / (span * cap));
 #undef S
         t->wait_p50 = ESTIMATE(R->tot[ti].p50);
         t->wait_p90 = ESTIMATE(R->tot[ti].p90);
@@ -568,11 +580,16 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         t->peak_busy = ESTIMATE(R->tot[ti].peak);
         if (ti >= c->nnumbers && ti < c->nnumbers + c->nbridges) {
             t->meetings = ESTIMATE((double)R->tot[ti].meetings);
-            t->incomplete_meetings = ESTIMATE(ratio(
-                (double)R->tot[ti].incomplete, (double)R->tot[ti].meetings));
+            t->incomplete_meetings = SHARE(ratio((double)R->tot[ti].incomplete,
+                                                 (double)R->tot[ti].meetings));
         } else {
             t->meetings = fixed(NAN);
             t->incomplete_meetings = fixed(NAN);
+        }
+        int campaign = ti >= c->nnumbers + c->nbridges;
+        if (campaign) {
+            /* its lines are its number's: busy figures are reported there */
+            t->busy_mean = t->occupancy = t->peak_busy = fixed(NAN);
         }
 
         for (size_t k = 0; k < c->nint; k++) {
@@ -587,23 +604,25 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
             ir->offered_erlangs = fixed(offered_erlangs(c, ti, t0, t1));
 #define V (&R->iv[ti * c->nint + k])
             ir->offered = ESTIMATE(len > 0 ? (double)V->offered : NAN);
-            ir->blocking = ESTIMATE(
+            ir->blocking = SHARE(
                 ratio((double)(V->blocked + V->overflow), (double)V->offered));
             ir->abandonment =
-                ESTIMATE(ratio((double)V->abandoned, (double)V->offered));
+                SHARE(ratio((double)V->abandoned, (double)V->offered));
             ir->wait_mean = ESTIMATE(ratio(V->wait_sum, (double)V->answered));
             ir->nsl = c->nsl;
             for (size_t j = 0; j < c->nsl; j++) {
                 ir->sl[j].t = c->sl_t[j];
                 ir->sl[j].value =
-                    ESTIMATE(ratio((double)V->sl[j], (double)V->offered));
+                    SHARE(ratio((double)V->sl[j], (double)V->offered));
             }
             ir->busy_mean = ESTIMATE(ratio(V->busy, len));
             if (ops > 0)
-                ir->occupancy = ESTIMATE(ratio(V->agents, len * ops));
+                ir->occupancy = SHARE(ratio(V->agents, len * ops));
             else
-                ir->occupancy = ESTIMATE(ratio(V->busy, len * cap));
+                ir->occupancy = SHARE(ratio(V->busy, len * cap));
 #undef V
+            if (campaign)
+                ir->busy_mean = ir->occupancy = fixed(NAN);
         }
     }
     free(sums);

@@ -1,0 +1,164 @@
+/* test_sim_cli.c: `busyhour sim` and `busyhour plan` as users run them:
+ * exit statuses (0, 1 on a failed threshold, 2 on bad usage or input),
+ * results JSON byte-identical with 1 or 2 threads, records CSV, help
+ * naming every option, no progress bar when not on a terminal, and a plan
+ * that agrees with the Erlang B inverse. */
+#include "sim_testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#define BIN BH_BINARY_DIR "/cli/busyhour"
+#define HOTLINE BH_SOURCE_DIR "/scenarios/hotline-8800.yaml"
+#define TMP BH_BINARY_DIR "/sim_test_cli"
+
+/* Runs a shell command; its exit status. */
+static int
+run(const char *fmt, ...) {
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    assert_true(st != -1 && WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static char *
+slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    buf[n] = 0;
+    *len = (size_t)n;
+    return buf;
+}
+
+static void
+sim_runs(void **state) {
+    run("mkdir -p " TMP);
+    /* the bundled hotline misses its thresholds: exit 1 */
+    assert_int_equal(run("CI=1 " BIN " sim " HOTLINE " --replications 3 "
+                         "--threads 1 --json " TMP "/a.json --records " TMP
+                         "/a.csv > " TMP "/a.out 2> " TMP "/a.err"),
+                     1);
+    assert_int_equal(run("CI=1 " BIN " sim " HOTLINE " --replications 3 "
+                         "--threads 2 --json " TMP "/b.json > /dev/null"),
+                     1);
+    size_t na, nb, no, ne;
+    char *a = slurp(TMP "/a.json", &na), *b = slurp(TMP "/b.json", &nb);
+    assert_true(na == nb && memcmp(a, b, na) == 0);
+    assert_non_null(strstr(a, "\"targets\""));
+    assert_non_null(strstr(a, "\"hotline\""));
+    char *out = slurp(TMP "/a.out", &no), *err = slurp(TMP "/a.err", &ne);
+    assert_non_null(strstr(out, "hotline (number)"));
+    assert_non_null(strstr(out, "FAIL"));
+    assert_int_equal(ne, 0); /* no progress bar off a terminal */
+    size_t nr;
+    char *rec = slurp(TMP "/a.csv", &nr);
+    assert_true(strncmp(rec, "replication,id,", 15) == 0);
+    assert_non_null(strstr(rec, ",hotline,"));
+    /* a different seed, different results */
+    assert_int_equal(run(BIN " sim " HOTLINE " --replications 3 --seed 7 "
+                             "--json " TMP "/c.json > /dev/null"),
+                     1);
+    size_t nc;
+    char *c = slurp(TMP "/c.json", &nc);
+    assert_false(nc == na && memcmp(a, c, na) == 0);
+    free(a);
+    free(b);
+    free(c);
+    free(out);
+    free(err);
+    free(rec);
+}
+
+static void
+bad_usage(void **state) {
+    assert_int_equal(run(BIN " sim > /dev/null 2>&1"), 2);
+    assert_int_equal(run(BIN " sim " HOTLINE " --bogus > /dev/null 2>&1"), 2);
+    assert_int_equal(
+        run(BIN " sim " HOTLINE " --replications 0 > /dev/null 2>&1"), 2);
+    assert_int_equal(run(BIN " sim " HOTLINE " --seed x > /dev/null 2>&1"), 2);
+    assert_int_equal(run(BIN " sim /nonexistent.yaml > /dev/null 2>&1"), 2);
+    assert_int_equal(run(BIN " plan > /dev/null 2>&1"), 2);
+    assert_int_equal(
+        run(BIN " plan " HOTLINE " --replications 1 > /dev/null 2>&1"), 2);
+    /* help names every option */
+    assert_int_equal(run(BIN " sim --help > " TMP "/h.txt"), 0);
+    size_t n;
+    char *h = slurp(TMP "/h.txt", &n);
+    const char *opts[] = {"--seed", "--replications", "--threads",
+                          "--json", "--records",      "--help"};
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        assert_non_null(strstr(h, opts[i]));
+    free(h);
+    assert_int_equal(run(BIN " plan --help > " TMP "/h.txt"), 0);
+    h = slurp(TMP "/h.txt", &n);
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        if (strcmp(opts[i], "--records") != 0)
+            assert_non_null(strstr(h, opts[i]));
+    free(h);
+}
+
+static void
+plan_file(void **state) {
+    /* 4 Erlangs on 5 lines, blocking < 2%: Erlang B says 9 */
+    FILE *f = fopen(TMP "/trunk.yaml", "w");
+    assert_non_null(f);
+    fputs("name: trunk\n"
+          "horizon: 1d\n"
+          "interval: 1d\n"
+          "seed: 5\n"
+          "switch:\n"
+          "  numbers:\n"
+          "    - name: trunk\n"
+          "      number: \"100\"\n"
+          "      lines: 5\n"
+          "traffic:\n"
+          "  - name: callers\n"
+          "    to: trunk\n"
+          "    profile: { \"00:00\": 144 }\n"
+          "    holding: { dist: exponential, mean: 100s }\n"
+          "thresholds:\n"
+          "  - trunk.blocking < 2%\n"
+          "sim: { replications: 10, warmup: 10m }\n",
+          f);
+    fclose(f);
+    assert_int_equal(run(BIN " plan " TMP "/trunk.yaml --json " TMP
+                             "/p.json > " TMP "/p.out"),
+                     0);
+    size_t n;
+    char *j = slurp(TMP "/p.json", &n);
+    assert_non_null(strstr(j, "\"plan\""));
+    assert_non_null(strstr(j, "\"analytic\": 9"));
+    assert_non_null(strstr(j, "\"recommended\": 9"));
+    free(j);
+    j = slurp(TMP "/p.out", &n);
+    assert_non_null(strstr(j, "recommended"));
+    free(j);
+    /* and the plan's capacity passes the threshold in sim */
+    assert_int_equal(run("sed -i 's/lines: 5/lines: 9/' " TMP "/trunk.yaml"),
+                     0);
+    assert_int_equal(run(BIN " sim " TMP "/trunk.yaml > /dev/null"), 0);
+}
+
+int
+main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sim_runs),
+        cmocka_unit_test(bad_usage),
+        cmocka_unit_test(plan_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
