@@ -258,6 +258,9 @@ bh_collector_add(struct bh_collector *c, struct bh_call_record *rec) {
         return;
     if (c->rater)
         bh_rater_rate(c->rater, rec);
+    if (rec->outbound && rec->source < c->sc->nsources &&
+        c->campaign_of[rec->source] < 0)
+        return; /* a dial-out leg of a conference: rated, not traffic */
     struct iv *v = &c->cur.iv[ti * c->nint + interval_of(c, rec->arrival)];
     v->offered++;
     if (rec->attempt > 1)

@@ -11,9 +11,12 @@
 /* Event kinds, in the low byte of the payload; calls carry their slot in
  * the high 32 bits and a generation in bits 8..31, so that an event of a
  * call that has already ended is recognised and skipped. */
-enum { EV_END = 1, EV_IVR, EV_TIMEOUT, EV_WRAP };
+enum { EV_END = 1, EV_IVR, EV_TIMEOUT, EV_WRAP, EV_LEG };
 
-enum call_state { CALL_FREE, CALL_IVR, CALL_QUEUED, CALL_TALK };
+enum call_state { CALL_FREE, CALL_IVR, CALL_QUEUED, CALL_TALK, CALL_LEG };
+
+/* Parties an ad-hoc conference adds, at most (bounded, like a room). */
+#define MAX_ADDED 16
 
 struct call {
     struct bh_arrival a;
@@ -235,7 +238,10 @@ finish(struct sim *s, struct bh_call_record *r, const struct bh_arrival *a,
     bh_collector_add(s->col, r);
     if (s->on_record)
         s->on_record(s->arg, r);
-    bh_traffic_finish(s->tm, a, o, t);
+    /* dial-out legs of ad-hoc conferences are the switch's, not the
+     * traffic model's: nothing to tell it */
+    if (!(a->outbound && a->kind != BH_SOURCE_CAMPAIGN))
+        bh_traffic_finish(s->tm, a, o, t);
 }
 
 static void
@@ -306,6 +312,81 @@ agent_pick(struct sim *s, struct number *n) {
     return -1;
 }
 
+/* Ad-hoc conference by transfer (seed 004): on an answered call, with
+ * the source's probability, the employee dials out to add parties, each
+ * at a random moment of the call, each an outgoing call from the company
+ * that takes a line of the number until the call ends. Their records are
+ * rated but not counted as the number's traffic. Draws come from the
+ * switch's stream. */
+static void
+adhoc(struct sim *s, uint32_t slot, double t) {
+    const struct call *c = &s->calls[slot];
+    const struct bh_sc_source *src = &s->sc->sources[c->a.source];
+    const struct bh_sc_adhoc *ad = &src->adhoc;
+    if (!ad->present || c->a.outbound || c->a.holding <= 0 ||
+        gsl_rng_uniform(s->rng) >= ad->probability)
+        return;
+    double k = floor(bh_traffic_sample(&ad->added, s->rng) + 0.5);
+    if (k > MAX_ADDED)
+        k = MAX_ADDED;
+    double end = t + c->a.holding;
+    for (int j = 0; j < (int)k; j++) {
+        struct bh_arrival leg = c->a;
+        leg.outbound = 1;
+        leg.answers = 1;
+        leg.plan = -1;
+        leg.attempt = 1;
+        leg.patience = INFINITY;
+        leg.ring = 0;
+        leg.t = t + c->a.holding * gsl_rng_uniform(s->rng);
+        leg.holding = end - leg.t;
+        const struct bh_sc_destinations *d = &ad->destinations;
+        if (d->n > 0) {
+            double tot = 0, acc = 0;
+            for (size_t i = 0; i < d->n; i++)
+                tot += d->share[i];
+            double u = gsl_rng_uniform(s->rng) * tot;
+            size_t pick = d->n - 1;
+            for (size_t i = 0; i < d->n; i++) {
+                acc += d->share[i];
+                if (u < acc) {
+                    pick = i;
+                    break;
+                }
+            }
+            leg.origin = (uint16_t)(d->origin[pick] > 0 ? d->origin[pick] : 0);
+        }
+        uint32_t ls = call_alloc(s);
+        if (ls == NIL)
+            return;
+        c = &s->calls[slot]; /* call_alloc may have moved the array */
+        struct call *l = &s->calls[ls];
+        l->a = leg;
+        l->state = CALL_LEG;
+        schedule(s, leg.t, ls, EV_LEG);
+    }
+}
+
+/* A dial-out leg's moment: a line, or busy. */
+static void
+on_leg(struct sim *s, uint32_t slot, double t) {
+    struct call *c = &s->calls[slot];
+    int ni = c->a.target;
+    struct number *n = &s->num[ni];
+    record_init(s, &c->rec, &c->a);
+    if (n->busy >= n->lines) {
+        finish(s, &c->rec, &c->a, BH_OUTCOME_BLOCKED, t);
+        call_free(s, slot);
+        return;
+    }
+    n->busy++;
+    c->rec.line = n->free_lines[--n->nfree];
+    c->rec.answer = c->rec.connect = t;
+    c->state = CALL_TALK;
+    schedule(s, t + c->a.holding, slot, EV_END);
+    number_level(s, ni, t);
+}
+
 static void
 connect_agent(struct sim *s, int ni, uint32_t slot, int agent, double t) {
     struct number *n = &s->num[ni];
@@ -319,6 +400,7 @@ connect_agent(struct sim *s, int ni, uint32_t slot, int agent, double t) {
     c->rec.wait = t - c->qjoin;
     schedule(s, t + c->a.holding, slot, EV_END);
     number_level(s, ni, t);
+    adhoc(s, slot, t);
 }
 
 static void
@@ -383,6 +465,7 @@ route(struct sim *s, uint32_t slot, double t) {
         c->rec.connect = t;
         c->rec.wait = 0;
         schedule(s, t + c->a.holding, slot, EV_END);
+        adhoc(s, slot, t);
         return;
     }
     c->qjoin = t;
@@ -588,6 +671,9 @@ on_event(struct sim *s, const struct bh_event *e) {
         break;
     case EV_IVR:
         route(s, slot, e->t);
+        break;
+    case EV_LEG:
+        on_leg(s, slot, e->t);
         break;
     case EV_TIMEOUT:
         on_timeout(s, slot, e->t);

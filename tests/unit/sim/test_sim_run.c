@@ -305,6 +305,69 @@ retrials(void **state) {
     tsc_free(sc);
 }
 
+struct leg_count {
+    int inbound_answered, legs, legs_blocked, bad;
+    double horizon, held; /* s, line-seconds held before the horizon */
+};
+
+static void
+count_legs(void *arg, const struct bh_call_record *r) {
+    struct leg_count *k = arg;
+    if (r->line >= 0) {
+        double from = r->outbound ? r->connect : r->arrival;
+        double to = r->end < k->horizon ? r->end : k->horizon;
+        if (to > from)
+            k->held += to - from;
+    }
+    if (r->outbound) {
+        k->legs++;
+        k->legs_blocked += r->outcome == BH_OUTCOME_BLOCKED;
+        if (r->payer != BH_PAYER_CALLEE || r->origin != 2)
+            k->bad++;
+    } else if (r->outcome == BH_OUTCOME_ANSWERED) {
+        k->inbound_answered++;
+    }
+}
+
+static void
+adhoc_legs(void **state) {
+    /* every answered call adds two outside parties (origin 2), each on a
+     * line of the number until the call ends */
+    struct bh_scenario *sc = tsc_new(20000, 20000, 0);
+    int ni = tsc_number(sc, "office", 6);
+    struct bh_sc_source *s = tsc_calls(sc, "c", BH_SOURCE_CALLS,
+                                       BH_TARGET_NUMBER, ni, 36, texp(100));
+    s->adhoc.present = true;
+    s->adhoc.probability = 1;
+    s->adhoc.added = tdist(BH_DIST_DETERMINISTIC, 2, 0);
+    s->adhoc.destinations.n = 1;
+    s->adhoc.destinations.origin[0] = 2;
+    s->adhoc.destinations.share[0] = 1;
+    struct bh_collector *c;
+    assert_int_equal(bh_collector_new(sc, BH_SOURCE_SIM, &c), 0);
+    struct leg_count k = {0, 0, 0, 0, sc->horizon, 0};
+    assert_int_equal(bh_sim_replication(sc, 4, 0, c, count_legs, &k, NULL), 0);
+    struct bh_results r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(bh_collector_results(c, &r), 0);
+    printf("  %d answered calls, %d legs, %d legs found no line\n",
+           k.inbound_answered, k.legs, k.legs_blocked);
+    assert_int_equal(k.legs, 2 * k.inbound_answered);
+    assert_int_equal(k.bad, 0);
+    assert_true(k.legs_blocked > 0);
+    /* legs are not the number's traffic */
+    assert_true(r.targets[0].answered.mean == k.inbound_answered);
+    /* but they hold its lines: the time-average busy lines are exactly
+     * the line-seconds of calls and legs over the horizon */
+    double busy = k.held / sc->horizon;
+    printf("  busy lines %.6f, from records %.6f\n",
+           r.targets[0].busy_mean.mean, busy);
+    assert_true(fabs(r.targets[0].busy_mean.mean - busy) < 1e-9 * busy);
+    bh_results_clear(&r);
+    bh_collector_free(c);
+    tsc_free(sc);
+}
+
 static void
 expect_error(struct bh_scenario *sc, const char *needle) {
     struct bh_sim_options o;
@@ -370,6 +433,7 @@ main(void) {
         cmocka_unit_test(queue_limits),
         cmocka_unit_test(bridges_and_campaigns),
         cmocka_unit_test(retrials),
+        cmocka_unit_test(adhoc_legs),
         cmocka_unit_test(bad_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
