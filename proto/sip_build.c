@@ -43,20 +43,20 @@ static void putf(struct bh_sip_builder *b, const char *fmt, ...)
 
 static void
 putf(struct bh_sip_builder *b, const char *fmt, ...) {
+    /* Short pieces only (numbers, "CSeq: n METHOD"): formatted aside so
+     * that a piece fitting the buffer exactly needs no room for a NUL. */
     if (b->err != 0)
         return;
+    char tmp[128];
     va_list ap;
     va_start(ap, fmt);
-    size_t room = b->size - b->len;
-    int n = vsnprintf(b->buf + b->len, room, fmt, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (n < 0 || (size_t)n >= sizeof tmp) {
         b->err = BH_EINVAL;
-    } else if ((size_t)n >= room) {
-        b->err = BH_ETOOBIG;
-    } else {
-        b->len += (size_t)n;
+        return;
     }
+    put(b, tmp, (size_t)n);
 }
 
 /* A value written into a header must not end the line early: reject
@@ -102,7 +102,14 @@ bh_sip_build_status(struct bh_sip_builder *b, int status, const char *reason) {
     }
     if (reason == NULL)
         reason = bh_sip_reason(status);
-    putf(b, "SIP/2.0 %d %s\r\n", status, reason);
+    if (!safe_value(bh_str_make(reason, strlen(reason)))) {
+        if (b->err == 0)
+            b->err = BH_EINVAL;
+        return;
+    }
+    putf(b, "SIP/2.0 %d ", status);
+    puts_(b, reason);
+    put(b, "\r\n", 2);
 }
 
 void
@@ -201,7 +208,9 @@ bh_sip_build_cseq(struct bh_sip_builder *b, uint32_t cseq,
             b->err = BH_EINVAL;
         return;
     }
-    putf(b, "CSeq: %u %s\r\n", (unsigned)cseq, name);
+    putf(b, "CSeq: %u ", (unsigned)cseq);
+    puts_(b, name);
+    put(b, "\r\n", 2);
 }
 
 void
