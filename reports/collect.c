@@ -51,6 +51,7 @@ struct bh_collector {
     int *campaign_of; /* source index -> campaign target, or -1 */
     size_t nint;
     double interval, warmup, horizon; /* s */
+    double inv_interval;              /* 1/s */
     size_t nsl;
     double sl_t[BH_RES_MAX_SL];
     /* the replication in progress */
@@ -171,6 +172,7 @@ bh_collector_new(const struct bh_scenario *sc, enum bh_results_source src,
         c->campaign_of[i] =
             sc->sources[i].kind == BH_SOURCE_CAMPAIGN ? (int)c->ntargets++ : -1;
     c->interval = sc->interval;
+    c->inv_interval = 1.0 / sc->interval;
     c->horizon = sc->horizon;
     c->warmup = sc->sim.warmup > 0 ? sc->sim.warmup : 0;
     c->nint = (size_t)ceil(sc->horizon / sc->interval - 1e-9);
@@ -234,7 +236,10 @@ bh_collector_begin(struct bh_collector *c, int rep) {
 
 static size_t
 interval_of(const struct bh_collector *c, double t) {
-    double k = floor(t / c->interval); /* the one definition of it */
+    /* the one definition of it; a product, not a division, as it runs
+     * for every call (1/interval is rounded, so a time within a rounding
+     * error of a boundary may go either way, the same way everywhere) */
+    double k = floor(t * c->inv_interval);
     if (k < 0)
         return 0;
     if (k >= (double)c->nint)
