@@ -542,9 +542,14 @@ arrive_bridge(struct sim *s, const struct bh_arrival *a) {
     double t = a->t;
     struct meeting *m = NULL;
     if (a->meeting) {
-        m = meeting_find(s, a->meeting, 1);
-        if (!m)
+        /* a retrial may come after its meeting was settled: it then joins
+         * as a plain participant, never re-creating the meeting (which
+         * would never settle again) */
+        m = meeting_find(s, a->meeting, a->attempt == 1);
+        if (!m && s->err)
             return;
+    }
+    if (m) {
         if (m->size == 0) {
             m->size = a->meeting_size;
             m->start = a->meeting_start;

@@ -265,10 +265,17 @@ bridges_and_campaigns(void **state) {
     assert_true(covers("campaign answer probability", e, 1000000, 0.6));
     /* a tight bridge: meetings go incomplete; an ample one: none do */
     sc->sw.bridges[0].ports = 6;
+    /* blocked participants retry (some after their meeting is over) */
+    struct bh_sc_retry *rt = &sc->sources[1].retry;
+    rt->present = true;
+    rt->probability = 0.8;
+    rt->delay = texp(600);
+    rt->max_attempts = 4;
     struct bh_results t;
     assert_int_equal(tsc_run(sc, 2, reps, 2, &t), 0);
     assert_true(t.targets[2].incomplete_meetings.mean > 0.3);
     assert_true(t.targets[2].blocking.lo > 0);
+    assert_true(t.targets[2].retried.mean > 0);
     bh_results_clear(&t);
     sc->sw.bridges[0].ports = 1000;
     sc->sw.bridges[0].max_per_room = 0;
