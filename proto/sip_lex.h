@@ -52,24 +52,28 @@ lex_lws(const char *p, const char *end) {
     }
 }
 
-/* First CR in [p, end), or NULL. Header lines are short (~40 bytes), so
- * an inline scan eight bytes at a time beats a call to memchr: a byte
- * equal to CR becomes zero in w ^ 0x0d..., and the classic "has a zero
- * byte" test finds the lowest one (little-endian only). */
+/* First CR or LF in [p, end), or NULL. Header lines are short (~40
+ * bytes), so an inline scan eight bytes at a time beats a call to
+ * memchr: a byte equal to CR (LF) becomes zero in w ^ 0x0d.. (0x0a..),
+ * and the classic "has a zero byte" test marks it; the lowest mark is
+ * the first match (little-endian only, else a byte loop). */
 static inline const char *
-lex_find_cr(const char *p, const char *end) {
+lex_find_eol(const char *p, const char *end) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     while (end - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
         uint64_t x = w ^ 0x0d0d0d0d0d0d0d0dull;
-        uint64_t t = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        uint64_t y = w ^ 0x0a0a0a0a0a0a0a0aull;
+        uint64_t t = ((x - 0x0101010101010101ull) & ~x) |
+                     ((y - 0x0101010101010101ull) & ~y);
+        t &= 0x8080808080808080ull;
         if (t != 0)
             return p + (__builtin_ctzll(t) >> 3);
         p += 8;
     }
 #endif
-    while (p < end && *p != '\r')
+    while (p < end && *p != '\r' && *p != '\n')
         p++;
     return p < end ? p : NULL;
 }

@@ -368,7 +368,7 @@ parse_via(const char *p, const char *end, struct bh_sip_via *v,
     v->host = bh_str_make(h, (size_t)(p - h));
     const char *q = lex_lws(p, end);
     if (q < end && *q == ':') {
-        uint64_t port;
+        uint64_t port = 0;
         int over;
         q = lex_lws(q + 1, end);
         p = parse_uint(q, end, 65535, &port, &over);
@@ -434,7 +434,7 @@ parse_via(const char *p, const char *end, struct bh_sip_via *v,
             /* RFC 3581 3: response-port = "rport" [EQUAL 1*DIGIT] */
             v->has_rport = 1;
             if (vs != NULL) {
-                uint64_t port;
+                uint64_t port = 0;
                 int over;
                 if (parse_uint(vs, ve, 65535, &port, &over) != ve || over) {
                     *what = "bad Via rport";
@@ -513,17 +513,14 @@ check_version(const char *p, const char *end) {
     return BH_EUNSUPP;
 }
 
-/* Finds the CRLF ending the line that starts at p. */
+/* Finds the CRLF ending the line that starts at p; NULL when the first
+ * line break is a bare CR or LF (RFC 3261 7: lines end in CRLF). */
 static const char *
 find_crlf(const char *p, const char *end) {
-    for (;;) {
-        const char *cr = lex_find_cr(p, end);
-        if (cr == NULL || end - cr < 2)
-            return NULL;
-        if (cr[1] == '\n')
-            return cr;
-        p = cr + 1;
-    }
+    const char *c = lex_find_eol(p, end);
+    if (c == NULL || *c != '\r' || end - c < 2 || c[1] != '\n')
+        return NULL;
+    return c;
 }
 
 #define FAIL(c, at_, w, h)                                                     \

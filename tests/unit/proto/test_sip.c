@@ -233,6 +233,42 @@ test_range_checks(void **state) {
     assert_int_equal(parse_minimal("1", "70", "+3", "abc"), BH_EPARSE);
 }
 
+/* RFC 3261 7: lines end in CRLF; a bare CR or LF anywhere outside a
+ * fold is an error, even in a header nobody reads. */
+static void
+test_line_endings(void **state) {
+    (void)state;
+    static const char *const bad[] = {
+        "OPTIONS sip:a@b SIP/2.0\n", "OPTIONS sip:a@b SIP/2.0\rX",
+        "X-Unknown: a\nb\r\n",       "X-Unknown: a\rb\r\n",
+        "X-Unknown: a\r\n\r\n",
+    };
+    static const char rest[] = "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                               "From: <sip:b@c>;tag=1\r\nTo: <sip:a@b>\r\n"
+                               "Call-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n";
+    char buf[512];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int n;
+        if (i < 2)
+            n = snprintf(buf, sizeof buf, "%s\r\n%s", bad[i], rest);
+        else
+            n = snprintf(buf, sizeof buf, "OPTIONS sip:a@b SIP/2.0\r\n%s%s",
+                         bad[i], rest);
+        struct bh_sip_error e;
+        int rc = bh_sip_parse(buf, (size_t)n, &msg, &e);
+        /* the last one ends the headers early: no Via etc. */
+        if (rc != BH_EPARSE)
+            fail_msg("case %zu: rc %d", i, rc);
+    }
+    /* A fold is fine, in any header. */
+    int n =
+        snprintf(buf, sizeof buf,
+                 "OPTIONS sip:a@b SIP/2.0\r\nX-Folded: a\r\n\tb\r\n%s", rest);
+    assert_int_equal(bh_sip_parse(buf, (size_t)n, &msg, NULL), 0);
+    assert_true(
+        str_eq(bh_sip_header_find(&msg, "X-Folded", NULL)->value, "a\r\n\tb"));
+}
+
 /* BH_SIP_MAX_HEADERS, BH_SIP_MAX_VIA and BH_SIP_MAX_MSG each hold, and
  * one more fails with BH_ETOOBIG. */
 static void
@@ -440,6 +476,7 @@ main(void) {
         cmocka_unit_test(test_uri_equal),
         cmocka_unit_test(test_nameaddr),
         cmocka_unit_test(test_range_checks),
+        cmocka_unit_test(test_line_endings),
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_builder),
