@@ -2,7 +2,7 @@
  * (R. Brown, CACM 31(10), 1988): a ring of time buckets, each a list
  * sorted by time, resized as the number of events changes, so that
  * adding and taking the next event cost O(1) on average. It replaced a
- * 4-ary heap that bench/sim measured at 3x the cost per event. Inline
+ * 4-ary heap that cost about twice as much per event (bench/sim). Inline
  * because it is the hot path; internal to sim/ (tests include it).
  *
  * Events with equal times come out in the order they were added (FIFO),
