@@ -23,7 +23,7 @@ help(FILE *out) {
         out,
         "usage: busyhour report RESULTS.json [MORE.json ...] [--html FILE]\n"
         "                       [--csv DIR] [--junit FILE] [--md FILE]\n"
-        "                       [--scenario FILE]\n"
+        "                       [--scenario FILE [--analytic]]\n"
         "\n"
         "Reads results files written by busyhour sim, plan, load or run "
         "(format:\nreports/README.md) and renders them. Several files of one "
@@ -51,6 +51,13 @@ help(FILE *out) {
         "                   clock, and its holding times, patience and "
         "tariffs feed\n"
         "                   the capacity curves\n"
+        "  --analytic       add the scenario's figures from the exact "
+        "formulas (needs\n"
+        "                   --scenario; alone, without results files, it "
+        "reports\n"
+        "                   them by themselves): per interval, first "
+        "attempts, Erlang\n"
+        "                   B on lines and ports, C or A on operators\n"
         "  --help           show this help\n"
         "\n"
         "With no output option the Markdown summary goes to standard "
@@ -287,6 +294,349 @@ make_curve(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
     return c->n > 0;
 }
 
+/* ---- Analytic results ------------------------------------------------
+ * --analytic: the scenario's figures from the exact formulas, interval by
+ * interval, as a results file of source "analytic", to stand beside the
+ * simulated and measured ones. What it models (see reports/README.md):
+ * first attempts only (no retrials), each interval stationary at its mean
+ * rate; a number's operators as Erlang C, or Erlang A when callers have
+ * exponential patience; its lines as Erlang B on the load the lines carry
+ * (menu, wait and talk, plus a campaign's ringing and talk through it);
+ * a bridge's ports as Erlang B on participants' port time. No costs. */
+
+#define DAY 86400.0
+
+/* Mean rate per hour of a profile over [a, b) s of the horizon. */
+static double
+mean_rate(const struct bh_profile *p, double start, double a, double b) {
+    double sum = 0, t = a;
+    while (t < b) {
+        double tod = fmod(start + t, DAY);
+        double next = DAY;
+        for (size_t i = 0; i < p->n; i++)
+            if (p->at[i] > tod) {
+                next = p->at[i];
+                break;
+            }
+        double seg = next - tod;
+        if (seg > b - t || seg <= 0)
+            seg = b - t;
+        sum += bh_profile_rate(p, start, t) * seg;
+        t += seg;
+    }
+    return b > a ? sum / (b - a) : 0;
+}
+
+/* Service-level times for a target: those its thresholds name, else the
+ * default. */
+static size_t
+sl_times(const struct bh_scenario *sc, const char *name, double *t,
+         size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < sc->nthresholds && n < max; i++)
+        if (sc->thresholds[i].metric == BH_METRIC_SERVICE_LEVEL &&
+            strcmp(sc->thresholds[i].target, name) == 0) {
+            bool seen = false;
+            for (size_t k = 0; k < n; k++)
+                seen |= fabs(t[k] - sc->thresholds[i].arg) < 1e-9;
+            if (!seen)
+                t[n++] = sc->thresholds[i].arg;
+        }
+    if (n == 0)
+        t[n++] = DEFAULT_SL_TIME;
+    return n;
+}
+
+/* The M/M/n/K+M birth-death chain: arrivals lam (1/s), service mu (1/s)
+ * per busy operator, n operators, K lines (calls in the system, waiting or
+ * talking), abandonment theta (1/s) per waiting caller (0: nobody gives
+ * up). Exact for exponential times; stores the blocking (PASTA: the share
+ * of time all K lines are busy), the share of arrivals that abandon, the
+ * operators' busy share and the mean calls in the system. */
+static void
+mmnk(double lam, double mu, long n, long k, double theta, double *block,
+     double *p_ab, double *occ, double *in_system) {
+    if (n > k)
+        n = k;
+    double p = 1, sum = 1, busy = 0, queue = 0, l = 0;
+    for (long j = 1; j <= k; j++) {
+        double out = (j < n ? j : n) * mu + (j > n ? (j - n) * theta : 0);
+        p = out > 0 ? p * lam / out : 0;
+        sum += p;
+        busy += p * (double)(j < n ? j : n);
+        queue += p * (double)(j > n ? j - n : 0);
+        l += p * (double)j;
+        if (sum > 1e250) { /* rescale: only ratios matter */
+            p /= sum;
+            busy /= sum;
+            queue /= sum;
+            l /= sum;
+            sum = 1;
+        }
+    }
+    *block = p / sum;
+    *occ = n > 0 ? busy / sum / (double)n : 0;
+    *p_ab = lam > 0 ? queue / sum * theta / lam : 0;
+    *in_system = l / sum;
+}
+
+/* One interval of one number or bridge. */
+struct an_iv {
+    double calls;     /* first attempts in the interval */
+    double offered;   /* Erlangs: arrivals x (menu + talk), as `check` */
+    double line_load; /* Erlangs carried on lines or ports if unblocked */
+    double blocking, abandon, asa, occupancy, busy;
+    double sl[BH_RES_MAX_SL];
+};
+
+static void
+analytic_number(const struct bh_scenario *sc, size_t ni, double a, double b,
+                size_t nsl, const double *slt, struct an_iv *o) {
+    const struct bh_sc_number *num = &sc->sw.numbers[ni];
+    double lam = 0, hold = 0, camp = 0, patience = INFINITY;
+    bool any_patience = false, all_exp = true;
+    for (size_t s = 0; s < sc->nsources; s++) {
+        const struct bh_sc_source *src = &sc->sources[s];
+        if (src->target_kind != BH_TARGET_NUMBER || src->target != (int)ni)
+            continue;
+        if (src->kind == BH_SOURCE_CAMPAIGN) {
+            double r = mean_rate(&src->campaign.profile, sc->start, a, b);
+            camp += r / 3600.0 *
+                    (bh_dist_mean(&src->campaign.ring) +
+                     src->campaign.answer_probability *
+                         bh_dist_mean(&src->holding));
+            continue;
+        }
+        if (src->kind != BH_SOURCE_CALLS)
+            continue;
+        double r = mean_rate(&src->profile, sc->start, a, b) / 3600.0;
+        lam += r;
+        hold += r * bh_dist_mean(&src->holding);
+        if (src->has_patience) {
+            any_patience = true;
+            if (src->patience.kind == BH_DIST_EXPONENTIAL)
+                patience = src->patience.mean;
+            else
+                all_exp = false;
+        }
+    }
+    memset(o, 0, sizeof *o);
+    o->calls = lam * (b - a);
+    double h = lam > 0 ? hold / lam : 0; /* mean talk, s */
+    double menu = num->ivr.present ? num->ivr.menu_time : 0;
+    if (!any_patience || !all_exp)
+        patience = INFINITY; /* Erlang C: callers wait */
+    if (num->queue.present && num->queue.operators > 0 && lam > 0) {
+        long n = num->queue.operators;
+        double aht = h + num->queue.wrap_up;
+        double load = lam * aht;
+        double p_ab = 0, asa = 0;
+        for (size_t k = 0; k < nsl; k++) {
+            double sl = NAN;
+            if (isinf(patience)) {
+                struct bh_erlang_c c;
+                if (bh_erlang_c_eval(load, n, aht, slt[k], &c) == 0) {
+                    sl = c.service_level;
+                    asa = c.asa;
+                }
+            } else {
+                struct bh_erlang_a e;
+                if (bh_erlang_a_eval(load, n, aht, patience, slt[k], &e) == 0) {
+                    sl = e.service_level;
+                    asa = e.asa;
+                    p_ab = e.p_abandon;
+                }
+            }
+            o->sl[k] = sl;
+        }
+        if (nsl == 0) {
+            struct bh_erlang_c c;
+            if (isinf(patience) && bh_erlang_c_eval(load, n, aht, 0, &c) == 0)
+                asa = c.asa;
+        }
+        /* Lines and operators together: the M/M/n/K+M chain on the lines
+         * the menu and campaigns leave free. */
+        double k_free = num->lines - lam * menu - camp;
+        long k = k_free > (double)n ? (long)floor(k_free) : n;
+        double block, ab, occ, l;
+        mmnk(lam, 1 / aht, n, k, isinf(patience) ? 0 : 1 / patience, &block,
+             &ab, &occ, &l);
+        (void)p_ab; /* with unlimited lines; the chain's is used */
+        o->line_load = lam * (menu + (isfinite(asa) ? asa : 0) + h) + camp;
+        o->blocking = block;
+        o->abandon = ab;
+        for (size_t j = 0; j < nsl; j++)
+            o->sl[j] *= 1 - o->blocking;
+        o->asa = asa;
+        o->occupancy = occ;
+        o->busy = l + lam * (1 - block) * menu + camp;
+    } else {
+        o->line_load =
+            lam * (menu + (num->queue.present ? h : h + num->announcement)) +
+            camp;
+        o->blocking = bh_erlang_b(o->line_load, num->lines);
+        for (size_t k = 0; k < nsl; k++)
+            o->sl[k] = 1 - o->blocking;
+        o->occupancy = num->lines > 0
+                           ? o->line_load * (1 - o->blocking) / num->lines
+                           : NAN;
+    }
+    if (!(num->queue.present && num->queue.operators > 0 && lam > 0))
+        o->busy = o->line_load * (1 - o->blocking);
+    o->offered = lam * (menu + h) + camp;
+    if (lam == 0 && camp == 0) {
+        o->blocking = o->abandon = o->asa = 0;
+        for (size_t k = 0; k < nsl; k++)
+            o->sl[k] = NAN;
+    }
+}
+
+static void
+analytic_bridge(const struct bh_scenario *sc, size_t bi, double a, double b,
+                struct an_iv *o) {
+    const struct bh_sc_bridge *br = &sc->sw.bridges[bi];
+    memset(o, 0, sizeof *o);
+    for (size_t s = 0; s < sc->nsources; s++) {
+        const struct bh_sc_source *src = &sc->sources[s];
+        if (src->target_kind != BH_TARGET_BRIDGE || src->target != (int)bi)
+            continue;
+        if (src->kind == BH_SOURCE_MEETINGS) {
+            double r =
+                mean_rate(&src->meetings.profile, sc->start, a, b) / 3600.0;
+            double parts = bh_dist_mean(&src->meetings.participants);
+            o->calls += r * parts * (b - a);
+            o->line_load += r * parts *
+                            (bh_dist_mean(&src->meetings.duration) +
+                             src->meetings.passcode_entry);
+        } else if (src->kind == BH_SOURCE_CALLS) {
+            double r = mean_rate(&src->profile, sc->start, a, b) / 3600.0;
+            o->calls += r * (b - a);
+            o->line_load += r * bh_dist_mean(&src->holding);
+        }
+    }
+    o->offered = o->line_load;
+    o->blocking = o->calls > 0 ? bh_erlang_b(o->line_load, br->ports) : 0;
+    o->busy = o->line_load * (1 - o->blocking);
+    o->occupancy = br->ports > 0 ? o->busy / br->ports : NAN;
+}
+
+/* Fills r with the analytic figures of every number and bridge. */
+static int
+analytic_results(const struct bh_scenario *sc, struct bh_results *r) {
+    size_t nt = sc->sw.nnumbers + sc->sw.nbridges;
+    double len = sc->interval > 0 ? sc->interval : sc->horizon;
+    size_t ni = len > 0 ? (size_t)ceil(sc->horizon / len - 1e-9) : 0;
+    if (ni > 100000)
+        return BH_ERANGE;
+    int rc = bh_results_init(r, nt, ni);
+    if (rc)
+        return rc;
+    r->source = BH_SOURCE_ANALYTIC;
+    snprintf(r->scenario, sizeof r->scenario, "%s", sc->name);
+    r->seed = sc->seed;
+    r->replications = 1;
+    r->horizon = sc->horizon;
+    r->warmup = sc->sim.warmup;
+    r->interval = len;
+    for (size_t ti = 0; ti < nt; ti++) {
+        struct bh_target_result *t = &r->targets[ti];
+        bool bridge = ti >= sc->sw.nnumbers;
+        size_t idx = bridge ? ti - sc->sw.nnumbers : ti;
+        double slt[BH_RES_MAX_SL];
+        size_t nsl = 0;
+        if (bridge) {
+            snprintf(t->name, sizeof t->name, "%s", sc->sw.bridges[idx].name);
+            snprintf(t->kind, sizeof t->kind, "bridge");
+            t->lines = sc->sw.bridges[idx].ports;
+        } else {
+            const struct bh_sc_number *n = &sc->sw.numbers[idx];
+            snprintf(t->name, sizeof t->name, "%s", n->name);
+            snprintf(t->kind, sizeof t->kind, "number");
+            t->lines = n->lines;
+            t->operators = n->queue.present ? n->queue.operators : 0;
+            if (t->operators)
+                nsl = sl_times(sc, n->name, slt, BH_RES_MAX_SL);
+        }
+        /* Sums over the intervals after the warm-up. */
+        double calls = 0, blocked = 0, aband = 0, waitsum = 0, answered = 0,
+               load_s = 0, busy_s = 0, occ_s = 0, span = 0;
+        double slsum[BH_RES_MAX_SL] = {0};
+        for (size_t k = 0; k < ni; k++) {
+            double a = (double)k * len, b = a + len;
+            if (b > sc->horizon)
+                b = sc->horizon;
+            struct an_iv o;
+            if (bridge)
+                analytic_bridge(sc, idx, a, b, &o);
+            else
+                analytic_number(sc, idx, a, b, nsl, slt, &o);
+            struct bh_interval_result *iv = bh_results_interval(r, ti, k);
+            iv->start = a;
+            iv->offered_erlangs = bh_estimate_exact(o.offered);
+            iv->offered = bh_estimate_exact(o.calls);
+            iv->blocking = bh_estimate_exact(o.calls > 0 ? o.blocking : NAN);
+            iv->abandonment = bh_estimate_exact(o.calls > 0 ? o.abandon : NAN);
+            iv->wait_mean =
+                bh_estimate_exact(t->operators && o.calls > 0 ? o.asa : NAN);
+            iv->busy_mean = bh_estimate_exact(o.busy);
+            iv->occupancy = bh_estimate_exact(o.occupancy);
+            iv->nsl = nsl;
+            for (size_t j = 0; j < nsl; j++) {
+                iv->sl[j].t = slt[j];
+                iv->sl[j].value = bh_estimate_exact(o.sl[j]);
+            }
+            /* the part of the interval after the warm-up */
+            double w = b > r->warmup
+                           ? (b - (a > r->warmup ? a : r->warmup)) / (b - a)
+                           : 0;
+            if (w <= 0)
+                continue;
+            double c = o.calls * w;
+            calls += c;
+            blocked += c * o.blocking;
+            aband += c * o.abandon;
+            double ans = c * (1 - o.blocking - o.abandon);
+            answered += ans;
+            if (isfinite(o.asa))
+                waitsum += ans * o.asa;
+            for (size_t j = 0; j < nsl; j++)
+                if (isfinite(o.sl[j]))
+                    slsum[j] += c * o.sl[j];
+            load_s += o.offered * (b - a) * w;
+            busy_s += o.busy * (b - a) * w;
+            if (isfinite(o.occupancy))
+                occ_s += o.occupancy * (b - a) * w;
+            span += (b - a) * w;
+        }
+        t->offered_erlangs = bh_estimate_exact(span > 0 ? load_s / span : 0);
+        t->offered = bh_estimate_exact(calls);
+        t->answered = bh_estimate_exact(answered);
+        t->blocked = bh_estimate_exact(blocked);
+        t->abandoned = bh_estimate_exact(aband);
+        t->overflow = bh_estimate_exact(NAN);
+        t->retried = bh_estimate_exact(0);
+        t->blocking = bh_estimate_exact(calls > 0 ? blocked / calls : 0);
+        t->abandonment = bh_estimate_exact(calls > 0 ? aband / calls : 0);
+        t->wait_mean = bh_estimate_exact(
+            t->operators ? (answered > 0 ? waitsum / answered : 0) : 0);
+        t->wait_p50 = t->wait_p90 = t->wait_p99 = bh_estimate_exact(NAN);
+        if (!t->operators)
+            t->wait_p50 = t->wait_p90 = t->wait_p99 = bh_estimate_exact(0);
+        t->nsl = nsl;
+        for (size_t j = 0; j < nsl; j++) {
+            t->sl[j].t = slt[j];
+            t->sl[j].value =
+                bh_estimate_exact(calls > 0 ? slsum[j] / calls : NAN);
+        }
+        t->occupancy = bh_estimate_exact(span > 0 ? occ_s / span : 0);
+        t->busy_mean = bh_estimate_exact(span > 0 ? busy_s / span : 0);
+        t->peak_busy = bh_estimate_exact(NAN);
+        t->incomplete_meetings = bh_estimate_exact(NAN);
+        t->meetings = bh_estimate_exact(NAN);
+    }
+    return 0;
+}
+
 /* ---- The command ---------------------------------------------------- */
 
 static int
@@ -314,6 +664,7 @@ bh_cmd_report(int argc, char **argv) {
                *scen = NULL;
     const char *files[MAX_RESULTS];
     size_t nfiles = 0;
+    bool analytic = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **opt = NULL;
@@ -330,6 +681,9 @@ bh_cmd_report(int argc, char **argv) {
             opt = &md;
         } else if (strcmp(a, "--scenario") == 0) {
             opt = &scen;
+        } else if (strcmp(a, "--analytic") == 0) {
+            analytic = true;
+            continue;
         } else if (a[0] == '-' && a[1]) {
             return bh_cli_usage_error("report",
                                       "unknown option '%s' (see busyhour "
@@ -346,17 +700,19 @@ bh_cmd_report(int argc, char **argv) {
             return bh_cli_usage_error("report", "%s needs a value", a);
         *opt = argv[++i];
     }
-    if (nfiles == 0)
+    if (analytic && !scen)
+        return bh_cli_usage_error("report", "--analytic needs --scenario");
+    if (nfiles == 0 && !analytic)
         return bh_cli_usage_error("report",
                                   "no results file given (usage: busyhour "
                                   "report RESULTS.json [MORE.json ...])");
 
     int status = BH_EXIT_OK;
     struct bh_scenario *sc = NULL;
-    struct bh_results rs[MAX_RESULTS];
-    const struct bh_results *rp[MAX_RESULTS];
-    char labels[MAX_RESULTS][600];
-    const char *lp[MAX_RESULTS];
+    struct bh_results rs[MAX_RESULTS + 1];
+    const struct bh_results *rp[MAX_RESULTS + 1];
+    char labels[MAX_RESULTS + 1][600];
+    const char *lp[MAX_RESULTS + 1];
     size_t nread = 0;
     struct curve_store *curves = NULL;
     struct bh_capacity_curve *cv = NULL;
@@ -389,6 +745,33 @@ bh_cmd_report(int argc, char **argv) {
             status = BH_EXIT_USAGE;
             goto out;
         }
+    }
+
+    if (analytic) {
+        /* The formulas' figures beside the files (or alone). */
+        int rc = analytic_results(sc, &rs[nfiles]);
+        if (rc == 0)
+            rc = bh_thresholds_eval(sc, &rs[nfiles]) < 0 ? BH_ENOMEM : 0;
+        /* Thresholds the formulas cannot judge (costs, percentiles,
+         * meetings) are left out rather than failed. */
+        struct bh_results *an = &rs[nfiles];
+        size_t kept = 0;
+        for (size_t i = 0; rc == 0 && i < an->nthresholds; i++)
+            if (!isnan(an->thresholds[i].value))
+                an->thresholds[kept++] = an->thresholds[i];
+        an->nthresholds = kept;
+        if (rc) {
+            bh_results_clear(&rs[nfiles]);
+            fprintf(stderr, "busyhour report: analytic figures: %s\n",
+                    bh_strerror(rc));
+            status = BH_EXIT_USAGE;
+            goto out;
+        }
+        rp[nfiles] = &rs[nfiles];
+        snprintf(labels[nfiles], sizeof labels[nfiles], "analytic (Erlang)");
+        lp[nfiles] = labels[nfiles];
+        nfiles++;
+        nread++;
     }
 
     struct bh_report rep = {.n = nfiles,

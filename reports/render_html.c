@@ -64,6 +64,7 @@ static const char css[] =
     ".pass{background:#2e7d32}.fail{background:#b3261e}"
     ".none{background:#5a6475}"
     "table{border-collapse:collapse;margin:8px 0 14px;background:#fff;"
+    "display:block;overflow-x:auto;max-width:100%;width:max-content;"
     "font-size:.93em;min-width:50%}"
     "th,td{border:1px solid #d7dde6;padding:5px 9px;text-align:right;"
     "vertical-align:top}th{background:#e9edf3}"

@@ -15,6 +15,8 @@ Cases:
              charts, a screenshot is taken, and the file holds no http(s)
              URL but the SVG namespace declarations; several files side
              by side; a missing gnuplot is a clear error
+  analytic   --analytic figures beside results files and alone, on every
+             bundled scenario and on a hand-checked tiny one
   sim_report busyhour sim on each bundled scenario, then the same checks on
              the HTML report of what it wrote
   schema     results written by busyhour sim, and the sample files, are
@@ -202,6 +204,65 @@ def case_outputs():
     check(len(tg) == 2 * len(sim_j["targets"]), "targets.csv rows")
 
 
+def case_analytic():
+    """--analytic: the formulas' figures beside a results file, or alone,
+    for every bundled scenario; never crashes; thresholds the formulas
+    cannot judge are left out."""
+    for sc in SCENARIOS:
+        name = os.path.splitext(os.path.basename(sc))[0]
+        md = os.path.join(WORK, name + ".analytic.md")
+        p = report(["--scenario", sc, "--analytic", "--md", md, "--junit",
+                    os.path.join(WORK, name + ".analytic.xml"), "--csv",
+                    os.path.join(WORK, name + "-analytic-csv")])
+        sanitizer_clean(p, "analytic " + name)
+        check(p.returncode in (0, 1), f"analytic {name}: exit {p.returncode}"
+              f" {p.stderr}")
+        text = open(md).read() if os.path.exists(md) else ""
+        check("| analytic (Erlang) |" in text, f"{name}: analytic column")
+        check("cost." not in text.split("## ")[1] if "## " in text else True,
+              f"{name}: no cost threshold judged analytically")
+        sample = os.path.join(DATA, name + ".sim.json")
+        if os.path.exists(sample):
+            p = report([sample, "--scenario", sc, "--analytic"])
+            check(p.returncode in (0, 1), f"{name}: sim + analytic")
+            check(re.search(r"\| figure \| sim \(" + re.escape(name) +
+                            r"\.sim\.json\) \| analytic \(Erlang\) \|",
+                            p.stdout) is not None,
+                  f"{name}: sim and analytic side by side")
+    p = report(["--analytic"])
+    check(p.returncode == 2 and "--scenario" in p.stderr,
+          "--analytic without --scenario")
+    # Hand check on a scenario small enough to reason about: 10 lines, no
+    # queue, 60 calls/h of 3 min all day: 3 Erlangs; Erlang B(3, 10) =
+    # 0.000810 (tables).
+    sc = os.path.join(WORK, "tiny.yaml")
+    with open(sc, "w") as f:
+        f.write("""name: tiny
+horizon: 1h
+interval: 30m
+seed: 1
+switch:
+  numbers:
+    - { name: city, number: "100", lines: 10, payer: caller }
+traffic:
+  - name: callers
+    to: city
+    profile: { "00:00": 60 }
+    holding: { dist: exponential, mean: 3m }
+    callers:
+      - { share: 100%, origin: local }
+thresholds:
+  - city.blocking < 0.1%
+sim: { replications: 2, warmup: 0 }
+""")
+    p = report(["--scenario", sc, "--analytic"])
+    check(p.returncode == 0, f"tiny: exit {p.returncode} {p.stderr}")
+    check("| blocking | 0.081% |" in p.stdout, "tiny: Erlang B(3 E, 10) = "
+          "0.081% " + p.stdout[-1500:])
+    check("| offered load | 3.00 E |" in p.stdout, "tiny: 3 Erlangs")
+    check("| offered calls | 60 |" in p.stdout, "tiny: 60 calls an hour")
+
+
 # http(s) URLs other than the SVG namespace declarations.
 URL = re.compile(r"https?://[^\s\"'<>)]*")
 ALLOWED = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
@@ -295,12 +356,14 @@ def case_chromium():
     html = os.path.join(WORK, "side.html")
     p = report([os.path.join(DATA, "hotline-8800.sim.json"),
              os.path.join(DATA, "hotline-8800.analytic.json"),
-             "--html", html])
+             "--scenario", os.path.join(SRC, "scenarios", "hotline-8800.yaml"),
+             "--analytic", "--html", html])
     check(p.returncode in (0, 1), "side-by-side report")
     dom = open_in_chromium(html, os.path.join(WORK, "side.png"))
     check_page(html, dom, 5)
     check("analytic (hotline-8800.analytic.json)" in dom and
-          "sim (hotline-8800.sim.json)" in dom, "both files in the page")
+          "sim (hotline-8800.sim.json)" in dom and
+          "analytic (Erlang)" in dom, "three results in the page")
     # Without gnuplot: a clear error, exit 2, no page left behind.
     env = dict(os.environ, BH_GNUPLOT="/nonexistent/gnuplot")
     html2 = os.path.join(WORK, "nognuplot.html")
@@ -362,6 +425,7 @@ def case_schema():
 os.makedirs(WORK, exist_ok=True)
 {"broken": case_broken, "failing": case_failing, "outputs": case_outputs,
  "chromium": case_chromium, "sim_report": case_sim_report,
+ "analytic": case_analytic,
  "schema": case_schema}[CASE]()
 if failures:
     print(f"{len(failures)} check(s) failed")
