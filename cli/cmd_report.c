@@ -458,6 +458,8 @@ analytic_number(const struct bh_scenario *sc, size_t ni, double a, double b,
          * the menu and campaigns leave free. */
         double k_free = num->lines - lam * menu - camp;
         long k = k_free > (double)n ? (long)floor(k_free) : n;
+        if (num->queue.max_length > 0 && k > n + num->queue.max_length)
+            k = n + num->queue.max_length; /* the queue's own limit */
         double block, ab, occ, l;
         mmnk(lam, 1 / aht, n, k, isinf(patience) ? 0 : 1 / patience, &block,
              &ab, &occ, &l);

@@ -261,6 +261,40 @@ sim: { replications: 2, warmup: 0 }
           "0.081% " + p.stdout[-1500:])
     check("| offered load | 3.00 E |" in p.stdout, "tiny: 3 Erlangs")
     check("| offered calls | 60 |" in p.stdout, "tiny: 60 calls an hour")
+    # A queue: 2 operators, 1 min calls at 60/h (1 Erlang), no patience.
+    # With 2 lines nobody waits: Erlang B(1, 2) = 0.5 / 2.5 = 20%. With 4
+    # lines, M/M/2/4: p ~ 1, 1, 1/2, 1/4, 1/8, so blocking = 0.125 / 2.875
+    # = 4.35% and occupancy = (1 + 2 (1/2 + 1/4 + 1/8)) / 2 / 2.875.
+    for lines, want_b, want_o in ((2, "20.00%", "40.00%"),
+                                  (4, "4.35%", "47.83%")):
+        with open(sc, "w") as f:
+            f.write(f"""name: queue
+horizon: 1h
+interval: 1h
+seed: 1
+switch:
+  numbers:
+    - name: desk
+      number: "200"
+      lines: {lines}
+      payer: caller
+      queue: {{ operators: 2, wrap_up: 0s }}
+traffic:
+  - name: callers
+    to: desk
+    profile: {{ "00:00": 60 }}
+    holding: {{ dist: exponential, mean: 1m }}
+    callers:
+      - {{ share: 100%, origin: local }}
+sim: {{ replications: 2, warmup: 0 }}
+""")
+        p = report(["--scenario", sc, "--analytic"])
+        check(p.returncode == 0, f"queue {lines}: exit {p.returncode} "
+              + p.stderr)
+        check(f"| blocking | {want_b} |" in p.stdout,
+              f"queue {lines}: blocking {want_b}: " + p.stdout[-1200:])
+        check(f"| occupancy | {want_o} |" in p.stdout,
+              f"queue {lines}: occupancy {want_o}")
 
 
 # http(s) URLs other than the SVG namespace declarations.
