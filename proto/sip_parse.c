@@ -43,7 +43,8 @@ bh_sip_method_from(struct bh_str name) {
 }
 
 struct hdr_name {
-    const char *name;
+    /* lower case, zero-padded: names compare eight bytes at a time */
+    char name[24];
     char compact; /* RFC 3261 7.3.3 compact form, 0 when none */
 };
 
@@ -114,9 +115,33 @@ bh_sip_hdr_name(enum bh_sip_hdr h) {
     return canonical[h];
 }
 
-/* The parser's lookup: name is a non-empty token. */
+/* name (a token) equals the padded lower-case canonical name s? When
+ * 24 bytes can be read at name.p (the parser knows its buffer), whole
+ * words are compared, the last one masked to the name's length. */
+static int
+name_eq(struct bh_str name, const char *s, const char *end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end != NULL && end - name.p >= 24 && name.len <= 24) {
+        for (size_t i = 0; i < name.len; i += 8) {
+            uint64_t a, b;
+            memcpy(&a, name.p + i, 8);
+            memcpy(&b, s + i, 8);
+            a |= 0x2020202020202020ull; /* see lex_tokeneq */
+            if (name.len - i < 8)
+                a &= (1ull << (8 * (name.len - i))) - 1;
+            if (a != b)
+                return 0;
+        }
+        return 1;
+    }
+#endif
+    return lex_tokeneq(name.p, name.len, s);
+}
+
+/* The parser's lookup: name is a non-empty token; end (or NULL) bounds
+ * the readable buffer. */
 static enum bh_sip_hdr
-hdr_from_token(struct bh_str name) {
+hdr_from_token(struct bh_str name, const char *end) {
     if (name.len == 1) {
         int c = lex_lower((unsigned char)name.p[0]);
         for (int i = 1; i < BH_SIP_H_COUNT; i++)
@@ -202,11 +227,9 @@ hdr_from_token(struct bh_str name) {
     }
     /* Every candidate above has exactly name.len bytes; the caller
      * passes a token (the parser's header names are). */
-    if (c1 != BH_SIP_H_OTHER &&
-        lex_tokeneq(name.p, name.len, hdr_names[c1].name))
+    if (c1 != BH_SIP_H_OTHER && name_eq(name, hdr_names[c1].name, end))
         return c1;
-    if (c2 != BH_SIP_H_OTHER &&
-        lex_tokeneq(name.p, name.len, hdr_names[c2].name))
+    if (c2 != BH_SIP_H_OTHER && name_eq(name, hdr_names[c2].name, end))
         return c2;
     return BH_SIP_H_OTHER;
 }
@@ -216,7 +239,7 @@ bh_sip_hdr_from(struct bh_str name) {
     if (name.p == NULL || name.len == 0 ||
         lex_span(name.p, name.p + name.len, L_TOKEN) != name.p + name.len)
         return BH_SIP_H_OTHER;
-    return hdr_from_token(name);
+    return hdr_from_token(name, NULL);
 }
 
 /* Compact forms of headers this library does not name (RFC 3261 7.3.3
@@ -405,9 +428,7 @@ parse_via(const char *p, const char *end, struct bh_sip_via *v,
                     return NULL;
                 }
             } else {
-                while (q < end && (lex_is(*q, L_TOKEN) || *q == ':' ||
-                                   *q == '[' || *q == ']'))
-                    q++;
+                q = lex_span(q, end, L_GENVAL); /* token / host */
             }
             ve = q;
             if (ve == vs) {
@@ -678,7 +699,7 @@ bh_sip_parse(const char *buf, size_t len, struct bh_sip_msg *m,
         struct bh_sip_header *h = &m->headers[m->nheaders++];
         h->name = bh_str_make(ns, (size_t)(ne - ns));
         h->value = bh_str_make(vs, (size_t)(ve - vs));
-        h->id = hdr_from_token(h->name);
+        h->id = hdr_from_token(h->name, end);
 
         if (h->id != BH_SIP_H_OTHER && (SINGLE & SEEN(h->id)) &&
             (seen & SEEN(h->id)))
