@@ -151,10 +151,13 @@ double bh_traffic_peek(struct bh_traffic *tm, double limit);
 /* Takes the next arrival before `limit`: 1 and *out filled, or 0. */
 int bh_traffic_next(struct bh_traffic *tm, double limit,
                     struct bh_arrival *out);
-/* How arrival a's attempt ended at time t (s, not before a->t). For
- * blocked, abandoned and overflowed attempts the caller retries with the
- * source's probability and delay (returns 1 when a retrial is scheduled);
- * a finite source's caller becomes idle unless it retries. */
+/* How arrival a's attempt ended at time t (s, not before a->t). Call it
+ * once for every arrival taken, in time order (the model's own clock is
+ * these times). For blocked, abandoned and overflowed attempts the caller
+ * retries with the source's probability and delay (returns 1 when a
+ * retrial is scheduled; it comes back from bh_traffic_next with attempt
+ * + 1, the same class, subscriber, holding time and patience); a finite
+ * source's caller becomes idle unless it retries. */
 int bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
                       enum bh_outcome outcome, double t);
 /* Expected first attempts per second of source i over [t0, t1), and the
