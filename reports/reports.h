@@ -185,8 +185,11 @@ struct bh_interval_result *bh_results_interval(struct bh_results *r,
 /* Writes results as JSON (see reports/README.md). Deterministic: the same
  * struct gives the same bytes. Returns 0 or BH_EIO. */
 int bh_results_write_json(const struct bh_results *r, const char *path);
-/* Reads a results file; on error fills diag (file:line:column) and returns
- * BH_EPARSE / BH_ENOENT. */
+/* Reads a results file; on error fills diag (file:line:column for JSON
+ * syntax, the JSON path such as ".targets.hotline.blocking.mean" for a
+ * schema error) and returns BH_EPARSE, BH_ENOENT (missing), BH_EIO (not a
+ * regular file) or BH_ETOOBIG (over 256 MiB); r is then empty. On success
+ * the caller owns r's arrays (bh_results_clear). NaN stands for null. */
 int bh_results_read_json(const char *path, struct bh_results *r,
                          struct bh_diag *diag);
 
