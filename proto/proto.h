@@ -723,6 +723,32 @@ int bh_dtmf_tx_start(struct bh_dtmf_tx *tx, char digit, uint32_t ts,
  * Returns 1 when a packet was written, 0 when the event is finished. */
 int bh_dtmf_tx_next(struct bh_dtmf_tx *tx, uint8_t *p, int *marker);
 
+/* In-band DTMF (tones in the audio, ITU-T Q.23/Q.24) through spandsp's
+ * detector and generator, for peers that send no RFC 4733 events. The
+ * handles are opaque and own spandsp state: _new allocates (NULL when out
+ * of memory), _free releases; freeing NULL is harmless. Audio is 16-bit
+ * linear at 8 kHz. */
+struct bh_dtmf_detector;
+struct bh_dtmf_detector *bh_dtmf_detector_new(void);
+void bh_dtmf_detector_free(struct bh_dtmf_detector *d);
+/* Feeds n samples; writes the digits completed in them into digits as a
+ * NUL-terminated string (at most size - 1). Returns the number written,
+ * or BH_EINVAL. */
+int bh_dtmf_detect(struct bh_dtmf_detector *d, const int16_t *pcm, size_t n,
+                   char *digits, size_t size);
+
+struct bh_dtmf_generator;
+struct bh_dtmf_generator *bh_dtmf_generator_new(void);
+void bh_dtmf_generator_free(struct bh_dtmf_generator *g);
+/* Queues digits ("0-9*#A-D") to play, 50 ms tone and 55 ms pause each
+ * (spandsp's defaults). Returns 0, BH_EINVAL for another character,
+ * BH_ETOOBIG when the queue (128 digits) is full. */
+int bh_dtmf_generate_queue(struct bh_dtmf_generator *g, const char *digits);
+/* Writes the next n samples of tones, silence when the queue is empty.
+ * Returns the number of samples that carried tones or pauses between
+ * them (0 when idle). */
+int bh_dtmf_generate(struct bh_dtmf_generator *g, int16_t *pcm, size_t n);
+
 /* ------------------------------------------------------------------ */
 /* Adaptive jitter buffer                                              */
 /* ------------------------------------------------------------------ */

@@ -8,6 +8,8 @@
 
 #include "proto.h"
 
+#include <string.h>
+
 static void
 test_chars(void **state) {
     (void)state;
@@ -127,6 +129,53 @@ test_tx_bad(void **state) {
     assert_int_equal(n, 3);
 }
 
+/* In-band: tones from the generator, through G.711 mu-law and back,
+ * are detected as the same digits. */
+static void
+test_inband_round_trip(void **state) {
+    (void)state;
+    struct bh_dtmf_generator *g = bh_dtmf_generator_new();
+    struct bh_dtmf_detector *d = bh_dtmf_detector_new();
+    assert_non_null(g);
+    assert_non_null(d);
+    const char *want = "0123456789*#ABCD";
+    assert_int_equal(bh_dtmf_generate_queue(g, want), 0);
+    assert_int_equal(bh_dtmf_generate_queue(g, "12x"), BH_EINVAL);
+    char got[64] = "";
+    size_t ngot = 0;
+    int idle = 0;
+    for (int frame = 0; frame < 400 && idle < 10; frame++) {
+        int16_t pcm[160];
+        uint8_t law[160];
+        int made = bh_dtmf_generate(g, pcm, 160);
+        assert_true(made >= 0 && made <= 160);
+        idle = made == 0 ? idle + 1 : 0;
+        bh_g711_encode(BH_RTP_PT_PCMU, pcm, law, 160);
+        bh_g711_decode(BH_RTP_PT_PCMU, law, pcm, 160);
+        char digits[8];
+        int n = bh_dtmf_detect(d, pcm, 160, digits, sizeof digits);
+        assert_true(n >= 0);
+        memcpy(got + ngot, digits, (size_t)n);
+        ngot += (size_t)n;
+        got[ngot] = '\0';
+    }
+    assert_string_equal(got, want);
+    /* Silence detects nothing. */
+    int16_t quiet[800] = {0};
+    char digits[8];
+    assert_int_equal(bh_dtmf_detect(d, quiet, 800, digits, sizeof digits), 0);
+    assert_string_equal(digits, "");
+    /* A full queue says so. */
+    char many[200];
+    memset(many, '5', sizeof many - 1);
+    many[sizeof many - 1] = '\0';
+    assert_int_equal(bh_dtmf_generate_queue(g, many), BH_ETOOBIG);
+    bh_dtmf_generator_free(g);
+    bh_dtmf_detector_free(d);
+    bh_dtmf_generator_free(NULL);
+    bh_dtmf_detector_free(NULL);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
@@ -135,6 +184,7 @@ main(void) {
         cmocka_unit_test(test_send_receive),
         cmocka_unit_test(test_receiver_reorder),
         cmocka_unit_test(test_tx_bad),
+        cmocka_unit_test(test_inband_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
