@@ -854,6 +854,10 @@ costs_section(struct page *pg) {
     card(out, v, "paid by the company");
     rd_fmt1(v, sizeof v, c0->callers.mean, RU_MONEY, false);
     card(out, v, "paid by callers");
+    if (c0->provider_revenue.mean > 0) {
+        rd_fmt1(v, sizeof v, c0->provider_revenue.mean, RU_MONEY, false);
+        card(out, v, "the provider earns (terminated minutes)");
+    }
     fputs("</div>\n<table>\n", out);
     th_files(pg, "cost");
     cost_row(pg, "total", offsetof(struct bh_costs, total));
