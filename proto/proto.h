@@ -148,6 +148,12 @@ int bh_sip_param(struct bh_str params, const char *name, struct bh_str *value);
  * small. */
 int bh_sip_unescape(struct bh_str in, char *out, size_t size);
 
+/* The reverse for building a user part: every byte that is not
+ * unreserved / user-unreserved (RFC 3261 25.1 "user") becomes %HH, so
+ * that any string (even with NUL, '@' or ':') can be a SIP user. Writes
+ * no NUL. Returns the length or BH_ETOOBIG. */
+int bh_sip_escape_user(struct bh_str in, char *out, size_t size);
+
 /* RFC 3261 19.1.4 URI comparison (sip/sips): case-insensitive scheme and
  * host, escapes decoded, user and password case-sensitive, port, and the
  * transport/user/ttl/method/maddr parameters. Returns 1 equal, 0 not. */

@@ -264,6 +264,29 @@ bh_sip_unescape(struct bh_str in, char *out, size_t size) {
     return (int)o;
 }
 
+int
+bh_sip_escape_user(struct bh_str in, char *out, size_t size) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < in.len; i++) {
+        unsigned char c = (unsigned char)in.p[i];
+        if (lex_is((char)c, L_USER)) {
+            if (o >= size)
+                return BH_ETOOBIG;
+            out[o++] = (char)c;
+        } else {
+            if (size - o < 3 || o > size)
+                return BH_ETOOBIG;
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    if (o > (size_t)INT32_MAX)
+        return BH_ETOOBIG;
+    return (int)o;
+}
+
 /* Compares two escaped strings after decoding; case-folded or not. */
 static int
 esc_equal(struct bh_str a, struct bh_str b, int fold) {

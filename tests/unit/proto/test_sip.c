@@ -115,6 +115,26 @@ test_uris(void **state) {
             fail_msg("accepted bad URI \"%s\"", bad[i]);
 }
 
+static void
+test_escape_user(void **state) {
+    (void)state;
+    char out[64], back[64];
+    struct bh_str in = {"a b@c:d\0e;f", 11};
+    int n = bh_sip_escape_user(in, out, sizeof out);
+    assert_int_equal(n, 19);
+    assert_memory_equal(out, "a%20b%40c%3Ad%00e;f", 19);
+    /* parses as the user part of a URI and unescapes to the input */
+    char uri[128];
+    int m = snprintf(uri, sizeof uri, "sip:%.*s@h", n, out);
+    struct bh_sip_uri u;
+    assert_int_equal(bh_sip_uri_parse(bh_str_make(uri, (size_t)m), &u), 0);
+    assert_int_equal(u.user.len, (size_t)n);
+    assert_int_equal(bh_sip_unescape(u.user, back, sizeof back), 11);
+    assert_memory_equal(back, in.p, 11);
+    assert_int_equal(bh_sip_escape_user(in, out, 3), BH_ETOOBIG);
+    assert_int_equal(bh_sip_escape_user(in, out, 1), BH_ETOOBIG);
+}
+
 static int
 uri_eq(const char *a, const char *b) {
     struct bh_sip_uri ua, ub;
@@ -474,6 +494,7 @@ main(void) {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_uris),
         cmocka_unit_test(test_uri_equal),
+        cmocka_unit_test(test_escape_user),
         cmocka_unit_test(test_nameaddr),
         cmocka_unit_test(test_range_checks),
         cmocka_unit_test(test_line_endings),
