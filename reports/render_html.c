@@ -63,11 +63,11 @@ static const char css[] =
     "letter-spacing:.04em}.verdict p{margin:4px 0 0}"
     ".pass{background:#2e7d32}.fail{background:#b3261e}"
     ".none{background:#5a6475}"
-    "table{border-collapse:collapse;margin:8px 0 14px;background:#fff;"
+    "table{border-collapse:collapse;margin:8px 0 14px;"
     "display:block;overflow-x:auto;max-width:100%;width:max-content;"
     "font-size:.93em;min-width:50%}"
     "th,td{border:1px solid #d7dde6;padding:5px 9px;text-align:right;"
-    "vertical-align:top}th{background:#e9edf3}"
+    "vertical-align:top;background:#fff}th{background:#e9edf3}"
     "td:first-child,th:first-child{text-align:left}"
     "td.ok{color:#2e7d32;font-weight:600}"
     "td.bad{color:#b3261e;font-weight:700}"
@@ -714,8 +714,11 @@ target_section(struct page *pg, const char *name) {
         tr_target(pg, name, lab, t_sl, sl[i], RU_PERCENT);
     }
     tr_target(pg, name, "occupancy", t_occ, 0, RU_PERCENT);
-    tr_target(pg, name, "busy lines, time average", t_busy, 0, RU_COUNT);
-    tr_target(pg, name, "busy lines, peak", t_peak, 0, RU_COUNT);
+    char busy_avg[48], busy_peak[48];
+    snprintf(busy_avg, sizeof busy_avg, "busy %s, time average", unit);
+    snprintf(busy_peak, sizeof busy_peak, "busy %s, peak", unit);
+    tr_target(pg, name, busy_avg, t_busy, 0, RU_COUNT);
+    tr_target(pg, name, busy_peak, t_peak, 0, RU_COUNT);
     tr_target(pg, name, "meetings", t_meet, 0, RU_COUNT);
     tr_target(pg, name, "incomplete meetings", t_incomplete, 0, RU_PERCENT);
     fputs("</table>\n", out);
