@@ -225,11 +225,12 @@ parse_minimal(const char *cseq, const char *mf, const char *cl,
               const char *body) {
     static char buf[1024];
     int n = snprintf(buf, sizeof buf, minimal, cseq, mf, cl, body);
-    char *copy = malloc((size_t)n);
-    memcpy(copy, buf, (size_t)n);
-    int rc = bh_sip_parse(copy, (size_t)n, &msg, NULL);
+    /* msg views its buffer: keep the copy until the next call. */
+    static char *copy;
     free(copy);
-    return rc;
+    copy = malloc((size_t)n);
+    memcpy(copy, buf, (size_t)n);
+    return bh_sip_parse(copy, (size_t)n, &msg, NULL);
 }
 
 static void
