@@ -60,6 +60,22 @@ test_regressions(void **state) {
 }
 
 static void
+test_seeds(void **state) {
+    (void)state;
+    assert_int_equal(replay_dir(BH_SOURCE_DIR "/tests/fuzz/seeds/rtp"), 4);
+    /* The RTCP seed is a valid compound packet: SR, RR, SDES, BYE. */
+    FILE *f =
+        fopen(BH_SOURCE_DIR "/tests/fuzz/seeds/rtp/rtcp-sr-rr-sdes-bye", "rb");
+    assert_non_null(f);
+    uint8_t buf[256];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    struct bh_rtcp_report r[4];
+    assert_int_equal(bh_rtcp_parse(buf, n, r, 4), 2);
+    assert_int_equal(r[0].rb[0].cum_lost, -5);
+}
+
+static void
 test_corpus_through_fuzzers(void **state) {
     (void)state;
     assert_int_equal(replay_dir(BH_TEST_DATA "/rfc4475"), 52);
@@ -69,6 +85,7 @@ int
 main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regressions),
+        cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_corpus_through_fuzzers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
