@@ -198,7 +198,7 @@ struct bh_sip_via {
  * CSeq, Max-Forwards, Content-Length, Content-Type); the others are kept
  * as raw views and parsed on demand (bh_sip_contacts, bh_sip_routes,
  * bh_sip_nameaddr_parse, bh_digest_parse_*). Everything is a view into
- * `buf`. The struct is large (~25 KB): keep it off hot small stacks or
+ * `buf`. The struct is large (about 13.5 KB): keep it off small stacks or
  * reuse one. */
 struct bh_sip_msg {
     const char *buf; /* borrowed: the datagram */
@@ -784,6 +784,8 @@ struct bh_jitter_stats {
         overflow, underruns;
 };
 
+/* About 32 KB (the frames are copied in): one per call leg, allocated
+ * with the leg. */
 struct bh_jitter {
     struct bh_jitter_frame slot[BH_JITTER_SLOTS];
     uint8_t used[BH_JITTER_SLOTS];
