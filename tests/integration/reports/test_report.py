@@ -17,6 +17,8 @@ Cases:
              by side; a missing gnuplot is a clear error
   analytic   --analytic figures beside results files and alone, on every
              bundled scenario and on a hand-checked tiny one
+  records    busyhour sim --records with one replication: the records'
+             costs add up to the results' costs to the micro-unit
   sim_report busyhour sim on each bundled scenario, then the same checks on
              the HTML report of what it wrote
   schema     results written by busyhour sim, and the sample files, are
@@ -425,6 +427,43 @@ def case_sim_report():
             html_of(res, None, "sim-" + name)
 
 
+def case_records():
+    """The rater through the real simulator: with one replication, the
+    costs of the call records (busyhour sim --records) add up, to the
+    micro-unit, to the results' total less line rental, and per payer."""
+    from decimal import Decimal
+    for sc in SCENARIOS:
+        name = os.path.splitext(os.path.basename(sc))[0]
+        res = os.path.join(WORK, name + ".json")
+        recs = os.path.join(WORK, name + ".csv")
+        p = run(["sim", sc, "--replications", "1", "--threads", "1",
+                 "--json", res, "--records", recs])
+        sanitizer_clean(p, "sim " + name)
+        check(p.returncode in (0, 1) and os.path.exists(res) and
+              os.path.exists(recs), f"sim {name} --records")
+        if not (os.path.exists(res) and os.path.exists(recs)):
+            continue
+        costs = json.load(open(res))["costs"]
+        if costs is None:
+            continue
+        micro = Decimal(1000000)
+        total = {"caller": 0, "company": 0}
+        for r in csv.DictReader(open(recs)):
+            c = int(Decimal(r["cost"]) * micro)
+            total["company" if r["payer"] == "company" else "caller"] += c
+        want_calls = round(Decimal(repr(costs["total"])) * micro) - \
+            round(Decimal(repr(costs["line_rental"])) * micro)
+        check(total["caller"] + total["company"] == want_calls,
+              f"{name}: records {total} vs total less rental {want_calls}")
+        check(total["caller"] ==
+              round(Decimal(repr(costs["by_payer"]["callers"])) * micro),
+              f"{name}: callers' records add up")
+        check(total["company"] ==
+              round(Decimal(repr(costs["by_payer"]["company"])) * micro) -
+              round(Decimal(repr(costs["line_rental"])) * micro),
+              f"{name}: company's records add up")
+
+
 def case_schema():
     import jsonschema
     schema = json.load(open(os.path.join(SRC, "reports",
@@ -459,7 +498,7 @@ def case_schema():
 os.makedirs(WORK, exist_ok=True)
 {"broken": case_broken, "failing": case_failing, "outputs": case_outputs,
  "chromium": case_chromium, "sim_report": case_sim_report,
- "analytic": case_analytic,
+ "analytic": case_analytic, "records": case_records,
  "schema": case_schema}[CASE]()
 if failures:
     print(f"{len(failures)} check(s) failed")
