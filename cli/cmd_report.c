@@ -781,7 +781,7 @@ bh_cmd_report(int argc, char **argv) {
                             .labels = lp,
                             .start = sc ? sc->start : 0,
                             .sc = sc};
-    if (html) {
+    { /* capacity curves: HTML charts, Markdown recommendations */
         curves = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *curves);
         cv = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *cv);
         if (!curves || !cv) {

@@ -271,8 +271,13 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
             fputc('\n', out);
         }
     }
+    bool heading = false;
     for (size_t i = 0; i < rep->ncurves; i++) {
         const struct bh_capacity_curve *c = &rep->curves[i];
+        if (c->recommended > 0 && !heading) {
+            fprintf(out, "## Capacity\n\n");
+            heading = true;
+        }
         if (c->recommended > 0)
             fprintf(out, "- %s: %d %s today, %d recommended (%s).\n", c->target,
                     c->now, c->resource, c->recommended, c->note);
