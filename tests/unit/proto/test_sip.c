@@ -432,6 +432,59 @@ test_builder(void **state) {
     }
 }
 
+/* RFC 3261 18.2.1 received, RFC 3581 4 rport on the top Via only. */
+static void
+test_response_via(void **state) {
+    (void)state;
+    static const char req[] =
+        "BYE sip:a@b SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa;rport;"
+        "received=1.2.3.4 , SIP/2.0/TCP p.example;branch=z9hG4bKb\r\n"
+        "Via: SIP/2.0/UDP ua.example;branch=z9hG4bKc;rport\r\n"
+        "From: <sip:u@a>;tag=f\r\nTo: <sip:a@b>;tag=t\r\n"
+        "Call-ID: v\r\nCSeq: 2 BYE\r\n\r\n";
+    static struct bh_sip_msg r;
+    assert_int_equal(bh_sip_parse(req, sizeof req - 1, &r, NULL), 0);
+    assert_int_equal(r.nvia, 3);
+    char buf[1024];
+    struct bh_sip_builder b;
+    bh_sip_build_init(&b, buf, sizeof buf);
+    bh_sip_build_response_src(&b, &r, 200, NULL, BH_STR_LIT("zz"),
+                              BH_STR_LIT("198.51.100.7"), 4000);
+    int n = bh_sip_build_finish(&b, NULL, BH_STR_NULL);
+    assert_true(n > 0);
+    assert_int_equal(bh_sip_parse(buf, (size_t)n, &msg, NULL), 0);
+    assert_int_equal(msg.nvia, 3);
+    assert_true(str_eq(msg.via[0].branch, "z9hG4bKa"));
+    assert_int_equal(msg.via[0].rport, 4000);
+    assert_true(str_eq(msg.via[0].received, "198.51.100.7"));
+    assert_true(str_eq(msg.via[0].params,
+                       "branch=z9hG4bKa;rport=4000;received=198.51.100.7"));
+    /* the rest of the line and the other Vias untouched */
+    assert_true(str_eq(msg.via[1].host, "p.example"));
+    assert_int_equal(msg.via[2].rport, 0);
+    assert_int_equal(msg.via[2].received.len, 0);
+    /* the To tag was there: kept, not doubled */
+    assert_true(str_eq(msg.to.tag, "t"));
+    assert_null(strstr(buf, "zz"));
+
+    /* Same host, no rport: no received (18.2.1). */
+    static const char req2[] =
+        "OPTIONS sip:a@b SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKd\r\n"
+        "From: <sip:u@a>;tag=f\r\nTo: <sip:a@b>\r\n"
+        "Call-ID: w\r\nCSeq: 3 OPTIONS\r\n\r\n";
+    assert_int_equal(bh_sip_parse(req2, sizeof req2 - 1, &r, NULL), 0);
+    bh_sip_build_init(&b, buf, sizeof buf);
+    bh_sip_build_response_src(&b, &r, 200, NULL, BH_STR_NULL,
+                              BH_STR_LIT("198.51.100.7"), 5060);
+    n = bh_sip_build_finish(&b, NULL, BH_STR_NULL);
+    assert_int_equal(bh_sip_parse(buf, (size_t)n, &msg, NULL), 0);
+    assert_int_equal(msg.via[0].received.len, 0);
+    assert_false(msg.via[0].has_rport);
+    assert_int_equal(msg.to.tag.len, 0); /* no tag given */
+}
+
 static void
 test_builder_errors(void **state) {
     (void)state;
@@ -502,6 +555,7 @@ main(void) {
         cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_builder),
+        cmocka_unit_test(test_response_via),
         cmocka_unit_test(test_builder_errors),
         cmocka_unit_test(test_lookup_and_expires),
     };
