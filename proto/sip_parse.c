@@ -278,18 +278,27 @@ bh_sip_header_next(const struct bh_sip_msg *m, enum bh_sip_hdr id,
     return NULL;
 }
 
-/* Lower-cased long name of a header name as written, into buf. */
+/* The long name of a header name as written: compact forms of the
+ * headers without an enum value expanded (lower case), others as is. */
 static struct bh_str
-long_name(struct bh_str n, char *buf, size_t size) {
+long_name(struct bh_str n) {
     if (n.len == 1) {
         const char *s = compact_other(n.p[0]);
         if (s != NULL)
             return bh_str_make(s, strlen(s));
     }
-    size_t k = n.len < size ? n.len : size;
-    for (size_t i = 0; i < k; i++)
-        buf[i] = (char)lex_lower((unsigned char)n.p[i]);
-    return bh_str_make(buf, k);
+    return n;
+}
+
+static int
+caseless_eq(struct bh_str a, struct bh_str b) {
+    if (a.len != b.len)
+        return 0;
+    for (size_t i = 0; i < a.len; i++)
+        if (lex_lower((unsigned char)a.p[i]) !=
+            lex_lower((unsigned char)b.p[i]))
+            return 0;
+    return 1;
 }
 
 const struct bh_sip_header *
@@ -301,16 +310,11 @@ bh_sip_header_find(const struct bh_sip_msg *m, const char *name,
     enum bh_sip_hdr id = bh_sip_hdr_from(n);
     if (id != BH_SIP_H_OTHER)
         return bh_sip_header_next(m, id, after);
-    char wb[64], hb[64];
-    struct bh_str want = long_name(n, wb, sizeof wb);
+    struct bh_str want = long_name(n);
     size_t i = after == NULL ? 0 : (size_t)(after - m->headers) + 1;
     for (; i < m->nheaders; i++) {
         const struct bh_sip_header *h = &m->headers[i];
-        if (h->id != BH_SIP_H_OTHER)
-            continue;
-        struct bh_str got = long_name(h->name, hb, sizeof hb);
-        if (got.len == want.len && memcmp(got.p, want.p, got.len) == 0 &&
-            h->name.len < sizeof hb)
+        if (h->id == BH_SIP_H_OTHER && caseless_eq(long_name(h->name), want))
             return h;
     }
     return NULL;

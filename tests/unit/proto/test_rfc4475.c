@@ -282,6 +282,13 @@ test_longreq(void **state) {
     assert_int_equal(m->from.uri.user.len, 115);
     assert_int_equal(m->call_id.len, 11 + 20 * 6 + 10); /* really x 20 */
     assert_int_equal(m->cseq, 3882340);
+    /* a 93-byte header name, found case-insensitively */
+    assert_non_null(
+        bh_sip_header_find(m,
+                           "unknown-"
+                           "longlonglonglonglonglonglonglonglonglonglonglonglon"
+                           "glonglonglonglonglonglonglong-name",
+                           NULL));
     assert_int_equal(m->body.len, 150);
     done(f);
 }
