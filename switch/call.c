@@ -548,6 +548,10 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
         c->connect = now;
         sw_play(sw, leg, PLAY_ANNOUNCE);
     }
+    /* Sounds start once the caller ACKs: an unconfirmed call (a caller
+     * that gave up, an overloaded peer) costs no media until then. */
+    if (!leg->acked)
+        sw_play_hold(sw, leg, 1);
 }
 
 static void
@@ -914,6 +918,7 @@ sw_call_ack_timeout(struct call *c) {
 void
 sw_call_acked(struct call *c) {
     c->caller.acked = 1;
+    sw_play_hold(c->sw, &c->caller, 0);
     if (c->inv)
         sw_stx_ack(c->inv);
 }

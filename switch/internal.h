@@ -174,6 +174,7 @@ struct leg {
     size_t play_pos;
     struct leg *play_next, *play_prev; /* list of legs being played to */
     int playing;
+    int play_held; /* 1: nothing sent until released (before the ACK) */
     struct bh_dtmf_rx dtmf;
     struct leg *next; /* operator legs of a call */
 };
@@ -375,6 +376,8 @@ int sw_rtp_open(struct bh_switch *sw, struct leg *leg);
 void sw_rtp_close(struct bh_switch *sw, struct leg *leg);
 void sw_play(struct bh_switch *sw, struct leg *leg, enum play_kind k);
 void sw_play_stop(struct bh_switch *sw, struct leg *leg);
+/* Holds (1) or releases (0) a leg's sound without losing its place. */
+void sw_play_hold(struct bh_switch *sw, struct leg *leg, int hold);
 /* The SDP we offer or answer with, for a leg. */
 int sw_sdp_local(struct bh_switch *sw, struct leg *leg, char *buf, size_t size,
                  const uint8_t *pts, size_t npt);

@@ -313,6 +313,11 @@ sw_play_stop(struct bh_switch *sw, struct leg *leg) {
     leg->play = PLAY_NONE;
 }
 
+void
+sw_play_hold(struct bh_switch *sw, struct leg *leg, int hold) {
+    leg->play_held = hold;
+}
+
 static void
 send_rtp(struct bh_switch *sw, struct leg *leg, const uint8_t *payload,
          size_t n, int marker) {
@@ -343,6 +348,8 @@ on_play(evutil_socket_t fd, short what, void *arg) {
     struct bh_switch *sw = arg;
     for (struct leg *leg = sw->playing, *next; leg; leg = next) {
         next = leg->play_next;
+        if (leg->play_held)
+            continue;
         const struct sw_sound *s = sound_for(sw, leg);
         if (!s || s->n == 0)
             continue;
