@@ -1,0 +1,95 @@
+"""test_register.py: REGISTER with digest authentication for the
+scenario's accounts: a challenge offering SHA-256 (RFC 8760) and MD5
+(RFC 2617), both answered correctly get 200 with the binding, a wrong
+password or an unknown user get 403."""
+import hashlib
+import os
+import random
+import re
+import socket
+import sys
+
+import harness as h
+
+busyhour = sys.argv[1]
+SIP = 26360
+sw = h.Switch(busyhour, os.path.join(h.HERE, "rfc4475.yaml"), SIP)
+sw.wait_ready()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(2)
+me = s.getsockname()[1]
+uri = "sip:127.0.0.1:%d" % SIP
+
+
+def register(user, auth=None, cseq=1, call_id="reg1"):
+    msg = ("REGISTER %s SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%x;rport\r\n"
+           "From: <sip:%s@127.0.0.1>;tag=f%x\r\n"
+           "To: <sip:%s@127.0.0.1>\r\n"
+           "Call-ID: %s@test\r\n"
+           "CSeq: %d REGISTER\r\n"
+           "Contact: <sip:%s@127.0.0.1:%d>\r\n"
+           "Expires: 600\r\n"
+           "Max-Forwards: 70\r\n" %
+           (uri, me, random.getrandbits(48), user, cseq, user, call_id,
+            cseq, user, me))
+    if auth:
+        msg += "Authorization: %s\r\n" % auth
+    msg += "Content-Length: 0\r\n\r\n"
+    s.sendto(msg.encode(), ("127.0.0.1", SIP))
+    for _ in range(10):
+        data = s.recv(65535).decode()
+        if ("Call-ID: %s@test" % call_id) in data and \
+                ("CSeq: %d REGISTER" % cseq) in data:
+            return data
+    h.fail("no answer to REGISTER")
+
+
+def challenges(resp):
+    return re.findall(r"WWW-Authenticate: (Digest [^\r\n]*)", resp)
+
+
+def param(ch, name):
+    m = re.search(r'%s="?([^",]*)"?' % name, ch)
+    return m.group(1) if m else None
+
+
+def credentials(ch, user, password, alg):
+    H = hashlib.sha256 if alg == "SHA-256" else hashlib.md5
+    realm, nonce = param(ch, "realm"), param(ch, "nonce")
+    cnonce, nc, qop = "0a4f113b", "00000001", "auth"
+    ha1 = H(("%s:%s:%s" % (user, realm, password)).encode()).hexdigest()
+    ha2 = H(("REGISTER:%s" % uri).encode()).hexdigest()
+    resp = H(("%s:%s:%s:%s:%s:%s" % (ha1, nonce, nc, cnonce, qop,
+                                     ha2)).encode()).hexdigest()
+    return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+            'response="%s", algorithm=%s, cnonce="%s", qop=auth, nc=%s' %
+            (user, realm, nonce, uri, resp, alg, cnonce, nc))
+
+
+r = register("op1", call_id="a")
+h.check(r.startswith("SIP/2.0 401"), "REGISTER without credentials: 401")
+ch = challenges(r)
+h.check(len(ch) == 2 and "SHA-256" in ch[0] and "MD5" in ch[1],
+        "challenged with SHA-256 first, then MD5 (RFC 8760 2.4)")
+h.check(";received=127.0.0.1" in r and (";rport=%d" % me) in r,
+        "the answer carries received and rport (RFC 3581)")
+for i, (c, alg) in enumerate(zip(ch, ("SHA-256", "MD5"))):
+    r = register("op1", credentials(c, "op1", "secret", alg), cseq=2 + i,
+                 call_id="a")
+    h.check(r.startswith("SIP/2.0 200"), "%s credentials: 200" % alg)
+    h.check(("<sip:op1@127.0.0.1:%d>;expires=600" % me) in r,
+            "%s: the binding is confirmed with its expiry" % alg)
+r = register("op1", credentials(ch[1], "op1", "wrong", "MD5"), cseq=9,
+             call_id="a")
+h.check(r.startswith("SIP/2.0 403"), "wrong password: 403")
+r = register("nobody", credentials(ch[1], "nobody", "x", "MD5"), cseq=1,
+             call_id="b")
+h.check(r.startswith("SIP/2.0 403"), "unknown account: 403")
+r = register("op1", 'Digest username="op1", realm="busyhour", '
+             'nonce="0123:forged", uri="%s", response="00", '
+             'algorithm=MD5' % uri, cseq=1, call_id="c")
+h.check(r.startswith("SIP/2.0 401"), "a forged nonce: a new challenge")
+sw.stop()
+print("PASS")
