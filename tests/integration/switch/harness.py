@@ -151,6 +151,7 @@ def log_events(path):
     for line in open(path):
         parts = line.split()
         if len(parts) >= 3 and parts[0] in ("answered", "busy", "connected",
-                                            "ring", "bye"):
+                                            "ring", "bye", "cancel",
+                                            "digit"):
             out.append((parts[0], parts[1], int(parts[2])))
     return out
