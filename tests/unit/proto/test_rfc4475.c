@@ -420,20 +420,19 @@ static const struct bad bad_msgs[] = {
     {"test", BH_EPARSE, BH_SIP_H_OTHER},
 };
 
+/* One cmocka test per invalid message; state is its bad_msgs entry. */
 static void
 test_invalid(void **state) {
-    (void)state;
-    for (size_t i = 0; i < sizeof bad_msgs / sizeof *bad_msgs; i++) {
-        struct fixture *f = parse_file(bad_msgs[i].name);
-        if (f->rc != bad_msgs[i].code || f->err.hdr != bad_msgs[i].hdr)
-            fail_msg("%s: rc %d (%s) hdr %s at %zu, want %d hdr %s",
-                     bad_msgs[i].name, f->rc, f->err.what ? f->err.what : "",
-                     bh_sip_hdr_name(f->err.hdr), f->err.offset,
-                     bad_msgs[i].code, bh_sip_hdr_name(bad_msgs[i].hdr));
-        assert_non_null(f->err.what);
-        assert_true(f->err.offset < f->raw.len);
-        done(f);
-    }
+    const struct bad *bad = *state;
+    struct fixture *f = parse_file(bad->name);
+    if (f->rc != bad->code || f->err.hdr != bad->hdr)
+        fail_msg("%s: rc %d (%s) hdr %s at %zu, want %d hdr %s", bad->name,
+                 f->rc, f->err.what ? f->err.what : "",
+                 bh_sip_hdr_name(f->err.hdr), f->err.offset, bad->code,
+                 bh_sip_hdr_name(bad->hdr));
+    assert_non_null(f->err.what);
+    assert_true(f->err.offset < f->raw.len);
+    done(f);
 }
 
 static void
@@ -470,96 +469,155 @@ test_regbadct(void **state) {
 /* ---- 3.2-3.4: well-formed, the semantics are the element's --------- */
 
 static void
-test_semantic(void **state) {
+test_badbranch(void **state) {
     (void)state;
     struct fixture *f = parse_file("badbranch");
     assert_int_equal(f->rc, 0);
     assert_str(f->msg.via[0].branch, "z9hG4bK");
     done(f);
+}
 
-    f = parse_file("unkscm");
+static void
+test_unkscm(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("unkscm");
     assert_int_equal(f->rc, 0);
     assert_int_equal(f->msg.ruri.scheme, BH_URI_OTHER); /* answer 416 */
     assert_str(f->msg.ruri.scheme_s, "nobodyKnowsThisScheme");
     done(f);
+}
 
-    f = parse_file("novelsc");
+static void
+test_novelsc(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("novelsc");
     assert_int_equal(f->rc, 0);
     assert_int_equal(f->msg.ruri.scheme, BH_URI_OTHER);
     assert_str(f->msg.ruri.scheme_s, "soap.beep");
     done(f);
+}
 
-    f = parse_file("unksm2");
+static void
+test_unksm2(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("unksm2");
     assert_int_equal(f->rc, 0);
     assert_int_equal(f->msg.to.uri.scheme, BH_URI_OTHER);
     assert_str(f->msg.to.uri.raw, "isbn:2983792873");
     assert_str(f->msg.from.uri.raw, "http://www.example.com");
     done(f);
+}
 
-    f = parse_file("bext01");
+static void
+test_bext01(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("bext01");
     assert_int_equal(f->rc, 0);
     assert_str(bh_sip_header_next(&f->msg, BH_SIP_H_REQUIRE, NULL)->value,
                "nothingSupportsThis, nothingSupportsThisEither");
     assert_non_null(bh_sip_header_next(&f->msg, BH_SIP_H_PROXY_REQUIRE, NULL));
     done(f);
+}
 
-    f = parse_file("invut");
+static void
+test_invut(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("invut");
     assert_int_equal(f->rc, 0);
     assert_str(f->msg.content_type, "application/unknownformat");
     assert_int_equal(f->msg.body.len, 40);
     done(f);
+}
 
-    f = parse_file("regaut01");
-    assert_int_equal(f->rc, 0);
+static void
+test_regaut01(void **state) {
+    (void)state;
     struct bh_digest_credentials cr;
+    struct fixture *f = parse_file("regaut01");
+    assert_int_equal(f->rc, 0);
     assert_int_equal(
         bh_digest_parse_credentials(
             bh_sip_header_next(&f->msg, BH_SIP_H_AUTHORIZATION, NULL)->value,
             &cr),
         BH_EUNSUPP);
     done(f);
+}
 
-    f = parse_file("bcast");
+static void
+test_bcast(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("bcast");
     assert_int_equal(f->rc, 0);
     assert_int_equal(f->msg.nvia, 2);
     assert_str(f->msg.via[1].host, "255.255.255.255");
     done(f);
+}
 
-    f = parse_file("zeromf");
+static void
+test_zeromf(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("zeromf");
     assert_int_equal(f->rc, 0);
     assert_int_equal(f->msg.max_forwards, 0); /* answer 483 */
     done(f);
+}
 
+static void
+test_cparam01(void **state) {
+    (void)state;
     struct bh_sip_nameaddr c[2];
     int star;
     struct bh_str v;
-    f = parse_file("cparam01");
+    struct fixture *f = parse_file("cparam01");
     assert_int_equal(f->rc, 0);
     assert_int_equal(bh_sip_contacts(&f->msg, c, 2, &star), 1);
     /* addr-spec: the param belongs to the header, not the URI */
     assert_str(c[0].uri.raw, "sip:+19725552222@gw1.example.net");
     assert_int_equal(bh_sip_param(c[0].params, "unknownparam", &v), 1);
     done(f);
+}
 
-    f = parse_file("cparam02");
+static void
+test_cparam02(void **state) {
+    (void)state;
+    struct bh_sip_nameaddr c[2];
+    int star;
+    struct bh_str v;
+    struct fixture *f = parse_file("cparam02");
     assert_int_equal(f->rc, 0);
     assert_int_equal(bh_sip_contacts(&f->msg, c, 2, &star), 1);
     assert_int_equal(bh_sip_param(c[0].uri.params, "unknownparam", &v), 1);
     assert_int_equal(c[0].params.len, 0);
     done(f);
+}
 
-    f = parse_file("regescrt");
+static void
+test_regescrt(void **state) {
+    (void)state;
+    struct bh_sip_nameaddr c[2];
+    int star;
+    struct fixture *f = parse_file("regescrt");
     assert_int_equal(f->rc, 0);
     assert_int_equal(bh_sip_contacts(&f->msg, c, 2, &star), 1);
     assert_str(c[0].uri.headers, "Route=%3Csip:sip.example.com%3E");
     done(f);
+}
 
-    f = parse_file("sdp01");
+static void
+test_sdp01(void **state) {
+    (void)state;
+    struct fixture *f = parse_file("sdp01");
     assert_int_equal(f->rc, 0);
     assert_str(f->msg.content_type, "application/sdp");
     done(f);
+}
 
-    f = parse_file("inv2543");
+static void
+test_inv2543(void **state) {
+    (void)state;
+    struct bh_str v;
+    struct bh_sip_nameaddr rr[2];
+    struct fixture *f = parse_file("inv2543");
     assert_int_equal(f->rc, 0);
     assert_int_equal(f->msg.via[0].branch.len, 0);
     assert_int_equal(f->msg.from.tag.len, 0);
@@ -567,7 +625,6 @@ test_semantic(void **state) {
     assert_int_equal(f->msg.content_length, -1);
     assert_int_equal(f->msg.body.len,
                      f->msg.len - (size_t)(f->msg.body.p - f->msg.buf));
-    struct bh_sip_nameaddr rr[2];
     assert_int_equal(bh_sip_routes(&f->msg, BH_SIP_H_RECORD_ROUTE, rr, 2), 1);
     assert_int_equal(bh_sip_param(rr[0].uri.params, "maddr", &v), 1);
     assert_str(v, "ss1.example.com");
@@ -744,12 +801,36 @@ main(void) {
         cmocka_unit_test(test_mpart01),
         cmocka_unit_test(test_unreason),
         cmocka_unit_test(test_noreason),
-        cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_error_offsets),
         cmocka_unit_test(test_regbadct),
-        cmocka_unit_test(test_semantic),
+        cmocka_unit_test(test_badbranch),
+        cmocka_unit_test(test_unkscm),
+        cmocka_unit_test(test_novelsc),
+        cmocka_unit_test(test_unksm2),
+        cmocka_unit_test(test_bext01),
+        cmocka_unit_test(test_invut),
+        cmocka_unit_test(test_regaut01),
+        cmocka_unit_test(test_bcast),
+        cmocka_unit_test(test_zeromf),
+        cmocka_unit_test(test_cparam01),
+        cmocka_unit_test(test_cparam02),
+        cmocka_unit_test(test_regescrt),
+        cmocka_unit_test(test_sdp01),
+        cmocka_unit_test(test_inv2543),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_response_from_request),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* ... and one test per invalid message, named after it. */
+    enum {
+        NFIXED = sizeof tests / sizeof *tests,
+        NBAD = sizeof bad_msgs / sizeof *bad_msgs
+    };
+    static struct CMUnitTest all[NFIXED + NBAD];
+    memcpy(all, tests, sizeof tests);
+    for (size_t i = 0; i < NBAD; i++) {
+        all[NFIXED + i].name = bad_msgs[i].name;
+        all[NFIXED + i].test_func = test_invalid;
+        all[NFIXED + i].initial_state = (void *)&bad_msgs[i];
+    }
+    return _cmocka_run_group_tests("rfc4475", all, NFIXED + NBAD, NULL, NULL);
 }
