@@ -22,17 +22,101 @@ bh_traffic_stream_seed(uint64_t seed, uint32_t replication, uint32_t stream) {
     return h;
 }
 
+/* The generator: L'Ecuyer's maximally equidistributed combined Tausworthe
+ * generator taus2 (Math. Comp. 65, 1996; period 2^88), which GSL lists
+ * among the fastest of simulation quality. It replaced MT19937: a draw
+ * costs about a third of MT19937's instructions (callgrind, bench/sim),
+ * and both give 32 random bits per draw, so uniforms and exponentials
+ * have the same resolution. Like MT19937 it is F2-linear (fails only
+ * the linear-complexity tests of TestU01's BigCrush), which no queueing
+ * figure can see; every statistical test (Erlang B, C, A, Engset,
+ * insensitivity) passes with it. */
 gsl_rng *
 bh_traffic_stream(uint64_t seed, uint32_t replication, uint32_t stream) {
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
     if (!r)
         return NULL;
-    /* MT19937 takes 32 bits of seed; fold the hash so all 64 count. A
+    /* taus2 takes 32 bits of seed; fold the hash so all 64 count. A
      * zero seed means "default" to GSL, so avoid it. */
     uint64_t h = bh_traffic_stream_seed(seed, replication, stream);
     unsigned long s = (unsigned long)((h ^ (h >> 32)) & 0xffffffffUL);
     gsl_rng_set(r, s ? s : 1);
     return r;
+}
+
+/* ---- Exp(1) by the ziggurat (Marsaglia and Tsang, J. Stat. Softw. 5(8),
+ * 2000) ------------------------------------------------------------------
+ * 256 layers of equal area under exp(-x). One 32-bit draw gives the layer
+ * (its low 8 bits) and the position in it (the other 24, so the two are
+ * independent, unlike the original, which reused the layer bits); 98.9% of
+ * draws are accepted there with a compare and a multiply. The rest fall
+ * in a layer's wedge (accepted against exp(-x)) or, below the base layer,
+ * in the tail beyond R, which is R + Exp(1) by memorylessness. It is exact
+ * up to the 24-bit grid of positions (steps of x_i / 2^24 in layer i).
+ * 2.4x fewer instructions than -log(U) on taus2 (callgrind, bench/sim);
+ * -log(U) costs a glibc log and a uniform through a function pointer. */
+#define ZIG_LAYERS 256
+#define ZIG_R 7.69711747013104972  /* start of the tail */
+#define ZIG_V 3.949659822581572e-3 /* area of each layer */
+#define ZIG_SCALE 16777216.0       /* 2^24 positions per layer */
+
+static struct {
+    uint32_t k[ZIG_LAYERS]; /* accept position j < k[i] outright */
+    double w[ZIG_LAYERS];   /* x = j * w[i] */
+    double f[ZIG_LAYERS];   /* exp(-x_i) at the layer's edge */
+} zig;
+
+/* Filled once when the program (or library) is loaded, before any thread
+ * can draw, so readers need no synchronisation. */
+static void __attribute__((constructor)) zig_init(void) {
+    double de = ZIG_R, te = de;
+    double q = ZIG_V / exp(-de);
+    zig.k[0] = (uint32_t)((de / q) * ZIG_SCALE);
+    zig.k[1] = 0;
+    zig.w[0] = q / ZIG_SCALE;
+    zig.w[ZIG_LAYERS - 1] = de / ZIG_SCALE;
+    zig.f[0] = 1.0;
+    zig.f[ZIG_LAYERS - 1] = exp(-de);
+    for (int i = ZIG_LAYERS - 2; i >= 1; i--) {
+        de = -log(ZIG_V / de + exp(-de));
+        zig.k[i + 1] = (uint32_t)((de / te) * ZIG_SCALE);
+        te = de;
+        zig.f[i] = exp(-de);
+        zig.w[i] = de / ZIG_SCALE;
+    }
+}
+
+/* The rare part of a draw: the wedge or the tail (1.1% of draws), or a
+ * generator other than taus2. */
+static double __attribute__((noinline)) exp1_slow(gsl_rng *rng, uint32_t u) {
+    /* the layer and position bits need a generator of 32 full bits */
+    if (rng->type->min != 0 || rng->type->max != 0xffffffffUL)
+        return -log(gsl_rng_uniform_pos(rng));
+    for (;;) {
+        uint32_t i = u & (ZIG_LAYERS - 1), j = u >> 8;
+        double x = (double)j * zig.w[i];
+        if (j < zig.k[i])
+            return x;
+        if (i == 0) /* the tail beyond R */
+            return ZIG_R - log(gsl_rng_uniform_pos(rng));
+        /* the wedge between the rectangle and the curve */
+        double y = zig.f[i] + gsl_rng_uniform(rng) * (zig.f[i - 1] - zig.f[i]);
+        if (y < exp(-x))
+            return x;
+        u = (uint32_t)gsl_rng_get(rng);
+    }
+}
+
+double
+bh_traffic_exp1(gsl_rng *rng) {
+    /* the generator directly, as GSL's inline gsl_rng_get does */
+    uint32_t u = (uint32_t)rng->type->get(rng->state);
+    uint32_t i = u & (ZIG_LAYERS - 1), j = u >> 8;
+    /* only taus2 takes the fast path; other generators go to the slow
+     * one, which checks their range (a narrower one wastes u and inverts) */
+    if (j < zig.k[i] && rng->type == gsl_rng_taus2)
+        return (double)j * zig.w[i]; /* inside the rectangle: 98.9% */
+    return exp1_slow(rng, u);
 }
 
 static double
@@ -48,10 +132,13 @@ clamp(const struct bh_dist *d, double v) {
 
 double
 bh_traffic_sample(const struct bh_dist *d, gsl_rng *rng) {
+    /* the common case first (holding times, retrial delays): no clamp */
+    if (d->kind == BH_DIST_EXPONENTIAL && !d->has_min && !d->has_max)
+        return d->mean > 0 ? d->mean * bh_traffic_exp1(rng) : 0;
     double v = 0;
     switch (d->kind) {
     case BH_DIST_EXPONENTIAL:
-        v = d->mean > 0 ? -d->mean * log(gsl_rng_uniform_pos(rng)) : 0;
+        v = d->mean > 0 ? d->mean * bh_traffic_exp1(rng) : 0;
         break;
     case BH_DIST_LOGNORMAL:
         if (d->mean <= 0) {

@@ -15,8 +15,9 @@ struct source {
     double meeting_start; /* MEETINGS: start of the next meeting */
     double lookahead;     /* MEETINGS: earliest join before the start, s */
     double *class_cdf;    /* owned, nclasses cumulative shares */
-    int idle;             /* finite sources: callers idle now */
-    double last;          /* time next was drawn from */
+    const struct bh_profile *profile; /* the arrival profile (borrowed) */
+    int idle;                         /* finite sources: callers idle now */
+    double last;                      /* time next was drawn from */
 };
 
 struct bh_traffic {
@@ -116,10 +117,18 @@ multiplier(const struct source *s) {
 static void
 draw_next(struct bh_traffic *tm, struct source *s, double t0) {
     tm->cached = 0;
-    double w = -log(gsl_rng_uniform_pos(s->rng));
-    double lim = INFINITY; /* the walk is bounded by itself */
-    double t = bh_profile_invert(profile_of(s->sc), tm->sc->start,
-                                 multiplier(s), t0, w, lim);
+    double w = bh_traffic_exp1(s->rng);
+    const struct bh_profile *p = s->profile;
+    double mult = multiplier(s), t;
+    if (p->n == 1 && mult > 0) {
+        /* a constant rate: bh_profile_invert's first case, inline (the
+         * same arithmetic, so the same times) */
+        double r = p->rate[0] / 3600.0 * mult;
+        t = r > 0 ? t0 + w / r : INFINITY;
+    } else {
+        double lim = INFINITY; /* the walk is bounded by itself */
+        t = bh_profile_invert(p, tm->sc->start, mult, t0, w, lim);
+    }
     s->last = t0;
     if (s->sc->kind == BH_SOURCE_MEETINGS) {
         s->meeting_start = t;
@@ -279,6 +288,7 @@ bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
             return BH_EINVAL;
         }
         s->idle = s->sc->sources;
+        s->profile = profile_of(s->sc);
         if (s->sc->kind == BH_SOURCE_MEETINGS) {
             double lo = bh_traffic_dist_lower(&s->sc->meetings.join_spread);
             s->lookahead = lo < 0 ? -lo : 0;

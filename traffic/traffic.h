@@ -67,8 +67,8 @@ void bh_call_record_csv(FILE *out, const struct bh_call_record *rec,
                         const struct bh_scenario *sc);
 
 /* ---- Random streams and sampling (dist.c) ----------------------------
- * Every stream is a GSL generator (MT19937) seeded from the scenario seed,
- * the replication and a stream number through a splitmix64 hash, so runs
+ * Every stream is a GSL generator (taus2, see dist.c) seeded from the scenario
+ * seed, the replication and a stream number through a splitmix64 hash, so runs
  * are reproducible byte for byte however replications are spread over
  * threads. Stream numbers: 0 the switch model, 2i+1 source i's arrivals
  * and their attributes, 2i+2 source i's retrial decisions. */
@@ -86,6 +86,9 @@ gsl_rng *bh_traffic_stream(uint64_t seed, uint32_t replication,
  * UNIFORM, DETERMINISTIC or EMPIRICAL values written negative (join
  * spreads). */
 double bh_traffic_sample(const struct bh_dist *d, gsl_rng *rng);
+/* One Exp(1) draw (mean 1): a ziggurat on the generator's 32-bit output
+ * (dist.c), inversion for generators with fewer bits. Thread-safe. */
+double bh_traffic_exp1(gsl_rng *rng);
 /* Mean of d, clamps ignored (s or count). */
 double bh_traffic_dist_mean(const struct bh_dist *d);
 /* The smallest value d can yield (finite for every kind). */

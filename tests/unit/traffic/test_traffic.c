@@ -393,6 +393,70 @@ retries_and_finite_sources(void **state) {
     free_scenario(sc);
 }
 
+/* Exp(1) by the ziggurat (dist.c): a chi-square test of 2 million draws
+ * against the exact CDF, on 100 bins of equal probability with the last
+ * split at the ziggurat's tail start R = 7.697 and beyond (where the tail
+ * and wedge code paths take over); the same draws' mean and E[x^2]; and
+ * the fallback paths (MT19937 through the slow loop, and a 24-bit
+ * generator by inversion) by their means. */
+static void
+exp1_ziggurat(void **state) {
+    (void)state;
+    gsl_rng *r = bh_traffic_stream(3, 0, 1);
+    enum { NB = 103, N = 2000000 };
+    double edge[NB]; /* upper edges; the last bin is open */
+    for (int k = 0; k < 99; k++)
+        edge[k] = -log1p(-(k + 1) / 100.0);
+    edge[99] = 7.69711747013104972;
+    edge[100] = 9.0;
+    edge[101] = 12.0;
+    edge[102] = INFINITY;
+    double cnt[NB] = {0}, m1[BATCHES] = {0}, m2[BATCHES] = {0};
+    for (int i = 0; i < N; i++) {
+        double x = bh_traffic_exp1(r);
+        assert_true(x >= 0 && isfinite(x));
+        int lo = 0, hi = NB - 1; /* first edge >= x */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (x < edge[mid])
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        cnt[lo]++;
+        m1[i % BATCHES] += x / (N / BATCHES);
+        m2[i % BATCHES] += x * x / (N / BATCHES);
+    }
+    double chi2 = 0, prev = 0;
+    for (int k = 0; k < NB; k++) {
+        double p = exp(-prev) - (isfinite(edge[k]) ? exp(-edge[k]) : 0);
+        double e = p * N;
+        chi2 += (cnt[k] - e) * (cnt[k] - e) / e;
+        prev = edge[k];
+    }
+    double pv = gsl_cdf_chisq_Q(chi2, NB - 1);
+    printf("  exp1 chi-square %.1f on %d df, p = %.3g; beyond R: %.0f "
+           "(expected %.0f)\n",
+           chi2, NB - 1, pv, cnt[100] + cnt[101] + cnt[102],
+           N * exp(-7.69711747013104972));
+    assert_true(pv > 1e-4);
+    assert_true(covers("exp1 mean", m1, BATCHES, 1.0));
+    assert_true(covers("exp1 E[x^2]", m2, BATCHES, 2.0));
+    gsl_rng_free(r);
+    /* the other paths: a full 32-bit generator that is not taus2, and one
+     * of 24 bits (inversion) */
+    const gsl_rng_type *types[] = {gsl_rng_mt19937, gsl_rng_ranlxs0};
+    for (int t = 0; t < 2; t++) {
+        gsl_rng *g = gsl_rng_alloc(types[t]);
+        gsl_rng_set(g, 11);
+        double b[BATCHES] = {0};
+        for (int i = 0; i < 200000; i++)
+            b[i % BATCHES] += bh_traffic_exp1(g) / (200000 / BATCHES);
+        assert_true(covers(types[t]->name, b, BATCHES, 1.0));
+        gsl_rng_free(g);
+    }
+}
+
 static void
 outcome_names(void **state) {
     enum bh_outcome o;
@@ -409,6 +473,7 @@ main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(streams),
         cmocka_unit_test(sampling),
+        cmocka_unit_test(exp1_ziggurat),
         cmocka_unit_test(profile_math),
         cmocka_unit_test(nhpp_exact),
         cmocka_unit_test(meetings),
