@@ -428,6 +428,12 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
         sw_answer(sw, st, from, WHY_NO_ACCEPT, NULL, NULL, NULL, 0);
         return;
     }
+    if (now < sw->overload_until) {
+        sw->m.overload_rejected++;
+        int s = sw_answer(sw, st, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
+        reject_cdr(sw, n, BH_OUTCOME_FAILED, s, now);
+        return;
+    }
     if (sw->m.calls_active >= BH_SWITCH_MAX_CALLS) {
         int s = sw_answer(sw, st, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
         reject_cdr(sw, n, BH_OUTCOME_FAILED, s, now);

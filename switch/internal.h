@@ -24,6 +24,9 @@
 #define SW_CALLID_MAX 128 /* bytes of a Call-ID we keep, with NUL */
 #define SW_MAX_REGISTRATIONS 4096
 #define SW_REALM "busyhour"
+#define SW_LAG_MAX 0.1       /* s a tick may be late before it counts */
+#define SW_LAG_TICKS 3       /* late ticks in a row that mean overload */
+#define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
 
 struct call;
 struct leg;
@@ -265,6 +268,10 @@ struct bh_switch {
     size_t nregs;
     uint8_t nonce_secret[32];
     int stopping, verbose;
+    /* Overload: the 20 ms media tick measures how late the loop runs. */
+    double last_tick;      /* s, when the tick last ran */
+    int late_ticks;        /* consecutive ticks more than SW_LAG_MAX late */
+    double overload_until; /* s; new INVITEs get 503 until then */
     struct bh_sip_msg msg; /* the message being handled (large) */
     struct stx *cur;       /* its server transaction, NULL for ACK */
     char *rxbuf;           /* owned, RECV_BATCH datagrams */

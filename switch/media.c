@@ -346,6 +346,23 @@ on_play(evutil_socket_t fd, short what, void *arg) {
     /* One tick for every leg being played to: O(legs playing) per 20 ms,
      * one packet each. */
     struct bh_switch *sw = arg;
+    /* Overload detection: a loop so busy that this 20 ms tick runs late
+     * several times in a row would let retransmissions and media pile up
+     * (a collapse); new calls are refused with 503 for a while instead,
+     * and the calls already up keep their service. */
+    double now = sw_now(sw);
+    if (sw->last_tick > 0 && now - sw->last_tick - 0.020 > SW_LAG_MAX) {
+        if (++sw->late_ticks >= SW_LAG_TICKS)
+            sw->overload_until = now + SW_OVERLOAD_HOLD;
+    } else {
+        sw->late_ticks = 0;
+    }
+    sw->last_tick = now;
+    /* Signalling before media: while overloaded, announcements and music
+     * pause (their cost grows with every waiting caller) so that answers
+     * and BYEs still go out in time. */
+    if (now < sw->overload_until)
+        return;
     for (struct leg *leg = sw->playing, *next; leg; leg = next) {
         next = leg->play_next;
         if (leg->play_held)

@@ -161,6 +161,10 @@ bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
                "# TYPE bh_switch_sip_retransmissions_total counter\n"
                "bh_switch_sip_retransmissions_total{dir=\"in\"} %llu\n"
                "bh_switch_sip_retransmissions_total{dir=\"out\"} %llu\n"
+               "# HELP bh_switch_overload_rejected_total INVITEs refused "
+               "with 503 while the event loop lagged\n"
+               "# TYPE bh_switch_overload_rejected_total counter\n"
+               "bh_switch_overload_rejected_total %llu\n"
                "# HELP bh_switch_rtp_packets_total RTP packets\n"
                "# TYPE bh_switch_rtp_packets_total counter\n"
                "bh_switch_rtp_packets_total{dir=\"in\"} %llu\n"
@@ -169,6 +173,7 @@ bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
                (unsigned long long)m->oversize,
                (unsigned long long)m->retransmissions_in,
                (unsigned long long)m->retransmissions_out,
+               (unsigned long long)m->overload_rejected,
                (unsigned long long)m->rtp_in, (unsigned long long)m->rtp_out);
     return out_end(&o);
 }

@@ -196,6 +196,7 @@ struct bh_switch_metrics {
     uint64_t retransmissions_out; /* timer-driven resends */
     uint64_t rtp_in, rtp_out;
     uint64_t calls_active;
+    uint64_t overload_rejected; /* INVITEs refused (503) while overloaded */
 };
 
 /* A live view of one number for /metrics and /status. */

@@ -158,14 +158,21 @@ def main():
                   if a.mode == "queue" else ["-sn", "uac"])
         # Bounded: SIPp's -timeout ends a run that falls behind (its
         # calls then count as failed).
-        out = subprocess.run(
-            ["taskset", "-c", "1", "sipp", "-timeout", "%ds" %
-             (a.calls // max(a.rate, 1) * 3 + 30)] + caller + ["-s", "500",
+        limit = a.calls // max(a.rate, 1) * 4 + 60
+        sipp = subprocess.Popen(
+            ["taskset", "-c", "1", "sipp", "-timeout", "%ds" % limit] +
+            caller + ["-s", "500",
              "127.0.0.1:%d" % SIP, "-p", str(CALLER), "-r", str(a.rate),
              "-rp", "1000", "-m", str(a.calls), "-l", "20000", "-nostdin",
              "-buff_size", "4194304", "-max_socket", "100", "-d",
              str(a.hold)],
-            capture_output=True, text=True).stdout
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        procs.append(sipp)
+        try:
+            out = sipp.communicate(timeout=limit + 30)[0]
+        except subprocess.TimeoutExpired:
+            sipp.kill()
+            out = sipp.communicate()[0]
         t1, w1 = ticks(sw.pid), time.time()
         if perf:
             perf.send_signal(signal.SIGINT)
