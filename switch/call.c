@@ -182,6 +182,10 @@ leg_free(struct bh_switch *sw, struct leg *leg) {
     sw_rtp_close(sw, leg);
     while (leg->ctxs)
         sw_ctx_detach(leg->ctxs);
+    if (leg->reinv) {
+        leg->reinv->reinv = NULL;
+        leg->reinv = NULL;
+    }
     free(leg->ack);
     leg->ack = NULL;
 }
@@ -610,8 +614,17 @@ static void
 ring_operator(struct bh_switch *sw, struct number *n, struct call *c, int k) {
     double now = sw_now(sw);
     struct sw_operator *o = &n->ops[k];
+    /* A static contact, or the binding of the account at this position
+     * (a literal address only: no DNS). */
+    const char *target = o->uri;
+    struct sw_addr addr = o->addr;
+    if (addr.len == 0 && strncmp(o->uri, "account:", 8) == 0) {
+        const char *ct = sw_registered(sw, o->uri + 8);
+        if (ct && sw_uri_addr(ct, &addr) == 0)
+            target = ct;
+    }
     struct leg *leg = calloc(1, sizeof *leg);
-    if (!leg || o->addr.len == 0) {
+    if (!leg || addr.len == 0) {
         free(leg);
         bh_switch_acd_refused(n->acd, k, now);
         number_kick(n);
@@ -628,9 +641,9 @@ ring_operator(struct bh_switch *sw, struct number *n, struct call *c, int k) {
     snprintf(leg->local_uri, sizeof leg->local_uri, "sip:%s@%s:%u",
              c->from_user[0] ? c->from_user : "caller", sw->local_host,
              (unsigned)sw->local_port);
-    snprintf(leg->remote_uri, sizeof leg->remote_uri, "%s", o->uri);
-    snprintf(leg->remote_target, sizeof leg->remote_target, "%s", o->uri);
-    leg->peer = o->addr;
+    snprintf(leg->remote_uri, sizeof leg->remote_uri, "%s", target);
+    snprintf(leg->remote_target, sizeof leg->remote_target, "%s", target);
+    leg->peer = addr;
     leg->ssrc = (uint32_t)sw_random(sw);
     leg->next = c->ops;
     c->ops = leg;
@@ -657,7 +670,7 @@ ring_operator(struct bh_switch *sw, struct number *n, struct call *c, int k) {
     struct bh_sip_builder b;
     bh_sip_build_init(&b, buf, sizeof buf);
     bh_sip_build_request(&b, BH_SIP_INVITE, NULL,
-                         bh_str_make(o->uri, strlen(o->uri)));
+                         bh_str_make(target, strlen(target)));
     bh_sip_build_via(&b, "UDP",
                      bh_str_make(sw->local_host, strlen(sw->local_host)),
                      sw->local_port, bh_str_make(branch, strlen(branch)), 1);
@@ -666,7 +679,7 @@ ring_operator(struct bh_switch *sw, struct number *n, struct call *c, int k) {
                           bh_str_make(leg->local_uri, strlen(leg->local_uri)),
                           bh_str_make(leg->local_tag, strlen(leg->local_tag)));
     bh_sip_build_nameaddr(&b, "To", BH_STR_NULL,
-                          bh_str_make(o->uri, strlen(o->uri)), BH_STR_NULL);
+                          bh_str_make(target, strlen(target)), BH_STR_NULL);
     bh_sip_build_header(&b, "Call-ID",
                         bh_str_make(leg->call_id, strlen(leg->call_id)));
     bh_sip_build_cseq(&b, 1, BH_SIP_INVITE, NULL);
@@ -684,7 +697,7 @@ ring_operator(struct bh_switch *sw, struct number *n, struct call *c, int k) {
     }
     dialog_add(sw, leg);
     leg->invite_ctx =
-        sw_ctx_send(sw, leg, BH_SIP_INVITE, branch, &o->addr, buf, (size_t)len);
+        sw_ctx_send(sw, leg, BH_SIP_INVITE, branch, &addr, buf, (size_t)len);
     sw_log(sw, "call %llu: ringing operator %d", (unsigned long long)c->id, k);
 }
 
@@ -962,6 +975,12 @@ sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
     struct call *c = leg->call;
     switch (m->method) {
     case BH_SIP_ACK:
+        if (leg->reinv) {
+            sw_stx_ack(leg->reinv); /* the ACK of a re-INVITE's 2xx */
+            leg->reinv->reinv = NULL;
+            leg->reinv = NULL;
+            return;
+        }
         if (leg->is_caller) {
             if (!leg->acked && m->body.len > 0) {
                 /* The answer to the offer in our 2xx. */
@@ -1016,8 +1035,15 @@ sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
         }
         sw_answer(sw, st, from, WHY_OK, NULL, NULL, sdplen ? sdp : NULL,
                   sdplen);
-        if (m->method == BH_SIP_INVITE && st)
-            st->call = NULL; /* its ACK is absorbed by the dialog */
+        if (m->method == BH_SIP_INVITE && st) {
+            /* Its 2xx is resent until the ACK, which arrives in the
+             * dialog (13.3.1.4); no ACK only ends the transaction. */
+            st->call = NULL;
+            if (leg->reinv)
+                leg->reinv->reinv = NULL;
+            leg->reinv = st;
+            st->reinv = leg;
+        }
         return;
     }
     default:

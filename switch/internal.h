@@ -87,6 +87,7 @@ struct stx {
     double end;      /* when the state ends, s */
     struct event timer;
     struct call *call; /* INVITE: the call it started; NULL when gone */
+    struct leg *reinv; /* re-INVITE: the leg whose ACK ends its 2xx */
 };
 
 enum ctx_state { CTX_CALLING, CTX_PROCEEDING, CTX_COMPLETED, CTX_ACCEPTED };
@@ -163,6 +164,7 @@ struct leg {
     int got_provisional, cancel_pending, acked;
     struct ctx *invite_ctx; /* operator leg: our INVITE */
     struct ctx *ctxs;       /* every client transaction of the leg */
+    struct stx *reinv;      /* a re-INVITE of the peer awaiting its ACK */
     char *ack;              /* operator leg: the ACK for its 2xx, owned */
     size_t ack_len;
     /* Media. */
@@ -287,6 +289,9 @@ void sw_log(struct bh_switch *sw, const char *fmt, ...)
 int sw_addr_parse(const char *host, uint16_t port, struct sw_addr *out);
 void sw_addr_format(const struct sw_addr *a, char *host, size_t size,
                     uint16_t *port);
+/* The address of a sip:/sips: URI whose host is a literal IP (no DNS);
+ * BH_EPARSE or BH_EINVAL otherwise. */
+int sw_uri_addr(const char *uri, struct sw_addr *out);
 
 /* transport (switch.c): sends a datagram on the SIP socket. */
 void sw_send(struct bh_switch *sw, const struct sw_addr *to, const char *buf,

@@ -265,8 +265,8 @@ open_sip(struct bh_switch *sw, const char *listen, char *err, size_t errlen) {
 
 /* An operator contact "sip:op1@127.0.0.1:5070": its host must be a
  * literal address, since the switch does no DNS. */
-static int
-resolve_contact(const char *uri, struct sw_addr *out) {
+int
+sw_uri_addr(const char *uri, struct sw_addr *out) {
     struct bh_sip_uri u;
     if (bh_sip_uri_parse(bh_str_make(uri, strlen(uri)), &u) < 0 ||
         (u.scheme != BH_URI_SIP && u.scheme != BH_URI_SIPS))
@@ -318,7 +318,7 @@ setup_numbers(struct bh_switch *sw, char *err, size_t errlen) {
             struct sw_operator *o = &n->ops[k];
             if ((size_t)k < c->queue.ncontacts) {
                 snprintf(o->uri, sizeof o->uri, "%s", c->queue.contacts[k]);
-                if (resolve_contact(o->uri, &o->addr) < 0) {
+                if (sw_uri_addr(o->uri, &o->addr) < 0) {
                     snprintf(err, errlen,
                              "number %s: operator contact %s: need "
                              "sip:user@IP:port (no DNS)",

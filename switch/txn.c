@@ -85,6 +85,8 @@ sw_stx_free(struct stx *st) {
         return;
     if (st->call && st->call->inv == st)
         st->call->inv = NULL;
+    if (st->reinv && st->reinv->reinv == st)
+        st->reinv->reinv = NULL;
     event_del(&st->timer);
     sw_htab_del(&st->sw->stx, &st->node);
     free(st->resp);

@@ -1,11 +1,13 @@
 """test_register.py: REGISTER with digest authentication for the
 scenario's accounts: a challenge offering SHA-256 (RFC 8760) and MD5
 (RFC 2617), both answered correctly get 200 with the binding, a wrong
-password or an unknown user get 403."""
+password or an unknown user get 403. The registered operator (its Contact
+is a SIPp UAS) then takes a caller from the queue."""
 import hashlib
 import os
 import random
 import re
+import signal
 import socket
 import sys
 
@@ -13,7 +15,11 @@ import harness as h
 
 busyhour = sys.argv[1]
 SIP = 26360
-sw = h.Switch(busyhour, os.path.join(h.HERE, "rfc4475.yaml"), SIP)
+OP = 26371
+sw = h.Switch(busyhour, os.path.join(h.HERE, "register.yaml"), SIP)
+op_log = os.path.join(sw.tmp, "op.log")
+op = h.sipp(["-sf", os.path.join(h.HERE, "operator.xml"), "-p", str(OP),
+             "-i", "127.0.0.1"], log=op_log, wait=False)
 sw.wait_ready()
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
@@ -33,7 +39,7 @@ def register(user, auth=None, cseq=1, call_id="reg1"):
            "Expires: 600\r\n"
            "Max-Forwards: 70\r\n" %
            (uri, me, random.getrandbits(48), user, cseq, user, call_id,
-            cseq, user, me))
+            cseq, user, OP))
     if auth:
         msg += "Authorization: %s\r\n" % auth
     msg += "Content-Length: 0\r\n\r\n"
@@ -79,7 +85,7 @@ for i, (c, alg) in enumerate(zip(ch, ("SHA-256", "MD5"))):
     r = register("op1", credentials(c, "op1", "secret", alg), cseq=2 + i,
                  call_id="a")
     h.check(r.startswith("SIP/2.0 200"), "%s credentials: 200" % alg)
-    h.check(("<sip:op1@127.0.0.1:%d>;expires=600" % me) in r,
+    h.check(("<sip:op1@127.0.0.1:%d>;expires=600" % OP) in r,
             "%s: the binding is confirmed with its expiry" % alg)
 r = register("op1", credentials(ch[1], "op1", "wrong", "MD5"), cseq=9,
              call_id="a")
@@ -91,5 +97,17 @@ r = register("op1", 'Digest username="op1", realm="busyhour", '
              'nonce="0123:forged", uri="%s", response="00", '
              'algorithm=MD5' % uri, cseq=1, call_id="c")
 h.check(r.startswith("SIP/2.0 401"), "a forged nonce: a new challenge")
+log = os.path.join(sw.tmp, "caller.log")
+rc, _, err = h.sipp(["-sf", os.path.join(h.HERE, "queue_caller.xml"), "-s",
+                     "600", "127.0.0.1:%d" % SIP, "-p", "26362", "-m", "1",
+                     "-d", "300"], log=log)
+h.check(rc == 0, "a caller reached the registered operator")
 sw.stop()
+os.kill(op.pid, signal.SIGTERM)
+op.wait()
+h.check(sum(1 for e, _, _ in h.log_events(op_log) if e == "ring") == 1,
+        "the operator's registered contact rang")
+rows = sw.rows()
+h.check(len(rows) == 1 and rows[0]["outcome"] == "answered" and
+        rows[0]["operator"] == 0, "CDR: answered by operator 0 (op1)")
 print("PASS")
