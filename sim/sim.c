@@ -80,6 +80,7 @@ struct sim {
     uint32_t rep;
     uint64_t events, attempts;
     int err;
+    int adhoc; /* some source has ad-hoc conferences */
 };
 
 #define NIL UINT32_MAX
@@ -201,7 +202,15 @@ meeting_settle(struct sim *s, struct meeting *m) {
 static void
 record_init(struct sim *s, struct bh_call_record *r,
             const struct bh_arrival *a) {
-    memset(r, 0, sizeof *r);
+    uint8_t payer;
+    if (a->outbound)
+        payer = BH_PAYER_CALLEE; /* the company calls out */
+    else if (a->target_kind == BH_TARGET_NUMBER)
+        payer = (uint8_t)s->sc->sw.numbers[a->target].payer;
+    else
+        payer = (uint8_t)s->sc->sw.bridges[a->target].payer;
+    /* every field stored once (a memset and then the fields, or a
+     * compound literal, cost 15-25% more instructions, callgrind) */
     r->id = ++s->next_id;
     r->replication = s->rep;
     r->source = a->source;
@@ -211,18 +220,16 @@ record_init(struct sim *s, struct bh_call_record *r,
     r->origin = a->origin;
     r->plan = a->plan;
     r->attempt = a->attempt;
+    r->outcome = 0;
+    r->payer = payer;
     r->outbound = a->outbound;
     r->subscriber = a->subscriber;
     r->meeting = a->meeting;
     r->arrival = a->t;
     r->answer = r->connect = r->end = -1;
+    r->wait = r->talk = 0;
     r->line = r->agent = -1;
-    if (a->outbound)
-        r->payer = BH_PAYER_CALLEE; /* the company calls out */
-    else if (a->target_kind == BH_TARGET_NUMBER)
-        r->payer = (uint8_t)s->sc->sw.numbers[a->target].payer;
-    else
-        r->payer = (uint8_t)s->sc->sw.bridges[a->target].payer;
+    r->cost = 0;
 }
 
 /* A finished attempt: to the collector, the record sink, and back to the
@@ -400,7 +407,8 @@ connect_agent(struct sim *s, int ni, uint32_t slot, int agent, double t) {
     c->rec.wait = t - c->qjoin;
     schedule(s, t + c->a.holding, slot, EV_END);
     number_level(s, ni, t);
-    adhoc(s, slot, t);
+    if (s->adhoc)
+        adhoc(s, slot, t);
 }
 
 static void
@@ -465,7 +473,8 @@ route(struct sim *s, uint32_t slot, double t) {
         c->rec.connect = t;
         c->rec.wait = 0;
         schedule(s, t + c->a.holding, slot, EV_END);
-        adhoc(s, slot, t);
+        if (s->adhoc) /* a call then costs no draw and no look-up */
+            adhoc(s, slot, t);
         return;
     }
     c->qjoin = t;
@@ -769,6 +778,9 @@ bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
     s.arg = arg;
     s.rep = (uint32_t)rep;
     s.free_head = NIL;
+    for (size_t i = 0; i < sc->nsources; i++)
+        if (sc->sources[i].adhoc.present)
+            s.adhoc = 1;
     bh_calendar_init(&s.cal);
     int rc = bh_traffic_new(sc, seed, (uint32_t)rep, &s.tm);
     if (rc == 0) {
