@@ -30,6 +30,39 @@ def _cleanup():
             p.wait()
 
 
+def free_ports(n):
+    """n distinct ports free for both UDP and TCP on 127.0.0.1, so that
+    tests running at the same time (other build trees) do not collide."""
+    out = []
+    while len(out) < n:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        p = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", p))
+            if p not in out:
+                out.append(p)
+        except OSError:
+            pass
+        finally:
+            t.close()
+            u.close()
+    return out
+
+
+def scenario(name, ports):
+    """The scenario file `name` with each 127.0.0.1:OLD port replaced as
+    ports {OLD: NEW} says, written to a temporary folder."""
+    text = open(os.path.join(HERE, name)).read()
+    for old, new in ports.items():
+        text = text.replace("127.0.0.1:%d" % old, "127.0.0.1:%d" % new)
+    path = os.path.join(tempfile.mkdtemp(prefix="bh_sc_"), name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def fail(msg):
     print("FAIL: " + msg, file=sys.stderr)
     sys.exit(1)

@@ -9,23 +9,24 @@ import sys
 import harness as h
 
 busyhour = sys.argv[1]
-SIP = 26460
-sw = h.Switch(busyhour, os.path.join(h.HERE, "ivr.yaml"), SIP)
+SIP, LATE, OP, C1, C2 = h.free_ports(5)
+sw = h.Switch(busyhour, h.scenario("ivr.yaml", {26471: LATE, 26472: OP}),
+              SIP)
 late_log = os.path.join(sw.tmp, "late.log")
 op_log = os.path.join(sw.tmp, "op.log")
-ops = [h.sipp(["-sf", os.path.join(h.HERE, "noanswer.xml"), "-p", "26471",
+ops = [h.sipp(["-sf", os.path.join(h.HERE, "noanswer.xml"), "-p", str(LATE),
                "-i", "127.0.0.1"], log=late_log, wait=False),
-       h.sipp(["-sf", os.path.join(h.HERE, "operator.xml"), "-p", "26472",
+       h.sipp(["-sf", os.path.join(h.HERE, "operator.xml"), "-p", str(OP),
                "-i", "127.0.0.1"], log=op_log, wait=False)]
 sw.wait_ready()
 log1 = os.path.join(sw.tmp, "digit.log")
 rc, _, err = h.sipp(["-sf", os.path.join(h.HERE, "ivr_caller.xml"), "-s",
-                     "400", "127.0.0.1:%d" % SIP, "-p", "26461", "-m", "1",
+                     "400", "127.0.0.1:%d" % SIP, "-p", str(C1), "-m", "1",
                      "-d", "500"], log=log1)
 h.check(rc == 0, "the caller pressed 1 and reached an operator")
 log2 = os.path.join(sw.tmp, "wait.log")
 rc, _, err = h.sipp(["-sf", os.path.join(h.HERE, "queue_caller.xml"), "-s",
-                     "400", "127.0.0.1:%d" % SIP, "-p", "26462", "-m", "1",
+                     "400", "127.0.0.1:%d" % SIP, "-p", str(C2), "-m", "1",
                      "-d", "500"], log=log2)
 h.check(rc == 0, "the caller who pressed nothing reached an operator")
 sw.stop()

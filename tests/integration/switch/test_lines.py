@@ -8,7 +8,7 @@ import time
 import harness as h
 
 busyhour = sys.argv[1]
-SIP, HTTP, CALLER = 26060, 26080, 26061
+SIP, HTTP, CALLER = h.free_ports(3)
 sw = h.Switch(busyhour, os.path.join(h.HERE, "lines.yaml"), SIP, HTTP)
 sw.wait_ready()
 log = os.path.join(sw.tmp, "callers.log")

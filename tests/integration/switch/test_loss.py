@@ -14,10 +14,9 @@ import threading
 
 import harness as h
 
-SIP, HTTP = 26260, 26280
-CALLER_SHIM = 26265
-OPS = [26281, 26282, 26283]       # what the switch calls (the shims)
-OP_REAL = [26291, 26292, 26293]   # where the operators listen
+SIP, HTTP, CALLER, CALLER_SHIM, *rest = h.free_ports(10)
+OPS = rest[:3]      # what the switch calls (the shims)
+OP_REAL = rest[3:]  # where the operators listen
 LOSS = 0.10
 CALLS = 30
 
@@ -64,7 +63,8 @@ shims += [Shim(p, ("127.0.0.1", r), 2 + i)
           for i, (p, r) in enumerate(zip(OPS, OP_REAL))]
 for s in shims:
     s.start()
-sw = h.Switch(busyhour, os.path.join(h.HERE, "loss.yaml"), SIP, HTTP)
+sw = h.Switch(busyhour, h.scenario("loss.yaml", dict(zip(
+    (26281, 26282, 26283), OPS))), SIP, HTTP)
 ops = []
 for i, port in enumerate(OP_REAL):
     ops.append(h.sipp(["-sf", os.path.join(h.HERE, "operator.xml"), "-p",
@@ -73,7 +73,7 @@ for i, port in enumerate(OP_REAL):
 sw.wait_ready()
 log = os.path.join(sw.tmp, "callers.log")
 rc, _, err = h.sipp(["-sf", os.path.join(h.HERE, "loss_caller.xml"), "-s",
-                     "300", "127.0.0.1:%d" % CALLER_SHIM, "-p", "26261",
+                     "300", "127.0.0.1:%d" % CALLER_SHIM, "-p", str(CALLER),
                      "-m", str(CALLS), "-l", "10", "-r", "10", "-d", "1000"],
                     log=log)
 m = sw.metrics()

@@ -10,12 +10,12 @@ import time
 import harness as h
 
 busyhour = sys.argv[1]
-SIP, HTTP = 26160, 26180
-OPS = [26171, 26172, 26173]
+SIP, HTTP, C1, C2, *OPS = h.free_ports(8)
 tmp = None
 ops = []
 oplogs = []
-sw = h.Switch(busyhour, os.path.join(h.HERE, "queue.yaml"), SIP, HTTP)
+sw = h.Switch(busyhour, h.scenario("queue.yaml", dict(zip(
+    (26171, 26172, 26173), OPS))), SIP, HTTP)
 for i, port in enumerate(OPS):
     log = os.path.join(sw.tmp, "op%d.log" % (i + 1))
     oplogs.append(log)
@@ -26,7 +26,7 @@ sw.wait_ready()
 # Six callers 200 ms apart, each talking 3 s once an operator answers.
 clog = os.path.join(sw.tmp, "callers.log")
 callers = h.sipp(["-sf", os.path.join(h.HERE, "queue_caller.xml"), "-s",
-                  "200", "127.0.0.1:%d" % SIP, "-p", "26161", "-m", "6",
+                  "200", "127.0.0.1:%d" % SIP, "-p", str(C1), "-m", "6",
                   "-l", "6", "-r", "5", "-d", "3000"], log=clog, wait=False)
 # Once the last three wait, a seventh caller joins and gives up after
 # 0.5 s, long before an operator is free.
@@ -41,7 +41,7 @@ st = sw.status()["numbers"][0]
 h.check(st["operators_free"] == 0, "/status: no operator free")
 alog = os.path.join(sw.tmp, "abandon.log")
 rc, _, err = h.sipp(["-sf", os.path.join(h.HERE, "caller.xml"), "-s", "200",
-                     "127.0.0.1:%d" % SIP, "-p", "26162", "-m", "1", "-d",
+                     "127.0.0.1:%d" % SIP, "-p", str(C2), "-m", "1", "-d",
                      "500"], log=alog)
 h.check(rc == 0, "the impatient caller was answered and hung up")
 callers.communicate()

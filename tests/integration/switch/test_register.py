@@ -14,8 +14,7 @@ import sys
 import harness as h
 
 busyhour = sys.argv[1]
-SIP = 26360
-OP = 26371
+SIP, OP, CALLER = h.free_ports(3)
 sw = h.Switch(busyhour, os.path.join(h.HERE, "register.yaml"), SIP)
 op_log = os.path.join(sw.tmp, "op.log")
 op = h.sipp(["-sf", os.path.join(h.HERE, "operator.xml"), "-p", str(OP),
@@ -99,7 +98,7 @@ r = register("op1", 'Digest username="op1", realm="busyhour", '
 h.check(r.startswith("SIP/2.0 401"), "a forged nonce: a new challenge")
 log = os.path.join(sw.tmp, "caller.log")
 rc, _, err = h.sipp(["-sf", os.path.join(h.HERE, "queue_caller.xml"), "-s",
-                     "600", "127.0.0.1:%d" % SIP, "-p", "26362", "-m", "1",
+                     "600", "127.0.0.1:%d" % SIP, "-p", str(CALLER), "-m", "1",
                      "-d", "300"], log=log)
 h.check(rc == 0, "a caller reached the registered operator")
 sw.stop()

@@ -8,12 +8,12 @@ import time
 import harness as h
 
 busyhour = sys.argv[1]
-SIP, HTTP = 26560, 26580
+SIP, HTTP, CALLER = h.free_ports(3)
 sw = h.Switch(busyhour, os.path.join(h.HERE, "lines.yaml"), SIP, HTTP)
 sw.wait_ready()
 msgs = os.path.join(sw.tmp, "messages.log")
 p = h.sipp(["-sf", os.path.join(h.HERE, "caller.xml"), "-s", "100",
-            "127.0.0.1:%d" % SIP, "-p", "26561", "-m", "3", "-l", "3",
+            "127.0.0.1:%d" % SIP, "-p", str(CALLER), "-m", "3", "-l", "3",
             "-d", "600000", "-trace_msg", "-message_file", msgs],
            wait=False)
 active = 0
