@@ -1,0 +1,83 @@
+"""test_sip.py: the switch's answers to plain SIP probes: OPTIONS, unknown
+and unsupported methods (501, 405 with Allow), Max-Forwards 0 (483), BYE
+and CANCEL matching nothing (481), an unknown number (404), an oversize
+message (513), retransmissions absorbed, and /metrics counting them."""
+import os
+import random
+import socket
+import sys
+
+import harness as h
+
+busyhour = sys.argv[1]
+SIP, HTTP = h.free_ports(2)
+sw = h.Switch(busyhour, os.path.join(h.HERE, "lines.yaml"), SIP, HTTP)
+sw.wait_ready()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(2)
+me = s.getsockname()[1]
+
+
+def request(method, ruri="sip:100@127.0.0.1", extra="", body="",
+            to_tag="", mf=70, cseq_method=None, branch=None):
+    branch = branch or "z9hG4bK%x" % random.getrandbits(48)
+    cid = "%x@probe" % random.getrandbits(48)
+    msg = ("%s %s SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+           "From: <sip:probe@127.0.0.1>;tag=p1\r\n"
+           "To: <%s>%s\r\n"
+           "Call-ID: %s\r\n"
+           "CSeq: 1 %s\r\n"
+           "Max-Forwards: %d\r\n%s"
+           "Content-Length: %d\r\n\r\n%s" %
+           (method, ruri, me, branch, ruri,
+            ";tag=" + to_tag if to_tag else "", cid,
+            cseq_method or method, mf, extra, len(body), body))
+    return msg.encode()
+
+
+def ask(data):
+    """Sends a request, returns the first answer with its Call-ID (INVITE
+    answers are resent until ACKed and may still arrive later)."""
+    cid = data.split(b"Call-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()
+    s.sendto(data, ("127.0.0.1", SIP))
+    for _ in range(20):
+        r = s.recv(65535).decode(errors="replace")
+        if ("Call-ID: %s\r\n" % cid) in r:
+            return r
+    h.fail("no answer with Call-ID " + cid)
+
+
+def status(r):
+    return int(r.split(" ", 2)[1])
+
+
+r = ask(request("OPTIONS"))
+h.check(status(r) == 200 and "Allow: INVITE" in r and
+        "Accept: application/sdp" in r, "OPTIONS: 200 with Allow, Accept")
+h.check(status(ask(request("FOO"))) == 501, "unknown method: 501")
+r = ask(request("SUBSCRIBE", extra="Event: presence\r\n"))
+h.check(status(r) == 405 and "Allow: " in r, "SUBSCRIBE: 405 with Allow")
+h.check(status(ask(request("INVITE", mf=0))) == 483,
+        "INVITE with Max-Forwards 0: 483 (RFC 3261 16.3)")
+h.check(status(ask(request("BYE", to_tag="nosuch"))) == 481,
+        "BYE in no dialog: 481")
+h.check(status(ask(request("CANCEL"))) == 481,
+        "CANCEL matching no transaction: 481")
+h.check(status(ask(request("INVITE", ruri="sip:999@127.0.0.1"))) == 404,
+        "INVITE to an unknown number: 404")
+big = request("OPTIONS", extra="X-Padding: %s\r\n" % ("x" * 9000))
+h.check(status(ask(big)) == 513, "a 9 kB message: 513 Message Too Large")
+# The same request twice: one transaction, the answer sent again.
+data = request("OPTIONS", branch="z9hG4bKretransmitted")
+a, b = ask(data), ask(data)
+h.check(a == b, "a retransmitted OPTIONS gets the same answer again")
+m = sw.metrics()
+h.check('bh_switch_sip_retransmissions_total{dir="in"} 1' in m,
+        "/metrics counts the absorbed retransmission")
+h.check('{status="513",dir="out"} 1' in m and
+        "bh_switch_sip_oversize_total 1" in m,
+        "/metrics counts the oversize message")
+sw.stop()
+print("PASS")
