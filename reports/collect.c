@@ -279,7 +279,12 @@ bh_collector_add(struct bh_collector *c, struct bh_call_record *rec) {
         double w = rec->wait > 0 ? rec->wait : 0;
         v->answered++;
         v->wait_sum += w;
-        bh_hist_add(&c->hist[ti], w);
+        if (w == 0) { /* bh_hist_add(h, 0) without the call: most calls */
+            c->hist[ti].count++;
+            c->hist[ti].zero++;
+        } else {
+            bh_hist_add(&c->hist[ti], w);
+        }
         for (size_t k = 0; k < c->nsl; k++)
             if (w <= c->sl_t[k])
                 v->sl[k]++;

@@ -110,6 +110,13 @@ call_alloc(struct sim *s) {
     return i;
 }
 
+/* Gives back a slot that never had an event (no new generation needed). */
+static void
+call_return(struct sim *s, uint32_t i) {
+    s->calls[i].next_free = s->free_head;
+    s->free_head = i;
+}
+
 static void
 call_free(struct sim *s, uint32_t i) {
     struct call *c = &s->calls[i];
@@ -504,20 +511,20 @@ route(struct sim *s, uint32_t slot, double t) {
         schedule(s, t + d, slot, EV_TIMEOUT);
 }
 
+/* A call to a number, its arrival already in slot (taken for it by the
+ * loop, so that the model writes it in place). */
 static void
-arrive_number(struct sim *s, const struct bh_arrival *a) {
+arrive_number(struct sim *s, uint32_t slot) {
+    struct call *c = &s->calls[slot];
+    const struct bh_arrival *a = &c->a;
     int ni = a->target;
     struct number *n = &s->num[ni];
     double t = a->t;
     if (n->busy >= n->lines) {
         reject(s, a, t);
+        call_return(s, slot);
         return;
     }
-    uint32_t slot = call_alloc(s);
-    if (slot == NIL)
-        return;
-    struct call *c = &s->calls[slot];
-    c->a = *a;
     record_init(s, &c->rec, a);
     n->busy++;
     c->rec.line = n->free_lines[--n->nfree];
@@ -800,7 +807,6 @@ bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
     /* Arrivals stop at the horizon; calls in progress then run to their
      * end, so every loop below ends: each event either ends a call or
      * moves it on, and no new call comes after the horizon. */
-    struct bh_arrival a;
     struct bh_event e;
     while (!s.err) {
         double ta = bh_traffic_peek(s.tm, s.horizon);
@@ -808,12 +814,25 @@ bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
             bh_calendar_pop(&s.cal, &e);
             s.events++;
             on_event(&s, &e);
-        } else if (ta < s.horizon && bh_traffic_next(s.tm, s.horizon, &a)) {
+        } else if (ta < s.horizon) {
+            /* the model writes the arrival straight into a call slot
+             * (one copy of it fewer per call) */
+            uint32_t slot = call_alloc(&s);
+            if (slot == NIL)
+                break;
+            struct bh_arrival *a = &s.calls[slot].a;
+            if (!bh_traffic_next(s.tm, s.horizon, a)) {
+                call_return(&s, slot);
+                break;
+            }
             s.events++;
-            if (a.target_kind == BH_TARGET_NUMBER)
-                arrive_number(&s, &a);
-            else
-                arrive_bridge(&s, &a);
+            if (a->target_kind == BH_TARGET_NUMBER) {
+                arrive_number(&s, slot);
+            } else {
+                struct bh_arrival b = *a;
+                call_return(&s, slot);
+                arrive_bridge(&s, &b);
+            }
         } else {
             break;
         }
