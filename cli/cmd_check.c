@@ -12,6 +12,7 @@
 
 #define DAY 86400.0
 #define MAX_EVAL_INTERVALS 100000 /* intervals scanned for the busiest */
+#define CLOCK_TEXT 80 /* "day N HH:MM" for any long N: no truncation */
 
 static void
 help(FILE *out) {
@@ -39,29 +40,6 @@ help(FILE *out) {
             "Exit status: 0 the scenario is valid; 2 it is not (the error is "
             "printed\nto stderr as FILE:LINE:COLUMN: message) or the usage "
             "is wrong.\n");
-}
-
-/* Mean rate per hour of a profile over [a, b) seconds of the horizon. */
-static double
-mean_rate(const struct bh_profile *p, double start, double a, double b) {
-    double sum = 0, t = a;
-    while (t < b) {
-        double tod = fmod(start + t, DAY);
-        double next = DAY;
-        for (size_t i = 0; i < p->n; i++)
-            if (p->at[i] > tod) {
-                next = p->at[i];
-                break;
-            }
-        double seg = next - tod;
-        if (seg > b - t)
-            seg = b - t;
-        if (seg <= 0)
-            seg = b - t; /* guard against rounding at a boundary */
-        sum += bh_profile_rate(p, start, t) * seg;
-        t += seg;
-    }
-    return b > a ? sum / (b - a) : 0;
 }
 
 /* Load one source puts on a target, in Erlangs per (call per hour):
@@ -97,18 +75,6 @@ per_arrival(const struct bh_scenario *sc, const struct bh_sc_source *s) {
         break;
     }
     return r;
-}
-
-static const struct bh_profile *
-source_profile(const struct bh_sc_source *s) {
-    switch (s->kind) {
-    case BH_SOURCE_MEETINGS:
-        return &s->meetings.profile;
-    case BH_SOURCE_CAMPAIGN:
-        return &s->campaign.profile;
-    default:
-        return &s->profile;
-    }
 }
 
 struct summary {
@@ -160,7 +126,8 @@ summarise(const struct bh_scenario *sc, int kind, int index,
             const struct bh_sc_source *src = &sc->sources[s];
             if ((int)src->target_kind != kind || src->target != index)
                 continue;
-            double rate = mean_rate(source_profile(src), sc->start, a, b);
+            double rate =
+                bh_profile_mean_rate(bh_source_profile(src), sc->start, a, b);
             struct per_arrival pa = per_arrival(sc, src);
             lines += rate * pa.line_s / 3600.0;
             ops += rate * pa.op_s / 3600.0;
@@ -237,7 +204,7 @@ write_json(const char *path, const struct bh_scenario *sc,
         fputs(", \"targets\": {", f);
         for (size_t i = 0; i < n; i++) {
             const struct summary *s = &sum[i];
-            char at[32];
+            char at[CLOCK_TEXT];
             clock_text(s->busiest, sc->start, at, sizeof at);
             fputs(i ? ", " : "", f);
             json_str(f, s->name);
@@ -316,7 +283,7 @@ bh_cmd_check(int argc, char **argv) {
         summarise(sc, BH_TARGET_BRIDGE, (int)i, &sum[sc->sw.nnumbers + i]);
 
     FILE *out = json && strcmp(json, "-") == 0 ? stderr : stdout;
-    char hz[32], iv[32], st[32];
+    char hz[32], iv[32], st[CLOCK_TEXT];
     bh_format_duration(sc->horizon, hz, sizeof hz);
     bh_format_duration(sc->interval, iv, sizeof iv);
     clock_text(0, sc->start, st, sizeof st);
@@ -333,7 +300,7 @@ bh_cmd_check(int argc, char **argv) {
             "busiest", "offered", "capacity", "at that load");
     for (size_t i = 0; i < n; i++) {
         const struct summary *s = &sum[i];
-        char at[32], cap[32];
+        char at[CLOCK_TEXT], cap[32];
         clock_text(s->busiest, sc->start, at, sizeof at);
         snprintf(cap, sizeof cap, "%d %s", s->capacity,
                  strcmp(s->kind, "number") == 0 ? "lines" : "ports");

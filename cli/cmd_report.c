@@ -304,29 +304,6 @@ make_curve(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
  * (menu, wait and talk, plus a campaign's ringing and talk through it);
  * a bridge's ports as Erlang B on participants' port time. No costs. */
 
-#define DAY 86400.0
-
-/* Mean rate per hour of a profile over [a, b) s of the horizon. */
-static double
-mean_rate(const struct bh_profile *p, double start, double a, double b) {
-    double sum = 0, t = a;
-    while (t < b) {
-        double tod = fmod(start + t, DAY);
-        double next = DAY;
-        for (size_t i = 0; i < p->n; i++)
-            if (p->at[i] > tod) {
-                next = p->at[i];
-                break;
-            }
-        double seg = next - tod;
-        if (seg > b - t || seg <= 0)
-            seg = b - t;
-        sum += bh_profile_rate(p, start, t) * seg;
-        t += seg;
-    }
-    return b > a ? sum / (b - a) : 0;
-}
-
 /* Service-level times for a target: those its thresholds name, else the
  * default. */
 static size_t
@@ -400,7 +377,8 @@ analytic_number(const struct bh_scenario *sc, size_t ni, double a, double b,
         if (src->target_kind != BH_TARGET_NUMBER || src->target != (int)ni)
             continue;
         if (src->kind == BH_SOURCE_CAMPAIGN) {
-            double r = mean_rate(&src->campaign.profile, sc->start, a, b);
+            double r =
+                bh_profile_mean_rate(&src->campaign.profile, sc->start, a, b);
             camp += r / 3600.0 *
                     (bh_dist_mean(&src->campaign.ring) +
                      src->campaign.answer_probability *
@@ -409,7 +387,8 @@ analytic_number(const struct bh_scenario *sc, size_t ni, double a, double b,
         }
         if (src->kind != BH_SOURCE_CALLS)
             continue;
-        double r = mean_rate(&src->profile, sc->start, a, b) / 3600.0;
+        double r =
+            bh_profile_mean_rate(&src->profile, sc->start, a, b) / 3600.0;
         lam += r;
         hold += r * bh_dist_mean(&src->holding);
         if (src->has_patience) {
@@ -504,14 +483,16 @@ analytic_bridge(const struct bh_scenario *sc, size_t bi, double a, double b,
             continue;
         if (src->kind == BH_SOURCE_MEETINGS) {
             double r =
-                mean_rate(&src->meetings.profile, sc->start, a, b) / 3600.0;
+                bh_profile_mean_rate(&src->meetings.profile, sc->start, a, b) /
+                3600.0;
             double parts = bh_dist_mean(&src->meetings.participants);
             o->calls += r * parts * (b - a);
             o->line_load += r * parts *
                             (bh_dist_mean(&src->meetings.duration) +
                              src->meetings.passcode_entry);
         } else if (src->kind == BH_SOURCE_CALLS) {
-            double r = mean_rate(&src->profile, sc->start, a, b) / 3600.0;
+            double r =
+                bh_profile_mean_rate(&src->profile, sc->start, a, b) / 3600.0;
             o->calls += r * (b - a);
             o->line_load += r * bh_dist_mean(&src->holding);
         }

@@ -99,6 +99,39 @@ bh_profile_rate(const struct bh_profile *p, double start, double t) {
     return p->rate[lo];
 }
 
+double
+bh_profile_mean_rate(const struct bh_profile *p, double start, double a,
+                     double b) {
+    double sum = 0, t = a;
+    while (t < b) {
+        double tod = fmod(start + t, 86400.0);
+        double next = 86400.0;
+        for (size_t i = 0; i < p->n; i++)
+            if (p->at[i] > tod) {
+                next = p->at[i];
+                break;
+            }
+        double seg = next - tod;
+        if (seg > b - t || seg <= 0) /* <= 0: rounding at a boundary */
+            seg = b - t;
+        sum += bh_profile_rate(p, start, t) * seg;
+        t += seg;
+    }
+    return b > a ? sum / (b - a) : 0;
+}
+
+const struct bh_profile *
+bh_source_profile(const struct bh_sc_source *s) {
+    switch (s->kind) {
+    case BH_SOURCE_MEETINGS:
+        return &s->meetings.profile;
+    case BH_SOURCE_CAMPAIGN:
+        return &s->campaign.profile;
+    default:
+        return &s->profile;
+    }
+}
+
 const char *
 bh_strategy_name(enum bh_strategy s) {
     switch (s) {

@@ -360,6 +360,16 @@ double bh_dist_mean(const struct bh_dist *d);
 /* The profile's rate (per hour) at a time t (s since the horizon start,
  * so the time of day is fmod(start + t, 86400)). */
 double bh_profile_rate(const struct bh_profile *p, double start, double t);
+/* The profile's mean rate (per hour) over [a, b) (s since the horizon
+ * start): exact for a piecewise-constant profile, 0 when b <= a. O(steps
+ * crossed x steps in a day), fine for the handful of intervals a summary
+ * asks for. */
+double bh_profile_mean_rate(const struct bh_profile *p, double start, double a,
+                            double b);
+/* The profile that drives source s's first attempts (borrowed from s):
+ * calls per hour, meetings per hour for MEETINGS, attempts per hour for a
+ * CAMPAIGN. */
+const struct bh_profile *bh_source_profile(const struct bh_sc_source *s);
 
 /* Names for printing and JSON. */
 const char *bh_strategy_name(enum bh_strategy s);
