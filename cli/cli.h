@@ -29,4 +29,54 @@ int bh_cli_interactive(void);
  * interactive. Call with done == total to finish the line. */
 void bh_cli_progress(const char *label, double done, double total);
 
+/* ---- Shared by the simulating commands (common.c) -------------------- */
+
+struct bh_scenario;
+struct bh_sim_options;
+struct bh_results;
+
+/* Replications when neither --replications nor the scenario gives them. */
+#define BH_CLI_DEFAULT_REPLICATIONS 10
+
+/* The options of `busyhour sim` and `busyhour plan`. The command sets the
+ * first block; parsing fills the second (strings are views into argv). */
+struct bh_cli_sim_args {
+    const char *cmd;         /* "sim" or "plan": messages, progress label */
+    void (*help)(FILE *out); /* for --help */
+    int min_replications;    /* least --replications, and least of the
+                                scenario's sim.replications used */
+    unsigned long max_seed;  /* largest --seed */
+    int records_allowed;     /* accept --records FILE */
+
+    const char *path;    /* the scenario */
+    const char *json;    /* --json FILE, NULL = none, "-" = stdout */
+    const char *records; /* --records FILE, NULL = none */
+    long replications;   /* 0 = not given */
+    long threads;        /* 0 = not given */
+    unsigned long seed;  /* when have_seed */
+    int have_seed;
+};
+
+/* Parses argv (argv[0] is the command's name) into a. Returns -1 when the
+ * command should go on, else the exit status to return at once: 0 after
+ * --help, BH_EXIT_USAGE after a usage error (printed). */
+int bh_cli_sim_args_parse(struct bh_cli_sim_args *a, int argc, char **argv);
+/* Loads a->path into *sc (owned by the caller: bh_scenario_free), applies
+ * --seed, and fills opt: seed, replications (--replications, else the
+ * scenario's when at least min_replications, else
+ * BH_CLI_DEFAULT_REPLICATIONS), threads (--threads, else the processors,
+ * at most BH_SIM_MAX_THREADS) and a progress bar labelled a->cmd; no
+ * records. Returns 0, or BH_EXIT_USAGE after printing the scenario's
+ * FILE:LINE:COLUMN error (*sc is then NULL). */
+int bh_cli_sim_setup(const struct bh_cli_sim_args *a, struct bh_scenario **sc,
+                     struct bh_sim_options *opt);
+/* Prints res with print unless --json is "-" (stdout is then the JSON's),
+ * then writes the results file when --json was given. Returns 0, or
+ * BH_EXIT_USAGE after saying the file could not be written. */
+int bh_cli_results_out(const struct bh_cli_sim_args *a,
+                       const struct bh_scenario *sc,
+                       const struct bh_results *res,
+                       void (*print)(const struct bh_scenario *sc,
+                                     const struct bh_results *res));
+
 #endif

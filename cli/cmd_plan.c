@@ -7,13 +7,8 @@
 #include "scenario.h"
 #include "sim.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define DEFAULT_REPLICATIONS 10
 
 static void
 help(FILE *out) {
@@ -57,24 +52,7 @@ help(FILE *out) {
             "\n"
             "Exit status: 0 success, 2 bad usage, bad input, or no capacity "
             "up to the\nsearch bound meets the thresholds.\n",
-            DEFAULT_REPLICATIONS);
-}
-
-static int
-parse_long(const char *s, long min, long max, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return BH_EINVAL;
-    *out = v;
-    return 0;
-}
-
-static void
-progress(void *arg, double done, double total) {
-    (void)arg;
-    bh_cli_progress("plan", done, total);
+            BH_CLI_DEFAULT_REPLICATIONS);
 }
 
 static void
@@ -130,97 +108,31 @@ table(const struct bh_scenario *sc, const struct bh_results *r) {
 
 int
 bh_cmd_plan(int argc, char **argv) {
-    const char *path = NULL, *json = NULL;
-    long reps = 0, threads = 0, seed = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            help(stdout);
-            return BH_EXIT_OK;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!v || parse_long(v, 0, 2147483647L, &seed))
-                return bh_cli_usage_error("plan", "--seed needs a number "
-                                                  ">= 0");
-            i++;
-        } else if (strcmp(a, "--replications") == 0) {
-            if (!v || parse_long(v, 2, BH_SIM_MAX_REPLICATIONS, &reps))
-                return bh_cli_usage_error(
-                    "plan",
-                    "--replications needs a number from 2 to %d (an "
-                    "interval needs two)",
-                    BH_SIM_MAX_REPLICATIONS);
-            i++;
-        } else if (strcmp(a, "--threads") == 0) {
-            if (!v || parse_long(v, 1, BH_SIM_MAX_THREADS, &threads))
-                return bh_cli_usage_error(
-                    "plan", "--threads needs a number from 1 to %d",
-                    BH_SIM_MAX_THREADS);
-            i++;
-        } else if (strcmp(a, "--json") == 0) {
-            if (!v)
-                return bh_cli_usage_error("plan", "--json needs a file");
-            json = v;
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            return bh_cli_usage_error("plan",
-                                      "unknown option '%s' (see "
-                                      "busyhour plan --help)",
-                                      a);
-        } else if (!path) {
-            path = a;
-        } else {
-            return bh_cli_usage_error("plan", "one scenario at a time");
-        }
-    }
-    if (!path)
-        return bh_cli_usage_error("plan", "which scenario? (busyhour plan "
-                                          "SCENARIO)");
+    struct bh_cli_sim_args args = {.cmd = "plan",
+                                   .help = help,
+                                   .min_replications = 2,
+                                   .max_seed = 2147483647UL};
+    int status = bh_cli_sim_args_parse(&args, argc, argv);
+    if (status >= 0)
+        return status;
     struct bh_scenario *sc = NULL;
-    struct bh_diag diag;
-    memset(&diag, 0, sizeof diag);
-    if (bh_scenario_load(path, &sc, &diag)) {
-        bh_diag_print(&diag, stderr);
-        return BH_EXIT_USAGE;
-    }
-    if (seed >= 0)
-        sc->seed = (unsigned long)seed;
-    if (!reps)
-        reps = sc->sim.replications > 1 ? sc->sim.replications
-                                        : DEFAULT_REPLICATIONS;
-    if (!threads) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (n > BH_SIM_MAX_THREADS ? BH_SIM_MAX_THREADS : n) : 1;
-    }
     struct bh_sim_options opt;
-    memset(&opt, 0, sizeof opt);
-    opt.seed = sc->seed;
-    opt.replications = (int)reps;
-    opt.threads = (int)threads;
-    opt.progress = progress;
+    if (bh_cli_sim_setup(&args, &sc, &opt))
+        return BH_EXIT_USAGE;
     struct bh_results res;
     memset(&res, 0, sizeof res);
     char msg[512];
-    int status = BH_EXIT_OK;
     int rc = bh_sim_plan(sc, &opt, &res, msg, sizeof msg);
     if (rc) {
-        fprintf(stderr, "busyhour plan: %s: %s\n", path,
+        fprintf(stderr, "busyhour plan: %s: %s\n", args.path,
                 msg[0] ? msg : bh_strerror(rc));
         status = BH_EXIT_USAGE;
-        goto out;
-    }
-    if (bh_thresholds_eval(sc, &res) < 0) {
+    } else if (bh_thresholds_eval(sc, &res) < 0) {
         fprintf(stderr, "busyhour plan: cannot evaluate thresholds\n");
         status = BH_EXIT_USAGE;
-        goto out;
+    } else {
+        status = bh_cli_results_out(&args, sc, &res, table);
     }
-    if (!json || strcmp(json, "-") != 0)
-        table(sc, &res);
-    if (json && bh_results_write_json(&res, json)) {
-        fprintf(stderr, "busyhour plan: %s: cannot write results\n", json);
-        status = BH_EXIT_USAGE;
-    }
-out:
     bh_results_clear(&res);
     bh_scenario_free(sc);
     return status;

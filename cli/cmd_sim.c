@@ -12,9 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#define DEFAULT_REPLICATIONS 10
 
 static void
 help(FILE *out) {
@@ -55,37 +52,7 @@ help(FILE *out) {
             "A progress bar is shown on a terminal only. Exit status: 0 "
             "success, 1 a\nscenario threshold failed (judged on the "
             "confidence bound), 2 bad usage or\nbad input.\n",
-            DEFAULT_REPLICATIONS);
-}
-
-static int
-parse_count(const char *s, long min, long max, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return BH_EINVAL;
-    *out = v;
-    return 0;
-}
-
-static int
-parse_seed(const char *s, unsigned long *out) {
-    char *end;
-    errno = 0;
-    if (*s == '-')
-        return BH_EINVAL;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end)
-        return BH_EINVAL;
-    *out = v;
-    return 0;
-}
-
-static void
-progress(void *arg, double done, double total) {
-    (void)arg;
-    bh_cli_progress("sim", done, total);
+            BH_CLI_DEFAULT_REPLICATIONS);
 }
 
 static void
@@ -162,74 +129,19 @@ summary(const struct bh_scenario *sc, const struct bh_results *r) {
 
 int
 bh_cmd_sim(int argc, char **argv) {
-    const char *path = NULL, *json = NULL, *records = NULL;
-    long reps = 0, threads = 0;
-    unsigned long seed = 0;
-    int have_seed = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            help(stdout);
-            return BH_EXIT_OK;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!v || parse_seed(v, &seed))
-                return bh_cli_usage_error("sim", "--seed needs a number "
-                                                 ">= 0");
-            have_seed = 1;
-            i++;
-        } else if (strcmp(a, "--replications") == 0) {
-            if (!v || parse_count(v, 1, BH_SIM_MAX_REPLICATIONS, &reps))
-                return bh_cli_usage_error(
-                    "sim", "--replications needs a number from 1 to %d",
-                    BH_SIM_MAX_REPLICATIONS);
-            i++;
-        } else if (strcmp(a, "--threads") == 0) {
-            if (!v || parse_count(v, 1, BH_SIM_MAX_THREADS, &threads))
-                return bh_cli_usage_error(
-                    "sim", "--threads needs a number from 1 to %d",
-                    BH_SIM_MAX_THREADS);
-            i++;
-        } else if (strcmp(a, "--json") == 0) {
-            if (!v)
-                return bh_cli_usage_error("sim", "--json needs a file");
-            json = v;
-            i++;
-        } else if (strcmp(a, "--records") == 0) {
-            if (!v)
-                return bh_cli_usage_error("sim", "--records needs a file");
-            records = v;
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            return bh_cli_usage_error("sim",
-                                      "unknown option '%s' (see "
-                                      "busyhour sim --help)",
-                                      a);
-        } else if (!path) {
-            path = a;
-        } else {
-            return bh_cli_usage_error("sim", "one scenario at a time");
-        }
-    }
-    if (!path)
-        return bh_cli_usage_error("sim", "which scenario? (busyhour sim "
-                                         "SCENARIO)");
+    struct bh_cli_sim_args args = {.cmd = "sim",
+                                   .help = help,
+                                   .min_replications = 1,
+                                   .max_seed = ULONG_MAX,
+                                   .records_allowed = 1};
+    int status = bh_cli_sim_args_parse(&args, argc, argv);
+    if (status >= 0)
+        return status;
     struct bh_scenario *sc = NULL;
-    struct bh_diag diag;
-    memset(&diag, 0, sizeof diag);
-    if (bh_scenario_load(path, &sc, &diag)) {
-        bh_diag_print(&diag, stderr);
+    struct bh_sim_options opt;
+    if (bh_cli_sim_setup(&args, &sc, &opt))
         return BH_EXIT_USAGE;
-    }
-    if (have_seed)
-        sc->seed = seed;
-    if (!reps)
-        reps = sc->sim.replications > 0 ? sc->sim.replications
-                                        : DEFAULT_REPLICATIONS;
-    if (!threads) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (n > BH_SIM_MAX_THREADS ? BH_SIM_MAX_THREADS : n) : 1;
-    }
+    const char *records = args.records;
     FILE *rec = NULL;
     if (records) {
         rec = strcmp(records, "-") == 0 ? stdout : fopen(records, "w");
@@ -240,43 +152,27 @@ bh_cmd_sim(int argc, char **argv) {
             return BH_EXIT_USAGE;
         }
     }
-    struct bh_sim_options opt;
-    memset(&opt, 0, sizeof opt);
-    opt.seed = sc->seed;
-    opt.replications = (int)reps;
-    opt.threads = (int)threads;
     opt.records = rec;
-    opt.progress = progress;
     struct bh_results res;
     memset(&res, 0, sizeof res);
     char msg[512];
     int rc = bh_sim_run(sc, &opt, &res, NULL, msg, sizeof msg);
-    int status = BH_EXIT_OK;
     if (rec && rec != stdout && fclose(rec) && !rc) {
         snprintf(msg, sizeof msg, "%s: write failed", records);
         rc = BH_EIO;
     }
+    int failed = 0;
     if (rc) {
-        fprintf(stderr, "busyhour sim: %s: %s\n", path, msg);
+        fprintf(stderr, "busyhour sim: %s: %s\n", args.path, msg);
         status = BH_EXIT_USAGE;
-        goto out;
-    }
-    int failed = bh_thresholds_eval(sc, &res);
-    if (failed < 0) {
+    } else if ((failed = bh_thresholds_eval(sc, &res)) < 0) {
         fprintf(stderr, "busyhour sim: thresholds: %s\n", bh_strerror(failed));
         status = BH_EXIT_USAGE;
-        goto out;
+    } else {
+        status = bh_cli_results_out(&args, sc, &res, summary);
+        if (status == BH_EXIT_OK && failed > 0)
+            status = BH_EXIT_THRESHOLD;
     }
-    if (!json || strcmp(json, "-") != 0)
-        summary(sc, &res);
-    if (json && bh_results_write_json(&res, json)) {
-        fprintf(stderr, "busyhour sim: %s: cannot write results\n", json);
-        status = BH_EXIT_USAGE;
-        goto out;
-    }
-    if (failed > 0)
-        status = BH_EXIT_THRESHOLD;
-out:
     bh_results_clear(&res);
     bh_scenario_free(sc);
     return status;
