@@ -207,9 +207,13 @@ help_engset(void) {
 
 /* ---- Argument parsing ------------------------------------------------ */
 
+/* Reads argv into ar->v, accepting only the options in allowed. Returns
+ * -1 when the subcommand should go on, else the exit status to return at
+ * once: 0 after printing help for --help, BH_EXIT_USAGE after a usage
+ * error (printed). */
 static int
 parse_args(struct args *ar, int argc, char **argv, const enum opt *allowed,
-           size_t n_allowed) {
+           size_t n_allowed, void (*help)(void)) {
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
@@ -243,7 +247,11 @@ parse_args(struct args *ar, int argc, char **argv, const enum opt *allowed,
                                       opt_names[found]);
         ar->v[found] = val;
     }
-    return 0;
+    if (ar->help) {
+        help();
+        return BH_EXIT_OK;
+    }
+    return -1;
 }
 
 /* A plain non-negative decimal number: digits, optional fraction and
@@ -357,6 +365,23 @@ get_traffic(const struct args *ar, double aht, double *a) {
     return 0;
 }
 
+static int
+get_needed_duration(const struct args *ar, enum opt o, double *out) {
+    int rc = need(ar, o);
+    return rc ? rc : get_duration(ar, o, out);
+}
+
+/* A queue's load: --aht (s, > 0, required) and the offered Erlangs. */
+static int
+queue_load(const struct args *ar, double *aht, double *a) {
+    int rc = get_needed_duration(ar, O_AHT, aht);
+    if (rc)
+        return rc;
+    if (!(*aht > 0))
+        return bh_cli_usage_error(ar->cmd, "--aht must be above 0");
+    return get_traffic(ar, *aht, a);
+}
+
 /* ---- Output ------------------------------------------------------------ */
 
 /* Adds a real, or null for an infinite value (JSON has no infinity). */
@@ -365,11 +390,16 @@ put_real(json_t *o, const char *key, double v) {
     json_object_set_new(o, key, isfinite(v) ? json_real(v) : json_null());
 }
 
-/* Writes obj (stolen) to --json's file; returns an exit status. */
+/* Writes obj (stolen, may be NULL when out of memory) to --json's file,
+ * if --json was given; returns an exit status. */
 static int
 emit_json(const struct args *ar, json_t *obj) {
     int rc = BH_EXIT_OK;
     const char *path = ar->v[O_JSON];
+    if (!path) {
+        json_decref(obj);
+        return rc;
+    }
     size_t flags =
         JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
     if (!obj) {
@@ -410,13 +440,9 @@ static int
 run_b(struct args *ar, int argc, char **argv) {
     static const enum opt ok[] = {O_TRAFFIC,         O_RATE, O_AHT, O_LINES,
                                   O_TARGET_BLOCKING, O_JSON};
-    int rc = parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok);
-    if (rc)
+    int rc = parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok, help_b);
+    if (rc >= 0)
         return rc;
-    if (ar->help) {
-        help_b();
-        return BH_EXIT_OK;
-    }
     double aht = 0, a, target;
     long n;
     if (ar->v[O_AHT] && (rc = get_duration(ar, O_AHT, &aht)))
@@ -433,8 +459,6 @@ run_b(struct args *ar, int argc, char **argv) {
         if (human(ar))
             printf("blocking %.6g (%.4f%%): %.6g Erlangs on %ld lines\n", b,
                    100 * b, a, n);
-        if (!ar->v[O_JSON])
-            return BH_EXIT_OK;
         json_t *o = json_object();
         if (o)
             put_real(o, "blocking", b);
@@ -452,8 +476,6 @@ run_b(struct args *ar, int argc, char **argv) {
     if (human(ar))
         printf("%ld lines: blocking %.6g (%.4f%%) at %.6g Erlangs\n", n, b,
                100 * b, a);
-    if (!ar->v[O_JSON])
-        return BH_EXIT_OK;
     json_t *o = json_object();
     if (o) {
         json_object_set_new(o, "lines", json_integer(n));
@@ -466,21 +488,13 @@ static int
 run_c(struct args *ar, int argc, char **argv) {
     static const enum opt ok[] = {O_TRAFFIC,     O_RATE,      O_AHT, O_AGENTS,
                                   O_TARGET_TIME, O_TARGET_SL, O_JSON};
-    int rc = parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok);
-    if (rc)
+    int rc = parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok, help_c);
+    if (rc >= 0)
         return rc;
-    if (ar->help) {
-        help_c();
-        return BH_EXIT_OK;
-    }
-    double aht, a, t, sl;
-    long n;
-    if ((rc = need(ar, O_AHT)) || (rc = get_duration(ar, O_AHT, &aht)))
-        return rc;
-    if (!(aht > 0))
-        return bh_cli_usage_error(ar->cmd, "--aht must be above 0");
-    if ((rc = get_traffic(ar, aht, &a)) || (rc = need(ar, O_TARGET_TIME)) ||
-        (rc = get_duration(ar, O_TARGET_TIME, &t)))
+    double aht = 0, a = 0, t = 0, sl = 0;
+    long n = 0;
+    if ((rc = queue_load(ar, &aht, &a)) ||
+        (rc = get_needed_duration(ar, O_TARGET_TIME, &t)))
         return rc;
     if (!!ar->v[O_AGENTS] == !!ar->v[O_TARGET_SL])
         return bh_cli_usage_error(ar->cmd, "give exactly one of --agents and "
@@ -510,8 +524,6 @@ run_c(struct args *ar, int argc, char **argv) {
         printf(", service level %.4f%% within %gs, occupancy %.4f%%\n",
                100 * r.service_level, t, 100 * r.occupancy);
     }
-    if (!ar->v[O_JSON])
-        return BH_EXIT_OK;
     json_t *o = json_object();
     if (o) {
         if (inverse)
@@ -529,23 +541,14 @@ run_a(struct args *ar, int argc, char **argv) {
     static const enum opt ok[] = {O_TRAFFIC,   O_RATE,        O_AHT,
                                   O_AGENTS,    O_PATIENCE,    O_TARGET_TIME,
                                   O_TARGET_SL, O_MAX_ABANDON, O_JSON};
-    int rc = parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok);
-    if (rc)
+    int rc = parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok, help_a);
+    if (rc >= 0)
         return rc;
-    if (ar->help) {
-        help_a();
-        return BH_EXIT_OK;
-    }
-    double aht, a, t, patience, sl = 0, ab = 1;
-    long n;
-    if ((rc = need(ar, O_AHT)) || (rc = get_duration(ar, O_AHT, &aht)))
-        return rc;
-    if (!(aht > 0))
-        return bh_cli_usage_error(ar->cmd, "--aht must be above 0");
-    if ((rc = get_traffic(ar, aht, &a)) || (rc = need(ar, O_PATIENCE)) ||
-        (rc = get_duration(ar, O_PATIENCE, &patience)) ||
-        (rc = need(ar, O_TARGET_TIME)) ||
-        (rc = get_duration(ar, O_TARGET_TIME, &t)))
+    double aht = 0, a = 0, t = 0, patience = 0, sl = 0, ab = 1;
+    long n = 0;
+    if ((rc = queue_load(ar, &aht, &a)) ||
+        (rc = get_needed_duration(ar, O_PATIENCE, &patience)) ||
+        (rc = get_needed_duration(ar, O_TARGET_TIME, &t)))
         return rc;
     int inverse = ar->v[O_TARGET_SL] || ar->v[O_MAX_ABANDON];
     if (!!ar->v[O_AGENTS] == inverse)
@@ -577,8 +580,6 @@ run_a(struct args *ar, int argc, char **argv) {
         printf("%ld agents: P(wait) %.6g, abandoned %.4f%%, ASA %.4g s, "
                "service level %.4f%% within %gs\n",
                n, r.p_wait, 100 * r.p_abandon, r.asa, 100 * r.service_level, t);
-    if (!ar->v[O_JSON])
-        return BH_EXIT_OK;
     json_t *o = json_object();
     if (o) {
         if (inverse)
@@ -595,13 +596,10 @@ static int
 run_engset(struct args *ar, int argc, char **argv) {
     static const enum opt ok[] = {O_SOURCES, O_LINES,           O_PER_SOURCE,
                                   O_TRAFFIC, O_PER_IDLE_SOURCE, O_JSON};
-    int rc = parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok);
-    if (rc)
+    int rc =
+        parse_args(ar, argc, argv, ok, sizeof ok / sizeof *ok, help_engset);
+    if (rc >= 0)
         return rc;
-    if (ar->help) {
-        help_engset();
-        return BH_EXIT_OK;
-    }
     long k, n;
     if ((rc = need(ar, O_SOURCES)) || (rc = get_count(ar, O_SOURCES, &k)) ||
         (rc = need(ar, O_LINES)) || (rc = get_count(ar, O_LINES, &n)))
@@ -640,8 +638,6 @@ run_engset(struct args *ar, int argc, char **argv) {
         printf("blocking %.6g (%.4f%%): %ld sources on %ld lines, %.6g "
                "Erlangs per idle source\n",
                b, 100 * b, k, n, beta);
-    if (!ar->v[O_JSON])
-        return BH_EXIT_OK;
     json_t *o = json_object();
     if (o)
         put_real(o, "blocking", b);
