@@ -139,6 +139,29 @@ rd_parse_expr(const char *expr, struct rd_expr *out) {
     return true;
 }
 
+void
+rd_escape(FILE *out, const char *s) {
+    for (; *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
+                fputc(*s, out);
+        }
+    }
+}
+
 int
 rd_find_target(const struct bh_results *r, const char *name) {
     for (size_t i = 0; r->targets && i < r->ntargets; i++)

@@ -37,6 +37,12 @@ struct rd_expr {
 };
 bool rd_parse_expr(const char *expr, struct rd_expr *out);
 
+/* Writes s escaped for XML and HTML text and for attribute values in
+ * double quotes (the only quotes the writers use; an apostrophe is kept
+ * as it is): <, >, & and " as entities, control characters other than tab
+ * and newline dropped (XML 1.0 allows none). */
+void rd_escape(FILE *out, const char *s);
+
 /* Index of a target by name in r, or -1. */
 int rd_find_target(const struct bh_results *r, const char *name);
 

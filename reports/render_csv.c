@@ -47,6 +47,26 @@ est_header(FILE *out, const char *name, bool last) {
     fprintf(out, "%s,%s_lo,%s_hi%c", name, name, name, last ? '\n' : ',');
 }
 
+/* The last columns of a row: service_level_<T> for each of nsl times. */
+static void
+sl_headers(FILE *out, const double *sl, size_t nsl) {
+    for (size_t i = 0; i < nsl; i++) {
+        char name[64], dur[32];
+        bh_format_duration(sl[i], dur, sizeof dur);
+        snprintf(name, sizeof name, "service_level_%s", dur);
+        est_header(out, name, i + 1 == nsl);
+    }
+}
+
+/* The first columns of a row: results file, its source, and what the row
+ * is about (a target or a traffic source). */
+static void
+lead(FILE *out, const struct bh_report *rep, size_t k, const char *name) {
+    field(out, rep->labels[k], false);
+    field(out, bh_results_source_name(rep->rs[k]->source), false);
+    field(out, name, false);
+}
+
 static FILE *
 open_in(const char *dir, const char *name, struct bh_diag *d) {
     char path[1024];
@@ -82,12 +102,7 @@ intervals(const struct bh_report *rep, const char *dir, struct bh_diag *d) {
     est_header(f, "wait_mean_s", false);
     est_header(f, "busy_mean", false);
     est_header(f, "occupancy", nsl == 0);
-    for (size_t i = 0; i < nsl; i++) {
-        char name[64], dur[32];
-        bh_format_duration(sl[i], dur, sizeof dur);
-        snprintf(name, sizeof name, "service_level_%s", dur);
-        est_header(f, name, i + 1 == nsl);
-    }
+    sl_headers(f, sl, nsl);
     for (size_t k = 0; k < rep->n; k++) {
         const struct bh_results *r = rep->rs[k];
         for (size_t ti = 0; ti < r->ntargets; ti++) {
@@ -96,9 +111,7 @@ intervals(const struct bh_report *rep, const char *dir, struct bh_diag *d) {
                     &r->intervals[ti * r->nintervals + ii];
                 char clock[16];
                 rd_clock(clock, sizeof clock, rep->start, iv->start);
-                field(f, rep->labels[k], false);
-                field(f, bh_results_source_name(r->source), false);
-                field(f, r->targets[ti].name, false);
+                lead(f, rep, k, r->targets[ti].name);
                 num(f, iv->start, false);
                 field(f, clock, false);
                 est(f, iv->offered_erlangs, false);
@@ -139,19 +152,12 @@ targets(const struct bh_report *rep, const char *dir, struct bh_diag *d) {
     size_t nn = sizeof names / sizeof *names;
     for (size_t i = 0; i < nn; i++)
         est_header(f, names[i], i + 1 == nn && nsl == 0);
-    for (size_t i = 0; i < nsl; i++) {
-        char name[64], dur[32];
-        bh_format_duration(sl[i], dur, sizeof dur);
-        snprintf(name, sizeof name, "service_level_%s", dur);
-        est_header(f, name, i + 1 == nsl);
-    }
+    sl_headers(f, sl, nsl);
     for (size_t k = 0; k < rep->n; k++) {
         const struct bh_results *r = rep->rs[k];
         for (size_t ti = 0; ti < r->ntargets; ti++) {
             const struct bh_target_result *t = &r->targets[ti];
-            field(f, rep->labels[k], false);
-            field(f, bh_results_source_name(r->source), false);
-            field(f, t->name, false);
+            lead(f, rep, k, t->name);
             field(f, t->kind, false);
             num(f, t->lines, false);
             num(f, t->operators, false);
@@ -185,9 +191,7 @@ classes(const struct bh_report *rep, const char *dir, struct bh_diag *d) {
             continue;
         for (size_t i = 0; i < c->nclasses; i++) {
             const struct bh_cost_class *cc = &c->classes[i];
-            field(f, rep->labels[k], false);
-            field(f, bh_results_source_name(rep->rs[k]->source), false);
-            field(f, cc->source, false);
+            lead(f, rep, k, cc->source);
             field(f, cc->origin, false);
             field(f, cc->plan, false);
             field(f, cc->payer, false);

@@ -20,28 +20,6 @@ struct page {
     int err;
 };
 
-static void
-esc(FILE *out, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        default:
-            fputc(*s, out);
-        }
-    }
-}
-
 /* An id attribute from a name: letters, digits, '-' and '_' kept. */
 static void
 anchor(FILE *out, const char *prefix, const char *name) {
@@ -124,7 +102,7 @@ chart(struct page *pg, struct bh_chart *c, const char *note) {
     fputs(svg, pg->out);
     if (note) {
         fputs("<p class=\"note\">", pg->out);
-        esc(pg->out, note);
+        rd_escape(pg->out, note);
         fputs("</p>", pg->out);
     }
     fputs("</div>\n", pg->out);
@@ -281,14 +259,14 @@ td_est(FILE *out, struct bh_estimate e, enum rd_unit u) {
     e = rd_clip(e, u);
     rd_fmt1(m, sizeof m, e.mean, u, false);
     fputs("<td>", out);
-    esc(out, m);
+    rd_escape(out, m);
     if (isfinite(e.mean) && isfinite(e.lo) && isfinite(e.hi) && e.lo != e.hi) {
         rd_fmt1(lo, sizeof lo, e.lo, u, false);
         rd_fmt1(hi, sizeof hi, e.hi, u, false);
         fputs(" <span class=\"ci\">[", out);
-        esc(out, lo);
+        rd_escape(out, lo);
         fputs(", ", out);
-        esc(out, hi);
+        rd_escape(out, hi);
         fputs("]</span>", out);
     }
     fputs("</td>", out);
@@ -297,11 +275,11 @@ td_est(FILE *out, struct bh_estimate e, enum rd_unit u) {
 static void
 th_files(const struct page *pg, const char *first) {
     fputs("<tr><th>", pg->out);
-    esc(pg->out, first);
+    rd_escape(pg->out, first);
     fputs("</th>", pg->out);
     for (size_t f = 0; f < pg->rep->n; f++) {
         fputs("<th>", pg->out);
-        esc(pg->out, pg->rep->labels[f]);
+        rd_escape(pg->out, pg->rep->labels[f]);
         fputs("</th>", pg->out);
     }
     fputs("</tr>\n", pg->out);
@@ -350,7 +328,7 @@ tr_target(const struct page *pg, const char *target, const char *label,
     if (!any)
         return;
     fputs("<tr><td>", pg->out);
-    esc(pg->out, label);
+    rd_escape(pg->out, label);
     fputs("</td>", pg->out);
     for (size_t f = 0; f < pg->rep->n; f++) {
         int ti = rd_find_target(pg->rep->rs[f], target);
@@ -365,9 +343,9 @@ tr_target(const struct page *pg, const char *target, const char *label,
 static void
 card(FILE *out, const char *value, const char *label) {
     fputs("<div class=\"card\"><b>", out);
-    esc(out, value);
+    rd_escape(out, value);
     fputs("</b><span>", out);
-    esc(out, label);
+    rd_escape(out, label);
     fputs("</span></div>", out);
 }
 
@@ -401,7 +379,7 @@ verdict(struct page *pg) {
         if (!r->nthresholds)
             continue;
         fputs("<h3>Thresholds: ", out);
-        esc(out, pg->rep->labels[f]);
+        rd_escape(out, pg->rep->labels[f]);
         fputs("</h3>\n<table><tr><th>threshold</th><th>compared value</th>"
               "<th>limit</th><th>result</th></tr>\n",
               out);
@@ -416,14 +394,14 @@ verdict(struct page *pg) {
             rd_fmt1(v, sizeof v, t->value, e.unit, false);
             rd_fmt1(l, sizeof l, t->limit, e.unit, false);
             fputs("<tr><td>", out);
-            esc(out, t->expr);
+            rd_escape(out, t->expr);
             fputs("</td><td>", out);
-            esc(out, v);
+            rd_escape(out, v);
             fprintf(out, " <span class=\"ci\">(%s bound)</span></td><td>",
                     e.upper ? "upper" : "lower");
-            esc(out, e.op);
+            rd_escape(out, e.op);
             fputs(" ", out);
-            esc(out, l);
+            rd_escape(out, l);
             fprintf(out, "</td><td class=\"%s\">%s</td></tr>\n",
                     t->pass ? "ok" : "bad", t->pass ? "pass" : "FAIL");
         }
@@ -602,7 +580,7 @@ target_costs(struct page *pg, const char *name) {
                     "over the horizon, ",
                     r0->costs.currency);
         if (!any) {
-            esc(out, rep->labels[0]);
+            rd_escape(out, rep->labels[0]);
             fputs("</span></h3>\n<table><tr><th>traffic source</th>"
                   "<th>origin</th><th>plan</th><th>payer</th><th>calls</th>"
                   "<th>cost</th></tr>\n",
@@ -610,13 +588,13 @@ target_costs(struct page *pg, const char *name) {
         }
         any = true;
         fputs("<tr><td>", out);
-        esc(out, k->source);
+        rd_escape(out, k->source);
         fputs("</td><td>", out);
-        esc(out, k->origin);
+        rd_escape(out, k->origin);
         fputs("</td><td>", out);
-        esc(out, k->plan[0] ? k->plan : "(none)");
+        rd_escape(out, k->plan[0] ? k->plan : "(none)");
         fputs("</td><td>", out);
-        esc(out, k->payer);
+        rd_escape(out, k->payer);
         fputs("</td>", out);
         td_est(out, k->calls, RU_COUNT);
         td_est(out, k->total, RU_MONEY);
@@ -655,10 +633,10 @@ target_section(struct page *pg, const char *name) {
     fputs("<section id=\"", out);
     anchor(out, "t-", name);
     fputs("\"><h2>", out);
-    esc(out, name);
+    rd_escape(out, name);
     if (t) {
         fputs(" <span class=\"ci\">", out);
-        esc(out, t->kind[0] ? t->kind : "target");
+        rd_escape(out, t->kind[0] ? t->kind : "target");
         fprintf(out, ", %d %s", t->lines, unit);
         if (t->operators)
             fprintf(out, ", %d operators", t->operators);
@@ -809,7 +787,7 @@ target_section(struct page *pg, const char *name) {
 static void
 cost_row(const struct page *pg, const char *label, size_t off) {
     fputs("<tr><td>", pg->out);
-    esc(pg->out, label);
+    rd_escape(pg->out, label);
     fputs("</td>", pg->out);
     for (size_t f = 0; f < pg->rep->n; f++) {
         const struct bh_costs *c = &pg->rep->rs[f]->costs;
@@ -841,7 +819,7 @@ costs_section(struct page *pg) {
     if (!c0)
         return;
     fputs("<section id=\"costs\"><h2>Costs <span class=\"ci\">", out);
-    esc(out, c0->currency);
+    rd_escape(out, c0->currency);
     fputs(", over the simulated horizon</span></h2>\n<div class=\"cards\">",
           out);
     char v[64];
@@ -937,9 +915,9 @@ costs_section(struct page *pg) {
               out);
         for (size_t f = 0; f < rep->n; f++) {
             fputs("<th>calls: ", out);
-            esc(out, rep->labels[f]);
+            rd_escape(out, rep->labels[f]);
             fputs("</th><th>cost: ", out);
-            esc(out, rep->labels[f]);
+            rd_escape(out, rep->labels[f]);
             fputs("</th>", out);
         }
         fputs("</tr>\n", out);
@@ -954,13 +932,13 @@ costs_section(struct page *pg) {
         for (size_t i = 0; i < nk; i++) {
             const struct bh_cost_class *k = &c0->classes[i];
             fputs("<tr><td>", out);
-            esc(out, k->source);
+            rd_escape(out, k->source);
             fputs("</td><td>", out);
-            esc(out, k->origin);
+            rd_escape(out, k->origin);
             fputs("</td><td>", out);
-            esc(out, k->plan[0] ? k->plan : "(none)");
+            rd_escape(out, k->plan[0] ? k->plan : "(none)");
             fputs("</td><td>", out);
-            esc(out, k->payer);
+            rd_escape(out, k->payer);
             fputs("</td>", out);
             for (size_t f = 0; f < rep->n; f++) {
                 const struct bh_costs *c = &rep->rs[f]->costs;
@@ -1045,10 +1023,10 @@ bh_report_html(const struct bh_report *rep, FILE *out, struct bh_diag *diag) {
           "content=\"width=device-width, initial-scale=1\">\n<title>"
           "busyhour report: ",
           out);
-    esc(out, r0->scenario);
+    rd_escape(out, r0->scenario);
     fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", css);
     fputs("<h1>Capacity and cost report: ", out);
-    esc(out, r0->scenario);
+    rd_escape(out, r0->scenario);
     fputs("</h1>\n<p class=\"sub\">", out);
     for (size_t f = 0; f < rep->n; f++) {
         const struct bh_results *r = rep->rs[f];
@@ -1056,7 +1034,7 @@ bh_report_html(const struct bh_report *rep, FILE *out, struct bh_diag *diag) {
         bh_format_duration(r->horizon, hz, sizeof hz);
         if (f)
             fputs("; ", out);
-        esc(out, rep->labels[f]);
+        rd_escape(out, rep->labels[f]);
         fprintf(out, ": %d replication%s of %s, seed %lu", r->replications,
                 r->replications == 1 ? "" : "s", hz, r->seed);
     }
@@ -1071,7 +1049,7 @@ bh_report_html(const struct bh_report *rep, FILE *out, struct bh_diag *diag) {
         fputs("<a href=\"#", out);
         anchor(out, "t-", names[i]);
         fputs("\">", out);
-        esc(out, names[i]);
+        rd_escape(out, names[i]);
         fputs("</a>", out);
     }
     for (size_t f = 0; f < rep->n; f++)

@@ -6,33 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-static void
-xml(FILE *out, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", out);
-            break;
-        case '>':
-            fputs("&gt;", out);
-            break;
-        case '&':
-            fputs("&amp;", out);
-            break;
-        case '"':
-            fputs("&quot;", out);
-            break;
-        case '\'':
-            fputs("&apos;", out);
-            break;
-        default:
-            /* XML 1.0 allows no control characters but tab and newline */
-            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
-                fputc(*s, out);
-        }
-    }
-}
-
 int
 bh_report_junit(const struct bh_report *rep, FILE *out) {
     if (!rep || !out || rep->n == 0)
@@ -51,7 +24,7 @@ bh_report_junit(const struct bh_report *rep, FILE *out) {
     for (size_t f = 0; f < rep->n; f++) {
         const struct bh_results *r = rep->rs[f];
         fputs("  <testsuite name=\"busyhour.", out);
-        xml(out, r->scenario);
+        rd_escape(out, r->scenario);
         fprintf(out,
                 ".%s\" tests=\"%zu\" failures=\"%d\" errors=\"0\" "
                 "skipped=\"0\">\n",
@@ -59,7 +32,7 @@ bh_report_junit(const struct bh_report *rep, FILE *out) {
                 bh_results_failed(r));
         fputs("    <properties>\n      <property name=\"results\" value=\"",
               out);
-        xml(out, rep->labels[f]);
+        rd_escape(out, rep->labels[f]);
         fprintf(out,
                 "\"/>\n      <property name=\"replications\" "
                 "value=\"%d\"/>\n      <property name=\"seed\" "
@@ -81,9 +54,9 @@ bh_report_junit(const struct bh_report *rep, FILE *out) {
             if (dot)
                 *dot = '\0';
             fputs("    <testcase classname=\"busyhour.", out);
-            xml(out, target);
+            rd_escape(out, target);
             fputs("\" name=\"", out);
-            xml(out, t->expr);
+            rd_escape(out, t->expr);
             fputs("\" time=\"0\"", out);
             if (t->pass) {
                 fputs("/>\n", out);
@@ -102,12 +75,12 @@ bh_report_junit(const struct bh_report *rep, FILE *out) {
                 snprintf(msg, sizeof msg,
                          "%s = %s (%s 95%% bound) fails the limit %s %s",
                          e.metric, v, e.upper ? "upper" : "lower", e.op, l);
-            xml(out, msg);
+            rd_escape(out, msg);
             fputs("\">", out);
             snprintf(raw, sizeof raw,
                      "metric: %s\nvalue: %.10g\nlimit: %s %.10g\n", e.metric,
                      t->value, e.op, t->limit);
-            xml(out, raw);
+            rd_escape(out, raw);
             fputs("</failure>\n    </testcase>\n", out);
         }
         fputs("  </testsuite>\n", out);

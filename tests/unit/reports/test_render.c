@@ -1,6 +1,7 @@
 /* test_render.c: the report writers on a hand-written results file:
  * Markdown verdict and intervals, JUnit failures and XML escaping, CSV
- * quoting, and an HTML page with the verdict first and no external URL. */
+ * quoting, an HTML page with the verdict first and no external URL, and
+ * the escaping both markup writers share. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "reports.h"
+#include "render.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -242,6 +244,22 @@ test_html(void **state) {
     free(buf);
 }
 
+/* One escaping function serves HTML and JUnit XML: markup characters as
+ * entities, control characters other than tab and newline dropped, an
+ * apostrophe kept (every attribute is in double quotes). */
+static void
+test_escape(void **state) {
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    rd_escape(m, "a'b<c>&\"d\x01\x1f\te\n");
+    fclose(m);
+    assert_string_equal(buf, "a'b&lt;c&gt;&amp;&quot;d\te\n");
+    free(buf);
+}
+
 int
 main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -250,6 +268,7 @@ main(void) {
         T(test_junit),
         T(test_csv),
         T(test_html),
+        cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
