@@ -855,6 +855,48 @@ rd_target(struct rd *d, json_t *o, const char *name,
     return d->err;
 }
 
+/* Reads the array a of objects into a new array of elements of `size`
+ * bytes, each read by one() under the path "<name>[i]". Returns it (owned
+ * by the caller; NULL when a is empty or memory ran out, d->err then
+ * says so); *count is how many elements were read without error. */
+static void *
+rd_list(struct rd *d, json_t *a, const char *name, size_t size,
+        void (*one)(struct rd *d, json_t *o, void *elem), size_t *count) {
+    size_t n = json_array_size(a);
+    if (n == 0)
+        return NULL;
+    char *v = calloc(n, size);
+    if (!v) {
+        bh_diag_set(d->diag, 0, 0, "out of memory");
+        d->err = BH_ENOMEM;
+        return NULL;
+    }
+    for (size_t i = 0; i < n && !d->err; i++) {
+        json_t *o = json_array_get(a, i);
+        size_t s = rd_push(d, "%s[%zu]", name, i);
+        if (!json_is_object(o))
+            rd_fail(d, "expected an object, got %s", type_name(o));
+        else
+            one(d, o, v + i * size);
+        rd_pop(d, s);
+        if (!d->err)
+            *count = i + 1;
+    }
+    return v;
+}
+
+static void
+rd_class(struct rd *d, json_t *k, void *elem) {
+    struct bh_cost_class *cc = elem;
+    json_t *kci = rd_object(d, k, "ci95", false);
+    rd_string(d, k, "source", true, cc->source, sizeof cc->source);
+    rd_string(d, k, "origin", false, cc->origin, sizeof cc->origin);
+    rd_string(d, k, "plan", false, cc->plan, sizeof cc->plan);
+    rd_string(d, k, "payer", false, cc->payer, sizeof cc->payer);
+    rd_fig(d, k, kci, "total", true, ANY, &cc->total);
+    rd_fig(d, k, kci, "calls", false, NONNEG, &cc->calls);
+}
+
 static int
 rd_costs(struct rd *d, json_t *c, struct bh_costs *out) {
     memset(out, 0, sizeof *out);
@@ -884,111 +926,48 @@ rd_costs(struct rd *d, json_t *c, struct bh_costs *out) {
         rd_pop(d, s2);
     }
     json_t *bc = rd_array(d, c, "by_class", false);
-    if (bc && !d->err && json_array_size(bc)) {
-        out->classes = calloc(json_array_size(bc), sizeof *out->classes);
-        if (!out->classes) {
-            d->err = BH_ENOMEM;
-            bh_diag_set(d->diag, 0, 0, "out of memory");
-        }
-        for (size_t i = 0; !d->err && i < json_array_size(bc); i++) {
-            json_t *k = json_array_get(bc, i);
-            struct bh_cost_class *cc = &out->classes[i];
-            size_t s2 = rd_push(d, ".by_class[%zu]", i);
-            if (!json_is_object(k)) {
-                rd_fail(d, "expected an object, got %s", type_name(k));
-            } else {
-                json_t *kci = rd_object(d, k, "ci95", false);
-                rd_string(d, k, "source", true, cc->source, sizeof cc->source);
-                rd_string(d, k, "origin", false, cc->origin, sizeof cc->origin);
-                rd_string(d, k, "plan", false, cc->plan, sizeof cc->plan);
-                rd_string(d, k, "payer", false, cc->payer, sizeof cc->payer);
-                rd_fig(d, k, kci, "total", true, ANY, &cc->total);
-                rd_fig(d, k, kci, "calls", false, NONNEG, &cc->calls);
-            }
-            rd_pop(d, s2);
-            if (!d->err)
-                out->nclasses = i + 1;
-        }
-    }
+    if (bc && !d->err)
+        out->classes = rd_list(d, bc, ".by_class", sizeof *out->classes,
+                               rd_class, &out->nclasses);
     rd_pop(d, s);
     return d->err;
 }
 
-static int
-rd_thresholds(struct rd *d, json_t *a, struct bh_results *r) {
-    size_t n = json_array_size(a);
-    if (n == 0)
-        return 0;
-    r->thresholds = calloc(n, sizeof *r->thresholds);
-    if (!r->thresholds) {
-        bh_diag_set(d->diag, 0, 0, "out of memory");
-        return d->err = BH_ENOMEM;
-    }
-    for (size_t i = 0; i < n && !d->err; i++) {
-        json_t *o = json_array_get(a, i);
-        struct bh_threshold_result *t = &r->thresholds[i];
-        size_t s = rd_push(d, ".thresholds[%zu]", i);
-        if (!json_is_object(o)) {
-            rd_fail(d, "expected an object, got %s", type_name(o));
-        } else {
-            rd_string(d, o, "expr", true, t->expr, sizeof t->expr);
-            rd_num(d, o, "value", true, ANY, &t->value);
-            rd_num(d, o, "limit", false, ANY, &t->limit);
-            json_t *p = rd_get(d, o, "pass", true);
-            if (p && !json_is_boolean(p)) {
-                size_t s2 = rd_push(d, ".pass");
-                rd_fail(d, "expected true or false, got %s", type_name(p));
-                rd_pop(d, s2);
-            } else if (p) {
-                t->pass = json_is_true(p);
-            }
-        }
+static void
+rd_threshold(struct rd *d, json_t *o, void *elem) {
+    struct bh_threshold_result *t = elem;
+    rd_string(d, o, "expr", true, t->expr, sizeof t->expr);
+    rd_num(d, o, "value", true, ANY, &t->value);
+    rd_num(d, o, "limit", false, ANY, &t->limit);
+    json_t *p = rd_get(d, o, "pass", true);
+    if (p && !json_is_boolean(p)) {
+        size_t s = rd_push(d, ".pass");
+        rd_fail(d, "expected true or false, got %s", type_name(p));
         rd_pop(d, s);
-        if (!d->err)
-            r->nthresholds = i + 1;
+    } else if (p) {
+        t->pass = json_is_true(p);
     }
-    return d->err;
 }
 
-static int
-rd_plan(struct rd *d, json_t *a, struct bh_results *r) {
-    size_t n = json_array_size(a);
-    if (n == 0)
-        return 0;
-    r->plan = calloc(n, sizeof *r->plan);
-    if (!r->plan) {
-        bh_diag_set(d->diag, 0, 0, "out of memory");
-        return d->err = BH_ENOMEM;
-    }
-    for (size_t i = 0; i < n && !d->err; i++) {
-        json_t *o = json_array_get(a, i);
-        struct bh_plan_row *p = &r->plan[i];
-        size_t s = rd_push(d, ".plan[%zu]", i);
-        if (!json_is_object(o)) {
-            rd_fail(d, "expected an object, got %s", type_name(o));
-        } else {
-            long long now = 0, an = 0, rec = 0;
-            rd_string(d, o, "target", true, p->target, sizeof p->target);
-            rd_string(d, o, "resource", true, p->resource, sizeof p->resource);
-            rd_int(d, o, "now", true, 0, BH_SC_MAX_CAPACITY, &now);
-            rd_int(d, o, "analytic", false, 0, BH_SC_MAX_CAPACITY, &an);
-            rd_int(d, o, "recommended", true, 0, BH_SC_MAX_CAPACITY, &rec);
-            p->now = (int)now;
-            p->analytic = (int)an;
-            p->recommended = (int)rec;
-            rd_est(d, o, "blocking_now", false, SHARE, &p->blocking_now);
-            rd_est(d, o, "blocking_recommended", false, SHARE,
-                   &p->blocking_recommended);
-            rd_est(d, o, "sl_now", false, SHARE, &p->sl_now);
-            rd_est(d, o, "sl_recommended", false, SHARE, &p->sl_recommended);
-            rd_est(d, o, "cost_now", false, ANY, &p->cost_now);
-            rd_est(d, o, "cost_recommended", false, ANY, &p->cost_recommended);
-        }
-        rd_pop(d, s);
-        if (!d->err)
-            r->nplan = i + 1;
-    }
-    return d->err;
+static void
+rd_plan_row(struct rd *d, json_t *o, void *elem) {
+    struct bh_plan_row *p = elem;
+    long long now = 0, an = 0, rec = 0;
+    rd_string(d, o, "target", true, p->target, sizeof p->target);
+    rd_string(d, o, "resource", true, p->resource, sizeof p->resource);
+    rd_int(d, o, "now", true, 0, BH_SC_MAX_CAPACITY, &now);
+    rd_int(d, o, "analytic", false, 0, BH_SC_MAX_CAPACITY, &an);
+    rd_int(d, o, "recommended", true, 0, BH_SC_MAX_CAPACITY, &rec);
+    p->now = (int)now;
+    p->analytic = (int)an;
+    p->recommended = (int)rec;
+    rd_est(d, o, "blocking_now", false, SHARE, &p->blocking_now);
+    rd_est(d, o, "blocking_recommended", false, SHARE,
+           &p->blocking_recommended);
+    rd_est(d, o, "sl_now", false, SHARE, &p->sl_now);
+    rd_est(d, o, "sl_recommended", false, SHARE, &p->sl_recommended);
+    rd_est(d, o, "cost_now", false, ANY, &p->cost_now);
+    rd_est(d, o, "cost_recommended", false, ANY, &p->cost_recommended);
 }
 
 static int
@@ -1088,10 +1067,16 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     if (d->err || rd_costs(d, costs, &r->costs))
         return d->err;
     json_t *th = rd_array(d, root, "thresholds", true);
-    if (d->err || rd_thresholds(d, th, r))
+    if (!d->err)
+        r->thresholds = rd_list(d, th, ".thresholds", sizeof *r->thresholds,
+                                rd_threshold, &r->nthresholds);
+    if (d->err)
         return d->err;
     json_t *plan = rd_array(d, root, "plan", false);
-    if (d->err || (plan && rd_plan(d, plan, r)))
+    if (!d->err && plan)
+        r->plan =
+            rd_list(d, plan, ".plan", sizeof *r->plan, rd_plan_row, &r->nplan);
+    if (d->err)
         return d->err;
     return 0;
 }
