@@ -169,8 +169,7 @@ sl_of(size_t nsl, const struct bh_service_level *sl, double t) {
     for (size_t k = 0; k < nsl; k++)
         if (sl[k].t == t)
             return sl[k].value;
-    struct bh_estimate none = {NAN, NAN, NAN};
-    return none;
+    return bh_estimate_exact(NAN);
 }
 
 /* Does target 0 of r meet every requirement, overall and per interval? */
@@ -248,7 +247,7 @@ simulate(struct sub *s, struct bh_results *r) {
     return rc;
 }
 
-/* Sets the resource under search. */
+/* The resource under search. */
 enum resource { RES_LINES, RES_OPERATORS, RES_PORTS };
 
 static void
@@ -384,12 +383,6 @@ req_value(const struct sub *s, enum bh_metric m, double arg, double dflt,
     return dflt;
 }
 
-static struct bh_estimate
-nan_estimate(void) {
-    struct bh_estimate e = {NAN, NAN, NAN};
-    return e;
-}
-
 /* Blocking and the first service level asked, at the capacity set. */
 static int
 figures(struct sub *s, struct bh_estimate *blocking, struct bh_estimate *sl) {
@@ -397,7 +390,7 @@ figures(struct sub *s, struct bh_estimate *blocking, struct bh_estimate *sl) {
     int rc = simulate(s, &r);
     if (rc == 0) {
         *blocking = r.targets[0].blocking;
-        *sl = nan_estimate();
+        *sl = bh_estimate_exact(NAN);
         for (size_t q = 0; q < s->nreq; q++)
             if (s->req[q].metric == BH_METRIC_SERVICE_LEVEL) {
                 *sl = sl_of(r.targets[0].nsl, r.targets[0].sl, s->req[q].arg);
@@ -411,11 +404,9 @@ figures(struct sub *s, struct bh_estimate *blocking, struct bh_estimate *sl) {
 static struct bh_estimate
 rental(const struct bh_scenario *sc, int n) {
     if (!sc->tariffs.present || sc->tariffs.per_line_month <= 0)
-        return nan_estimate();
-    double v =
-        (double)n * (double)sc->tariffs.per_line_month / (double)BH_MONEY_UNIT;
-    struct bh_estimate e = {v, v, v};
-    return e;
+        return bh_estimate_exact(NAN);
+    return bh_estimate_exact((double)n * (double)sc->tariffs.per_line_month /
+                             (double)BH_MONEY_UNIT);
 }
 
 static void
@@ -425,9 +416,9 @@ row_init(struct bh_plan_row *row, const char *target, const char *res,
     snprintf(row->target, sizeof row->target, "%s", target);
     snprintf(row->resource, sizeof row->resource, "%s", res);
     row->now = now;
-    row->blocking_now = row->blocking_recommended = nan_estimate();
-    row->sl_now = row->sl_recommended = nan_estimate();
-    row->cost_now = row->cost_recommended = nan_estimate();
+    row->blocking_now = row->blocking_recommended = bh_estimate_exact(NAN);
+    row->sl_now = row->sl_recommended = bh_estimate_exact(NAN);
+    row->cost_now = row->cost_recommended = bh_estimate_exact(NAN);
 }
 
 /* Upper end of a search: well past any sensible answer, bounded. */
@@ -441,34 +432,98 @@ ceiling(double a, int now) {
     return (int)c;
 }
 
+/* The sub-scenario of number or bridge idx, simulated with opt; errors go
+ * to msg. Nothing to free when it fails. */
+static int
+sub_open(struct sub *s, const struct bh_scenario *sc,
+         const struct bh_sim_options *opt, int is_bridge, int idx, char *msg,
+         size_t size) {
+    int rc = sub_make(s, sc, is_bridge, idx);
+    if (rc) {
+        sub_free(s);
+        return rc;
+    }
+    s->opt = opt;
+    s->msg = msg;
+    s->size = size;
+    return 0;
+}
+
+/* Erlang B's fewest lines (or ports) for load a (Erlangs) at the blocking
+ * the target asks for; at least 1. */
+static long
+erlang_b_guess(const struct sub *s, double a) {
+    int found;
+    double b = req_value(s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING, &found);
+    if (!(b > 0))
+        b = 1e-6;
+    long n = 1;
+    if (bh_erlang_b_lines(a, b, &n, NULL) || n < 1)
+        n = 1;
+    return n;
+}
+
+static const char *const res_name[] = {"lines", "operators", "ports"};
+
+/* search() with its failures as error codes: 0 and *out, the simulation's
+ * error, or BH_ERANGE with a message when even hi fails. */
+static int
+find(struct sub *s, enum resource res, const char *target, int guess, int lo,
+     int hi, int *out) {
+    int n = search(s, res, guess, lo, hi);
+    if (s->err)
+        return s->err;
+    if (n < 0)
+        return plan_fail(s->msg, s->size, BH_ERANGE,
+                         "%s: no number of %s up to %d meets the thresholds",
+                         target, res_name[res], hi);
+    *out = n;
+    return 0;
+}
+
+/* Sets the sub-scenario's capacities: a number's lines and operators, or
+ * a bridge's ports (operators unused). */
+static void
+set_capacities(struct sub *s, int lines_or_ports, int operators) {
+    if (s->sc.sw.nbridges) {
+        s->br.ports = lines_or_ports;
+    } else {
+        s->num.lines = lines_or_ports;
+        s->num.queue.operators = operators;
+    }
+}
+
+/* A row's blocking and service level now and at the recommendation, each
+ * given as (lines or ports, operators). */
+static int
+row_figures(struct sub *s, struct bh_plan_row *row, int now, int now_ops,
+            int rec, int rec_ops) {
+    set_capacities(s, now, now_ops);
+    int rc = figures(s, &row->blocking_now, &row->sl_now);
+    set_capacities(s, rec, rec_ops);
+    if (!rc)
+        rc = figures(s, &row->blocking_recommended, &row->sl_recommended);
+    return rc;
+}
+
 static int
 plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
             int ni, struct bh_plan_row *rows, size_t *nrows, int *rec_lines,
             int *rec_ops, char *msg, size_t size) {
     struct sub s;
-    int rc = sub_make(&s, sc, 0, ni);
-    if (rc) {
-        sub_free(&s);
+    int rc = sub_open(&s, sc, opt, 0, ni, msg, size);
+    if (rc)
         return rc;
-    }
-    s.opt = opt;
-    s.msg = msg;
-    s.size = size;
     const struct bh_sc_number *orig = &sc->sw.numbers[ni];
     double a_lines, a_ops, aht, patience;
     busiest(&s, &a_lines, &a_ops, &aht, &patience);
-    int found;
-    double b = req_value(&s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING, &found);
-    if (!(b > 0))
-        b = 1e-6;
-    long lines_guess = 1;
-    if (bh_erlang_b_lines(a_lines, b, &lines_guess, NULL) || lines_guess < 1)
-        lines_guess = 1;
+    long lines_guess = erlang_b_guess(&s, a_lines);
     int ops = 0;
     if (orig->queue.present) {
         /* operators first, with lines that never block */
         struct bh_plan_row *row = &rows[(*nrows)++];
-        row_init(row, orig->name, "operators", orig->queue.operators);
+        row_init(row, orig->name, res_name[RES_OPERATORS],
+                 orig->queue.operators);
         double slt = DEFAULT_SL_T;
         for (size_t q = 0; q < s.nreq; q++)
             if (s.req[q].metric == BH_METRIC_SERVICE_LEVEL) {
@@ -490,44 +545,28 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
                 rc = bh_erlang_c_agents(a_ops, aht, slt, sl, &g, NULL);
             if (rc || g < 1)
                 g = (long)ceil(a_ops) + 1;
-            rc = 0;
         }
         row->analytic = (int)g;
         int room = orig->queue.max_length > 0 ? orig->queue.max_length
                                               : 3 * (int)g + 50;
         int hi = ceiling(a_ops, orig->queue.operators);
         s.num.lines = hi + room + 1;
-        ops = search(&s, RES_OPERATORS, (int)g, 1, hi);
-        if (s.err) {
-            sub_free(&s);
-            return s.err;
+        rc = find(&s, RES_OPERATORS, orig->name, (int)g, 1, hi, &ops);
+        if (!rc) {
+            row->recommended = ops;
+            rc = row_figures(&s, row, orig->lines, orig->queue.operators,
+                             hi + room + 1, ops);
         }
-        if (ops < 0) {
-            sub_free(&s);
-            return plan_fail(msg, size, BH_ERANGE,
-                             "%s: no number of operators up to %d meets "
-                             "the thresholds",
-                             orig->name, hi);
-        }
-        row->recommended = ops;
-        s.num.lines = orig->lines;
-        s.num.queue.operators = orig->queue.operators;
-        rc = figures(&s, &row->blocking_now, &row->sl_now);
-        s.num.queue.operators = ops;
-        s.num.lines = hi + room + 1;
-        if (!rc)
-            rc = figures(&s, &row->blocking_recommended, &row->sl_recommended);
         if (rc) {
             sub_free(&s);
             return rc;
         }
-        s.num.queue.operators = ops;
         if (lines_guess < ops)
             lines_guess = ops;
     }
     /* then lines, with the operators found */
     struct bh_plan_row *row = &rows[(*nrows)++];
-    row_init(row, orig->name, "lines", orig->lines);
+    row_init(row, orig->name, res_name[RES_LINES], orig->lines);
     row->analytic = (int)lines_guess;
     int hi = ceiling(a_lines, orig->lines);
     if (orig->queue.present && orig->queue.max_length > 0 &&
@@ -537,31 +576,17 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     int lo = orig->queue.present && ops > 0 ? ops : 1;
     if (hi < lo)
         hi = lo;
-    int lines = search(&s, RES_LINES, (int)lines_guess, lo, hi);
-    if (s.err) {
-        sub_free(&s);
-        return s.err;
+    int lines = 0;
+    rc = find(&s, RES_LINES, orig->name, (int)lines_guess, lo, hi, &lines);
+    if (!rc) {
+        row->recommended = lines;
+        rc = row_figures(&s, row, orig->lines, orig->queue.operators, lines,
+                         orig->queue.present ? ops : orig->queue.operators);
+        row->cost_now = rental(sc, orig->lines);
+        row->cost_recommended = rental(sc, lines);
+        *rec_lines = lines;
+        *rec_ops = orig->queue.present ? ops : 0;
     }
-    if (lines < 0) {
-        sub_free(&s);
-        return plan_fail(msg, size, BH_ERANGE,
-                         "%s: no number of lines up to %d meets the "
-                         "thresholds",
-                         orig->name, hi);
-    }
-    row->recommended = lines;
-    s.num.lines = orig->lines;
-    s.num.queue.operators = orig->queue.operators;
-    rc = figures(&s, &row->blocking_now, &row->sl_now);
-    s.num.lines = lines;
-    if (orig->queue.present)
-        s.num.queue.operators = ops;
-    if (!rc)
-        rc = figures(&s, &row->blocking_recommended, &row->sl_recommended);
-    row->cost_now = rental(sc, orig->lines);
-    row->cost_recommended = rental(sc, lines);
-    *rec_lines = lines;
-    *rec_ops = orig->queue.present ? ops : 0;
     sub_free(&s);
     return rc;
 }
@@ -571,48 +596,25 @@ plan_bridge(const struct bh_scenario *sc, const struct bh_sim_options *opt,
             int bi, struct bh_plan_row *row, int *rec_ports, char *msg,
             size_t size) {
     struct sub s;
-    int rc = sub_make(&s, sc, 1, bi);
-    if (rc) {
-        sub_free(&s);
+    int rc = sub_open(&s, sc, opt, 1, bi, msg, size);
+    if (rc)
         return rc;
-    }
-    s.opt = opt;
-    s.msg = msg;
-    s.size = size;
     const struct bh_sc_bridge *orig = &sc->sw.bridges[bi];
     double a, a_ops, aht, patience;
     busiest(&s, &a, &a_ops, &aht, &patience);
-    int found;
-    double b = req_value(&s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING, &found);
-    if (!(b > 0))
-        b = 1e-6;
-    long g = 1;
-    if (bh_erlang_b_lines(a, b, &g, NULL) || g < 1)
-        g = 1;
-    row_init(row, orig->name, "ports", orig->ports);
+    long g = erlang_b_guess(&s, a);
+    row_init(row, orig->name, res_name[RES_PORTS], orig->ports);
     row->analytic = (int)g;
     int hi = ceiling(a, orig->ports);
-    int ports = search(&s, RES_PORTS, (int)g, 1, hi);
-    if (s.err) {
-        sub_free(&s);
-        return s.err;
+    int ports = 0;
+    rc = find(&s, RES_PORTS, orig->name, (int)g, 1, hi, &ports);
+    if (!rc) {
+        row->recommended = ports;
+        rc = row_figures(&s, row, orig->ports, 0, ports, 0);
+        row->cost_now = rental(sc, orig->ports);
+        row->cost_recommended = rental(sc, ports);
+        *rec_ports = ports;
     }
-    if (ports < 0) {
-        sub_free(&s);
-        return plan_fail(msg, size, BH_ERANGE,
-                         "%s: no number of ports up to %d meets the "
-                         "thresholds",
-                         orig->name, hi);
-    }
-    row->recommended = ports;
-    s.br.ports = orig->ports;
-    rc = figures(&s, &row->blocking_now, &row->sl_now);
-    s.br.ports = ports;
-    if (!rc)
-        rc = figures(&s, &row->blocking_recommended, &row->sl_recommended);
-    row->cost_now = rental(sc, orig->ports);
-    row->cost_recommended = rental(sc, ports);
-    *rec_ports = ports;
     sub_free(&s);
     return rc;
 }
