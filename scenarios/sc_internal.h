@@ -64,6 +64,10 @@ int bh_sc_seq(struct sc_ld *L, yaml_node_t *n, const char *what, size_t max,
               size_t *count);
 yaml_node_t *bh_sc_item(struct sc_ld *L, yaml_node_t *seq, size_t i);
 int bh_sc_suggest(const char *word, const char *const *cands, size_t n);
+/* names[0..n) joined by sep into buf (cut short when it does not fit),
+ * for "valid: ..." lists. */
+void bh_sc_join(char *buf, size_t size, const char *const *names, size_t n,
+                const char *sep);
 
 /* yamlread.c: typed scalars. `what` names the value in messages. */
 int bh_sc_text(struct sc_ld *L, yaml_node_t *n, const char *what,

@@ -118,11 +118,8 @@ bh_sc_threshold(struct sc_ld *L, yaml_node_t *n, struct bh_sc_threshold *t) {
             mi = (int)k;
     if (mi < 0) {
         int sg = bh_sc_suggest(metric, cand, ncand);
-        char list[200] = "";
-        size_t off = 0;
-        for (size_t k = 0; k < ncand && off < sizeof list; k++)
-            off += snprintf(list + off, sizeof list - off, "%s%s",
-                            k ? ", " : "", cand[k]);
+        char list[200];
+        bh_sc_join(list, sizeof list, cand, ncand, ", ");
         if (sg >= 0)
             return bh_sc_fail_at(L, n, m0,
                                  "unknown metric '%s' for %s (did you mean "

@@ -433,6 +433,17 @@ distance(const char *a, const char *b) {
     return row[lb];
 }
 
+void
+bh_sc_join(char *buf, size_t size, const char *const *names, size_t n,
+           const char *sep) {
+    size_t off = 0;
+    if (size)
+        buf[0] = '\0';
+    for (size_t i = 0; i < n && off < size; i++)
+        off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? sep : "",
+                                names[i]);
+}
+
 int
 bh_sc_suggest(const char *word, const char *const *cands, size_t n) {
     int best = -1;
@@ -488,11 +499,8 @@ bh_sc_map(struct sc_ld *L, yaml_node_t *n, const char *what,
                 break;
         if (i == nkeys) {
             int s = bh_sc_suggest(ks, names, nkeys);
-            char list[400] = "";
-            size_t off = 0;
-            for (size_t j = 0; j < nkeys && off < sizeof list; j++)
-                off += snprintf(list + off, sizeof list - off, "%s%s",
-                                j ? ", " : "", names[j]);
+            char list[400];
+            bh_sc_join(list, sizeof list, names, nkeys, ", ");
             if (s >= 0)
                 return bh_sc_fail(L, k,
                                   "unknown key '%.64s' in %s (did you mean "
@@ -806,11 +814,8 @@ bh_sc_enum(struct sc_ld *L, yaml_node_t *n, const char *what,
             *out = (int)k;
             return 0;
         }
-    char list[256] = "";
-    size_t off = 0;
-    for (size_t i = 0; names[i] && off < sizeof list; i++)
-        off += snprintf(list + off, sizeof list - off, "%s%s", i ? " | " : "",
-                        names[i]);
+    char list[256];
+    bh_sc_join(list, sizeof list, names, k, " | ");
     int s = bh_sc_suggest(v, names, k);
     if (s >= 0)
         return bh_sc_fail(L, n,
