@@ -4,6 +4,7 @@ its PID. Every wait is a bounded number of polls; nothing asserts on
 wall-clock time."""
 import atexit
 import json
+import re
 import os
 import random
 import signal
@@ -188,3 +189,38 @@ def log_events(path):
                                             "digit"):
             out.append((parts[0], parts[1], int(parts[2])))
     return out
+
+
+# ---- tiny SIP helpers for tests that play a UA themselves ----
+
+def sdp(port, pt, name, te=False):
+    """An audio SDP body; te adds RFC 4733 telephone-event as type 101."""
+    return ("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+            "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP %d%s\r\n"
+            "a=rtpmap:%d %s/8000\r\n%s" %
+            (port, pt, " 101" if te else "", pt, name,
+             "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+             if te else ""))
+
+
+def media_port(msg):
+    return int(re.search(r"m=audio (\d+)", msg).group(1))
+
+
+def header(msg, name):
+    m = re.search(r"\r\n%s:[ \t]*([^\r\n]*)" % name, msg, re.I)
+    return m.group(1) if m else ""
+
+
+def reply(req, code, reason, tag=None, body="", extra=""):
+    lines = req.split("\r\n")
+    keep = [l for l in lines[1:] if re.match(r"(?i)(via|from|call-id|cseq):",
+                                             l)]
+    to = header(req, "To") + (";tag=" + tag if tag and "tag=" not in
+                              header(req, "To") else "")
+    return ("SIP/2.0 %d %s\r\n%s\r\nTo: %s\r\n%s"
+            "Content-Length: %d\r\n%s\r\n%s" %
+            (code, reason, "\r\n".join(keep), to, extra, len(body),
+             "Content-Type: application/sdp\r\n" if body else "", body))
+
+

@@ -22,31 +22,7 @@ busyhour = sys.argv[1]
 SIP, HTTP, OP, OP_RTP, C_SIG, C_RTP = h.free_ports(6)
 
 
-def sdp(port, pt, name):
-    return ("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
-            "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP %d\r\n"
-            "a=rtpmap:%d %s/8000\r\n" % (port, pt, pt, name))
-
-
-def media_port(msg):
-    return int(re.search(r"m=audio (\d+)", msg).group(1))
-
-
-def header(msg, name):
-    m = re.search(r"\r\n%s:[ \t]*([^\r\n]*)" % name, msg, re.I)
-    return m.group(1) if m else ""
-
-
-def reply(req, code, reason, tag=None, body="", extra=""):
-    lines = req.split("\r\n")
-    keep = [l for l in lines[1:] if re.match(r"(?i)(via|from|call-id|cseq):",
-                                             l)]
-    to = header(req, "To") + (";tag=" + tag if tag and "tag=" not in
-                              header(req, "To") else "")
-    return ("SIP/2.0 %d %s\r\n%s\r\nTo: %s\r\n%s"
-            "Content-Length: %d\r\n%s\r\n%s" %
-            (code, reason, "\r\n".join(keep), to, extra, len(body),
-             "Content-Type: application/sdp\r\n" if body else "", body))
+sdp, media_port, header, reply = h.sdp, h.media_port, h.header, h.reply
 
 
 class Operator(threading.Thread):
