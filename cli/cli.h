@@ -70,6 +70,11 @@ int bh_cli_sim_args_parse(struct bh_cli_sim_args *a, int argc, char **argv);
  * FILE:LINE:COLUMN error (*sc is then NULL). */
 int bh_cli_sim_setup(const struct bh_cli_sim_args *a, struct bh_scenario **sc,
                      struct bh_sim_options *opt);
+struct bh_estimate;
+/* A share with its interval in percent, "12.34% [11.00, 13.50]" (compact:
+ * no space after the comma, for tables), or "-" when not measured (NaN). */
+void bh_cli_pct(char *buf, size_t size, const struct bh_estimate *e,
+                int compact);
 /* Prints res with print unless --json is "-" (stdout is then the JSON's),
  * then writes the results file when --json was given. Returns 0, or
  * BH_EXIT_USAGE after saying the file could not be written. */

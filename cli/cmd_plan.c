@@ -56,15 +56,6 @@ help(FILE *out) {
 }
 
 static void
-pct(char *buf, size_t size, struct bh_estimate e) {
-    if (isnan(e.mean))
-        snprintf(buf, size, "-");
-    else
-        snprintf(buf, size, "%.2f%% [%.2f,%.2f]", 100 * e.mean, 100 * e.lo,
-                 100 * e.hi);
-}
-
-static void
 money(char *buf, size_t size, struct bh_estimate e) {
     if (isnan(e.mean))
         snprintf(buf, size, "-");
@@ -86,10 +77,10 @@ table(const struct bh_scenario *sc, const struct bh_results *r) {
     for (size_t i = 0; i < r->nplan; i++) {
         const struct bh_plan_row *p = &r->plan[i];
         char bn[48], br[48], sn[48], sr[48], cn[32], cr[32];
-        pct(bn, sizeof bn, p->blocking_now);
-        pct(br, sizeof br, p->blocking_recommended);
-        pct(sn, sizeof sn, p->sl_now);
-        pct(sr, sizeof sr, p->sl_recommended);
+        bh_cli_pct(bn, sizeof bn, &p->blocking_now, 1);
+        bh_cli_pct(br, sizeof br, &p->blocking_recommended, 1);
+        bh_cli_pct(sn, sizeof sn, &p->sl_now, 1);
+        bh_cli_pct(sr, sizeof sr, &p->sl_recommended, 1);
         printf("%-16s %-9s %5d %8d %11d  %-24s %-24s  %-24s %-24s", p->target,
                p->resource, p->now, p->analytic, p->recommended, bn, br, sn,
                sr);

@@ -56,15 +56,6 @@ help(FILE *out) {
 }
 
 static void
-pct(char *buf, size_t size, struct bh_estimate e) {
-    if (isnan(e.mean))
-        snprintf(buf, size, "-");
-    else
-        snprintf(buf, size, "%.2f%% [%.2f, %.2f]", 100 * e.mean, 100 * e.lo,
-                 100 * e.hi);
-}
-
-static void
 summary(const struct bh_scenario *sc, const struct bh_results *r) {
     printf("%s: %d replications of %.1f h (warm-up %.1f h), seed %lu\n\n",
            r->scenario, r->replications, r->horizon / 3600, r->warmup / 3600,
@@ -81,8 +72,8 @@ summary(const struct bh_scenario *sc, const struct bh_results *r) {
                "%.1f, overflow %.1f, retries %.1f)\n",
                t->offered.mean, t->answered.mean, t->blocked.mean,
                t->abandoned.mean, t->overflow.mean, t->retried.mean);
-        pct(b, sizeof b, t->blocking);
-        pct(a, sizeof a, t->abandonment);
+        bh_cli_pct(b, sizeof b, &t->blocking, 0);
+        bh_cli_pct(a, sizeof a, &t->abandonment, 0);
         printf("  blocking    %s\n  abandonment %s\n", b, a);
         if (t->operators > 0) {
             if (isnan(t->wait_mean.mean))
@@ -96,17 +87,17 @@ summary(const struct bh_scenario *sc, const struct bh_results *r) {
             for (size_t k = 0; k < t->nsl; k++) {
                 char d[32];
                 bh_format_duration(t->sl[k].t, d, sizeof d);
-                pct(s, sizeof s, t->sl[k].value);
+                bh_cli_pct(s, sizeof s, &t->sl[k].value, 0);
                 printf("  service level(%s) %s\n", d, s);
             }
         }
         if (!isnan(t->busy_mean.mean)) {
-            pct(s, sizeof s, t->occupancy);
+            bh_cli_pct(s, sizeof s, &t->occupancy, 0);
             printf("  busy        mean %.2f, peak %.1f; occupancy %s\n",
                    t->busy_mean.mean, t->peak_busy.mean, s);
         }
         if (strcmp(t->kind, "bridge") == 0 && !isnan(t->meetings.mean)) {
-            pct(s, sizeof s, t->incomplete_meetings);
+            bh_cli_pct(s, sizeof s, &t->incomplete_meetings, 0);
             printf("  meetings    %.1f, incomplete %s\n", t->meetings.mean, s);
         }
         printf("\n");

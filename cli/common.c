@@ -1,6 +1,6 @@
 /* common.c: what the simulating commands (sim, plan) share: their common
- * options, loading the scenario into simulation options, and printing and
- * writing the results. */
+ * options, loading the scenario into simulation options, printing and
+ * writing the results, and shares formatted with their intervals. */
 #include "bh.h"
 #include "cli.h"
 #include "reports.h"
@@ -8,6 +8,7 @@
 #include "sim.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,4 +138,14 @@ bh_cli_results_out(const struct bh_cli_sim_args *a,
         return BH_EXIT_USAGE;
     }
     return BH_EXIT_OK;
+}
+
+void
+bh_cli_pct(char *buf, size_t size, const struct bh_estimate *e, int compact) {
+    if (isnan(e->mean))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size,
+                 compact ? "%.2f%% [%.2f,%.2f]" : "%.2f%% [%.2f, %.2f]",
+                 100 * e->mean, 100 * e->lo, 100 * e->hi);
 }
