@@ -370,16 +370,23 @@ busiest(const struct sub *s, double *a_lines, double *a_ops, double *aht,
     *patience = pat_rate > 0 ? pat_w / pat_rate : INFINITY;
 }
 
+/* The value the first requirement on metric m asks for (for a service
+ * level, the one at time arg), else dflt. */
 static double
-req_value(const struct sub *s, enum bh_metric m, double arg, double dflt,
-          int *found) {
+req_value(const struct sub *s, enum bh_metric m, double arg, double dflt) {
     for (size_t q = 0; q < s->nreq; q++)
         if (s->req[q].metric == m &&
-            (m != BH_METRIC_SERVICE_LEVEL || s->req[q].arg == arg || arg < 0)) {
-            *found = 1;
+            (m != BH_METRIC_SERVICE_LEVEL || s->req[q].arg == arg || arg < 0))
             return s->req[q].value;
-        }
-    *found = 0;
+    return dflt;
+}
+
+/* The time (s) of the first service level required, else dflt. */
+static double
+sl_time(const struct sub *s, double dflt) {
+    for (size_t q = 0; q < s->nreq; q++)
+        if (s->req[q].metric == BH_METRIC_SERVICE_LEVEL)
+            return s->req[q].arg;
     return dflt;
 }
 
@@ -390,12 +397,7 @@ figures(struct sub *s, struct bh_estimate *blocking, struct bh_estimate *sl) {
     int rc = simulate(s, &r);
     if (rc == 0) {
         *blocking = r.targets[0].blocking;
-        *sl = bh_estimate_exact(NAN);
-        for (size_t q = 0; q < s->nreq; q++)
-            if (s->req[q].metric == BH_METRIC_SERVICE_LEVEL) {
-                *sl = sl_of(r.targets[0].nsl, r.targets[0].sl, s->req[q].arg);
-                break;
-            }
+        *sl = sl_of(r.targets[0].nsl, r.targets[0].sl, sl_time(s, NAN));
     }
     bh_results_clear(&r);
     return rc;
@@ -453,8 +455,7 @@ sub_open(struct sub *s, const struct bh_scenario *sc,
  * the target asks for; at least 1. */
 static long
 erlang_b_guess(const struct sub *s, double a) {
-    int found;
-    double b = req_value(s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING, &found);
+    double b = req_value(s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING);
     if (!(b > 0))
         b = 1e-6;
     long n = 1;
@@ -524,16 +525,9 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
         struct bh_plan_row *row = &rows[(*nrows)++];
         row_init(row, orig->name, res_name[RES_OPERATORS],
                  orig->queue.operators);
-        double slt = DEFAULT_SL_T;
-        for (size_t q = 0; q < s.nreq; q++)
-            if (s.req[q].metric == BH_METRIC_SERVICE_LEVEL) {
-                slt = s.req[q].arg;
-                break;
-            }
-        int have_sl;
-        double sl = req_value(&s, BH_METRIC_SERVICE_LEVEL, slt, 0, &have_sl);
-        int have_ab;
-        double ab = req_value(&s, BH_METRIC_ABANDONMENT, 0, 1, &have_ab);
+        double slt = sl_time(&s, DEFAULT_SL_T);
+        double sl = req_value(&s, BH_METRIC_SERVICE_LEVEL, slt, 0);
+        double ab = req_value(&s, BH_METRIC_ABANDONMENT, 0, 1);
         if (sl >= 1)
             sl = 0.999;
         long g = 1;
