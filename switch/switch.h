@@ -23,6 +23,7 @@
 #define BH_SWITCH_MAX_QUEUE 100000    /* callers waiting in one queue */
 #define BH_SWITCH_MAX_OPERATORS 10000 /* operators of one queue */
 #define BH_SWITCH_MAX_LINES 1000000   /* lines of one number */
+#define BH_SWITCH_MAX_TRANSACTIONS 1000000 /* server transactions kept */
 
 /* ---- The switch ------------------------------------------------------- */
 

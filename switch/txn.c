@@ -65,6 +65,11 @@ static void stx_timer(evutil_socket_t fd, short what, void *arg);
 struct stx *
 sw_stx_new(struct bh_switch *sw, const struct bh_sip_msg *m,
            const struct sw_addr *from) {
+    /* Bounded: a flood of distinct requests would otherwise keep 32 s
+     * of transactions each (timer J); beyond the bound the caller
+     * answers 503 without keeping state. */
+    if (sw->stx.n >= BH_SWITCH_MAX_TRANSACTIONS)
+        return NULL;
     struct stx *st = calloc(1, sizeof *st);
     if (!st)
         return NULL;
