@@ -97,6 +97,7 @@ main(int argc, char **argv) {
     printf("wall_seconds %.3f\n", wall);
     printf("events_per_s %.0f\n", st.events / dt);
     printf("calls_per_s %.0f\n", st.calls / dt);
+    printf("events_per_wall_s %.0f\n", st.events / wall);
     printf("blocking %.6f\n", r.targets[0].blocking.mean);
     printf("max_rss_kb %ld\n", ru.ru_maxrss);
     bh_results_clear(&r);
