@@ -84,6 +84,9 @@ leg_request(struct bh_switch *sw, struct leg *leg, enum bh_sip_method method,
                      bh_str_make(sw->local_host, strlen(sw->local_host)),
                      sw->local_port, bh_str_make(branch, strlen(branch)), 1);
     bh_sip_build_header(&b, "Max-Forwards", BH_STR_LIT("70"));
+    if (leg->route[0]) /* RFC 3261 12.2.1.1 */
+        bh_sip_build_header(&b, "Route",
+                            bh_str_make(leg->route, strlen(leg->route)));
     bh_sip_build_nameaddr(&b, "From", BH_STR_NULL,
                           bh_str_make(leg->local_uri, strlen(leg->local_uri)),
                           bh_str_make(leg->local_tag, strlen(leg->local_tag)));
@@ -308,6 +311,31 @@ find_number(struct bh_switch *sw, struct bh_str user) {
 
 static void on_ivr_timer(evutil_socket_t fd, short what, void *arg);
 
+/* The dialog's route set from Record-Route (RFC 3261 12.1.1: in order for
+ * the answering side, 12.1.2: reversed for the calling side), kept as one
+ * Route header value. Requests still go to the address the peer's
+ * messages came from, which is the first hop: loose routing (;lr) is
+ * assumed. A route set too long for the leg is dropped. */
+static void
+route_set(const struct bh_sip_msg *m, struct leg *leg, int reverse) {
+    struct bh_sip_nameaddr rr[BH_SIP_MAX_ROUTE];
+    int n = bh_sip_routes(m, BH_SIP_H_RECORD_ROUTE, rr, BH_SIP_MAX_ROUTE);
+    size_t at = 0;
+    leg->route[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        const struct bh_sip_nameaddr *r = &rr[reverse ? n - 1 - i : i];
+        int k =
+            snprintf(leg->route + at, sizeof leg->route - at, "%s<%.*s>%s%.*s",
+                     i ? ", " : "", (int)r->uri.raw.len, r->uri.raw.p,
+                     r->params.len ? ";" : "", (int)r->params.len, r->params.p);
+        if (k < 0 || (size_t)k >= sizeof leg->route - at) {
+            leg->route[0] = '\0';
+            return;
+        }
+        at += (size_t)k;
+    }
+}
+
 /* "type/subtype[;params]" equals type/subtype, case-insensitive. */
 static int
 media_type_is(struct bh_str ct, const char *type, const char *sub) {
@@ -488,6 +516,7 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
         copy_str(leg->remote_target, sizeof leg->remote_target,
                  m->from.uri.raw);
     sw_response_target(m, from, &leg->peer);
+    route_set(m, leg, 0);
     c->node.key = c->idkey;
     c->node.klen = (size_t)snprintf(c->idkey, sizeof c->idkey, "%llu",
                                     (unsigned long long)c->id);
@@ -793,6 +822,9 @@ send_ack_2xx(struct bh_switch *sw, struct leg *leg) {
             &b, "UDP", bh_str_make(sw->local_host, strlen(sw->local_host)),
             sw->local_port, bh_str_make(branch, strlen(branch)), 1);
         bh_sip_build_header(&b, "Max-Forwards", BH_STR_LIT("70"));
+        if (leg->route[0]) /* RFC 3261 12.2.1.1 */
+            bh_sip_build_header(&b, "Route",
+                                bh_str_make(leg->route, strlen(leg->route)));
         bh_sip_build_nameaddr(
             &b, "From", BH_STR_NULL,
             bh_str_make(leg->local_uri, strlen(leg->local_uri)),
@@ -828,6 +860,7 @@ operator_answered(struct bh_switch *sw, struct call *c, struct leg *leg,
     if (bh_sip_contacts(m, &contact, 1, &star) == 1 && !star)
         copy_str(leg->remote_target, sizeof leg->remote_target,
                  contact.uri.raw);
+    route_set(m, leg, 1);
     leg->state = LEG_CONFIRMED;
     send_ack_2xx(sw, leg);
     int usable =

@@ -159,6 +159,7 @@ struct leg {
     char local_tag[SW_TAG_MAX], remote_tag[SW_TAG_MAX];
     char local_uri[SW_URI_MAX], remote_uri[SW_URI_MAX];
     char remote_target[SW_URI_MAX];
+    char route[1024];    /* route set as a Route header value, "" = none */
     struct sw_addr peer; /* where our requests go */
     uint32_t local_cseq, invite_cseq;
     int got_provisional, cancel_pending, acked;

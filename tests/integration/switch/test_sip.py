@@ -4,6 +4,7 @@ and CANCEL matching nothing (481), an unknown number (404), an oversize
 message (513), retransmissions absorbed, and /metrics counting them."""
 import os
 import random
+import re
 import socket
 import sys
 
@@ -79,5 +80,31 @@ h.check('bh_switch_sip_retransmissions_total{dir="in"} 1' in m,
 h.check('{status="513",dir="out"} 1' in m and
         "bh_switch_sip_oversize_total 1" in m,
         "/metrics counts the oversize message")
+# A dialog through a proxy: the 2xx copies Record-Route, and the switch's
+# own requests in the dialog carry the route set (RFC 3261 12.1.1,
+# 12.2.1.1), sent to where the INVITE came from.
+rr = "Record-Route: <sip:127.0.0.1:%d;lr>, <sip:192.0.2.9;lr;x=1>\r\n" % me
+body = h.sdp(me + 1, 0, "PCMU")
+inv = request("INVITE", extra=rr + "Content-Type: application/sdp\r\n",
+              body=body)
+r = ask(inv)
+h.check(status(r) == 200 and "Record-Route: <sip:127.0.0.1:%d;lr>" % me
+        in r, "200 to INVITE copies Record-Route")
+tag = re.search(r"\r\nTo: [^\r\n]*;tag=([^;\r\n>]+)", r).group(1)
+cid = re.search(r"\r\nCall-ID: ([^\r\n]+)", r).group(1)
+s.sendto(("ACK sip:100@127.0.0.1 SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKrrack;rport\r\n"
+          "From: <sip:probe@127.0.0.1>;tag=p1\r\n"
+          "To: <sip:100@127.0.0.1>;tag=%s\r\nCall-ID: %s\r\n"
+          "CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+          % (me, tag, cid)).encode(), ("127.0.0.1", SIP))
 sw.stop()
+bye = ""
+for _ in range(50):
+    bye = s.recv(65535).decode(errors="replace")
+    if bye.startswith("BYE"):
+        break
+h.check(bye.startswith("BYE") and
+        ("Route: <sip:127.0.0.1:%d;lr>, <sip:192.0.2.9;lr;x=1>" % me) in bye,
+        "the switch's BYE carries the route set, in order")
 print("PASS")
