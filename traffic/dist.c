@@ -25,12 +25,12 @@ bh_traffic_stream_seed(uint64_t seed, uint32_t replication, uint32_t stream) {
 /* The generator: L'Ecuyer's maximally equidistributed combined Tausworthe
  * generator taus2 (Math. Comp. 65, 1996; period 2^88), which GSL lists
  * among the fastest of simulation quality. It replaced MT19937: a draw
- * costs about a third of MT19937's instructions (callgrind, bench/sim),
+ * costs about 30 instructions against MT19937's 40 (callgrind, bench/sim),
  * and both give 32 random bits per draw, so uniforms and exponentials
- * have the same resolution. Like MT19937 it is F2-linear (fails only
- * the linear-complexity tests of TestU01's BigCrush), which no queueing
- * figure can see; every statistical test (Erlang B, C, A, Engset,
- * insensitivity) passes with it. */
+ * have the same resolution. Being F2-linear with a small state, it fails
+ * TestU01's linear-complexity and matrix-rank tests (L'Ecuyer and Simard,
+ * 2007), structure no queueing figure can see; every statistical test of
+ * the simulator (Erlang B, C, A, Engset, insensitivity) passes with it. */
 gsl_rng *
 bh_traffic_stream(uint64_t seed, uint32_t replication, uint32_t stream) {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
@@ -53,8 +53,9 @@ bh_traffic_stream(uint64_t seed, uint32_t replication, uint32_t stream) {
  * in a layer's wedge (accepted against exp(-x)) or, below the base layer,
  * in the tail beyond R, which is R + Exp(1) by memorylessness. It is exact
  * up to the 24-bit grid of positions (steps of x_i / 2^24 in layer i).
- * 2.4x fewer instructions than -log(U) on taus2 (callgrind, bench/sim);
- * -log(U) costs a glibc log and a uniform through a function pointer. */
+ * About 50 instructions per draw, generator included, against 95 for
+ * -log(U) on taus2, which costs a glibc log and a uniform through two
+ * calls (callgrind, bench/sim). */
 #define ZIG_LAYERS 256
 #define ZIG_R 7.69711747013104972  /* start of the tail */
 #define ZIG_V 3.949659822581572e-3 /* area of each layer */
