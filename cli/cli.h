@@ -57,19 +57,17 @@ struct bh_cli_sim_args {
     int have_seed;
 };
 
-/* Parses argv (argv[0] is the command's name) into a. Returns -1 when the
- * command should go on, else the exit status to return at once: 0 after
- * --help, BH_EXIT_USAGE after a usage error (printed). */
-int bh_cli_sim_args_parse(struct bh_cli_sim_args *a, int argc, char **argv);
-/* Loads a->path into *sc (owned by the caller: bh_scenario_free), applies
- * --seed, and fills opt: seed, replications (--replications, else the
- * scenario's when at least min_replications, else
- * BH_CLI_DEFAULT_REPLICATIONS), threads (--threads, else the processors,
- * at most BH_SIM_MAX_THREADS) and a progress bar labelled a->cmd; no
- * records. Returns 0, or BH_EXIT_USAGE after printing the scenario's
- * FILE:LINE:COLUMN error (*sc is then NULL). */
-int bh_cli_sim_setup(const struct bh_cli_sim_args *a, struct bh_scenario **sc,
-                     struct bh_sim_options *opt);
+/* Parses argv (argv[0] is the command's name) into a, then loads a->path
+ * into *sc (owned by the caller: bh_scenario_free), applies --seed, and
+ * fills opt: seed, replications (--replications, else the scenario's when
+ * at least min_replications, else BH_CLI_DEFAULT_REPLICATIONS), threads
+ * (--threads, else the processors, at most BH_SIM_MAX_THREADS) and a
+ * progress bar labelled a->cmd; no records. Returns -1 when the command
+ * should go on, else the exit status to return at once (*sc is then
+ * NULL): 0 after --help, BH_EXIT_USAGE after a usage error or the
+ * scenario's FILE:LINE:COLUMN error (printed). */
+int bh_cli_sim_start(struct bh_cli_sim_args *a, int argc, char **argv,
+                     struct bh_scenario **sc, struct bh_sim_options *opt);
 struct bh_estimate;
 /* A share with its interval in percent, "12.34% [11.00, 13.50]" (compact:
  * no space after the comma, for tables), or "-" when not measured (NaN). */

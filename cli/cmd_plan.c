@@ -103,13 +103,11 @@ bh_cmd_plan(int argc, char **argv) {
                                    .help = help,
                                    .min_replications = 2,
                                    .max_seed = 2147483647UL};
-    int status = bh_cli_sim_args_parse(&args, argc, argv);
-    if (status >= 0)
-        return status;
     struct bh_scenario *sc = NULL;
     struct bh_sim_options opt;
-    if (bh_cli_sim_setup(&args, &sc, &opt))
-        return BH_EXIT_USAGE;
+    int status = bh_cli_sim_start(&args, argc, argv, &sc, &opt);
+    if (status >= 0)
+        return status;
     struct bh_results res;
     memset(&res, 0, sizeof res);
     char msg[512];

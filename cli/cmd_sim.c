@@ -125,13 +125,11 @@ bh_cmd_sim(int argc, char **argv) {
                                    .min_replications = 1,
                                    .max_seed = ULONG_MAX,
                                    .records_allowed = 1};
-    int status = bh_cli_sim_args_parse(&args, argc, argv);
-    if (status >= 0)
-        return status;
     struct bh_scenario *sc = NULL;
     struct bh_sim_options opt;
-    if (bh_cli_sim_setup(&args, &sc, &opt))
-        return BH_EXIT_USAGE;
+    int status = bh_cli_sim_start(&args, argc, argv, &sc, &opt);
+    if (status >= 0)
+        return status;
     const char *records = args.records;
     FILE *rec = NULL;
     if (records) {

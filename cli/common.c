@@ -37,8 +37,9 @@ parse_seed(const char *s, unsigned long max, unsigned long *out) {
     return 0;
 }
 
-int
-bh_cli_sim_args_parse(struct bh_cli_sim_args *a, int argc, char **argv) {
+/* Parses argv into a: -1 to go on, else the exit status. */
+static int
+parse(struct bh_cli_sim_args *a, int argc, char **argv) {
     const char *cmd = a->cmd;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -96,11 +97,14 @@ progress(void *arg, double done, double total) {
 }
 
 int
-bh_cli_sim_setup(const struct bh_cli_sim_args *a, struct bh_scenario **sc,
-                 struct bh_sim_options *opt) {
+bh_cli_sim_start(struct bh_cli_sim_args *a, int argc, char **argv,
+                 struct bh_scenario **sc, struct bh_sim_options *opt) {
+    *sc = NULL;
+    int status = parse(a, argc, argv);
+    if (status >= 0)
+        return status;
     struct bh_diag diag;
     memset(&diag, 0, sizeof diag);
-    *sc = NULL;
     if (bh_scenario_load(a->path, sc, &diag)) {
         bh_diag_print(&diag, stderr);
         return BH_EXIT_USAGE;
@@ -122,7 +126,7 @@ bh_cli_sim_setup(const struct bh_cli_sim_args *a, struct bh_scenario **sc,
     opt->threads = (int)threads;
     opt->progress = progress;
     opt->progress_arg = (void *)a->cmd; /* only read, as the bar's label */
-    return BH_EXIT_OK;
+    return -1;
 }
 
 int
