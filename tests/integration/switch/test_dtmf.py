@@ -19,10 +19,10 @@ op = h.sipp(["-sf", os.path.join(h.HERE, "operator.xml"), "-p", str(OP),
 sw.wait_ready()
 sig = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sig.bind(("127.0.0.1", C_SIG))
-sig.settimeout(5)
+sig.settimeout(30)
 crtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 crtp.bind(("127.0.0.1", C_RTP))
-crtp.settimeout(5)
+crtp.settimeout(30)
 body = h.sdp(C_RTP, 0, "PCMU", te=True)
 sig.sendto(("INVITE sip:800@127.0.0.1:%d SIP/2.0\r\n"
             "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKdtmf1;rport\r\n"

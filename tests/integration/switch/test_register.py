@@ -22,7 +22,7 @@ op = h.sipp(["-sf", os.path.join(h.HERE, "operator.xml"), "-p", str(OP),
 sw.wait_ready()
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
-s.settimeout(2)
+s.settimeout(30)
 me = s.getsockname()[1]
 uri = "sip:127.0.0.1:%d" % SIP
 

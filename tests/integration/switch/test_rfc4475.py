@@ -101,9 +101,13 @@ def inside(busyhour):
         mine = call_id(data)
         s.sendto(data, ("127.0.0.1", SIP))
         got = []
-        # Collect for a few quiet intervals; keep only answers to this
-        # message (INVITE answers are retransmitted until ACKed, and the
+        want = EXPECT[name]
+        # Wait for the first answer (long: only a broken switch takes
+        # it), then collect for a short quiet interval; a message that
+        # must get no answer is watched for a second. Only answers to
+        # this message count (INVITE answers are resent until ACKed, and
         # earlier ones still arrive).
+        s.settimeout(30 if want is not None else 1.0)
         for _ in range(50):
             try:
                 d, src = s.recvfrom(65535)
@@ -114,8 +118,8 @@ def inside(busyhour):
             if mine is not None and call_id(d) != mine:
                 continue
             got.append(d)
+            s.settimeout(0.3)
         statuses = sorted({int(d.split(b" ", 2)[1]) for d in got})
-        want = EXPECT[name]
         if want is None:
             ok = not got
         else:
@@ -137,13 +141,13 @@ def inside(busyhour):
                statuses or "nothing"))
         if not ok:
             bad.append(name)
-        alive = h.options("127.0.0.1", SIP)
+        alive = h.options("127.0.0.1", SIP, timeout=30)
         if not alive or " 200 " not in alive:
             bad.append(name + " (switch stopped answering OPTIONS)")
             break
     h.check(not bad, "every message got the RFC's answer" +
             ("" if not bad else ": failed " + ", ".join(bad)))
-    st = h.options("127.0.0.1", SIP)
+    st = h.options("127.0.0.1", SIP, timeout=30)
     h.check(st is not None and " 200 " in st,
             "the switch still answers OPTIONS afterwards")
     sw.stop()

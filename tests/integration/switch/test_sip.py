@@ -16,7 +16,7 @@ sw = h.Switch(busyhour, os.path.join(h.HERE, "lines.yaml"), SIP, HTTP)
 sw.wait_ready()
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
-s.settimeout(2)
+s.settimeout(30)
 me = s.getsockname()[1]
 
 
