@@ -17,7 +17,7 @@ find_target(const struct bh_results *r, const char *name) {
 /* The figure a threshold names; NaN when the results do not have it. */
 static struct bh_estimate
 figure(const struct bh_results *r, const struct bh_sc_threshold *th) {
-    struct bh_estimate none = {NAN, NAN, NAN};
+    const struct bh_estimate none = bh_estimate_exact(NAN);
     switch (th->metric) {
     case BH_METRIC_COST_PER_CALL:
         return r->costs.present ? r->costs.per_call : none;

@@ -142,26 +142,13 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
 }
 
 static int
-compare(double bound, enum bh_op op, double value) {
-    switch (op) {
-    case BH_OP_LT:
-        return bound < value;
-    case BH_OP_LE:
-        return bound <= value;
-    case BH_OP_GT:
-        return bound > value;
-    case BH_OP_GE:
-        return bound >= value;
-    }
-    return 0;
-}
-
-static int
 bound_ok(struct bh_estimate e, enum bh_op op, double value) {
     if (isnan(e.mean))
         return 1; /* not measured (no calls): nothing to fail */
+    /* the bound itself, never the mean: a figure without an interval
+     * (NaN bound) does not pass */
     double b = op == BH_OP_LT || op == BH_OP_LE ? e.hi : e.lo;
-    return compare(b, op, value);
+    return bh_threshold_compare(b, op, value);
 }
 
 static struct bh_estimate
