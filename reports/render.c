@@ -197,6 +197,15 @@ rd_target_names(const struct bh_report *rep, const char **names, size_t max) {
     return n;
 }
 
+bool
+rd_has_provider_revenue(const struct bh_report *rep) {
+    for (size_t f = 0; f < rep->n; f++)
+        if (rep->rs[f]->costs.present &&
+            rep->rs[f]->costs.provider_revenue.mean > 0)
+            return true;
+    return false;
+}
+
 static int
 cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;

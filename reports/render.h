@@ -55,6 +55,9 @@ void rd_clock(char *buf, size_t size, double start, double t);
 size_t rd_target_names(const struct bh_report *rep, const char **names,
                        size_t max);
 
+/* Does any results file carry a provider's termination revenue (> 0)? */
+bool rd_has_provider_revenue(const struct bh_report *rep);
+
 /* Service-level target times (s) used anywhere, sorted, unique. */
 size_t rd_sl_times(const struct bh_report *rep, double *times, size_t max);
 

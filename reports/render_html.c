@@ -851,11 +851,7 @@ costs_section(struct page *pg) {
     cost_row(pg, "per conference participant",
              offsetof(struct bh_costs, per_participant));
     cost_row(pg, "per 30-day month", offsetof(struct bh_costs, per_month));
-    bool prov = false;
-    for (size_t f = 0; f < rep->n; f++)
-        prov |= rep->rs[f]->costs.present &&
-                rep->rs[f]->costs.provider_revenue.mean > 0;
-    if (prov)
+    if (rd_has_provider_revenue(rep))
         cost_row(pg, "provider's termination revenue (not a cost)",
                  offsetof(struct bh_costs, provider_revenue));
     fputs("</table>\n", out);

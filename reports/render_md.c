@@ -240,11 +240,7 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
                  offsetof(struct bh_costs, per_participant));
         cost_row(out, rep, "per 30-day month",
                  offsetof(struct bh_costs, per_month));
-        bool prov = false;
-        for (size_t f = 0; f < rep->n; f++)
-            prov |= rep->rs[f]->costs.present &&
-                    rep->rs[f]->costs.provider_revenue.mean > 0;
-        if (prov)
+        if (rd_has_provider_revenue(rep))
             cost_row(out, rep, "provider's termination revenue",
                      offsetof(struct bh_costs, provider_revenue));
         fputc('\n', out);
