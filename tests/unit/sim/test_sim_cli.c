@@ -153,12 +153,73 @@ plan_file(void **state) {
     assert_int_equal(run(BIN " sim " TMP "/trunk.yaml > /dev/null"), 0);
 }
 
+/* The options sim and plan share, parsed by one function with each
+ * command's own bounds and words. */
+static void
+shared_options(void **state) {
+    (void)state;
+    run("mkdir -p " TMP);
+    FILE *f = fopen(TMP "/tiny.yaml", "w");
+    assert_non_null(f);
+    fputs("name: tiny\n"
+          "horizon: 2h\n"
+          "interval: 1h\n"
+          "switch: { numbers: [ { name: n, number: \"1\", lines: 3 } ] }\n"
+          "traffic:\n"
+          "  - name: c\n"
+          "    to: n\n"
+          "    profile: { \"00:00\": 30 }\n"
+          "    holding: { dist: exponential, mean: 2m }\n",
+          f);
+    fclose(f);
+    /* sim takes any unsigned seed and a single replication; plan takes a
+     * seed up to 2^31 - 1 and at least two replications */
+    assert_int_equal(run(BIN " sim " TMP "/tiny.yaml --seed 99999999999 "
+                             "--replications 1 --threads 1 > /dev/null"),
+                     0);
+    assert_int_equal(run(BIN " plan " TMP "/tiny.yaml --seed 2147483648 "
+                             "> /dev/null 2>&1"),
+                     2);
+    assert_int_equal(run(BIN " sim " TMP "/tiny.yaml --seed -1 "
+                             "> /dev/null 2>&1"),
+                     2);
+    /* messages name the command and its own bounds */
+    assert_int_equal(run(BIN " plan " TMP "/tiny.yaml --replications 1 2>&1 "
+                             "| grep -q 'busyhour plan: --replications needs "
+                             "a number from 2 to [0-9]* (an interval needs "
+                             "two)'"),
+                     0);
+    assert_int_equal(run(BIN " sim " TMP "/tiny.yaml --replications 0 2>&1 "
+                             "| grep -q 'busyhour sim: --replications needs "
+                             "a number from 1 to [0-9]*$'"),
+                     0);
+    assert_int_equal(run(BIN " plan " TMP "/tiny.yaml --bogus 2>&1 | grep -q "
+                             "'see busyhour plan --help'"),
+                     0);
+    /* --records is sim's alone */
+    assert_int_equal(run(BIN " plan " TMP "/tiny.yaml --records " TMP
+                             "/r.csv > /dev/null 2>&1"),
+                     2);
+    assert_int_equal(run(BIN " sim " TMP "/tiny.yaml --replications 2 "
+                             "--threads 1 --records " TMP "/r.csv > /dev/null"),
+                     0);
+    assert_int_equal(run("test -s " TMP "/r.csv"), 0);
+    /* one scenario at a time, and a scenario is needed */
+    assert_int_equal(run(BIN " plan " TMP "/tiny.yaml " TMP "/tiny.yaml "
+                             "> /dev/null 2>&1"),
+                     2);
+    assert_int_equal(run(BIN " sim 2>&1 | grep -q 'which scenario? "
+                             "(busyhour sim SCENARIO)'"),
+                     0);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sim_runs),
         cmocka_unit_test(bad_usage),
         cmocka_unit_test(plan_file),
+        cmocka_unit_test(shared_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
