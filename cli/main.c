@@ -23,32 +23,27 @@ static const struct bh_command commands[] = {
     {"switch", "run the reference SIP switch in the foreground", bh_cmd_switch},
     {"erlang", "Erlang B, C, A and Engset calculator", bh_cmd_erlang},
     {"report", "render or compare results files", bh_cmd_report},
-    {"check", "validate a scenario file and summarise its load",
-     bh_cmd_check},
+    {"check", "validate a scenario file and summarise its load", bh_cmd_check},
 };
 
 static void
-usage(FILE *out)
-{
-    fprintf(out,
-            "usage: busyhour [--version] [--help] COMMAND [ARGS...]\n"
-            "\n"
-            "Telephone capacity planning and load testing.\n"
-            "\n"
-            "Commands:\n");
+usage(FILE *out) {
+    fprintf(out, "usage: busyhour [--version] [--help] COMMAND [ARGS...]\n"
+                 "\n"
+                 "Telephone capacity planning and load testing.\n"
+                 "\n"
+                 "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-8s %s%s\n", commands[i].name, commands[i].summary,
                 commands[i].run ? "" : " (not built yet)");
-    fprintf(out,
-            "\n"
-            "Every command takes --help. Exit status: 0 success, 1 a "
-            "scenario threshold\nfailed, 2 bad usage or bad input.\n"
-            "Run 'busyhour help COMMAND' for one command's options.\n");
+    fprintf(out, "\n"
+                 "Every command takes --help. Exit status: 0 success, 1 a "
+                 "scenario threshold\nfailed, 2 bad usage or bad input.\n"
+                 "Run 'busyhour help COMMAND' for one command's options.\n");
 }
 
 static const struct bh_command *
-find(const char *name)
-{
+find(const char *name) {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
@@ -56,8 +51,7 @@ find(const char *name)
 }
 
 int
-bh_cli_usage_error(const char *cmd, const char *fmt, ...)
-{
+bh_cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "busyhour %s: ", cmd);
     va_start(ap, fmt);
@@ -68,8 +62,7 @@ bh_cli_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 int
-bh_cli_interactive(void)
-{
+bh_cli_interactive(void) {
     const char *ci = getenv("CI");
     if (ci && *ci && strcmp(ci, "false") != 0 && strcmp(ci, "0") != 0)
         return 0;
@@ -77,8 +70,7 @@ bh_cli_interactive(void)
 }
 
 void
-bh_cli_progress(const char *label, double done, double total)
-{
+bh_cli_progress(const char *label, double done, double total) {
     if (!bh_cli_interactive() || total <= 0)
         return;
     double f = done / total;
@@ -97,8 +89,7 @@ bh_cli_progress(const char *label, double done, double total)
 }
 
 int
-main(int argc, char **argv)
-{
+main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return BH_EXIT_USAGE;
@@ -128,8 +119,10 @@ main(int argc, char **argv)
     }
     const struct bh_command *c = find(name);
     if (!c) {
-        fprintf(stderr, "busyhour: '%s' is not a command. See 'busyhour "
-                        "--help'.\n", name);
+        fprintf(stderr,
+                "busyhour: '%s' is not a command. See 'busyhour "
+                "--help'.\n",
+                name);
         return BH_EXIT_USAGE;
     }
     if (!c->run) {
