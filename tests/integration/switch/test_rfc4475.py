@@ -65,6 +65,10 @@ EXPECT = {
     "sdp01": {406},       # Accept rules out the SDP the answer needs
     # 3.4 backward compatibility
     "inv2543": {404},     # RFC 2543 INVITE to UserB: no such number
+    # In the RFC's archive but used by no section: a request with no Via,
+    # so there is nowhere to send an answer (RFC 3261 18.2.2); it must be
+    # dropped and the switch must go on answering.
+    "test": None,
 }
 
 
@@ -92,7 +96,6 @@ def inside(busyhour):
     s.settimeout(0.3)
     names = sorted(os.path.basename(f)[:-4]
                    for f in glob.glob(os.path.join(DATA, "*.dat")))
-    names = [n for n in names if n != "test"]  # no RFC section uses it
     h.check(sorted(names) == sorted(EXPECT), "all %d RFC 4475 messages "
             "are in tests/data/rfc4475" % len(EXPECT))
     bad = []
