@@ -23,7 +23,8 @@ help(FILE *out) {
         out,
         "usage: busyhour report RESULTS.json [MORE.json ...] [--html FILE]\n"
         "                       [--csv DIR] [--junit FILE] [--md FILE]\n"
-        "                       [--scenario FILE [--analytic]]\n"
+        "                       [--scenario FILE [--analytic]] "
+        "[--exit-zero]\n"
         "\n"
         "Reads results files written by busyhour sim, plan, load or run "
         "(format:\nreports/README.md) and renders them. Several files of one "
@@ -58,6 +59,9 @@ help(FILE *out) {
         "                   them by themselves): per interval, first "
         "attempts, Erlang\n"
         "                   B on lines and ports, C or A on operators\n"
+        "  --exit-zero      exit 0 even when a threshold fails (the "
+        "verdict stays in\n"
+        "                   the outputs); bad input still exits 2\n"
         "  --help           show this help\n"
         "\n"
         "With no output option the Markdown summary goes to standard "
@@ -66,7 +70,8 @@ help(FILE *out) {
         "names\nanother program.\n"
         "\n"
         "Exit status: 0 all thresholds of the first file pass (or there are "
-        "none);\n1 one of them failed; 2 bad usage, or a results file that "
+        "none,\nor --exit-zero); 1 one of them failed; 2 bad usage, or a "
+        "results file that "
         "is missing,\nmalformed or truncated (FILE:LINE:COLUMN: what is "
         "wrong).\n");
 }
@@ -647,7 +652,7 @@ bh_cmd_report(int argc, char **argv) {
                *scen = NULL;
     const char *files[MAX_RESULTS];
     size_t nfiles = 0;
-    bool analytic = false;
+    bool analytic = false, exit_zero = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **opt = NULL;
@@ -666,6 +671,9 @@ bh_cmd_report(int argc, char **argv) {
             opt = &scen;
         } else if (strcmp(a, "--analytic") == 0) {
             analytic = true;
+            continue;
+        } else if (strcmp(a, "--exit-zero") == 0) {
+            exit_zero = true;
             continue;
         } else if (a[0] == '-' && a[1]) {
             return bh_cli_usage_error("report",
@@ -814,7 +822,7 @@ bh_cmd_report(int argc, char **argv) {
     }
     if (rc)
         status = BH_EXIT_USAGE;
-    else if (bh_results_failed(&rs[0]) > 0)
+    else if (bh_results_failed(&rs[0]) > 0 && !exit_zero)
         status = BH_EXIT_THRESHOLD;
 out:
     for (size_t f = 0; f < nread; f++)

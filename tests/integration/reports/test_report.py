@@ -154,6 +154,12 @@ def case_failing():
     p = report([os.path.join(DATA, "failing.json")])
     check(p.returncode == 1, "md only: exit 1")
     check("**Verdict: FAIL** - 2 of 4" in p.stdout, "md verdict")
+    # --exit-zero: the same verdict in the outputs, exit 0.
+    p = report([os.path.join(DATA, "failing.json"), "--exit-zero"])
+    check(p.returncode == 0, f"--exit-zero: exit {p.returncode}, not 0")
+    check("**Verdict: FAIL** - 2 of 4" in p.stdout, "--exit-zero verdict")
+    p = report([os.path.join(DATA, "broken", "truncated.json"), "--exit-zero"])
+    check(p.returncode == 2, "--exit-zero: bad input still exits 2")
     # A passing file: exit 0; the failing one second does not change that.
     p = report([os.path.join(DATA, "minimal.json"),
              os.path.join(DATA, "failing.json"), "--junit", junit])
