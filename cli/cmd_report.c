@@ -632,7 +632,7 @@ write_to(const char *path, const struct bh_report *rep,
          int (*fn)(const struct bh_report *, FILE *)) {
     if (strcmp(path, "-") == 0)
         return fn(rep, stdout) || fflush(stdout) ? BH_EIO : 0;
-    FILE *f = fopen(path, "w");
+    FILE *f = bh_mkdir_parents(path) == 0 ? fopen(path, "w") : NULL;
     if (!f) {
         fprintf(stderr, "busyhour report: cannot write %s: %s\n", path,
                 strerror(errno));
@@ -802,7 +802,7 @@ bh_cmd_report(int argc, char **argv) {
     if (html) {
         struct bh_diag d = {0};
         snprintf(d.file, sizeof d.file, "%s", html);
-        FILE *f = fopen(html, "w");
+        FILE *f = bh_mkdir_parents(html) == 0 ? fopen(html, "w") : NULL;
         if (!f) {
             fprintf(stderr, "busyhour report: cannot write %s: %s\n", html,
                     strerror(errno));

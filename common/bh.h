@@ -11,18 +11,18 @@
  * come from one table in error.c, read with bh_strerror(). */
 enum bh_err {
     BH_OK = 0,
-    BH_ENOMEM = -1,    /* out of memory */
-    BH_EINVAL = -2,    /* invalid argument */
-    BH_EPARSE = -3,    /* malformed input */
-    BH_ERANGE = -4,    /* value out of range */
-    BH_EIO = -5,       /* input/output error */
-    BH_ENOENT = -6,    /* no such file or entry */
-    BH_ETOOBIG = -7,   /* input larger than a bounded size */
-    BH_EUNSUPP = -8,   /* valid but unsupported */
-    BH_EAGAIN = -9,    /* try again later (incomplete input) */
-    BH_EAUTH = -10,    /* authentication failed */
-    BH_ESTATE = -11,   /* operation not valid in this state */
-    BH_ETHRESH = -12,  /* a scenario threshold failed */
+    BH_ENOMEM = -1,   /* out of memory */
+    BH_EINVAL = -2,   /* invalid argument */
+    BH_EPARSE = -3,   /* malformed input */
+    BH_ERANGE = -4,   /* value out of range */
+    BH_EIO = -5,      /* input/output error */
+    BH_ENOENT = -6,   /* no such file or entry */
+    BH_ETOOBIG = -7,  /* input larger than a bounded size */
+    BH_EUNSUPP = -8,  /* valid but unsupported */
+    BH_EAGAIN = -9,   /* try again later (incomplete input) */
+    BH_EAUTH = -10,   /* authentication failed */
+    BH_ESTATE = -11,  /* operation not valid in this state */
+    BH_ETHRESH = -12, /* a scenario threshold failed */
     BH_ERR_MIN = -12
 };
 
@@ -47,14 +47,13 @@ struct bh_str {
 #define BH_STR_LIT(s) ((struct bh_str){(s), sizeof(s) - 1})
 
 static inline struct bh_str
-bh_str_make(const char *p, size_t len)
-{
+bh_str_make(const char *p, size_t len) {
     struct bh_str s = {p, len};
     return s;
 }
 
-int bh_str_eq(struct bh_str a, const char *cstr);      /* exact */
-int bh_str_caseeq(struct bh_str a, const char *cstr);  /* ASCII case-folded */
+int bh_str_eq(struct bh_str a, const char *cstr);     /* exact */
+int bh_str_caseeq(struct bh_str a, const char *cstr); /* ASCII case-folded */
 
 /* Money: integer micro-units of the scenario's currency (1 EUR = 1,000,000),
  * so that sums never drift. */
@@ -79,6 +78,11 @@ void bh_format_duration(double seconds, char *buf, size_t size);
  * half away from zero. */
 void bh_format_money(bh_money m, int decimals, char *buf, size_t size);
 
+/* Creates the folders above a file path that do not exist yet ("out/a/x.json"
+ * makes out/ and out/a/), like mkdir -p on its dirname. Returns 0 or
+ * BH_EIO. A path with no folder part needs nothing. */
+int bh_mkdir_parents(const char *path);
+
 /* A located diagnostic: FILE:LINE:COLUMN: message. Line and column are
  * 1-based; 0 means unknown (then they are left out when printed). */
 struct bh_diag {
@@ -88,8 +92,8 @@ struct bh_diag {
     char msg[512];
 };
 
-void bh_diag_set(struct bh_diag *d, int line, int column, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
+void bh_diag_set(struct bh_diag *d, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Writes "file:line:column: msg\n". */
 void bh_diag_print(const struct bh_diag *d, FILE *out);
 

@@ -485,7 +485,7 @@ bh_results_write_json(const struct bh_results *r, const char *path) {
     if (!tmp)
         return BH_ENOMEM;
     snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
+    FILE *f = bh_mkdir_parents(path) == 0 ? fopen(tmp, "w") : NULL;
     if (!f) {
         free(tmp);
         return BH_EIO;

@@ -4,13 +4,15 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 static void
-durations(void **state)
-{
+durations(void **state) {
     double s;
     assert_int_equal(bh_parse_duration("90s", &s), 0);
     assert_true(s == 90);
@@ -40,8 +42,7 @@ durations(void **state)
 }
 
 static void
-percents(void **state)
-{
+percents(void **state) {
     double f;
     assert_int_equal(bh_parse_percent("40%", &f), 0);
     assert_true(f == 0.4);
@@ -55,8 +56,7 @@ percents(void **state)
 }
 
 static void
-money(void **state)
-{
+money(void **state) {
     bh_money m;
     char buf[32];
     assert_int_equal(bh_parse_money("0.035", &m), 0);
@@ -82,8 +82,7 @@ money(void **state)
 }
 
 static void
-clocks(void **state)
-{
+clocks(void **state) {
     double s;
     assert_int_equal(bh_parse_clock("08:00", &s), 0);
     assert_true(s == 8 * 3600);
@@ -97,8 +96,7 @@ clocks(void **state)
 }
 
 static void
-errors_and_format(void **state)
-{
+errors_and_format(void **state) {
     char buf[32];
     for (int e = 0; e >= BH_ERR_MIN; e--)
         assert_non_null(bh_strerror(e));
@@ -114,13 +112,44 @@ errors_and_format(void **state)
     assert_string_equal(d.msg, "unknown key 'lnes'");
 }
 
+static void
+mkdir_parents(void **state) {
+    char root[] = "/tmp/bh_mkdir_XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char path[256], dir[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/a/b/c.json", root);
+    assert_int_equal(bh_mkdir_parents(path), 0);
+    snprintf(dir, sizeof dir, "%s/a/b", root);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(bh_mkdir_parents(path), 0); /* already there */
+    assert_int_equal(bh_mkdir_parents("plain.json"), 0);
+    assert_int_equal(bh_mkdir_parents(""), 0);
+    /* A file where a folder should be: an error, not a crash. */
+    char file[256], under[256];
+    snprintf(file, sizeof file, "%s/f", root);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(under, sizeof under, "%s/f/x.json", root);
+    assert_int_equal(bh_mkdir_parents(under), BH_EIO);
+    unlink(file);
+    rmdir(dir);
+    snprintf(dir, sizeof dir, "%s/a", root);
+    rmdir(dir);
+    rmdir(root);
+}
+
 int
-main(void)
-{
+main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(durations), cmocka_unit_test(percents),
-        cmocka_unit_test(money),     cmocka_unit_test(clocks),
+        cmocka_unit_test(durations),
+        cmocka_unit_test(percents),
+        cmocka_unit_test(money),
+        cmocka_unit_test(clocks),
         cmocka_unit_test(errors_and_format),
+        cmocka_unit_test(mkdir_parents),
     };
     return cmocka_run_group_tests_name("common/units", tests, NULL, NULL);
 }
