@@ -81,6 +81,10 @@ struct sim {
     uint64_t events, attempts;
     int err;
     int adhoc; /* some source has ad-hoc conferences */
+    /* per source: bh_traffic_listens (1 byte each, owned) */
+    uint8_t *listens;
+    /* the model's state may have changed since the loop's last peek */
+    int stale;
 };
 
 #define NIL UINT32_MAX
@@ -257,8 +261,14 @@ finish(struct sim *s, struct bh_call_record *r, const struct bh_arrival *a,
         s->on_record(s->arg, r);
     /* dial-out legs of ad-hoc conferences are the switch's, not the
      * traffic model's: nothing to tell it */
-    if (!(a->outbound && a->kind != BH_SOURCE_CAMPAIGN))
+    if (!(a->outbound && a->kind != BH_SOURCE_CAMPAIGN) &&
+        s->listens[a->source]) {
+        /* only sources that retry or are finite hear back: for the rest
+         * it would do nothing, and the loop's peek stays valid (38
+         * instructions fewer per call, callgrind, bench/sim) */
         bh_traffic_finish(s->tm, a, o, t);
+        s->stale = 1;
+    }
 }
 
 static void
@@ -724,6 +734,7 @@ sim_clear(struct sim *s) {
     free(s->br);
     free(s->calls);
     free(s->mt);
+    free(s->listens);
     bh_calendar_clear(&s->cal);
     bh_traffic_free(s->tm);
     gsl_rng_free(s->rng);
@@ -734,8 +745,11 @@ sim_setup(struct sim *s) {
     const struct bh_scenario *sc = s->sc;
     s->num = calloc(sc->sw.nnumbers + 1, sizeof *s->num);
     s->br = calloc(sc->sw.nbridges + 1, sizeof *s->br);
-    if (!s->num || !s->br)
+    s->listens = calloc(sc->nsources + 1, 1);
+    if (!s->num || !s->br || !s->listens)
         return BH_ENOMEM;
+    for (size_t i = 0; i < sc->nsources; i++)
+        s->listens[i] = (uint8_t)bh_traffic_listens(s->tm, i);
     for (size_t i = 0; i < sc->sw.nnumbers; i++) {
         struct number *n = &s->num[i];
         n->sc = &sc->sw.numbers[i];
@@ -811,8 +825,13 @@ bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
      * end, so every loop below ends: each event either ends a call or
      * moves it on, and no new call comes after the horizon. */
     struct bh_event e;
+    double ta = 0;
+    s.stale = 1;
     while (!s.err) {
-        double ta = bh_traffic_peek(s.tm, s.horizon);
+        if (s.stale) { /* taking or finishing an arrival may change it */
+            ta = bh_traffic_peek(s.tm, s.horizon);
+            s.stale = 0;
+        }
         if (s.cal.n > 0 && bh_calendar_top(&s.cal) <= ta) {
             bh_calendar_pop(&s.cal, &e);
             s.events++;
@@ -824,6 +843,7 @@ bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
             if (slot == NIL)
                 break;
             struct bh_arrival *a = &s.calls[slot].a;
+            s.stale = 1;
             if (!bh_traffic_next(s.tm, s.horizon, a)) {
                 call_return(&s, slot);
                 break;

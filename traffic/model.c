@@ -22,6 +22,10 @@ struct source {
     int meetings; /* kind is BH_SOURCE_MEETINGS */
     int idle;     /* finite sources: callers idle now */
     double last;  /* time next was drawn from */
+    /* a first attempt's fields before any draw, filled at setup: copied
+     * in one go instead of a memset and seven stores (22 instructions
+     * fewer per arrival, callgrind, bench/sim) */
+    struct bh_arrival blank;
 };
 
 struct bh_traffic {
@@ -154,16 +158,9 @@ pick_class(struct source *s) {
 }
 
 static inline void
-fill_caller(struct source *s, size_t index, struct bh_arrival *a) {
+fill_caller(struct source *s, struct bh_arrival *a) {
     const struct bh_sc_source *sc = s->sc;
-    memset(a, 0, sizeof *a);
-    a->source = (uint16_t)index;
-    a->kind = (uint8_t)sc->kind;
-    a->target_kind = (uint8_t)sc->target_kind;
-    a->target = (uint16_t)sc->target;
-    a->attempt = 1;
-    a->patience = INFINITY;
-    a->plan = -1;
+    *a = s->blank;
     if (sc->nclasses > 0) {
         int c = pick_class(s);
         const struct bh_sc_class *cl = &sc->classes[c];
@@ -179,7 +176,7 @@ fill_caller(struct source *s, size_t index, struct bh_arrival *a) {
 /* Generates the meeting starting at s->meeting_start: its participants
  * go to the pending heap. */
 static int
-generate_meeting(struct bh_traffic *tm, struct source *s, size_t index) {
+generate_meeting(struct bh_traffic *tm, struct source *s) {
     const struct bh_sc_meetings *m = &s->sc->meetings;
     double start = s->meeting_start;
     double n = floor(bh_traffic_sample(&m->participants, s->rng) + 0.5);
@@ -193,7 +190,7 @@ generate_meeting(struct bh_traffic *tm, struct source *s, size_t index) {
     uint64_t id = ++tm->meetings;
     for (uint32_t j = 0; j < (uint32_t)n; j++) {
         struct bh_arrival a;
-        fill_caller(s, index, &a);
+        fill_caller(s, &a);
         double spread = bh_traffic_sample(&m->join_spread, s->rng);
         if (spread < -s->lookahead)
             spread = -s->lookahead;
@@ -218,9 +215,9 @@ generate_meeting(struct bh_traffic *tm, struct source *s, size_t index) {
 }
 
 static void
-make_call(struct source *s, size_t index, struct bh_arrival *a) {
+make_call(struct source *s, struct bh_arrival *a) {
     const struct bh_sc_source *sc = s->sc;
-    fill_caller(s, index, a);
+    fill_caller(s, a);
     a->t = s->next;
     a->holding = bh_traffic_sample(&sc->holding, s->rng);
     if (sc->has_patience)
@@ -291,6 +288,15 @@ bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
             return BH_EINVAL;
         }
         s->idle = s->sc->sources;
+        struct bh_arrival *b = &s->blank;
+        memset(b, 0, sizeof *b);
+        b->source = (uint16_t)i;
+        b->kind = (uint8_t)s->sc->kind;
+        b->target_kind = (uint8_t)s->sc->target_kind;
+        b->target = (uint16_t)s->sc->target;
+        b->attempt = 1;
+        b->patience = INFINITY;
+        b->plan = -1;
         s->profile = profile_of(s->sc);
         s->meetings = s->sc->kind == BH_SOURCE_MEETINGS;
         if (s->profile->n == 1 && s->sc->sources <= 0 &&
@@ -377,7 +383,7 @@ settle_meetings(struct bh_traffic *tm, double limit, size_t *which,
         }
         /* a generation: every meeting strictly later than the last, so
          * the loop ends at the limit */
-        if (generate_meeting(tm, s, i))
+        if (generate_meeting(tm, s))
             return INFINITY;
         draw_next(tm, s, s->meeting_start);
     }
@@ -426,7 +432,7 @@ bh_traffic_next(struct bh_traffic *tm, double limit, struct bh_arrival *out) {
         heap_pop(tm, out);
     } else {
         struct source *s = &tm->src[which];
-        make_call(s, which, out);
+        make_call(s, out);
         if (s->sc->sources > 0 && s->idle > 0)
             s->idle--;
         draw_next(tm, s, out->t);
@@ -461,6 +467,14 @@ bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
         draw_next(tm, s, t);
     }
     return retried;
+}
+
+int
+bh_traffic_listens(const struct bh_traffic *tm, size_t i) {
+    if (i >= tm->nsources)
+        return 0;
+    const struct bh_sc_source *sc = tm->src[i].sc;
+    return sc->retry.present || sc->sources > 0;
 }
 
 /* ---- Offered load, for reports and planning --------------------------- */

@@ -163,6 +163,11 @@ int bh_traffic_next(struct bh_traffic *tm, double limit,
  * source's caller becomes idle unless it retries. */
 int bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
                       enum bh_outcome outcome, double t);
+/* Whether bh_traffic_finish can do anything for source i's arrivals: 1
+ * when the source retries or is a finite population, else 0 (also for
+ * i out of range). When 0, a caller may skip bh_traffic_finish for them:
+ * it would change nothing, and bh_traffic_peek stays as it was. */
+int bh_traffic_listens(const struct bh_traffic *tm, size_t i);
 /* Expected first attempts per second of source i over [t0, t1), and the
  * offered load in Erlangs it brings to its target's lines or ports
  * (IVR time included; finite sources by Engset's intended traffic). */
