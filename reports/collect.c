@@ -18,6 +18,10 @@ struct iv {
     uint64_t sl[BH_RES_MAX_SL]; /* answered within sl_t[k] */
     double busy;                /* line (port) seconds */
     double agents;              /* operator seconds */
+    /* answered calls that waited 0 s (most of them): counted here only,
+     * and added to sl and the wait histogram when the replication ends
+     * (fold_zero), since a zero wait meets every service level */
+    uint64_t zero_wait;
 };
 
 /* Per target figures of one replication that intervals cannot give. */
@@ -276,15 +280,16 @@ bh_collector_add(struct bh_collector *c, struct bh_call_record *rec) {
         v->retried++;
     switch ((enum bh_outcome)rec->outcome) {
     case BH_OUTCOME_ANSWERED: {
-        double w = rec->wait > 0 ? rec->wait : 0;
         v->answered++;
-        v->wait_sum += w;
-        if (w == 0) { /* bh_hist_add(h, 0) without the call: most calls */
-            c->hist[ti].count++;
-            c->hist[ti].zero++;
-        } else {
-            bh_hist_add(&c->hist[ti], w);
+        if (!(rec->wait > 0)) {
+            /* folded at the end (wait_sum += 0 changes nothing): 20
+             * instructions fewer per call, callgrind, bench/sim */
+            v->zero_wait++;
+            break;
         }
+        double w = rec->wait;
+        v->wait_sum += w;
+        bh_hist_add(&c->hist[ti], w);
         for (size_t k = 0; k < c->nsl; k++)
             if (w <= c->sl_t[k])
                 v->sl[k]++;
@@ -336,8 +341,7 @@ integrate(struct bh_collector *c, size_t ti, struct level *l, double t) {
 void
 bh_collector_level(struct bh_collector *c, int target_kind, int target,
                    double t, int busy, int agents_busy) {
-    if (!c->open || target < 0)
-        return;
+    /* a negative target is out of range as a size_t */
     size_t li, ti;
     if (target_kind == BH_TARGET_NUMBER && (size_t)target < c->nnumbers)
         li = ti = (size_t)target;
@@ -345,16 +349,25 @@ bh_collector_level(struct bh_collector *c, int target_kind, int target,
         li = ti = c->nnumbers + (size_t)target;
     else
         return;
+    if (!c->open)
+        return;
     struct level *l = &c->lvl[li];
     if (t < l->kend) {
         /* the hot path: still in the interval of the last change */
         double dt = t - l->last;
-        if (l->busy > l->peak && dt > 0)
-            c->cur.tot[ti].peak = l->peak = l->busy;
         struct iv *v = l->iv;
-        v->busy += l->busy * dt;
-        v->agents += l->agents * dt;
-    } else {
+        int b = l->busy;
+        if (b > l->peak && dt > 0)
+            c->cur.tot[ti].peak = l->peak = b;
+        v->busy += b * dt;
+        if (l->agents) /* operator seconds only where there are any */
+            v->agents += l->agents * dt;
+        l->last = t;
+        l->busy = busy;
+        l->agents = agents_busy;
+        return;
+    }
+    {
         integrate(c, ti, l, t);
         l->kend = -1;
         if (t >= c->warmup && t < c->horizon) {
@@ -386,11 +399,30 @@ bh_collector_meeting(struct bh_collector *c, int bridge, double start,
         tt->incomplete++;
 }
 
+/* Adds the zero waits counted apart to the service levels and the wait
+ * histograms, as bh_collector_add would have one by one. */
+static void
+fold_zero(struct bh_collector *c) {
+    for (size_t ti = 0; ti < c->ntargets; ti++) {
+        for (size_t k = 0; k < c->nint; k++) {
+            struct iv *v = &c->cur.iv[ti * c->nint + k];
+            uint64_t z = v->zero_wait;
+            c->hist[ti].count += z;
+            c->hist[ti].zero += z;
+            for (size_t j = 0; j < c->nsl; j++)
+                if (0 <= c->sl_t[j])
+                    v->sl[j] += z;
+            v->zero_wait = 0;
+        }
+    }
+}
+
 int
 bh_collector_end(struct bh_collector *c, double end) {
     if (!c->open)
         return BH_ESTATE;
     (void)end; /* levels are integrated up to the horizon */
+    fold_zero(c);
     for (size_t i = 0; i < c->nnumbers + c->nbridges; i++)
         integrate(c, i, &c->lvl[i], c->horizon);
     for (size_t ti = 0; ti < c->ntargets; ti++) {
