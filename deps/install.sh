@@ -6,4 +6,4 @@ pkgs=$(grep -v '^#' "$here/debian-packages.txt" | grep -v '^$' | tr '\n' ' ')
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=600 update -qq
 # shellcheck disable=SC2086
-apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $pkgs
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq $pkgs
