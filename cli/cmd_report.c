@@ -215,7 +215,7 @@ make_curve(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
         c->limit = limit_of(r, t->name, "blocking", NULL);
     }
 
-    /* Today's monthly cost, and the rental of one line for a month. */
+    /* The results' monthly cost, and the rental of one line a month. */
     double month_now = r->costs.present ? r->costs.per_month.mean : NAN;
     double line_month = NAN;
     if (sc && sc->tariffs.present)
@@ -227,6 +227,12 @@ make_curve(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
     /* The range: from about half the load to well past today's and the
      * recommended capacity. */
     const struct bh_plan_row *pr = plan_for(r, t->name, c->resource);
+    /* The capacity the results were simulated at anchors the cost line.
+     * busyhour plan simulates at the recommended capacity: then today's
+     * capacity is the plan row's, not the results'. */
+    int simulated = c->now;
+    if (pr && pr->now > 0)
+        c->now = pr->now;
     int lo = (int)floor(a * 0.6), hi = (int)ceil(a * 1.6) + 4;
     if (lo < 1)
         lo = 1;
@@ -255,8 +261,8 @@ make_curve(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
             /* Operators are not in the tariffs: no cost line. */
         } else {
             p->blocking = bh_erlang_b(a, n);
-            if (isfinite(month_now) && isfinite(line_month) && c->now > 0)
-                p->cost_month = month_now + (n - c->now) * line_month;
+            if (isfinite(month_now) && isfinite(line_month) && simulated > 0)
+                p->cost_month = month_now + (n - simulated) * line_month;
         }
         if (!found && isfinite(c->limit)) {
             bool ok =
@@ -285,8 +291,8 @@ make_curve(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
     else
         snprintf(c->note, sizeof c->note,
                  "Erlang B at the busiest interval's load, %.1f Erlangs%s. "
-                 "Cost: today's monthly cost plus the line rental of each "
-                 "%s added. Recommended: %s.",
+                 "Cost: the simulated monthly cost, plus the rental of each "
+                 "%s added, less each removed. Recommended: %s.",
                  a,
                  bridge ? " (participants taken as independent calls, which "
                           "is optimistic for meetings that join at once)"

@@ -2,6 +2,7 @@
 #include "bh.h"
 #include "cli.h"
 
+#include <gsl/gsl_errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,10 @@ bh_cli_progress(const char *label, double done, double total) {
 
 int
 main(int argc, char **argv) {
+    /* GSL's default error handler aborts; input must never abort us.
+     * With it off, GSL functions report failure by NaN or a status, which
+     * every caller checks. */
+    gsl_set_error_handler_off();
     if (argc < 2) {
         usage(stderr);
         return BH_EXIT_USAGE;

@@ -151,6 +151,33 @@ bound_ok(struct bh_estimate e, enum bh_op op, double value) {
     return bh_threshold_compare(b, op, value);
 }
 
+/* A share measured over n pooled trials (calls or meetings of every
+ * replication): its interval widened to at least the binomial 95% interval
+ * of those counts (Wilson's score interval: closed form, sound at zero
+ * events, where its upper bound is about 3.84 / n), for the figures over
+ * the horizon. The Student-t interval across replications collapses to
+ * [0, 0] when no replication saw a single blocked call, which would let a
+ * short simulation "prove" any target; the binomial one cannot. Calls are
+ * not independent, so it is no substitute for the t interval: the wider of
+ * the two is used. */
+static struct bh_estimate
+widen_share(struct bh_estimate e, double n) {
+    if (isnan(e.mean) || !(n >= 1))
+        return e;
+    const double z = 1.959963984540054; /* 97.5% normal quantile */
+    double p = e.mean < 0 ? 0 : e.mean > 1 ? 1 : e.mean;
+    double z2 = z * z, d = n + z2;
+    double mid = (p * n + z2 / 2) / d;
+    double half = z / d * sqrt(p * (1 - p) * n + z2 / 4);
+    double lo = mid - half < 0 ? 0 : mid - half;
+    double hi = mid + half > 1 ? 1 : mid + half;
+    if (!(e.hi >= hi))
+        e.hi = hi;
+    if (!(e.lo <= lo))
+        e.lo = lo;
+    return e;
+}
+
 static struct bh_estimate
 sl_of(size_t nsl, const struct bh_service_level *sl, double t) {
     for (size_t k = 0; k < nsl; k++)
@@ -163,18 +190,20 @@ sl_of(size_t nsl, const struct bh_service_level *sl, double t) {
 static int
 meets(const struct sub *s, const struct bh_results *r) {
     const struct bh_target_result *t = &r->targets[0];
+    double reps = r->replications > 0 ? r->replications : 1;
+    double calls = t->offered.mean * reps; /* pooled offered calls */
     for (size_t q = 0; q < s->nreq; q++) {
         const struct req *k = &s->req[q];
         struct bh_estimate e;
         switch (k->metric) {
         case BH_METRIC_BLOCKING:
-            e = t->blocking;
+            e = widen_share(t->blocking, calls);
             break;
         case BH_METRIC_ABANDONMENT:
-            e = t->abandonment;
+            e = widen_share(t->abandonment, calls);
             break;
         case BH_METRIC_SERVICE_LEVEL:
-            e = sl_of(t->nsl, t->sl, k->arg);
+            e = widen_share(sl_of(t->nsl, t->sl, k->arg), calls);
             break;
         case BH_METRIC_WAIT_MEAN:
             e = t->wait_mean;
@@ -186,7 +215,7 @@ meets(const struct sub *s, const struct bh_results *r) {
             e = t->wait_p99;
             break;
         case BH_METRIC_INCOMPLETE_MEETINGS:
-            e = t->incomplete_meetings;
+            e = widen_share(t->incomplete_meetings, t->meetings.mean * reps);
             break;
         default:
             continue;
@@ -198,6 +227,9 @@ meets(const struct sub *s, const struct bh_results *r) {
                 &r->intervals[0 * r->nintervals + i];
             if (ir->start + r->interval <= r->warmup)
                 continue;
+            /* Per interval the t interval alone: a quiet night interval
+             * has too few calls for a binomial bound to clear any useful
+             * target, and the horizon's figure above already has one. */
             switch (k->metric) {
             case BH_METRIC_BLOCKING:
                 e = ir->blocking;
@@ -463,7 +495,10 @@ find(struct sub *s, enum resource res, const char *target, int guess, int lo,
         return s->err;
     if (n < 0)
         return plan_fail(s->msg, s->size, BH_ERANGE,
-                         "%s: no number of %s up to %d meets the thresholds",
+                         "%s: no number of %s up to %d meets the thresholds "
+                         "on their confidence bounds (a target this small "
+                         "may need more replications or a longer horizon "
+                         "to show)",
                          target, res_name[res], hi);
     *out = n;
     return 0;

@@ -269,6 +269,41 @@ sim: { replications: 2, warmup: 0 }
           "0.081% " + p.stdout[-1500:])
     check("| offered load | 3.00 E |" in p.stdout, "tiny: 3 Erlangs")
     check("| offered calls | 60 |" in p.stdout, "tiny: 60 calls an hour")
+    # busyhour plan simulates at the recommended capacity: the report of
+    # its results still calls the scenario's 10 lines today's.
+    plan = os.path.join(WORK, "tiny.plan.json")
+    strict = os.path.join(WORK, "tiny-strict.yaml")
+    # A day of 20 replications, 28,800 calls: enough to show 0.05%, which
+    # Erlang B puts at 11 lines (B(3, 10) = 0.081%, B(3, 11) = 0.022%).
+    with open(sc) as f, open(strict, "w") as g:
+        g.write(f.read().replace("city.blocking < 0.1%",
+                                 "city.blocking < 0.05%")
+                .replace("horizon: 1h", "horizon: 1d")
+                .replace("replications: 2,", "replications: 20,"))
+    sc = strict
+    p = run(["plan", sc, "--json", plan])
+    check(p.returncode == 0, f"tiny plan: exit {p.returncode} {p.stderr}")
+    rec = json.load(open(plan))["plan"][0]
+    check(rec["now"] == 10 and rec["recommended"] > 10,
+          f"tiny plan recommends more than 10 lines: {rec}")
+    p = report([plan, "--scenario", sc, "--md", "-", "--exit-zero"])
+    check(p.returncode == 0, f"tiny plan report: exit {p.returncode}")
+    check(f"- city: 10 lines today, {rec['recommended']} recommended"
+          in p.stdout, "plan report: today's capacity is the scenario's: "
+          + p.stdout[-800:])
+    # plan on every bundled scenario (the main job plans one): exit 0, a
+    # row per capacity, nothing aborted by a numerical library.
+    for path in SCENARIOS:
+        name = os.path.basename(path)[:-5]
+        out = os.path.join(WORK, name + ".plan.json")
+        p = run(["plan", path, "--json", out])
+        sanitizer_clean(p, f"plan {name}")
+        check(p.returncode == 0, f"plan {name}: exit {p.returncode} "
+              + p.stderr[-400:])
+        if p.returncode == 0:
+            rows = json.load(open(out))["plan"]
+            check(rows and all(r["recommended"] >= 1 for r in rows),
+                  f"plan {name}: rows {rows}")
     # A queue: 2 operators, 1 min calls at 60/h (1 Erlang), no patience.
     # With 2 lines nobody waits: Erlang B(1, 2) = 0.5 / 2.5 = 20%. With 4
     # lines, M/M/2/4: p ~ 1, 1, 1/2, 1/4, 1/8, so blocking = 0.125 / 2.875
