@@ -503,7 +503,7 @@ queue_push(struct sim *s, struct number *n, uint32_t slot) {
 
 /* After the IVR (or at once): to an operator, the queue, or the number's
  * own answer. */
-static inline void
+static inline __attribute__((always_inline)) void
 route(struct sim *s, uint32_t slot, double t) {
     struct call *c = &s->calls[slot];
     int ni = c->a.target;
