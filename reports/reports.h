@@ -65,11 +65,7 @@ double bh_hist_cdf(const struct bh_hist *h, double x);
 
 #define BH_RES_MAX_SL 8 /* service-level target times per target */
 
-enum bh_results_source {
-    BH_SOURCE_ANALYTIC,
-    BH_SOURCE_SIM,
-    BH_SOURCE_LOAD
-};
+enum bh_results_source { BH_SOURCE_ANALYTIC, BH_SOURCE_SIM, BH_SOURCE_LOAD };
 
 struct bh_service_level {
     double t;                 /* target time, s */
@@ -80,9 +76,9 @@ struct bh_service_level {
  * warm-up), means over replications. */
 struct bh_target_result {
     char name[BH_SC_MAX_NAME];
-    char kind[16];          /* "number", "bridge", "campaign" */
-    int lines;              /* capacity as configured */
-    int operators;          /* 0 when there is no queue */
+    char kind[16]; /* "number", "bridge", "campaign" */
+    int lines;     /* capacity as configured */
+    int operators; /* 0 when there is no queue */
     struct bh_estimate offered_erlangs;
     struct bh_estimate offered, answered, blocked, abandoned, overflow;
     struct bh_estimate retried;
@@ -92,8 +88,8 @@ struct bh_target_result {
     struct bh_estimate wait_p50, wait_p90, wait_p99;
     size_t nsl;
     struct bh_service_level sl[BH_RES_MAX_SL];
-    struct bh_estimate occupancy;   /* operator (or line) busy share */
-    struct bh_estimate busy_mean;   /* time-average busy lines or ports */
+    struct bh_estimate occupancy; /* operator (or line) busy share */
+    struct bh_estimate busy_mean; /* time-average busy lines or ports */
     struct bh_estimate peak_busy;
     struct bh_estimate incomplete_meetings; /* bridges: share of meetings */
     struct bh_estimate meetings;
@@ -101,7 +97,7 @@ struct bh_target_result {
 
 /* One reporting interval of one target. */
 struct bh_interval_result {
-    double start;           /* s since the horizon start */
+    double start; /* s since the horizon start */
     struct bh_estimate offered_erlangs;
     struct bh_estimate offered;
     struct bh_estimate blocking;
@@ -117,29 +113,29 @@ struct bh_cost_class {
     char source[BH_SC_MAX_NAME];
     char origin[BH_SC_MAX_NAME];
     char plan[BH_SC_MAX_NAME];
-    struct bh_estimate total;   /* currency units */
+    struct bh_estimate total; /* currency units */
     struct bh_estimate calls;
-    char payer[16];             /* "callers" or "company" */
+    char payer[16]; /* "callers" or "company" */
 };
 
 struct bh_costs {
     bool present;
     char currency[8];
-    struct bh_estimate total;          /* currency units, over the horizon */
-    struct bh_estimate per_call;       /* per offered call */
-    struct bh_estimate per_participant;/* per conference participant */
-    struct bh_estimate callers;        /* paid by callers */
-    struct bh_estimate company;        /* paid by the company */
-    struct bh_estimate line_rental;    /* included in company */
-    struct bh_estimate per_month;      /* total scaled to a 30-day month */
+    struct bh_estimate total;            /* currency units, over the horizon */
+    struct bh_estimate per_call;         /* per offered call */
+    struct bh_estimate per_participant;  /* per conference participant */
+    struct bh_estimate callers;          /* paid by callers */
+    struct bh_estimate company;          /* paid by the company */
+    struct bh_estimate line_rental;      /* included in company */
+    struct bh_estimate per_month;        /* total scaled to a 30-day month */
     struct bh_estimate provider_revenue; /* termination revenue, if asked */
     size_t nclasses;
-    struct bh_cost_class *classes;     /* owned */
+    struct bh_cost_class *classes; /* owned */
 };
 
 struct bh_threshold_result {
     char expr[160];
-    double value;     /* the bound that was compared (see README) */
+    double value; /* the bound that was compared (see README) */
     double limit;
     bool pass;
 };
@@ -147,12 +143,12 @@ struct bh_threshold_result {
 /* A capacity-plan row (busyhour plan). */
 struct bh_plan_row {
     char target[BH_SC_MAX_NAME];
-    char resource[16];        /* "lines", "operators", "ports" */
+    char resource[16]; /* "lines", "operators", "ports" */
     int now;
-    int analytic;             /* first guess from the formulas */
+    int analytic; /* first guess from the formulas */
     int recommended;
     struct bh_estimate blocking_now, blocking_recommended;
-    struct bh_estimate sl_now, sl_recommended; /* NaN when not asked */
+    struct bh_estimate sl_now, sl_recommended;     /* NaN when not asked */
     struct bh_estimate cost_now, cost_recommended; /* per month */
 };
 
@@ -163,24 +159,23 @@ struct bh_results {
     int replications;
     double horizon, warmup, interval; /* s */
     size_t ntargets;
-    struct bh_target_result *targets;  /* owned */
-    size_t nintervals;                 /* per target */
+    struct bh_target_result *targets;     /* owned */
+    size_t nintervals;                    /* per target */
     struct bh_interval_result *intervals; /* owned; [target][interval] */
     struct bh_costs costs;
     size_t nthresholds;
     struct bh_threshold_result *thresholds; /* owned */
     size_t nplan;
-    struct bh_plan_row *plan;          /* owned */
+    struct bh_plan_row *plan; /* owned */
 };
 
 /* Allocates the arrays for ntargets x nintervals; everything zeroed. */
-int bh_results_init(struct bh_results *r, size_t ntargets,
-                    size_t nintervals);
+int bh_results_init(struct bh_results *r, size_t ntargets, size_t nintervals);
 /* Frees what r owns (not r itself); harmless on a zeroed struct. */
 void bh_results_clear(struct bh_results *r);
 /* The interval slot of target ti, interval ii. */
-struct bh_interval_result *bh_results_interval(struct bh_results *r,
-                                               size_t ti, size_t ii);
+struct bh_interval_result *bh_results_interval(struct bh_results *r, size_t ti,
+                                               size_t ii);
 
 /* Writes results as JSON (see reports/README.md). Deterministic: the same
  * struct gives the same bytes. Returns 0 or BH_EIO. */
@@ -250,16 +245,16 @@ struct bh_rater;
 
 /* What one replication cost, in micro-units. */
 struct bh_bill {
-    bh_money total;         /* callers + company */
-    bh_money callers;       /* paid by callers on their own plans */
-    bh_money company;       /* toll-free minutes, outbound calls, rental */
-    bh_money line_rental;   /* part of company: lines prorated to horizon */
+    bh_money total;            /* callers + company */
+    bh_money callers;          /* paid by callers on their own plans */
+    bh_money company;          /* toll-free minutes, outbound calls, rental */
+    bh_money line_rental;      /* part of company: lines prorated to horizon */
     bh_money provider_revenue; /* termination revenue (provider view) */
-    uint64_t calls;         /* offered calls rated */
-    uint64_t participants;  /* conference participants answered */
-    size_t nclasses;        /* one per (source, origin, plan, payer) slot,
-                               see bh_rater_class */
-    bh_money *class_total;  /* owned by the rater; valid until next call */
+    uint64_t calls;            /* offered calls rated */
+    uint64_t participants;     /* conference participants answered */
+    size_t nclasses;           /* one per (source, origin, plan, payer) slot,
+                                  see bh_rater_class */
+    bh_money *class_total;     /* owned by the rater; valid until next call */
     uint64_t *class_calls;
     /* Additions. */
     bh_money participants_cost; /* all calls to bridges and dial-out legs
@@ -289,8 +284,7 @@ size_t bh_rater_nclasses(const struct bh_scenario *sc);
  * minimum when d <= minimum, else the minimum plus (d - minimum) rounded up
  * to whole increments; and the price of billed seconds at a per-minute
  * rate, per_minute x seconds / 60 rounded half up to the micro-unit. */
-int64_t bh_rating_billed_seconds(int64_t d, int64_t minimum,
-                                 int64_t increment);
+int64_t bh_rating_billed_seconds(int64_t d, int64_t minimum, int64_t increment);
 bh_money bh_rating_price(bh_money per_minute, int64_t seconds);
 
 int bh_rater_new(const struct bh_scenario *sc, struct bh_rater **out);
@@ -325,6 +319,12 @@ int bh_thresholds_eval(const struct bh_scenario *sc, struct bh_results *r);
  * bound for "<" and "<=", the lower for ">" and ">="; the mean when the
  * figure has no interval. */
 double bh_threshold_bound(struct bh_estimate e, enum bh_op op);
+/* A share (blocking, abandonment, service level, incomplete meetings)
+ * measured over n pooled trials: its interval widened to at least the 95%
+ * binomial (Wilson score) interval of those counts. The Student-t interval
+ * across replications is [0, 0] when no replication saw a single event;
+ * the binomial one never claims more than n trials can show. */
+struct bh_estimate bh_share_widen(struct bh_estimate e, double n);
 /* value OP limit; false when either is NaN (a figure the results lack
  * cannot be shown to pass). */
 bool bh_threshold_compare(double value, enum bh_op op, double limit);
@@ -342,40 +342,40 @@ enum bh_chart_style {
 };
 
 struct bh_chart_series {
-    const char *title;        /* legend; borrowed */
+    const char *title; /* legend; borrowed */
     enum bh_chart_style style;
     size_t n;
-    const double *x;          /* NULL: 0, 1, 2... (ignored for bars) */
+    const double *x; /* NULL: 0, 1, 2... (ignored for bars) */
     const double *y;
-    const double *lo, *hi;    /* 95% interval or NULL: a band (lines),
-                                 error bars (bars, points) */
-    double scale;             /* y, lo, hi multiplied by it; 0 means 1 */
-    bool y2;                  /* on the right-hand axis */
+    const double *lo, *hi; /* 95% interval or NULL: a band (lines),
+                              error bars (bars, points) */
+    double scale;          /* y, lo, hi multiplied by it; 0 means 1 */
+    bool y2;               /* on the right-hand axis */
     bool dashed;
-    const char *colour;       /* "#rrggbb" or NULL for the palette */
+    const char *colour; /* "#rrggbb" or NULL for the palette */
 };
 
 struct bh_chart_mark {
-    double at;                /* x (or y when horizontal) */
+    double at; /* x (or y when horizontal) */
     bool horizontal;
-    const char *label;        /* may be NULL */
+    const char *label; /* may be NULL */
     const char *colour;
 };
 
 struct bh_chart {
-    int id;                   /* unique in the page: prefixes SVG ids */
-    int width, height;        /* px; 0 = 760 x 340 */
+    int id;            /* unique in the page: prefixes SVG ids */
+    int width, height; /* px; 0 = 760 x 340 */
     const char *title, *xlabel, *ylabel, *y2label;
-    bool x_clock;             /* x in s since midnight, shown as HH:MM */
+    bool x_clock;               /* x in s since midnight, shown as HH:MM */
     bool y_percent, y2_percent; /* axis tics end in % (scale the data) */
     bool y_from_zero;
-    size_t ncategories;       /* bars: category names on x */
+    size_t ncategories; /* bars: category names on x */
     const char *const *categories;
     size_t nseries;
     const struct bh_chart_series *series;
     size_t nmarks;
     const struct bh_chart_mark *marks;
-    const char *gnuplot;      /* program; NULL: $BH_GNUPLOT or "gnuplot" */
+    const char *gnuplot; /* program; NULL: $BH_GNUPLOT or "gnuplot" */
 };
 
 /* Draws a chart with gnuplot and returns its SVG (without XML prologue,
@@ -405,17 +405,17 @@ struct bh_capacity_curve {
     int now, recommended; /* recommended 0 = not known */
     size_t n;
     const struct bh_capacity_point *points; /* borrowed */
-    char note[400];       /* how it was computed, shown under the chart */
+    char note[400]; /* how it was computed, shown under the chart */
 };
 
 struct bh_report {
-    size_t n;                          /* results files, >= 1 */
+    size_t n;                           /* results files, >= 1 */
     const struct bh_results *const *rs; /* borrowed */
-    const char *const *labels;         /* borrowed: "sim (file.json)" */
-    double start;        /* s since midnight of the horizon start */
+    const char *const *labels;          /* borrowed: "sim (file.json)" */
+    double start; /* s since midnight of the horizon start */
     size_t ncurves;
     const struct bh_capacity_curve *curves; /* borrowed */
-    const char *gnuplot; /* NULL: $BH_GNUPLOT or "gnuplot" */
+    const char *gnuplot;                    /* NULL: $BH_GNUPLOT or "gnuplot" */
     const struct bh_scenario *sc; /* borrowed, may be NULL: when given, each
                                      target's section shows the cost
                                      classes of the sources calling it */

@@ -14,7 +14,27 @@ find_target(const struct bh_results *r, const char *name) {
     return NULL;
 }
 
-/* The figure a threshold names; NaN when the results do not have it. */
+struct bh_estimate
+bh_share_widen(struct bh_estimate e, double n) {
+    if (isnan(e.mean) || !(n >= 1))
+        return e;
+    const double z = 1.959963984540054; /* 97.5% normal quantile */
+    double p = e.mean < 0 ? 0 : e.mean > 1 ? 1 : e.mean;
+    double z2 = z * z, d = n + z2;
+    double mid = (p * n + z2 / 2) / d;
+    double half = z / d * sqrt(p * (1 - p) * n + z2 / 4);
+    double lo = mid - half < 0 ? 0 : mid - half;
+    double hi = mid + half > 1 ? 1 : mid + half;
+    if (!(e.hi >= hi))
+        e.hi = hi;
+    if (!(e.lo <= lo))
+        e.lo = lo;
+    return e;
+}
+
+/* The figure a threshold names; NaN when the results do not have it.
+ * Measured shares (sim, load) are widened to their binomial interval;
+ * analytic figures are exact and stand as they are. */
 static struct bh_estimate
 figure(const struct bh_results *r, const struct bh_sc_threshold *th) {
     const struct bh_estimate none = bh_estimate_exact(NAN);
@@ -31,15 +51,19 @@ figure(const struct bh_results *r, const struct bh_sc_threshold *th) {
     const struct bh_target_result *t = find_target(r, th->target);
     if (!t)
         return none;
+    double reps = r->replications > 0 ? r->replications : 1;
+    double calls = r->source == BH_SOURCE_ANALYTIC ? 0 : t->offered.mean * reps;
+    double meetings =
+        r->source == BH_SOURCE_ANALYTIC ? 0 : t->meetings.mean * reps;
     switch (th->metric) {
     case BH_METRIC_BLOCKING:
-        return t->blocking;
+        return bh_share_widen(t->blocking, calls);
     case BH_METRIC_ABANDONMENT:
-        return t->abandonment;
+        return bh_share_widen(t->abandonment, calls);
     case BH_METRIC_SERVICE_LEVEL:
         for (size_t i = 0; i < t->nsl && i < BH_RES_MAX_SL; i++)
             if (fabs(t->sl[i].t - th->arg) < 1e-6)
-                return t->sl[i].value;
+                return bh_share_widen(t->sl[i].value, calls);
         return none;
     case BH_METRIC_WAIT_MEAN:
         return t->wait_mean;
@@ -50,7 +74,7 @@ figure(const struct bh_results *r, const struct bh_sc_threshold *th) {
     case BH_METRIC_OCCUPANCY:
         return t->occupancy;
     case BH_METRIC_INCOMPLETE_MEETINGS:
-        return t->incomplete_meetings;
+        return bh_share_widen(t->incomplete_meetings, meetings);
     default:
         return none;
     }

@@ -151,33 +151,6 @@ bound_ok(struct bh_estimate e, enum bh_op op, double value) {
     return bh_threshold_compare(b, op, value);
 }
 
-/* A share measured over n pooled trials (calls or meetings of every
- * replication): its interval widened to at least the binomial 95% interval
- * of those counts (Wilson's score interval: closed form, sound at zero
- * events, where its upper bound is about 3.84 / n), for the figures over
- * the horizon. The Student-t interval across replications collapses to
- * [0, 0] when no replication saw a single blocked call, which would let a
- * short simulation "prove" any target; the binomial one cannot. Calls are
- * not independent, so it is no substitute for the t interval: the wider of
- * the two is used. */
-static struct bh_estimate
-widen_share(struct bh_estimate e, double n) {
-    if (isnan(e.mean) || !(n >= 1))
-        return e;
-    const double z = 1.959963984540054; /* 97.5% normal quantile */
-    double p = e.mean < 0 ? 0 : e.mean > 1 ? 1 : e.mean;
-    double z2 = z * z, d = n + z2;
-    double mid = (p * n + z2 / 2) / d;
-    double half = z / d * sqrt(p * (1 - p) * n + z2 / 4);
-    double lo = mid - half < 0 ? 0 : mid - half;
-    double hi = mid + half > 1 ? 1 : mid + half;
-    if (!(e.hi >= hi))
-        e.hi = hi;
-    if (!(e.lo <= lo))
-        e.lo = lo;
-    return e;
-}
-
 static struct bh_estimate
 sl_of(size_t nsl, const struct bh_service_level *sl, double t) {
     for (size_t k = 0; k < nsl; k++)
@@ -197,13 +170,13 @@ meets(const struct sub *s, const struct bh_results *r) {
         struct bh_estimate e;
         switch (k->metric) {
         case BH_METRIC_BLOCKING:
-            e = widen_share(t->blocking, calls);
+            e = bh_share_widen(t->blocking, calls);
             break;
         case BH_METRIC_ABANDONMENT:
-            e = widen_share(t->abandonment, calls);
+            e = bh_share_widen(t->abandonment, calls);
             break;
         case BH_METRIC_SERVICE_LEVEL:
-            e = widen_share(sl_of(t->nsl, t->sl, k->arg), calls);
+            e = bh_share_widen(sl_of(t->nsl, t->sl, k->arg), calls);
             break;
         case BH_METRIC_WAIT_MEAN:
             e = t->wait_mean;
@@ -215,7 +188,7 @@ meets(const struct sub *s, const struct bh_results *r) {
             e = t->wait_p99;
             break;
         case BH_METRIC_INCOMPLETE_MEETINGS:
-            e = widen_share(t->incomplete_meetings, t->meetings.mean * reps);
+            e = bh_share_widen(t->incomplete_meetings, t->meetings.mean * reps);
             break;
         default:
             continue;

@@ -161,10 +161,52 @@ test_bound_without_interval(void **state) {
     assert_true(bh_threshold_compare(0.6, BH_OP_GT, 0.5));
 }
 
+/* No replication saw a blocked call: the t interval is [0, 0], but 120
+ * calls cannot show blocking under 0.1%. Wilson's upper bound for 0 of n
+ * is z^2 / (n + z^2): 3.8415 / 123.8415 = 3.10%. A million calls can. An
+ * analytic figure is exact and is not widened. */
+static void
+test_zero_events_widened(void **state) {
+    struct bh_estimate w = bh_share_widen(est(0, 0, 0), 120);
+    double z2 = 1.959963984540054 * 1.959963984540054;
+    assert_true(fabs(w.hi - z2 / (120 + z2)) < 1e-12);
+    assert_true(w.lo == 0 && w.mean == 0);
+    /* a wide t interval stays as it is */
+    w = bh_share_widen(est(0.5, 0.1, 0.9), 1000);
+    assert_true(w.lo == 0.1 && w.hi == 0.9);
+    /* no trials: nothing to widen */
+    w = bh_share_widen(est(0, 0, 0), 0);
+    assert_true(w.hi == 0);
+
+    struct bh_sc_threshold th[1];
+    struct bh_scenario sc = {0};
+    sc.thresholds = th;
+    add(&sc, "city.blocking < 0.1%", "city", BH_METRIC_BLOCKING, 0, BH_OP_LT,
+        0.001);
+    struct bh_results r = {0};
+    assert_int_equal(bh_results_init(&r, 1, 0), 0);
+    strcpy(r.targets[0].name, "city");
+    r.source = BH_SOURCE_SIM;
+    r.replications = 2;
+    r.targets[0].offered = est(60, 60, 60);
+    r.targets[0].blocking = est(0, 0, 0);
+    assert_int_equal(bh_thresholds_eval(&sc, &r), 1);
+    assert_true(fabs(r.thresholds[0].value - z2 / (120 + z2)) < 1e-12);
+    r.targets[0].offered = est(1e6, 1e6, 1e6);
+    assert_int_equal(bh_thresholds_eval(&sc, &r), 0);
+    r.source = BH_SOURCE_ANALYTIC;
+    r.targets[0].offered = est(60, 60, 60);
+    r.targets[0].blocking = est(0.0005, 0.0005, 0.0005);
+    assert_int_equal(bh_thresholds_eval(&sc, &r), 0);
+    assert_true(r.thresholds[0].value == 0.0005);
+    bh_results_clear(&r);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eval_bounds),
+        cmocka_unit_test(test_zero_events_widened),
         cmocka_unit_test(test_bound_without_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
