@@ -18,8 +18,7 @@ static const char *const messages[] = {
 };
 
 const char *
-bh_strerror(int err)
-{
+bh_strerror(int err) {
     if (err > 0 || err < BH_ERR_MIN)
         return "unknown error";
     return messages[-err];

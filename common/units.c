@@ -10,15 +10,13 @@
 #include <string.h>
 
 int
-bh_str_eq(struct bh_str a, const char *cstr)
-{
+bh_str_eq(struct bh_str a, const char *cstr) {
     size_t n = strlen(cstr);
     return a.len == n && (n == 0 || memcmp(a.p, cstr, n) == 0);
 }
 
 int
-bh_str_caseeq(struct bh_str a, const char *cstr)
-{
+bh_str_caseeq(struct bh_str a, const char *cstr) {
     size_t n = strlen(cstr);
     if (a.len != n)
         return 0;
@@ -31,8 +29,7 @@ bh_str_caseeq(struct bh_str a, const char *cstr)
 /* Parses a plain non-negative decimal number (digits, optional fraction).
  * Returns the number of characters consumed, 0 if none. */
 static size_t
-decimal(const char *s, double *out)
-{
+decimal(const char *s, double *out) {
     size_t i = 0;
     while (isdigit((unsigned char)s[i]))
         i++;
@@ -61,8 +58,7 @@ decimal(const char *s, double *out)
 }
 
 int
-bh_parse_duration(const char *s, double *seconds)
-{
+bh_parse_duration(const char *s, double *seconds) {
     if (!s || !*s)
         return BH_EPARSE;
     int neg = 0;
@@ -109,8 +105,7 @@ bh_parse_duration(const char *s, double *seconds)
 }
 
 int
-bh_parse_percent(const char *s, double *fraction)
-{
+bh_parse_percent(const char *s, double *fraction) {
     if (!s || !*s)
         return BH_EPARSE;
     double v;
@@ -124,8 +119,7 @@ bh_parse_percent(const char *s, double *fraction)
 }
 
 int
-bh_parse_money(const char *s, bh_money *out)
-{
+bh_parse_money(const char *s, bh_money *out) {
     if (!s || !*s)
         return BH_EPARSE;
     int neg = 0;
@@ -162,16 +156,15 @@ bh_parse_money(const char *s, bh_money *out)
 }
 
 int
-bh_parse_clock(const char *s, double *seconds)
-{
+bh_parse_clock(const char *s, double *seconds) {
     int h = 0, m = 0, sec = 0, n = 0;
     if (!s)
         return BH_EPARSE;
     size_t len = strlen(s);
     if (len == 5 && sscanf(s, "%2d:%2d%n", &h, &m, &n) == 2 && n == 5) {
         sec = 0;
-    } else if (len == 8 &&
-               sscanf(s, "%2d:%2d:%2d%n", &h, &m, &sec, &n) == 3 && n == 8) {
+    } else if (len == 8 && sscanf(s, "%2d:%2d:%2d%n", &h, &m, &sec, &n) == 3 &&
+               n == 8) {
     } else {
         return BH_EPARSE;
     }
@@ -185,8 +178,7 @@ bh_parse_clock(const char *s, double *seconds)
 }
 
 void
-bh_format_duration(double seconds, char *buf, size_t size)
-{
+bh_format_duration(double seconds, char *buf, size_t size) {
     if (seconds < 0 || !isfinite(seconds) || seconds != floor(seconds) ||
         seconds < 60) {
         snprintf(buf, size, "%gs", seconds);
@@ -206,8 +198,7 @@ bh_format_duration(double seconds, char *buf, size_t size)
 }
 
 void
-bh_format_money(bh_money m, int decimals, char *buf, size_t size)
-{
+bh_format_money(bh_money m, int decimals, char *buf, size_t size) {
     if (decimals < 0)
         decimals = 0;
     if (decimals > 6)
@@ -231,8 +222,7 @@ bh_format_money(bh_money m, int decimals, char *buf, size_t size)
 }
 
 void
-bh_diag_set(struct bh_diag *d, int line, int column, const char *fmt, ...)
-{
+bh_diag_set(struct bh_diag *d, int line, int column, const char *fmt, ...) {
     if (!d)
         return;
     d->line = line;
@@ -244,8 +234,7 @@ bh_diag_set(struct bh_diag *d, int line, int column, const char *fmt, ...)
 }
 
 void
-bh_diag_print(const struct bh_diag *d, FILE *out)
-{
+bh_diag_print(const struct bh_diag *d, FILE *out) {
     const char *file = d->file[0] ? d->file : "<input>";
     if (d->line > 0 && d->column > 0)
         fprintf(out, "%s:%d:%d: %s\n", file, d->line, d->column, d->msg);

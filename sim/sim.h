@@ -86,9 +86,8 @@ int bh_erlang_a_eval(double a, long n, double aht, double patience,
  * max_abandon in (0, 1]. Stores n and the figures at n (either pointer may
  * be NULL). Returns 0, BH_EINVAL, or BH_ERANGE. */
 int bh_erlang_a_agents(double a, double aht, double patience,
-                       double target_time, double target_sl,
-                       double max_abandon, long *agents,
-                       struct bh_erlang_a *at);
+                       double target_time, double target_sl, double max_abandon,
+                       long *agents, struct bh_erlang_a *at);
 
 /* Engset call congestion: the share of call attempts that find all n lines
  * busy when k sources each, while idle, offer beta Erlangs (beta = attempt
@@ -130,10 +129,10 @@ typedef void (*bh_sim_record_fn)(void *arg, const struct bh_call_record *rec);
 
 struct bh_sim_options {
     unsigned long seed;
-    int replications;  /* >= 1 */
-    int threads;       /* >= 1; 0 means 1 */
-    FILE *records;     /* borrowed; CSV of every attempt, replication order,
-                          NULL = none */
+    int replications; /* >= 1 */
+    int threads;      /* >= 1; 0 means 1 */
+    FILE *records;    /* borrowed; CSV of every attempt, replication order,
+                         NULL = none */
     /* progress, called under a lock with replications done of total */
     void (*progress)(void *arg, double done, double total);
     void *progress_arg;
@@ -177,6 +176,5 @@ int bh_sim_run(const struct bh_scenario *sc, const struct bh_sim_options *opt,
  * rest of out from a simulation at the recommended capacities). */
 int bh_sim_plan(const struct bh_scenario *sc, const struct bh_sim_options *opt,
                 struct bh_results *out, char *msg, size_t size);
-
 
 #endif

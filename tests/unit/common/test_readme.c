@@ -11,8 +11,7 @@
 #include <cmocka.h>
 
 static char *
-slurp(const char *path)
-{
+slurp(const char *path) {
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
     static char buf[1 << 16];
@@ -26,8 +25,7 @@ slurp(const char *path)
 
 /* The n-th (0-based) ```sh block's first line. */
 static char *
-sh_block(const char *text, int n)
-{
+sh_block(const char *text, int n) {
     const char *p = text;
     for (int i = 0; i <= n; i++) {
         p = strstr(p, "```sh\n");
@@ -40,8 +38,7 @@ sh_block(const char *text, int n)
 }
 
 static void
-ci_runs_readme_test_command(void **state)
-{
+ci_runs_readme_test_command(void **state) {
     char *readme = slurp(BH_SOURCE_DIR "/README.md");
     char *ci = slurp(BH_SOURCE_DIR "/.ci/run");
     char *main_job = sh_block(readme, 0);
@@ -62,8 +59,7 @@ ci_runs_readme_test_command(void **state)
 }
 
 int
-main(void)
-{
+main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ci_runs_readme_test_command),
     };
