@@ -26,6 +26,11 @@ struct source {
      * in one go instead of a memset and seven stores (22 instructions
      * fewer per arrival, callgrind, bench/sim) */
     struct bh_arrival blank;
+    /* holding times are exponential without bounds, of this mean (s),
+     * else 0: drawn straight from bh_traffic_exp1, the very arithmetic
+     * of bh_traffic_sample for them (12 instructions fewer per call,
+     * callgrind, bench/sim) */
+    double exp_holding;
 };
 
 struct bh_traffic {
@@ -219,7 +224,10 @@ make_call(struct source *s, struct bh_arrival *a) {
     const struct bh_sc_source *sc = s->sc;
     fill_caller(s, a);
     a->t = s->next;
-    a->holding = bh_traffic_sample(&sc->holding, s->rng);
+    if (s->exp_holding > 0)
+        a->holding = s->exp_holding * bh_traffic_exp1(s->rng);
+    else
+        a->holding = bh_traffic_sample(&sc->holding, s->rng);
     if (sc->has_patience)
         a->patience = bh_traffic_sample(&sc->patience, s->rng);
     if (sc->kind == BH_SOURCE_CAMPAIGN) {
@@ -288,6 +296,10 @@ bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
             return BH_EINVAL;
         }
         s->idle = s->sc->sources;
+        const struct bh_dist *h = &s->sc->holding;
+        if (h->kind == BH_DIST_EXPONENTIAL && !h->has_min && !h->has_max &&
+            h->mean > 0)
+            s->exp_holding = h->mean;
         struct bh_arrival *b = &s->blank;
         memset(b, 0, sizeof *b);
         b->source = (uint16_t)i;
