@@ -87,7 +87,12 @@ bh_profile_rate(const struct bh_profile *p, double start, double t) {
     double tod = fmod(start + t, 86400.0);
     if (tod < 0)
         tod += 86400.0;
-    /* at[] is increasing from 0: the last step at or before tod. */
+    return p->rate[bh_profile_step(p, tod)];
+}
+
+size_t
+bh_profile_step(const struct bh_profile *p, double tod) {
+    /* at[] is increasing from 0: binary search for the last at <= tod. */
     size_t lo = 0, hi = p->n;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -96,7 +101,7 @@ bh_profile_rate(const struct bh_profile *p, double start, double t) {
         else
             hi = mid;
     }
-    return p->rate[lo];
+    return lo;
 }
 
 double

@@ -106,18 +106,6 @@ heap_pop(struct bh_traffic *tm, struct bh_arrival *out) {
         tm->heap[i] = last;
 }
 
-static const struct bh_profile *
-profile_of(const struct bh_sc_source *s) {
-    switch (s->kind) {
-    case BH_SOURCE_MEETINGS:
-        return &s->meetings.profile;
-    case BH_SOURCE_CAMPAIGN:
-        return &s->campaign.profile;
-    default:
-        return &s->profile;
-    }
-}
-
 /* Rate multiplier: 1, or idle/K for a finite population. */
 static double
 multiplier(const struct source *s) {
@@ -309,7 +297,7 @@ bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
         b->attempt = 1;
         b->patience = INFINITY;
         b->plan = -1;
-        s->profile = profile_of(s->sc);
+        s->profile = bh_source_profile(s->sc);
         s->meetings = s->sc->kind == BH_SOURCE_MEETINGS;
         if (s->profile->n == 1 && s->sc->sources <= 0 &&
             s->profile->rate[0] > 0)
@@ -481,17 +469,12 @@ bh_traffic_listens(const struct bh_traffic *tm, size_t i) {
 
 /* ---- Offered load, for reports and planning --------------------------- */
 
-static const struct bh_profile *
-cprofile(const struct bh_sc_source *s) {
-    return profile_of(s);
-}
-
 double
 bh_traffic_rate(const struct bh_scenario *sc, size_t i, double t0, double t1) {
     if (i >= sc->nsources || !(t1 > t0))
         return 0;
     const struct bh_sc_source *s = &sc->sources[i];
-    double n = bh_profile_integral(cprofile(s), sc->start, t0, t1);
+    double n = bh_profile_integral(bh_source_profile(s), sc->start, t0, t1);
     double rate = n / (t1 - t0);
     if (s->kind == BH_SOURCE_MEETINGS)
         rate *= bh_traffic_dist_mean(&s->meetings.participants);

@@ -6,20 +6,6 @@
 
 #define DAY 86400.0
 
-/* Segment holding time of day tod (0 <= tod < DAY): binary search. */
-static size_t
-segment(const struct bh_profile *p, double tod) {
-    size_t lo = 0, hi = p->n; /* at[lo] <= tod < at[hi] */
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (p->at[mid] <= tod)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static double
 seg_end(const struct bh_profile *p, size_t i) {
     return i + 1 < p->n ? p->at[i + 1] : DAY;
@@ -92,7 +78,7 @@ bh_profile_invert(const struct bh_profile *p, double start, double mult,
         pos = 0;
     if (pos >= DAY)
         pos = nextafter(DAY, 0);
-    size_t i = segment(p, pos);
+    size_t i = bh_profile_step(p, pos);
     for (;;) {
         double end = seg_end(p, i);
         double len = end - pos;
