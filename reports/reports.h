@@ -325,6 +325,13 @@ double bh_threshold_bound(struct bh_estimate e, enum bh_op op);
  * across replications is [0, 0] when no replication saw a single event;
  * the binomial one never claims more than n trials can show. */
 struct bh_estimate bh_share_widen(struct bh_estimate e, double n);
+/* The figure a threshold metric (not a cost) names on target t of r, as
+ * thresholds are judged: measured shares widened by bh_share_widen over
+ * the pooled calls (or meetings), analytic figures as they are; NaN when
+ * t does not have it (e.g. a service level at a time not measured). */
+struct bh_estimate bh_target_figure(const struct bh_results *r,
+                                    const struct bh_target_result *t,
+                                    enum bh_metric metric, double arg);
 /* value OP limit; false when either is NaN (a figure the results lack
  * cannot be shown to pass). */
 bool bh_threshold_compare(double value, enum bh_op op, double limit);

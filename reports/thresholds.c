@@ -49,20 +49,25 @@ figure(const struct bh_results *r, const struct bh_sc_threshold *th) {
         break;
     }
     const struct bh_target_result *t = find_target(r, th->target);
-    if (!t)
-        return none;
+    return t ? bh_target_figure(r, t, th->metric, th->arg) : none;
+}
+
+struct bh_estimate
+bh_target_figure(const struct bh_results *r, const struct bh_target_result *t,
+                 enum bh_metric metric, double arg) {
+    const struct bh_estimate none = bh_estimate_exact(NAN);
     double reps = r->replications > 0 ? r->replications : 1;
     double calls = r->source == BH_SOURCE_ANALYTIC ? 0 : t->offered.mean * reps;
     double meetings =
         r->source == BH_SOURCE_ANALYTIC ? 0 : t->meetings.mean * reps;
-    switch (th->metric) {
+    switch (metric) {
     case BH_METRIC_BLOCKING:
         return bh_share_widen(t->blocking, calls);
     case BH_METRIC_ABANDONMENT:
         return bh_share_widen(t->abandonment, calls);
     case BH_METRIC_SERVICE_LEVEL:
         for (size_t i = 0; i < t->nsl && i < BH_RES_MAX_SL; i++)
-            if (fabs(t->sl[i].t - th->arg) < 1e-6)
+            if (fabs(t->sl[i].t - arg) < 1e-6)
                 return bh_share_widen(t->sl[i].value, calls);
         return none;
     case BH_METRIC_WAIT_MEAN:

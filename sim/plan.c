@@ -162,37 +162,11 @@ sl_of(size_t nsl, const struct bh_service_level *sl, double t) {
 /* Does target 0 of r meet every requirement, overall and per interval? */
 static int
 meets(const struct sub *s, const struct bh_results *r) {
-    const struct bh_target_result *t = &r->targets[0];
-    double reps = r->replications > 0 ? r->replications : 1;
-    double calls = t->offered.mean * reps; /* pooled offered calls */
     for (size_t q = 0; q < s->nreq; q++) {
         const struct req *k = &s->req[q];
-        struct bh_estimate e;
-        switch (k->metric) {
-        case BH_METRIC_BLOCKING:
-            e = bh_share_widen(t->blocking, calls);
-            break;
-        case BH_METRIC_ABANDONMENT:
-            e = bh_share_widen(t->abandonment, calls);
-            break;
-        case BH_METRIC_SERVICE_LEVEL:
-            e = bh_share_widen(sl_of(t->nsl, t->sl, k->arg), calls);
-            break;
-        case BH_METRIC_WAIT_MEAN:
-            e = t->wait_mean;
-            break;
-        case BH_METRIC_WAIT_P90:
-            e = t->wait_p90;
-            break;
-        case BH_METRIC_WAIT_P99:
-            e = t->wait_p99;
-            break;
-        case BH_METRIC_INCOMPLETE_MEETINGS:
-            e = bh_share_widen(t->incomplete_meetings, t->meetings.mean * reps);
-            break;
-        default:
-            continue;
-        }
+        /* Over the horizon: judged as the verdict judges it. */
+        struct bh_estimate e =
+            bh_target_figure(r, &r->targets[0], k->metric, k->arg);
         if (!bound_ok(e, k->op, k->value))
             return 0;
         for (size_t i = 0; i < r->nintervals; i++) {
