@@ -3,6 +3,7 @@
  * replication at a time, in virtual time. */
 #include "sim.h"
 #include "calendar.h"
+#include "traffic.h"
 
 #include <math.h>
 #include <stdlib.h>

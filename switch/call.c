@@ -122,13 +122,13 @@ cdr_add(struct bh_switch *sw, const struct call *c, double end) {
         return;
     if (sw->npending == sw->cappending) {
         size_t cap = sw->cappending ? sw->cappending * 2 : 64;
-        struct bh_switch_cdr_row *p = realloc(sw->pending, cap * sizeof *p);
+        struct bh_cdr_row *p = realloc(sw->pending, cap * sizeof *p);
         if (!p)
             return;
         sw->pending = p;
         sw->cappending = cap;
     }
-    struct bh_switch_cdr_row *row = &sw->pending[sw->npending++];
+    struct bh_cdr_row *row = &sw->pending[sw->npending++];
     memset(row, 0, sizeof *row);
     struct bh_call_record *r = &row->rec;
     r->id = c->id;
@@ -165,11 +165,11 @@ void
 sw_cdr_flush(struct bh_switch *sw) {
     if (!sw->cdr || sw->npending == 0)
         return;
-    bh_switch_cdr_begin(sw->cdr);
+    bh_cdr_begin(sw->cdr);
     for (size_t i = 0; i < sw->npending; i++)
-        if (bh_switch_cdr_write(sw->cdr, &sw->pending[i]) < 0)
+        if (bh_cdr_write(sw->cdr, &sw->pending[i]) < 0)
             fprintf(stderr, "busyhour switch: CDR write failed\n");
-    if (bh_switch_cdr_commit(sw->cdr) < 0)
+    if (bh_cdr_commit(sw->cdr) < 0)
         fprintf(stderr, "busyhour switch: CDR commit failed\n");
     sw->npending = 0;
 }
@@ -268,7 +268,7 @@ call_end(struct bh_switch *sw, struct call *c, enum bh_outcome outcome,
     sw->m.calls_active--;
     sw_htab_del(&sw->calls, &c->node);
     sw_log(sw, "call %llu: %s", (unsigned long long)c->id,
-           bh_switch_outcome_name(outcome));
+           bh_outcome_name(outcome));
     free(c);
 }
 

@@ -401,7 +401,7 @@ bh_switch_new(const struct bh_sc_switch *cfg,
         goto fail;
     }
     if (opt->cdr_path) {
-        rc = bh_switch_cdr_open(opt->cdr_path, sw->epoch0, &sw->cdr);
+        rc = bh_cdr_open(opt->cdr_path, sw->epoch0, &sw->cdr);
         if (rc < 0) {
             snprintf(err, errlen, "CDR file %s: cannot open or create",
                      opt->cdr_path);
@@ -473,7 +473,7 @@ bh_switch_free(struct bh_switch *sw) {
     free(sw->numbers);
     free(sw->pending);
     free(sw->rxbuf);
-    bh_switch_cdr_close(sw->cdr);
+    bh_cdr_close(sw->cdr);
     if (sw->http)
         evhttp_free(sw->http);
     if (sw->sip_ev)

@@ -6,7 +6,6 @@
 #include "bh.h"
 #include "reports.h"
 #include "scenario.h"
-#include "traffic.h"
 
 /* ---- Exact formulas (erlang.c) --------------------------------------
  * Traffic a in Erlangs, n lines or agents, times in seconds. All are
