@@ -350,9 +350,13 @@ agent_pick(struct sim *s, struct number *n) {
         return -1;
     }
     case BH_STRATEGY_FEWEST_CALLS:
+        /* among equals the longest idle, then the lowest index, as
+         * switch/acd.c chooses */
         for (int i = 0; i < n->operators; i++)
             if (!n->agent_busy[i] &&
-                (pick < 0 || n->agent_calls[i] < n->agent_calls[pick]))
+                (pick < 0 || n->agent_calls[i] < n->agent_calls[pick] ||
+                 (n->agent_calls[i] == n->agent_calls[pick] &&
+                  n->idle_since[i] < n->idle_since[pick])))
                 pick = i;
         return pick;
     }
@@ -792,8 +796,10 @@ sim_setup(struct sim *s) {
         if (!n->agent_busy || !n->idle_since || !n->agent_calls ||
             !n->idle_fifo)
             return BH_ENOMEM;
-        for (int k = 0; k < ops; k++)
+        for (int k = 0; k < ops; k++) {
             n->idle_fifo[k] = k;
+            n->idle_since[k] = -INFINITY; /* idle longer than anyone freed */
+        }
         n->idle_n = ops;
         n->rr = ops - 1;
     }
