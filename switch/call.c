@@ -274,8 +274,8 @@ call_end(struct bh_switch *sw, struct call *c, enum bh_outcome outcome,
 
 /* A rejected INVITE still leaves a CDR (blocked, failed). */
 static void
-reject_cdr(struct bh_switch *sw, struct number *n, enum bh_outcome outcome,
-           int status, double arrival) {
+reject_cdr(struct bh_switch *sw, const struct bh_sip_msg *m, struct number *n,
+           enum bh_outcome outcome, int status, double arrival) {
     struct call c;
     memset(&c, 0, sizeof c);
     c.id = sw->next_call++;
@@ -286,7 +286,6 @@ reject_cdr(struct bh_switch *sw, struct number *n, enum bh_outcome outcome,
     c.answer = c.connect = c.queued = -1;
     c.outcome = outcome;
     c.final_status = status;
-    const struct bh_sip_msg *m = &sw->msg;
     copy_str(c.called, sizeof c.called, m->ruri.user);
     copy_str(c.from_user, sizeof c.from_user, m->from.uri.user);
     copy_str(c.caller.call_id, sizeof c.caller.call_id, m->call_id);
@@ -439,13 +438,14 @@ leg_media(struct bh_switch *sw, struct leg *leg, const struct bh_sip_msg *m,
 static void route_after_ivr(struct bh_switch *sw, struct call *c);
 
 void
-sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
-    const struct bh_sip_msg *m = &sw->msg;
-    struct stx *st = sw->cur;
+sw_call_invite(const struct sw_req *req) {
+    struct bh_switch *sw = req->sw;
+    const struct bh_sip_msg *m = req->msg;
+    struct stx *st = req->st;
     double now = sw_now(sw);
     struct number *n = find_number(sw, m->ruri.user);
     if (!n) {
-        sw_answer(sw, st, from, WHY_NOT_FOUND, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_NOT_FOUND);
         return;
     }
     /* RFC 3261 8.2.3: a body we cannot read, or an Accept that rules out
@@ -453,35 +453,35 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
      * sdp01). */
     if (m->body.len > 0 &&
         !media_type_is(m->content_type, "application", "sdp")) {
-        sw_answer(sw, st, from, WHY_UNSUPP_MEDIA, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_UNSUPP_MEDIA);
         return;
     }
     if (!accepts_sdp(m)) {
-        sw_answer(sw, st, from, WHY_NO_ACCEPT, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_NO_ACCEPT);
         return;
     }
     if (now < sw->overload_until) {
         sw->m.overload_rejected++;
-        int s = sw_answer(sw, st, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
-        reject_cdr(sw, n, BH_OUTCOME_FAILED, s, now);
+        int s = sw_reply(req, WHY_UNAVAILABLE);
+        reject_cdr(sw, m, n, BH_OUTCOME_FAILED, s, now);
         return;
     }
     if (sw->m.calls_active >= BH_SWITCH_MAX_CALLS) {
-        int s = sw_answer(sw, st, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
-        reject_cdr(sw, n, BH_OUTCOME_FAILED, s, now);
+        int s = sw_reply(req, WHY_UNAVAILABLE);
+        reject_cdr(sw, m, n, BH_OUTCOME_FAILED, s, now);
         return;
     }
     /* Lines first come first served: all taken, busy (seed 001). */
     int line = bh_switch_lines_seize(n->lines);
     if (line < 0) {
-        int s = sw_answer(sw, st, from, WHY_BUSY, NULL, NULL, NULL, 0);
-        reject_cdr(sw, n, BH_OUTCOME_BLOCKED, s, now);
+        int s = sw_reply(req, WHY_BUSY);
+        reject_cdr(sw, m, n, BH_OUTCOME_BLOCKED, s, now);
         return;
     }
     struct call *c = calloc(1, sizeof *c);
     if (!c) {
         bh_switch_lines_release(n->lines, line);
-        sw_answer(sw, st, from, WHY_SERVER_ERROR, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_SERVER_ERROR);
         return;
     }
     c->id = sw->next_call++;
@@ -515,7 +515,7 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
     else
         copy_str(leg->remote_target, sizeof leg->remote_target,
                  m->from.uri.raw);
-    sw_response_target(m, from, &leg->peer);
+    sw_response_target(m, &req->from, &leg->peer);
     route_set(m, leg, 0);
     c->node.key = c->idkey;
     c->node.klen = (size_t)snprintf(c->idkey, sizeof c->idkey, "%llu",
@@ -545,8 +545,7 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
                               ? WHY_NOT_ACCEPTABLE
                           : rc == BH_EPARSE ? WHY_BAD_REQUEST
                                             : WHY_SERVER_ERROR;
-        c->final_status =
-            sw_answer(sw, st, from, why, leg->local_tag, NULL, NULL, 0);
+        c->final_status = sw_answer(req, why, leg->local_tag, NULL, NULL, 0);
         call_end(sw, c, BH_OUTCOME_FAILED, 0, NULL);
         return;
     }
@@ -555,15 +554,14 @@ sw_call_invite(struct bh_switch *sw, const struct sw_addr *from) {
      * (max_length: busy, recorded as blocked). */
     if (cfg->queue.present && !cfg->ivr.present) {
         if (bh_switch_acd_enqueue(n->acd, c->id, now) < 0) {
-            c->final_status = sw_answer(sw, st, from, WHY_BUSY, leg->local_tag,
-                                        NULL, NULL, 0);
+            c->final_status =
+                sw_answer(req, WHY_BUSY, leg->local_tag, NULL, NULL, 0);
             call_end(sw, c, BH_OUTCOME_BLOCKED, 0, NULL);
             return;
         }
         c->queued = now;
     }
-    c->final_status =
-        sw_answer(sw, st, from, WHY_OK, leg->local_tag, NULL, sdp, sdplen);
+    c->final_status = sw_answer(req, WHY_OK, leg->local_tag, NULL, sdp, sdplen);
     c->answer = now;
     leg->state = LEG_CONFIRMED;
     dialog_add(sw, leg);
@@ -1001,10 +999,10 @@ info_digit(const struct bh_sip_msg *m, char *digit) {
 }
 
 void
-sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
-                  struct leg *leg) {
-    const struct bh_sip_msg *m = &sw->msg;
-    struct stx *st = sw->cur;
+sw_call_in_dialog(const struct sw_req *req, struct leg *leg) {
+    struct bh_switch *sw = req->sw;
+    const struct bh_sip_msg *m = req->msg;
+    struct stx *st = req->st;
     struct call *c = leg->call;
     switch (m->method) {
     case BH_SIP_ACK:
@@ -1023,7 +1021,7 @@ sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
         }
         return;
     case BH_SIP_BYE:
-        sw_answer(sw, st, from, WHY_OK, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_OK);
         leg->state = LEG_DONE;
         if (leg->is_caller) {
             /* The caller hung up: while waiting it abandoned (with or
@@ -1043,7 +1041,7 @@ sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
         return;
     case BH_SIP_INFO: {
         char d;
-        sw_answer(sw, st, from, WHY_OK, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_OK);
         if (leg->is_caller && info_digit(m, &d))
             call_digit(sw, c, d);
         return;
@@ -1063,11 +1061,10 @@ sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
             sdplen = k > 0 ? (size_t)k : 0;
         }
         if (rc < 0) {
-            sw_answer(sw, st, from, WHY_NOT_ACCEPTABLE, NULL, NULL, NULL, 0);
+            sw_reply(req, WHY_NOT_ACCEPTABLE);
             return;
         }
-        sw_answer(sw, st, from, WHY_OK, NULL, NULL, sdplen ? sdp : NULL,
-                  sdplen);
+        sw_answer(req, WHY_OK, NULL, NULL, sdplen ? sdp : NULL, sdplen);
         if (m->method == BH_SIP_INVITE && st) {
             /* Its 2xx is resent until the ACK, which arrives in the
              * dialog (13.3.1.4); no ACK only ends the transaction. */
@@ -1080,25 +1077,24 @@ sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
         return;
     }
     default:
-        sw_answer(sw, st, from, WHY_OK, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_OK);
         return;
     }
 }
 
 void
-sw_call_cancel(struct bh_switch *sw, const struct sw_addr *from) {
+sw_call_cancel(const struct sw_req *req) {
     /* RFC 3261 9.2: CANCEL matches the INVITE's server transaction. The
      * switch answers INVITEs at once, so there is nothing left to cancel
      * by the time a CANCEL arrives: 200 for the CANCEL, and the call
      * goes on (the caller sends BYE). */
-    const struct bh_sip_msg *m = &sw->msg;
-    struct stx *inv = sw_stx_find(sw, m, 1);
+    struct stx *inv = sw_stx_find(req->sw, req->msg, 1);
     if (!inv) {
-        sw_answer(sw, sw->cur, from, WHY_NO_TXN, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_NO_TXN);
         return;
     }
     const char *tag = inv->call ? inv->call->caller.local_tag : NULL;
-    sw_answer(sw, sw->cur, from, WHY_OK, tag, NULL, NULL, 0);
+    sw_answer(req, WHY_OK, tag, NULL, NULL, 0);
 }
 
 void

@@ -272,12 +272,12 @@ struct bh_switch {
     uint8_t nonce_secret[32];
     int stopping, verbose;
     /* Overload: the 20 ms media tick measures how late the loop runs. */
-    double last_tick;      /* s, when the tick last ran */
-    int late_ticks;        /* consecutive ticks more than SW_LAG_MAX late */
-    double overload_until; /* s; new INVITEs get 503 until then */
-    struct bh_sip_msg msg; /* the message being handled (large) */
-    struct stx *cur;       /* its server transaction, NULL for ACK */
-    char *rxbuf;           /* owned, RECV_BATCH datagrams */
+    double last_tick;        /* s, when the tick last ran */
+    int late_ticks;          /* consecutive ticks more than SW_LAG_MAX late */
+    double overload_until;   /* s; new INVITEs get 503 until then */
+    struct bh_sip_msg rxmsg; /* parse scratch of sip.c (large); handlers
+                                get the message through struct sw_req */
+    char *rxbuf;             /* owned, RECV_BATCH datagrams */
     char out[BH_SWITCH_MAX_MSG + 1024]; /* scratch for building */
     uint8_t ulaw2alaw[256], alaw2ulaw[256];
 };
@@ -329,13 +329,26 @@ enum sw_why {
     WHY_RINGING          /* 180 */
 };
 
-/* Builds and sends the response `why` to the request sw->msg from `from`
- * through its server transaction st (may be NULL for stateless answers),
- * with our To tag (may be empty), optional extra headers (CRLF-separated
- * lines, or NULL) and an optional SDP body. Returns the status sent. */
-int sw_answer(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
-              enum sw_why why, const char *to_tag, const char *extra,
-              const char *sdp, size_t sdp_len);
+/* The request being handled, passed explicitly from sip.c to whoever
+ * answers it. It lives for one call of the handler: msg is borrowed (views
+ * into the received datagram), st is borrowed from the transaction table. */
+struct sw_req {
+    struct bh_switch *sw;
+    const struct bh_sip_msg *msg; /* the parsed request */
+    /* Its server transaction; NULL for an ACK, or when none could be kept
+     * (the answer is then stateless). */
+    struct stx *st;
+    struct sw_addr from; /* where the datagram came from */
+};
+
+/* Builds and sends the response `why` to req through its server
+ * transaction (if any), with our To tag (may be NULL), optional extra
+ * headers (CRLF-terminated lines, or NULL) and an optional SDP body.
+ * Returns the status sent (0 for an ACK, which gets no response). */
+int sw_answer(const struct sw_req *req, enum sw_why why, const char *to_tag,
+              const char *extra, const char *sdp, size_t sdp_len);
+/* sw_answer with nothing but the status. */
+int sw_reply(const struct sw_req *req, enum sw_why why);
 /* RFC 3261 18.2.2: where a response to the request goes. */
 void sw_response_target(const struct bh_sip_msg *m, const struct sw_addr *src,
                         struct sw_addr *out);
@@ -361,10 +374,9 @@ void sw_ctx_detach(struct ctx *c);
 void sw_ctx_free(struct ctx *c);
 
 /* call.c */
-void sw_call_invite(struct bh_switch *sw, const struct sw_addr *from);
-void sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
-                       struct leg *leg);
-void sw_call_cancel(struct bh_switch *sw, const struct sw_addr *from);
+void sw_call_invite(const struct sw_req *req);
+void sw_call_in_dialog(const struct sw_req *req, struct leg *leg);
+void sw_call_cancel(const struct sw_req *req);
 /* A response to a request the leg sent (from txn.c). */
 void sw_leg_response(struct leg *leg, enum bh_sip_method method,
                      const struct bh_sip_msg *m);
@@ -396,8 +408,7 @@ int sw_sdp_local(struct bh_switch *sw, struct leg *leg, char *buf, size_t size,
                  const uint8_t *pts, size_t npt);
 
 /* register.c */
-void sw_register(struct bh_switch *sw, struct stx *st,
-                 const struct sw_addr *from);
+void sw_register(const struct sw_req *req);
 /* The registered contact of user, or NULL. */
 const char *sw_registered(struct bh_switch *sw, const char *user);
 
