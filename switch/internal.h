@@ -10,6 +10,7 @@
 #include <event2/event_struct.h>
 #include <event2/http.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 /* RFC 3261 17.1.1.1 timer values, seconds. */
@@ -24,9 +25,10 @@
 #define SW_CALLID_MAX 128 /* bytes of a Call-ID we keep, with NUL */
 #define SW_MAX_REGISTRATIONS 4096
 #define SW_REALM "busyhour"
-#define SW_LAG_MAX 0.1       /* s a tick may be late before it counts */
-#define SW_LAG_TICKS 3       /* late ticks in a row that mean overload */
-#define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
+#define SW_LAG_MAX 0.1          /* s a tick may be late before it counts */
+#define SW_LAG_TICKS 3          /* late ticks in a row that mean overload */
+#define SW_OVERLOAD_HOLD 2.0    /* s new calls are refused after that */
+#define SW_STOP_GRACE_US 300000 /* us the BYEs of a stop get on the wire */
 
 struct call;
 struct leg;
@@ -243,9 +245,27 @@ struct sw_registration {
 
 struct bh_switch {
     const struct bh_sc_switch *cfg;
-    struct event_base *base;
+    struct event_base *base; /* borrowed, or own_base */
     struct evhttp *http;
-    struct event *sigint, *sigterm, *play_timer, *flush_ev;
+    struct event *play_timer, *flush_ev;
+    /* Stopping (switch.c): bh_switch_stop writes to stop_fd from any
+     * thread; stop_ev starts the shutdown on the loop, stop_timer ends
+     * it SW_STOP_GRACE_US later and calls on_stopped. */
+    int stop_fd; /* eventfd, owned */
+    struct event *stop_ev, *stop_timer;
+    void (*on_stopped)(struct bh_switch *sw, void *arg);
+    void *on_stopped_arg;
+    int stopped; /* the stop has finished */
+    /* A switch in a thread of its own (thread.c). */
+    struct event_base *own_base; /* owned, NULL when embedded */
+    pthread_t thread;
+    pthread_mutex_t thread_mu; /* guards thread_running */
+    pthread_cond_t thread_cv;
+    int thread_sync;    /* thread_mu and thread_cv initialised */
+    int thread_started; /* set before the thread starts, read by it */
+    int thread_running; /* the loop runs (start waits for it) */
+    int thread_joined;
+    int thread_rc; /* the loop's result, 0 or BH_EIO */
     int sip_fd;
     struct event *sip_ev;
     struct sw_addr local;
@@ -281,6 +301,9 @@ struct bh_switch {
     char out[BH_SWITCH_MAX_MSG + 1024]; /* scratch for building */
     uint8_t ulaw2alaw[256], alaw2ulaw[256];
 };
+
+/* thread.c: destroys the start-up lock of a threaded switch. */
+void sw_thread_fini(struct bh_switch *sw);
 
 /* switch.c */
 double sw_now(const struct bh_switch *sw);

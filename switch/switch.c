@@ -1,5 +1,5 @@
-/* switch.c: the switch context: sockets, the libevent loop, signals, the
- * clock and the random stream; start and clean shutdown. */
+/* switch.c: the switch context: the SIP socket on the event_base it is
+ * given, the clock and the random stream; start and clean shutdown. */
 #define _GNU_SOURCE /* recvmmsg */
 #include "internal.h"
 
@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,28 +153,51 @@ on_flush(evutil_socket_t fd, short what, void *arg) {
     sw_cdr_flush(arg);
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *arg) {
-    bh_switch_stop(arg);
-}
+/* ---- stopping ---------------------------------------------------------- */
 
 static void
-on_exit_timer(evutil_socket_t fd, short what, void *arg) {
+on_stop_timer(evutil_socket_t fd, short what, void *arg) {
     struct bh_switch *sw = arg;
-    event_base_loopbreak(sw->base);
+    sw_cdr_flush(sw);
+    sw->stopped = 1;
+    if (sw->thread_started)
+        event_base_loopbreak(sw->base);
+    /* Last: the owner may free the switch from its callback. */
+    if (sw->on_stopped)
+        sw->on_stopped(sw, sw->on_stopped_arg);
+}
+
+/* The loop's side of bh_switch_stop: end active calls with BYE, write
+ * their CDRs, then give the BYEs a moment on the wire (retransmissions of
+ * lost ones, answers) before telling the owner. */
+static void
+on_stop_request(evutil_socket_t fd, short what, void *arg) {
+    struct bh_switch *sw = arg;
+    uint64_t n;
+    while (read(fd, &n, sizeof n) > 0)
+        ; /* drain: any number of requests means one stop */
+    if (sw->stopping)
+        return;
+    sw->stopping = 1;
+    sw_calls_shutdown(sw);
+    sw_cdr_flush(sw);
+    struct timeval tv = {0, SW_STOP_GRACE_US};
+    evtimer_add(sw->stop_timer, &tv);
 }
 
 void
 bh_switch_stop(struct bh_switch *sw) {
-    if (sw->stopping)
-        return;
-    sw->stopping = 1;
-    /* End active calls with BYE, write their CDRs, then give the BYEs a
-     * moment on the wire before the loop ends. */
-    sw_calls_shutdown(sw);
-    sw_cdr_flush(sw);
-    struct timeval tv = {0, 300000};
-    event_base_once(sw->base, -1, EV_TIMEOUT, on_exit_timer, sw, &tv);
+    /* write(2) on an eventfd is async-signal-safe and needs no lock; the
+     * loop wakes up and does the work. A full counter (EAGAIN) already
+     * means a stop is pending. */
+    uint64_t one = 1;
+    ssize_t rc = write(sw->stop_fd, &one, sizeof one);
+    (void)rc;
+}
+
+int
+bh_switch_stopped(const struct bh_switch *sw) {
+    return sw->stopped;
 }
 
 /* "host:port", "[v6]:port", or "host" (port def). */
@@ -351,19 +374,12 @@ on_acd_timer(evutil_socket_t fd, short what, void *arg) {
     sw_cdr_flush(n->sw);
 }
 
-int
-bh_switch_new(const struct bh_sc_switch *cfg,
-              const struct bh_switch_options *opt, struct bh_switch **out,
-              char *err, size_t errlen) {
-    *out = NULL;
-    struct bh_switch *sw = calloc(1, sizeof *sw);
-    if (!sw) {
-        snprintf(err, errlen, "out of memory");
-        return BH_ENOMEM;
-    }
-    sw->cfg = cfg;
+/* The clock's origins, the random stream and the tables: what the switch
+ * is before it touches the network. */
+static int
+context_init(struct bh_switch *sw) {
     sw->sip_fd = -1;
-    sw->verbose = opt->verbose;
+    sw->stop_fd = -1;
     sw->mono0 = 0;
     sw->mono0 = sw_now(sw);
     struct timespec rt;
@@ -376,16 +392,51 @@ bh_switch_new(const struct bh_sc_switch *cfg,
     if (sw->rnd == 0)
         sw->rnd = 0x9e3779b97f4a7c15ULL;
     sw->next_call = 1;
-    int rc = BH_ENOMEM;
     sw->rxbuf = malloc(RECV_BATCH * (size_t)(BH_SWITCH_MAX_MSG + 1));
-    if (!sw->rxbuf) {
+    if (!sw->rxbuf || sw_htab_init(&sw->stx) < 0 ||
+        sw_htab_init(&sw->ctx) < 0 || sw_htab_init(&sw->dialogs) < 0 ||
+        sw_htab_init(&sw->calls) < 0)
+        return BH_ENOMEM;
+    return 0;
+}
+
+/* The loop's own events: the CDR flush at the end of a turn, and the stop
+ * request (an eventfd, so that any thread or a signal handler may ask). */
+static int
+control_init(struct bh_switch *sw) {
+    sw->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (sw->stop_fd < 0)
+        return BH_EIO;
+    sw->stop_ev = event_new(sw->base, sw->stop_fd, EV_READ | EV_PERSIST,
+                            on_stop_request, sw);
+    sw->stop_timer = evtimer_new(sw->base, on_stop_timer, sw);
+    sw->flush_ev = event_new(sw->base, -1, 0, on_flush, sw);
+    if (!sw->stop_ev || !sw->stop_timer || !sw->flush_ev ||
+        event_add(sw->stop_ev, NULL) < 0)
+        return BH_ENOMEM;
+    return 0;
+}
+
+int
+bh_switch_new(const struct bh_sc_switch *cfg,
+              const struct bh_switch_options *opt, struct event_base *base,
+              struct bh_switch **out, char *err, size_t errlen) {
+    *out = NULL;
+    struct bh_switch *sw = calloc(1, sizeof *sw);
+    if (!sw) {
         snprintf(err, errlen, "out of memory");
-        goto fail;
+        return BH_ENOMEM;
     }
-    sw->base = event_base_new();
-    if (!sw->base || sw_htab_init(&sw->stx) < 0 || sw_htab_init(&sw->ctx) < 0 ||
-        sw_htab_init(&sw->dialogs) < 0 || sw_htab_init(&sw->calls) < 0) {
-        snprintf(err, errlen, "out of memory");
+    sw->cfg = cfg;
+    sw->base = base;
+    sw->verbose = opt->verbose;
+    sw->on_stopped = opt->on_stopped;
+    sw->on_stopped_arg = opt->on_stopped_arg;
+    int rc = context_init(sw);
+    if (rc == 0)
+        rc = control_init(sw);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", bh_strerror(rc));
         goto fail;
     }
     rc =
@@ -413,19 +464,10 @@ bh_switch_new(const struct bh_sc_switch *cfg,
         if (rc < 0)
             goto fail;
     }
-    sw->sigint = evsignal_new(sw->base, SIGINT, on_signal, sw);
-    sw->sigterm = evsignal_new(sw->base, SIGTERM, on_signal, sw);
-    sw->flush_ev = event_new(sw->base, -1, 0, on_flush, sw);
-    if (!sw->sigint || !sw->sigterm || !sw->flush_ev ||
-        evsignal_add(sw->sigint, NULL) < 0 ||
-        evsignal_add(sw->sigterm, NULL) < 0) {
-        snprintf(err, errlen, "cannot install signal handlers");
-        rc = BH_EIO;
-        goto fail;
-    }
     *out = sw;
     return 0;
 fail:
+    sw->stopping = 1; /* nothing to hang up: free quietly */
     bh_switch_free(sw);
     return rc;
 }
@@ -435,21 +477,19 @@ bh_switch_sip_port(const struct bh_switch *sw) {
     return sw->local_port;
 }
 
-int
-bh_switch_run(struct bh_switch *sw) {
-    /* SIGPIPE never matters for UDP, but an HTTP client may hang up. */
-    signal(SIGPIPE, SIG_IGN);
-    if (event_base_dispatch(sw->base) < 0)
-        return BH_EIO;
-    sw_cdr_flush(sw);
-    return 0;
+static void
+event_drop(struct event *ev) {
+    if (ev)
+        event_free(ev);
 }
 
 void
 bh_switch_free(struct bh_switch *sw) {
     if (!sw)
         return;
-    if (!sw->stopping && sw->base) {
+    if (sw->thread_started && !sw->thread_joined)
+        bh_switch_stop_thread(sw);
+    if (!sw->stopping) {
         sw->stopping = 1;
         sw_calls_shutdown(sw);
     }
@@ -476,21 +516,20 @@ bh_switch_free(struct bh_switch *sw) {
     bh_switch_cdr_close(sw->cdr);
     if (sw->http)
         evhttp_free(sw->http);
-    if (sw->sip_ev)
-        event_free(sw->sip_ev);
-    if (sw->sigint)
-        event_free(sw->sigint);
-    if (sw->sigterm)
-        event_free(sw->sigterm);
-    if (sw->flush_ev)
-        event_free(sw->flush_ev);
+    event_drop(sw->sip_ev);
+    event_drop(sw->stop_ev);
+    event_drop(sw->stop_timer);
+    event_drop(sw->flush_ev);
     if (sw->sip_fd >= 0)
         close(sw->sip_fd);
+    if (sw->stop_fd >= 0)
+        close(sw->stop_fd);
     sw_htab_fini(&sw->stx);
     sw_htab_fini(&sw->ctx);
     sw_htab_fini(&sw->dialogs);
     sw_htab_fini(&sw->calls);
-    if (sw->base)
-        event_base_free(sw->base);
+    sw_thread_fini(sw);
+    if (sw->own_base)
+        event_base_free(sw->own_base);
     free(sw);
 }
