@@ -1,7 +1,7 @@
 /* switch.c: the switch context: the SIP socket on the event_base it is
  * given, the clock and the random stream; start and clean shutdown. */
 #define _GNU_SOURCE /* recvmmsg */
-#include "internal.h"
+#include "number.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +45,22 @@ sw_log(struct bh_switch *sw, const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+void
+sw_copy_str(char *dst, size_t size, struct bh_str s) {
+    size_t n = s.len < size - 1 ? s.len : size - 1;
+    memcpy(dst, s.p, n);
+    dst[n] = '\0';
+}
+
+void
+sw_timer_in(struct event *ev, double seconds) {
+    if (!(seconds > 0))
+        seconds = 0; /* past deadlines (and NaN): at the next turn */
+    struct timeval tv = {(time_t)seconds,
+                         (suseconds_t)((seconds - floor(seconds)) * 1e6)};
+    evtimer_add(ev, &tv);
 }
 
 /* Numeric addresses only: the switch never resolves a name (a response
@@ -302,64 +318,27 @@ sw_uri_addr(const char *uri, struct sw_addr *out) {
     return sw_addr_parse(host, u.has_port ? u.port : 5060, out);
 }
 
-static void on_acd_timer(evutil_socket_t fd, short what, void *arg);
+/* The services, in the order they are asked whether they serve a
+ * Request-URI (call.c). A new kind of target (a conference bridge) is one
+ * more line here and a file of its own beside number.c. */
+static const struct sw_service_ops *const service_table[] = {
+    &sw_number_service,
+};
+
+_Static_assert(sizeof service_table / sizeof *service_table <= SW_MAX_SERVICES,
+               "SW_MAX_SERVICES too small for the service table");
 
 static int
-setup_numbers(struct bh_switch *sw, char *err, size_t errlen) {
-    const struct bh_sc_switch *cfg = sw->cfg;
-    sw->nnumbers = cfg->nnumbers;
-    sw->numbers = calloc(cfg->nnumbers + 1, sizeof *sw->numbers);
-    if (!sw->numbers)
-        return BH_ENOMEM;
-    for (size_t i = 0; i < cfg->nnumbers; i++) {
-        struct number *n = &sw->numbers[i];
-        const struct bh_sc_number *c = &cfg->numbers[i];
-        n->cfg = c;
-        n->index = (int)i;
-        n->sw = sw;
-        int rc = bh_switch_lines_new(c->lines, &n->lines);
+services_init(struct bh_switch *sw, char *err, size_t errlen) {
+    for (size_t i = 0; i < sizeof service_table / sizeof *service_table; i++) {
+        struct sw_service *svc = &sw->services[sw->nservices++];
+        svc->ops = service_table[i];
+        svc->sw = sw;
+        int rc = svc->ops->init(svc, err, errlen);
         if (rc < 0) {
-            snprintf(err, errlen, "number %s: %d lines: %s", c->name, c->lines,
-                     bh_strerror(rc));
-            return rc;
-        }
-        evtimer_assign(&n->acd_timer, sw->base, on_acd_timer, n);
-        if (!c->queue.present)
-            continue;
-        n->noperators = c->queue.ncontacts > 0 ? (int)c->queue.ncontacts
-                                               : c->queue.operators;
-        if (c->queue.ncontacts > 0 &&
-            (int)c->queue.ncontacts != c->queue.operators)
-            fprintf(stderr,
-                    "busyhour switch: number %s: %zu contacts for %d "
-                    "operators; using the contacts\n",
-                    c->name, c->queue.ncontacts, c->queue.operators);
-        n->ops = calloc((size_t)n->noperators + 1, sizeof *n->ops);
-        if (!n->ops)
-            return BH_ENOMEM;
-        for (int k = 0; k < n->noperators; k++) {
-            struct sw_operator *o = &n->ops[k];
-            if ((size_t)k < c->queue.ncontacts) {
-                snprintf(o->uri, sizeof o->uri, "%s", c->queue.contacts[k]);
-                if (sw_uri_addr(o->uri, &o->addr) < 0) {
-                    snprintf(err, errlen,
-                             "number %s: operator contact %s: need "
-                             "sip:user@IP:port (no DNS)",
-                             c->name, o->uri);
-                    return BH_EINVAL;
-                }
-            } else {
-                /* No static contact: the operator is the account of the
-                 * same position, reached once it registers. */
-                if ((size_t)k < cfg->naccounts)
-                    snprintf(o->uri, sizeof o->uri, "account:%s",
-                             cfg->accounts[k].user);
-            }
-        }
-        rc = bh_switch_acd_new(&c->queue, n->noperators, &n->acd);
-        if (rc < 0) {
-            snprintf(err, errlen, "number %s: queue: %s", c->name,
-                     bh_strerror(rc));
+            if (!err[0])
+                snprintf(err, errlen, "%s: %s", svc->ops->name,
+                         bh_strerror(rc));
             return rc;
         }
     }
@@ -367,11 +346,18 @@ setup_numbers(struct bh_switch *sw, char *err, size_t errlen) {
 }
 
 static void
-on_acd_timer(evutil_socket_t fd, short what, void *arg) {
-    struct number *n = arg;
-    n->acd_armed = 0;
-    sw_number_poll(n);
-    sw_cdr_flush(n->sw);
+services_fini(struct bh_switch *sw) {
+    for (size_t i = 0; i < sw->nservices; i++)
+        sw->services[i].ops->fini(&sw->services[i]);
+    sw->nservices = 0;
+}
+
+struct sw_service *
+sw_service_find(struct bh_switch *sw, const struct sw_service_ops *ops) {
+    for (size_t i = 0; i < sw->nservices; i++)
+        if (sw->services[i].ops == ops)
+            return &sw->services[i];
+    return NULL;
 }
 
 /* The clock's origins, the random stream and the tables: what the switch
@@ -443,14 +429,14 @@ bh_switch_new(const struct bh_sc_switch *cfg,
         open_sip(sw, opt->listen ? opt->listen : "127.0.0.1:5060", err, errlen);
     if (rc < 0)
         goto fail;
-    rc = setup_numbers(sw, err, errlen);
-    if (rc < 0)
-        goto fail;
     rc = sw_media_init(sw);
     if (rc < 0) {
         snprintf(err, errlen, "media: %s", bh_strerror(rc));
         goto fail;
     }
+    rc = services_init(sw, err, errlen);
+    if (rc < 0)
+        goto fail;
     if (opt->cdr_path) {
         rc = bh_switch_cdr_open(opt->cdr_path, sw->epoch0, &sw->cdr);
         if (rc < 0) {
@@ -501,16 +487,8 @@ bh_switch_free(struct bh_switch *sw) {
     for (size_t i = 0; i < sw->ctx.nb; i++)
         while (sw->ctx.b && sw->ctx.b[i])
             sw_ctx_free((struct ctx *)sw->ctx.b[i]);
+    services_fini(sw);
     sw_media_fini(sw);
-    for (size_t i = 0; i < sw->nnumbers; i++) {
-        struct number *n = &sw->numbers[i];
-        if (n->sw)
-            event_del(&n->acd_timer);
-        bh_switch_lines_free(n->lines);
-        bh_switch_acd_free(n->acd);
-        free(n->ops);
-    }
-    free(sw->numbers);
     free(sw->pending);
     free(sw->rxbuf);
     bh_switch_cdr_close(sw->cdr);

@@ -1,8 +1,10 @@
 /* test_switch.c: the switch as a library: embedded on an event_base the
  * test runs, in a thread of its own started and stopped with a call up,
- * and without touching the process's signal dispositions. The test is the
- * SIP peer, over UDP on 127.0.0.1. Every wait is for a datagram that the
- * switch owes; nothing is timed. */
+ * without touching the process's signal dispositions; and a voice menu
+ * that hears a key pressed as a tone in the audio. The test is the SIP
+ * and RTP peer, over UDP on 127.0.0.1. Every wait is for a datagram that
+ * the switch owes; nothing is timed. */
+#include "proto.h"
 #include "scenario.h"
 #include "switch.h"
 
@@ -38,13 +40,12 @@ static const char lines_yaml[] = "name: embedded\n"
                                  "value: 5s }\n";
 
 static struct bh_scenario *
-load(void) {
+load(const char *yaml) {
     struct bh_scenario *sc = NULL;
     struct bh_diag diag;
     memset(&diag, 0, sizeof diag);
-    assert_int_equal(bh_scenario_parse(lines_yaml, strlen(lines_yaml),
-                                       "embedded.yaml", &sc, &diag),
-                     0);
+    assert_int_equal(
+        bh_scenario_parse(yaml, strlen(yaml), "embedded.yaml", &sc, &diag), 0);
     return sc;
 }
 
@@ -152,7 +153,7 @@ static void
 embedded_options(void **state) {
     struct dispositions before;
     snapshot(&before);
-    struct bh_scenario *sc = load();
+    struct bh_scenario *sc = load(lines_yaml);
     struct probe p;
     memset(&p, 0, sizeof p);
     p.base = event_base_new();
@@ -223,9 +224,12 @@ to_tag(const char *msg, char *tag, size_t size) {
     tag[n] = '\0';
 }
 
-/* Calls number 100 and ACKs its 2xx. */
+/* Calls `number` from the caller at port (signalling) and rtp (media,
+ * PCMU only, no telephone-event) and ACKs the 2xx, which it leaves in
+ * ok. */
 static void
-call_up(int fd, uint16_t port, uint16_t rtp, int sip, int round) {
+call_up(int fd, uint16_t port, uint16_t rtp, int sip, const char *number,
+        int round, char *ok, size_t oksize) {
     char sdp[256], msg[2048];
     int sl = snprintf(sdp, sizeof sdp,
                       "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
@@ -233,27 +237,28 @@ call_up(int fd, uint16_t port, uint16_t rtp, int sip, int round) {
                       "m=audio %u RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n",
                       (unsigned)rtp);
     snprintf(msg, sizeof msg,
-             "INVITE sip:100@127.0.0.1:%d SIP/2.0\r\n"
+             "INVITE sip:%s@127.0.0.1:%d SIP/2.0\r\n"
              "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKthr%d;rport\r\n"
              "From: <sip:caller@127.0.0.1>;tag=c%d\r\n"
-             "To: <sip:100@127.0.0.1>\r\n"
+             "To: <sip:%s@127.0.0.1>\r\n"
              "Call-ID: thread-%d@test\r\n"
              "CSeq: 1 INVITE\r\nContact: <sip:caller@127.0.0.1:%u>\r\n"
              "Max-Forwards: 70\r\nContent-Type: application/sdp\r\n"
              "Content-Length: %d\r\n\r\n%s",
-             sip, (unsigned)port, round, round, round, (unsigned)port, sl, sdp);
+             number, sip, (unsigned)port, round, round, number, round,
+             (unsigned)port, sl, sdp);
     send_to(fd, sip, msg);
-    char ok[4096], tag[64];
-    recv_starting(fd, "SIP/2.0 200", ok, sizeof ok);
+    char tag[64];
+    recv_starting(fd, "SIP/2.0 200", ok, oksize);
     to_tag(ok, tag, sizeof tag);
     snprintf(msg, sizeof msg,
-             "ACK sip:100@127.0.0.1:%d SIP/2.0\r\n"
+             "ACK sip:%s@127.0.0.1:%d SIP/2.0\r\n"
              "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKack%d;rport\r\n"
              "From: <sip:caller@127.0.0.1>;tag=c%d\r\n"
-             "To: <sip:100@127.0.0.1>;tag=%s\r\n"
+             "To: <sip:%s@127.0.0.1>;tag=%s\r\n"
              "Call-ID: thread-%d@test\r\n"
              "CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-             sip, (unsigned)port, round, round, tag, round);
+             number, sip, (unsigned)port, round, round, number, tag, round);
     send_to(fd, sip, msg);
 }
 
@@ -285,7 +290,7 @@ static void
 thread_twice_with_call(void **state) {
     struct dispositions before;
     snapshot(&before);
-    struct bh_scenario *sc = load();
+    struct bh_scenario *sc = load(lines_yaml);
     for (int round = 0; round < 2; round++) {
         char path[] = "/tmp/bh_sw_cdr_XXXXXX";
         int tmp = mkstemp(path);
@@ -300,7 +305,9 @@ thread_twice_with_call(void **state) {
         assert_unchanged(&before);
         uint16_t port, rtp;
         int fd = udp(&port), media = udp(&rtp);
-        call_up(fd, port, rtp, bh_switch_sip_port(sw), round);
+        char ok[4096];
+        call_up(fd, port, rtp, bh_switch_sip_port(sw), "100", round, ok,
+                sizeof ok);
         /* The stop ends the call with BYE and writes its CDR before the
          * thread is joined. */
         assert_int_equal(bh_switch_stop_thread(sw), 0);
@@ -323,10 +330,97 @@ thread_twice_with_call(void **state) {
     bh_scenario_free(sc);
 }
 
+/* ---- a key pressed as a tone in the audio -------------------------------- */
+
+/* A voice menu far longer than the test: only a digit ends it early, and
+ * then the queue rings the operator, who is the test's socket at %u. */
+static const char menu_yaml[] = "name: inband\n"
+                                "switch:\n"
+                                "  numbers:\n"
+                                "    - name: menu\n"
+                                "      number: \"800\"\n"
+                                "      lines: 5\n"
+                                "      ivr: { menu_time: 3600s }\n"
+                                "      queue:\n"
+                                "        operators: 1\n"
+                                "        contacts:\n"
+                                "          - \"sip:op@127.0.0.1:%u\"\n"
+                                "traffic:\n"
+                                "  - name: callers\n"
+                                "    to: menu\n"
+                                "    profile: { \"00:00\": 60 }\n"
+                                "    holding: { dist: deterministic, "
+                                "value: 1s }\n";
+
+/* The port of the m=audio line of an SDP body in msg. */
+static uint16_t
+media_port(const char *msg) {
+    const char *m = strstr(msg, "m=audio ");
+    assert_non_null(m);
+    return (uint16_t)atoi(m + 8);
+}
+
+/* Sends the key as in-band DTMF (Q.23 tones, PCMU, 20 ms frames) and a
+ * few frames of silence after it to the switch's RTP port. */
+static void
+press_inband(int media, uint16_t to, char key) {
+    struct bh_dtmf_generator *g = bh_dtmf_generator_new();
+    assert_non_null(g);
+    char keys[2] = {key, '\0'};
+    assert_int_equal(bh_dtmf_generate_queue(g, keys), 0);
+    struct sockaddr_in a = loopback(to);
+    for (int i = 0, quiet = 0; quiet < 5; i++) {
+        int16_t pcm[160];
+        uint8_t ulaw[160], pkt[BH_RTP_HEADER_LEN + 160];
+        quiet = bh_dtmf_generate(g, pcm, 160) > 0 ? 0 : quiet + 1;
+        bh_g711_encode(BH_RTP_PT_PCMU, pcm, ulaw, 160);
+        struct bh_rtp_hdr h = {.version = 2,
+                               .pt = BH_RTP_PT_PCMU,
+                               .seq = (uint16_t)i,
+                               .ts = (uint32_t)i * 160,
+                               .ssrc = 0x1234};
+        int n = bh_rtp_build(pkt, sizeof pkt, &h, ulaw, 160);
+        assert_true(n > 0);
+        assert_true(sendto(media, pkt, (size_t)n, 0, (struct sockaddr *)&a,
+                           sizeof a) == n);
+    }
+    bh_dtmf_generator_free(g);
+}
+
+static void
+ivr_hears_inband_digit(void **state) {
+    uint16_t op_port;
+    int op = udp(&op_port);
+    char yaml[sizeof menu_yaml + 16];
+    snprintf(yaml, sizeof yaml, menu_yaml, (unsigned)op_port);
+    struct bh_scenario *sc = load(yaml);
+    struct bh_switch_options opt = {.listen = "127.0.0.1:0"};
+    struct bh_switch *sw = NULL;
+    char err[256] = "";
+    assert_int_equal(
+        bh_switch_start_thread(&sc->sw, &opt, &sw, err, sizeof err), 0);
+    uint16_t port, rtp;
+    int fd = udp(&port), media = udp(&rtp);
+    char ok[4096];
+    call_up(fd, port, rtp, bh_switch_sip_port(sw), "800", 9, ok, sizeof ok);
+    assert_null(strstr(ok, "telephone-event")); /* no RFC 4733 agreed */
+    press_inband(media, media_port(ok), '5');
+    /* The digit left the menu: the queue rings the operator. */
+    char inv[4096];
+    recv_starting(op, "INVITE ", inv, sizeof inv);
+    assert_non_null(strstr(inv, "Subject: menu caller caller"));
+    assert_int_equal(bh_switch_stop_thread(sw), 0);
+    bh_switch_free(sw);
+    close(fd);
+    close(media);
+    close(op);
+    bh_scenario_free(sc);
+}
+
 /* A switch that was never started in a thread cannot be joined. */
 static void
 stop_thread_needs_thread(void **state) {
-    struct bh_scenario *sc = load();
+    struct bh_scenario *sc = load(lines_yaml);
     struct event_base *base = event_base_new();
     struct bh_switch_options opt = {.listen = "127.0.0.1:0"};
     struct bh_switch *sw = NULL;
@@ -346,6 +440,7 @@ main(void) {
         cmocka_unit_test(embedded_options),
         cmocka_unit_test(thread_twice_with_call),
         cmocka_unit_test(stop_thread_needs_thread),
+        cmocka_unit_test(ivr_hears_inband_digit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
