@@ -74,6 +74,43 @@ bind_contact(struct bh_switch *sw, const char *user, struct bh_str contact,
     r->expires = expires ? now + expires : now;
 }
 
+/* RFC 3261 22 with RFC 2617 / RFC 8760 digest: the account whose
+ * credentials the request carries, or NULL once it has been answered
+ * (401 with a fresh challenge, or 403). */
+static const struct bh_sc_account *
+authenticate(const struct sw_req *req) {
+    struct bh_switch *sw = req->sw;
+    const struct bh_sip_msg *m = req->msg;
+    const struct bh_sip_header *h =
+        bh_sip_header_next(m, BH_SIP_H_AUTHORIZATION, NULL);
+    struct bh_digest_credentials cr;
+    if (!h || bh_digest_parse_credentials(h->value, &cr) < 0 ||
+        !bh_str_eq(cr.realm, SW_REALM)) {
+        /* No credentials, or for another realm (RFC 4475 regaut01):
+         * challenge. */
+        challenge(req, 0);
+        return NULL;
+    }
+    const struct bh_sc_account *a = account(sw, cr.username);
+    if (!a) {
+        sw_reply(req, WHY_FORBIDDEN);
+        return NULL;
+    }
+    uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
+    int rc = bh_digest_nonce_check(cr.nonce, sw->nonce_secret,
+                                   sizeof sw->nonce_secret, now, NONCE_AGE);
+    if (rc < 0) {
+        challenge(req, rc == BH_ESTATE); /* RFC 2617 3.2.1 stale=true */
+        return NULL;
+    }
+    if (bh_digest_verify(&cr, m->method_name,
+                         bh_str_make(a->password, strlen(a->password))) < 0) {
+        sw_reply(req, WHY_FORBIDDEN);
+        return NULL;
+    }
+    return a;
+}
+
 void
 sw_register(const struct sw_req *req) {
     struct bh_switch *sw = req->sw;
@@ -96,37 +133,9 @@ sw_register(const struct sw_req *req) {
         sw_reply(req, WHY_BAD_REQUEST);
         return;
     }
-    const struct bh_sip_header *h =
-        bh_sip_header_next(m, BH_SIP_H_AUTHORIZATION, NULL);
-    struct bh_digest_credentials cr;
-    if (!h || bh_digest_parse_credentials(h->value, &cr) < 0 ||
-        !bh_str_eq(cr.realm, SW_REALM)) {
-        /* No credentials, or for another realm (RFC 4475 regaut01):
-         * challenge. */
-        challenge(req, 0);
+    const struct bh_sc_account *a = authenticate(req);
+    if (!a)
         return;
-    }
-    const struct bh_sc_account *a = account(sw, cr.username);
-    if (!a) {
-        sw_reply(req, WHY_FORBIDDEN);
-        return;
-    }
-    uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
-    int rc = bh_digest_nonce_check(cr.nonce, sw->nonce_secret,
-                                   sizeof sw->nonce_secret, now, NONCE_AGE);
-    if (rc == BH_ESTATE) {
-        challenge(req, 1); /* RFC 2617 3.2.1 stale=true */
-        return;
-    }
-    if (rc < 0) {
-        challenge(req, 0);
-        return;
-    }
-    if (bh_digest_verify(&cr, m->method_name,
-                         bh_str_make(a->password, strlen(a->password))) < 0) {
-        sw_reply(req, WHY_FORBIDDEN);
-        return;
-    }
     /* The AOR's user must be the authenticated account (RFC 3261 10.3
      * step 3). */
     if (!bh_str_eq(m->to.uri.user, a->user)) {

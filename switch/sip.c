@@ -171,6 +171,56 @@ name_is(const char *p, size_t n, const char *lng, char cmp) {
     return 1;
 }
 
+/* The headers an answer to an unparsable request copies, by their long
+ * and compact names (RFC 3261 7.3.3), and as they are written back. */
+static const struct {
+    const char *name;
+    char compact;
+    const char *out;
+} keep[] = {{"via", 'v', "Via"},
+            {"from", 'f', "From"},
+            {"to", 't', "To"},
+            {"call-id", 'i', "Call-ID"},
+            {"cseq", 0, "CSeq"}};
+
+#define NKEEP (sizeof keep / sizeof *keep)
+
+/* Copies the value of one kept header (from after its colon to the end
+ * of its line, le) into the answer; seen counts each header's lines. */
+static void
+copy_kept(struct bh_sip_builder *b, size_t k, const char *colon, const char *le,
+          int *seen, const struct sw_addr *from) {
+    const char *vs = colon + 1, *ve = le;
+    while (vs < ve && (*vs == ' ' || *vs == '\t'))
+        vs++;
+    while (ve > vs && (ve[-1] == '\r' || ve[-1] == '\n' || ve[-1] == ' ' ||
+                       ve[-1] == '\t'))
+        ve--;
+    /* One line per header; a second To/From/Call-ID/CSeq is dropped (the
+     * answer must not repeat the ambiguity). */
+    if (k > 0 && seen[k])
+        return;
+    seen[k]++;
+    for (const char *c = vs; c < ve; c++)
+        if (*c == '\0' || *c == '\r' || *c == '\n')
+            return; /* nothing we could write back safely */
+    if (vs == ve)
+        return;
+    if (k == 0 && seen[0] == 1) {
+        /* RFC 3261 18.2.1: the top via-parm (up to the first comma)
+         * records where the request really came from. */
+        char ip[INET6_ADDRSTRLEN];
+        uint16_t sport;
+        source_ip(from, ip, sizeof ip, &sport);
+        const char *comma = memchr(vs, ',', (size_t)(ve - vs));
+        const char *ce = comma ? comma : ve;
+        bh_sip_build_headerf(b, "Via", "%.*s;received=%s%.*s", (int)(ce - vs),
+                             vs, ip, (int)(ve - ce), ce);
+        return;
+    }
+    bh_sip_build_header(b, keep[k].out, bh_str_make(vs, (size_t)(ve - vs)));
+}
+
 static void
 raw_reject(struct bh_switch *sw, const char *buf, size_t len,
            const struct sw_addr *from, int status) {
@@ -179,15 +229,7 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
         p += 2;
     if (end - p < 8 || memcmp(p, "SIP/", 4) == 0 || memcmp(p, "ACK ", 4) == 0)
         return; /* a response, or an ACK: never answered */
-    static const struct {
-        const char *name;
-        char compact;
-    } keep[] = {{"via", 'v'},
-                {"from", 'f'},
-                {"to", 't'},
-                {"call-id", 'i'},
-                {"cseq", 0}};
-    int seen[5] = {0};
+    int seen[NKEEP] = {0};
     struct bh_sip_builder b;
     bh_sip_build_init(&b, sw->out, sizeof sw->out);
     bh_sip_build_status(&b, status, NULL);
@@ -212,47 +254,11 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
         const char *ne = colon;
         while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t'))
             ne--;
-        for (int k = 0; k < 5; k++) {
-            if (!name_is(ls, (size_t)(ne - ls), keep[k].name, keep[k].compact))
-                continue;
-            const char *vs = colon + 1, *ve = le;
-            while (vs < ve && (*vs == ' ' || *vs == '\t'))
-                vs++;
-            while (ve > vs && (ve[-1] == '\r' || ve[-1] == '\n' ||
-                               ve[-1] == ' ' || ve[-1] == '\t'))
-                ve--;
-            /* One line per header; a second To/From/Call-ID/CSeq is
-             * dropped (the answer must not repeat the ambiguity). */
-            if (k > 0 && seen[k])
-                break;
-            seen[k]++;
-            for (const char *c = vs; c < ve; c++)
-                if (*c == '\0' || *c == '\r' || *c == '\n')
-                    vs = ve; /* nothing we could write back safely */
-            if (vs == ve)
-                break;
-            if (k == 0 && seen[0] == 1) {
-                /* RFC 3261 18.2.1: the top via-parm (up to the first
-                 * comma) records where the request really came from. */
-                char ip[INET6_ADDRSTRLEN];
-                uint16_t sport;
-                source_ip(from, ip, sizeof ip, &sport);
-                const char *comma = memchr(vs, ',', (size_t)(ve - vs));
-                const char *ce = comma ? comma : ve;
-                bh_sip_build_headerf(&b, "Via", "%.*s;received=%s%.*s",
-                                     (int)(ce - vs), vs, ip, (int)(ve - ce),
-                                     ce);
+        for (size_t k = 0; k < NKEEP; k++)
+            if (name_is(ls, (size_t)(ne - ls), keep[k].name, keep[k].compact)) {
+                copy_kept(&b, k, colon, le, seen, from);
                 break;
             }
-            bh_sip_build_header(&b,
-                                k == 0   ? "Via"
-                                : k == 1 ? "From"
-                                : k == 2 ? "To"
-                                : k == 3 ? "Call-ID"
-                                         : "CSeq",
-                                bh_str_make(vs, (size_t)(ve - vs)));
-            break;
-        }
     }
     /* Without a Via there is nobody to answer (RFC 3261 18.2.2); the
      * other headers are copied when present (RFC 4475 3.3.1 insuf: a
