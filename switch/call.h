@@ -1,4 +1,5 @@
-/* call.h: the call core (call.c, media.c) and the seam services plug into.
+/* call.h: the call core (leg.c, call.c, media.c) and the seam services
+ * plug into.
  *
  * The core knows SIP dialogs and RTP, not what a number or a bridge is. A
  * call is the caller's leg (we answered its INVITE: the UAS side of a
@@ -200,7 +201,7 @@ void sw_call_disarm(struct call *c);
  * the end of this loop turn with the other rows of the turn). */
 void sw_call_record(struct bh_switch *sw, const struct bh_switch_cdr_row *row);
 
-/* ---- legs: the core offers (call.c) -------------------------------------- */
+/* ---- legs: the core offers (leg.c) --------------------------------------- */
 
 /* What an outgoing INVITE says. */
 struct sw_invite {
@@ -224,6 +225,9 @@ void sw_leg_end(struct leg *leg);
  * header (name and value, or NULLs): Reason (RFC 3326), Subject. */
 void sw_leg_request(struct leg *leg, enum bh_sip_method method,
                     const char *hname, const char *hvalue);
+
+/* ---- media: the core offers (media.c) ------------------------------------ */
+
 /* Relays media between two legs, both ways, transcoding G.711 law to law
  * when their codecs differ (media anchoring). */
 void sw_leg_connect(struct leg *a, struct leg *b);
@@ -234,8 +238,6 @@ void sw_leg_attach(struct leg *leg, sw_media_sink sink, void *arg);
  * each comes once to on_digit. BH_ENOMEM if the in-band detector cannot
  * be had (the other ways still apply). */
 int sw_leg_digits(struct leg *leg, unsigned how);
-
-/* ---- media: the core offers (media.c) ------------------------------------ */
 
 /* A WAV file (8000 Hz mono, 16-bit PCM or G.711, at most 16 MB) as a
  * sound: 0, BH_ENOENT, BH_EPARSE, BH_EUNSUPP or BH_ENOMEM. */
@@ -266,17 +268,18 @@ int sw_leg_sdp(struct bh_switch *sw, struct leg *leg,
 /* Releases what a leg holds (dialog, sound, sink, RTP socket; its client
  * transactions are detached); the leg's memory stays. */
 void sw_leg_free(struct bh_switch *sw, struct leg *leg);
-/* call.c: the caller ACKed our 2xx. */
+/* call.c: the caller ACKed our 2xx; a digit heard on a leg (media.c) or
+ * in an INFO (leg.c) goes to the service. */
 void sw_call_acked(struct call *c);
+void sw_leg_digit(struct leg *leg, char digit);
 
+/* media.c */
 int sw_rtp_open(struct bh_switch *sw, struct leg *leg);
 void sw_rtp_close(struct bh_switch *sw, struct leg *leg);
 /* The SDP we offer or answer with, for a leg. */
 int sw_sdp_local(struct bh_switch *sw, struct leg *leg, char *buf, size_t size,
                  const uint8_t *pts, size_t npt);
-/* A digit from the leg's media (media.c) or an INFO: to the service. */
-void sw_leg_digit(struct leg *leg, char digit);
-/* Frees the in-band detector of a leg (media.c). */
+/* Frees the in-band detector of a leg. */
 void sw_leg_inband_stop(struct leg *leg);
 
 #endif

@@ -338,7 +338,7 @@ struct ctx *sw_ctx_send(struct bh_switch *sw, struct leg *leg,
 void sw_ctx_response(struct bh_switch *sw, const struct bh_sip_msg *m);
 void sw_ctx_free(struct ctx *c);
 
-/* ---- entry points of the call core (call.c) for the layers below --------- */
+/* ---- entry points of the call core for the layers below ----------------- */
 
 /* A new INVITE outside a dialog: a service takes it, or 404. */
 void sw_call_invite(const struct sw_req *req);

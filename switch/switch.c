@@ -408,6 +408,10 @@ bh_switch_new(const struct bh_sc_switch *cfg,
               const struct bh_switch_options *opt, struct event_base *base,
               struct bh_switch **out, char *err, size_t errlen) {
     *out = NULL;
+    if (!base) {
+        snprintf(err, errlen, "no event_base to run on");
+        return BH_EINVAL;
+    }
     struct bh_switch *sw = calloc(1, sizeof *sw);
     if (!sw) {
         snprintf(err, errlen, "out of memory");

@@ -417,7 +417,8 @@ ivr_hears_inband_digit(void **state) {
     bh_scenario_free(sc);
 }
 
-/* A switch that was never started in a thread cannot be joined. */
+/* A switch that was never started in a thread cannot be joined; one
+ * without a loop cannot be made. */
 static void
 stop_thread_needs_thread(void **state) {
     struct bh_scenario *sc = load(lines_yaml);
@@ -430,6 +431,10 @@ stop_thread_needs_thread(void **state) {
     assert_int_equal(bh_switch_stop_thread(sw), BH_ESTATE);
     bh_switch_free(sw);
     bh_switch_free(NULL);
+    /* A loop is needed to run on. */
+    assert_int_equal(bh_switch_new(&sc->sw, &opt, NULL, &sw, err, sizeof err),
+                     BH_EINVAL);
+    assert_null(sw);
     event_base_free(base);
     bh_scenario_free(sc);
 }
