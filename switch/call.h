@@ -242,6 +242,10 @@ int sw_leg_digits(struct leg *leg, unsigned how);
 /* A WAV file (8000 Hz mono, 16-bit PCM or G.711, at most 16 MB) as a
  * sound: 0, BH_ENOENT, BH_EPARSE, BH_EUNSUPP or BH_ENOMEM. */
 int sw_sound_wav(struct sw_sound *s, const char *path);
+/* A sound of tones: nsteps (frequency Hz, duration ms) steps, 0 Hz for
+ * silence, e.g. {{425, 1000}, {0, 500}}: 0 or BH_ENOMEM, BH_EINVAL when
+ * shorter than a frame. */
+int sw_sound_tones(struct sw_sound *s, const int (*steps)[2], size_t nsteps);
 void sw_sound_free(struct sw_sound *s);
 /* Plays `sound` to the leg from its start, then `then` in a loop (NULL:
  * silence after it); both borrowed, they must outlive the playing. */

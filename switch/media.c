@@ -37,9 +37,8 @@ sw_sound_free(struct sw_sound *s) {
     s->n = 0;
 }
 
-/* Tones: (frequency Hz, duration ms) steps, 0 Hz for silence. */
-static int
-sound_tones(struct sw_sound *s, const int (*steps)[2], size_t nsteps) {
+int
+sw_sound_tones(struct sw_sound *s, const int (*steps)[2], size_t nsteps) {
     size_t n = 0;
     for (size_t i = 0; i < nsteps; i++)
         n += (size_t)steps[i][1] * 8;
@@ -143,11 +142,11 @@ sw_media_init(struct bh_switch *sw) {
         {1000, 200}, {0, 100}, {1000, 200}, {0, 1500}};
     static const int music[][2] = {
         {523, 400}, {659, 400}, {784, 400}, {659, 400}, {0, 200}};
-    int rc = sound_tones(&sw->tone, announce, 2);
+    int rc = sw_sound_tones(&sw->tone, announce, 2);
     if (rc == 0)
-        rc = sound_tones(&sw->prompt_tone, prompt, 4);
+        rc = sw_sound_tones(&sw->prompt_tone, prompt, 4);
     if (rc == 0)
-        rc = sound_tones(&sw->music, music, 5);
+        rc = sw_sound_tones(&sw->music, music, 5);
     if (rc < 0)
         return rc;
     for (int i = 0; i < 256; i++) {
