@@ -168,11 +168,29 @@ int bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
  * i out of range). When 0, a caller may skip bh_traffic_finish for them:
  * it would change nothing, and bh_traffic_peek stays as it was. */
 int bh_traffic_listens(const struct bh_traffic *tm, size_t i);
-/* Expected first attempts per second of source i over [t0, t1), and the
- * offered load in Erlangs it brings to its target's lines or ports
- * (IVR time included; finite sources by Engset's intended traffic). */
+
+/* ---- Offered load (offered.c) ---------------------------------------
+ * The one model of offered load: what check, plan, the collector and the
+ * analytic figures count, for first attempts (retrials add load). Each
+ * source's Erlangs are its first attempts per s times the s each holds
+ * its target's lines or ports, from bh_traffic_dist_mean. Campaigns
+ * offer their load to their `via` number (the source's target). */
+
+/* Expected first attempts per s of source i over [t0, t1) (s since the
+ * horizon start): calls, meeting participants, campaign attempts. */
 double bh_traffic_rate(const struct bh_scenario *sc, size_t i, double t0,
                        double t1);
+/* Mean s one first attempt of source i holds a line or port: calls their
+ * holding time plus the number's IVR menu; meeting participants the
+ * meeting's duration less the join spread, plus the passcode entry;
+ * campaigns the ring time plus the answered share of the holding time. */
+double bh_traffic_holding(const struct bh_scenario *sc, size_t i);
+/* Mean s an operator is busy with one call of source i: holding time plus
+ * wrap-up for calls to a number with a queue, else 0. */
+double bh_traffic_handling(const struct bh_scenario *sc, size_t i);
+/* Offered load in Erlangs of source i on its target's lines or ports over
+ * [t0, t1): rate x holding; for finite sources Engset's intended traffic
+ * K a / (1 + a), a = rate / K x holding. */
 double bh_traffic_offered(const struct bh_scenario *sc, size_t i, double t0,
                           double t1);
 
