@@ -106,6 +106,45 @@ double bh_erlang_engset(long sources, long lines, double beta);
 double bh_erlang_engset_offered(long sources, long lines, double alpha,
                                 double *beta);
 
+/* ---- Analytic figures (analytic.c) ------------------------------------
+ * The exact formulas above on the traffic model's offered load
+ * (traffic.h: bh_traffic_offered and its parts), reporting interval by
+ * reporting interval: first attempts only (retrials add load), each
+ * interval stationary at its mean rate. busyhour check shows the busiest
+ * interval and plan starts its search from it. */
+
+/* The service level's target time when no threshold names one (s). */
+#define BH_SIM_SL_TIME 20.0
+
+/* One number's or bridge's busiest reporting interval. */
+struct bh_sim_busiest {
+    size_t sources;    /* traffic items that reach it (campaigns through a
+                          number included) */
+    double start;      /* s since the horizon start: the interval with the
+                          most Erlangs offered to the lines or ports (the
+                          first of equals) */
+    double offered;    /* Erlangs offered to the lines or ports in it */
+    double op_offered; /* Erlangs offered to the operators in it (talk and
+                          wrap-up); 0 without a queue */
+    double op_peak;    /* Erlangs offered to the operators in their own
+                          busiest interval */
+    double aht;        /* s: mean handling time (talk and wrap-up) of a
+                          call, over the intervals scanned; 0 without a
+                          queue */
+    double patience;   /* s: mean patience of the callers who have one,
+                          over the intervals scanned; INFINITY if none */
+    double blocking;   /* Erlang B of `offered` on the lines or ports */
+    double p_wait;     /* Erlang C of `op_offered` on the operators; 0
+                          without a queue */
+};
+
+/* Scans the reporting intervals of sc that end after `from` (s since the
+ * horizon start; the first BH_SIM_MAX_INTERVALS at most) for number or
+ * bridge `index` of `kind` and fills *out. Returns 0, or BH_EINVAL when
+ * there is no such target. */
+int bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
+                   int index, double from, struct bh_sim_busiest *out);
+
 /* ---- Simulator (sim.c and friends) ------------------------------------ */
 /* The switch of the scenario in virtual time (sim.c): lines taken first
  * come first served, IVR, an FCFS queue to operators (strategy, max length,
