@@ -111,7 +111,8 @@ double bh_erlang_engset_offered(long sources, long lines, double alpha,
  * (traffic.h: bh_traffic_offered and its parts), reporting interval by
  * reporting interval: first attempts only (retrials add load), each
  * interval stationary at its mean rate. busyhour check shows the busiest
- * interval and plan starts its search from it. */
+ * interval, plan starts its search from it, report --analytic shows every
+ * interval, and report draws the capacity curves. */
 
 /* The service level's target time when no threshold names one (s). */
 #define BH_SIM_SL_TIME 20.0
@@ -144,6 +145,38 @@ struct bh_sim_busiest {
  * there is no such target. */
 int bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
                    int index, double from, struct bh_sim_busiest *out);
+
+/* Fills r (bh_results_init'ed here; the caller clears it) with the
+ * figures of every number and then every bridge of sc at every interval,
+ * and over the horizon after the warm-up, as results of source
+ * "analytic": operators by Erlang C, or Erlang A when every caller who
+ * gives up does so with exponential patience; a number's lines with its
+ * operators as the M/M/n/K+M chain, without operators by Erlang B; a
+ * bridge's ports by Erlang B. Service levels at the times the thresholds
+ * name, else at BH_SIM_SL_TIME. No costs, no percentiles. Returns 0,
+ * BH_ENOMEM, or BH_ERANGE for more than BH_SIM_MAX_INTERVALS intervals. */
+int bh_sim_analytic(const struct bh_scenario *sc, struct bh_results *r);
+
+/* Capacities on one curve, at most. */
+#define BH_SIM_CURVE_POINTS 48
+
+/* A capacity curve and the storage of its points (curve.points points
+ * into points[]: copy the curve only while this lives). */
+struct bh_sim_curve {
+    struct bh_capacity_curve curve;
+    struct bh_capacity_point points[BH_SIM_CURVE_POINTS];
+};
+
+/* Target ti's capacity curve from results r: Erlang B blocking against
+ * lines or ports, or the Erlang C (A with exponential patience) service
+ * level against operators, at the busiest interval's offered load in r;
+ * the monthly cost from r's and the line rental. sc (may be NULL) gives
+ * the callers' holding time and patience and the rental. Returns 0,
+ * BH_ENOENT when r has no load for the target (a campaign, no offered
+ * Erlangs, no handling time) or BH_EINVAL for ti out of range. */
+int bh_sim_capacity_curve(const struct bh_results *r, size_t ti,
+                          const struct bh_scenario *sc,
+                          struct bh_sim_curve *out);
 
 /* ---- Simulator (sim.c and friends) ------------------------------------ */
 /* The switch of the scenario in virtual time (sim.c): lines taken first
