@@ -89,21 +89,36 @@ double bh_traffic_sample(const struct bh_dist *d, gsl_rng *rng);
 /* One Exp(1) draw (mean 1): a ziggurat on the generator's 32-bit output
  * (dist.c), inversion for generators with fewer bits. Thread-safe. */
 double bh_traffic_exp1(gsl_rng *rng);
-/* Mean of d, clamps ignored (s or count). */
+/* The mean of d (s or count): the mean of what bh_traffic_sample draws,
+ * the one mean every figure of offered load uses. NORMAL gives the mean
+ * of the normal conditioned on >= 0 (a normal of mean 30 s and sd 120 s
+ * draws 107.5 s on average, not 30 s); EMPIRICAL the samples' mean.
+ * min/max clamps are ignored (they move the mean by what lies beyond
+ * them). */
 double bh_traffic_dist_mean(const struct bh_dist *d);
 /* The smallest value d can yield (finite for every kind). */
 double bh_traffic_dist_lower(const struct bh_dist *d);
 
 /* ---- Arrival profiles (profile.c) ------------------------------------
- * A non-homogeneous Poisson process with the piecewise constant daily
- * profile p (per hour), times `mult`, is simulated exactly by inverting
- * its integrated rate: the next arrival after t0 is where the integral
- * from t0 reaches an Exp(1) draw. Times are s since the horizon start,
- * which is `start` s after midnight; the profile repeats daily. */
+ * All arithmetic on a daily profile (struct bh_profile, per hour). A
+ * non-homogeneous Poisson process with the piecewise constant daily
+ * profile p, times `mult`, is simulated exactly by inverting its
+ * integrated rate: the next arrival after t0 is where the integral from
+ * t0 reaches an Exp(1) draw. Times are s since the horizon start, which
+ * is `start` s after midnight; the profile repeats daily. */
 
+/* The index of p's step holding time of day tod (s since midnight,
+ * 0 <= tod < 86400): the last i with at[i] <= tod. p->n >= 1. */
+size_t bh_profile_step(const struct bh_profile *p, double tod);
+/* p's rate (per hour) at time t; 0 for an empty profile. */
+double bh_profile_rate(const struct bh_profile *p, double start, double t);
 /* Expected arrivals of p between t0 and t1 (per unit of mult). */
 double bh_profile_integral(const struct bh_profile *p, double start, double t0,
                            double t1);
+/* p's mean rate (per hour) over [t0, t1): the integral over the span's
+ * length; 0 when t1 <= t0. */
+double bh_profile_mean_rate(const struct bh_profile *p, double start, double t0,
+                            double t1);
 /* The time tau >= t0 at which mult * integral(t0, tau) == w; INFINITY
  * when that is not before `limit` (or the profile is zero all day).
  * Bounded work: at most two passes over the profile per call. */
