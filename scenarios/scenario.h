@@ -22,6 +22,7 @@
 #define BH_SC_MAX_EMPIRICAL 1000000 /* samples in an empirical CSV */
 #define BH_SC_MAX_FILE (4 << 20)    /* bytes in a scenario file */
 #define BH_SC_MAX_CAPACITY 1000000  /* lines, operators, ports */
+#define BH_SC_MAX_REPLICATIONS 100000 /* sim.replications, --replications */
 
 /* Where something was written, for located errors after loading. */
 struct bh_pos {

@@ -8,6 +8,14 @@
 #include "scenario.h"
 #include "traffic.h"
 
+/* Bounded sizes. Replications are bounded by BH_SC_MAX_REPLICATIONS
+ * (scenario.h), in the scenario file and in the options alike. */
+#define BH_SIM_MAX_THREADS 64
+/* Reporting intervals in a horizon (horizon / interval) that the
+ * simulator counts in and the analytic figures are computed for; check
+ * and plan scan the first this many for the busiest. */
+#define BH_SIM_MAX_INTERVALS 1000000
+
 /* ---- Exact formulas (erlang.c) --------------------------------------
  * Traffic a in Erlangs, n lines or agents, times in seconds. All are
  * numerically stable for n up to 100,000 and a up to 100,000 (recurrences
@@ -189,11 +197,6 @@ int bh_sim_capacity_curve(const struct bh_results *r, size_t ti,
  * at it, and calls still in progress then run to their end (no new ones).
  * Memory does not grow with the horizon: no call is kept after it ends
  * unless records are asked for (they are written out, not kept). */
-
-/* Bounded sizes. */
-#define BH_SIM_MAX_REPLICATIONS 100000
-#define BH_SIM_MAX_THREADS 64
-#define BH_SIM_MAX_INTERVALS 1000000 /* horizon / interval */
 
 /* Called with every finished call record (rated), in end-time order within
  * a replication, from the thread that runs it. */
