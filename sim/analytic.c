@@ -3,6 +3,7 @@
  * first guess), Erlang B, C and A at every interval (report --analytic)
  * and capacity curves (report). */
 #include "sim.h"
+#include "traffic.h"
 
 #include <math.h>
 #include <stdlib.h>

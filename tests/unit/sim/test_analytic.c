@@ -3,6 +3,7 @@
  * the traffic model's offered load, against the formulas and against the
  * simulator, which must carry the load they say is offered. */
 #include "sim_testutil.h"
+#include "traffic.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
