@@ -1,25 +1,18 @@
-/* error.c: the one table of error codes and their messages. */
+/* error.c: bh_strerror(), its table generated from BH_ERRNO_MAP (bh.h). */
 #include "bh.h"
 
-static const char *const messages[] = {
-    [0] = "success",
-    [1] = "out of memory",
-    [2] = "invalid argument",
-    [3] = "malformed input",
-    [4] = "value out of range",
-    [5] = "input/output error",
-    [6] = "no such file or entry",
-    [7] = "input larger than allowed",
-    [8] = "not supported",
-    [9] = "incomplete input, try again",
-    [10] = "authentication failed",
-    [11] = "not valid in this state",
-    [12] = "a threshold failed",
-};
+#define BH_ERR_MSG_(name, n, msg) [n] = msg,
+static const char *const messages[] = {[0] = "success",
+                                       BH_ERRNO_MAP(BH_ERR_MSG_)};
+#undef BH_ERR_MSG_
+
+/* Every code numbered 1..N with no gap: the table then has N + 1 entries. */
+_Static_assert(sizeof messages / sizeof *messages == 1 - BH_ERR_MIN,
+               "BH_ERRNO_MAP must number its codes 1..N without gaps");
 
 const char *
 bh_strerror(int err) {
-    if (err > 0 || err < BH_ERR_MIN)
+    if (err > 0 || err < BH_ERR_MIN || !messages[-err])
         return "unknown error";
     return messages[-err];
 }

@@ -4,6 +4,7 @@
  * small block per target and interval, so that collectors filled on
  * different threads merge into exactly the figures of a serial run. */
 #include "reports.h"
+#include "traffic.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -722,4 +723,44 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         bh_cost_acc_free(acc);
     }
     return rc;
+}
+
+/* ---- The collector as a record sink ------------------------------------ */
+
+static int
+sink_begin(void *ctx, int rep) {
+    return bh_collector_begin(ctx, rep);
+}
+
+static void
+sink_record(void *ctx, struct bh_call_record *rec) {
+    bh_collector_add(ctx, rec);
+}
+
+static void
+sink_level(void *ctx, int target_kind, int target, double t, int busy,
+           int agents_busy) {
+    bh_collector_level(ctx, target_kind, target, t, busy, agents_busy);
+}
+
+static void
+sink_meeting(void *ctx, int bridge, double start, int incomplete) {
+    bh_collector_meeting(ctx, bridge, start, incomplete);
+}
+
+static int
+sink_end(void *ctx, double t) {
+    return bh_collector_end(ctx, t);
+}
+
+struct bh_record_sink
+bh_collector_sink(struct bh_collector *c) {
+    static const struct bh_record_sink_ops ops = {
+        .begin = sink_begin,
+        .record = sink_record,
+        .level = sink_level,
+        .meeting = sink_meeting,
+        .end = sink_end,
+    };
+    return (struct bh_record_sink){&ops, c};
 }

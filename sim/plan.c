@@ -2,6 +2,7 @@
  * meet the thresholds at every interval, first from the exact formulas at
  * the busiest interval, then confirmed and refined by simulation. */
 #include "sim.h"
+#include "traffic.h"
 
 #include <math.h>
 #include <stdarg.h>

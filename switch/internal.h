@@ -252,7 +252,7 @@ struct bh_switch {
     char local_host[80]; /* "127.0.0.1" or "[::1]" for Via/Contact */
     uint16_t local_port;
     char media_ip[BH_SDP_ADDR_MAX]; /* for SDP c= (no brackets) */
-    struct bh_switch_cdr *cdr;
+    struct bh_cdr *cdr;
     struct bh_switch_metrics m;
     size_t nnumbers;
     struct number *numbers; /* owned */
@@ -264,9 +264,7 @@ struct bh_switch {
     size_t rtp_open;
     struct leg *playing; /* legs being sent announcement/music */
     struct sw_sound tone, music, prompt_tone;
-    struct sw_sound *wavs; /* owned, one per number: announcement/music */
-    struct bh_switch_cdr_row *pending; /* rows to commit this turn */
-    size_t npending, cappending;
+    struct sw_sound *wavs;      /* owned, one per number: announcement/music */
     struct sw_registration regs[SW_MAX_REGISTRATIONS];
     size_t nregs;
     uint8_t nonce_secret[32];

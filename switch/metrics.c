@@ -10,9 +10,6 @@ static const char *const method_names[BH_SWITCH_M_COUNT] = {
     "INVITE",   "ACK",  "BYE",    "CANCEL", "OPTIONS",
     "REGISTER", "INFO", "UPDATE", "OTHER"};
 
-static const char *const outcome_names[] = {
-    "answered", "blocked", "abandoned", "overflow", "failed", "unanswered"};
-
 const char *
 bh_switch_method_name(enum bh_switch_method m) {
     if ((int)m < 0 || m >= BH_SWITCH_M_COUNT)
@@ -27,13 +24,6 @@ bh_switch_method_from(struct bh_str name) {
             memcmp(method_names[i], name.p, name.len) == 0)
             return (enum bh_switch_method)i;
     return BH_SWITCH_M_OTHER;
-}
-
-const char *
-bh_switch_outcome_name(enum bh_outcome o) {
-    if ((int)o < 0 || (size_t)o >= sizeof outcome_names / sizeof *outcome_names)
-        return "failed";
-    return outcome_names[o];
 }
 
 /* An appender that counts what it would need, like snprintf. */
@@ -120,9 +110,10 @@ bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
                (unsigned long long)m->calls_active);
     out_printf(&o, "# HELP bh_switch_calls_total ended calls by outcome\n"
                    "# TYPE bh_switch_calls_total counter\n");
-    for (int i = 0; i <= BH_OUTCOME_UNANSWERED; i++)
+    for (int i = 0; i < BH_OUTCOME_COUNT; i++)
         out_printf(&o, "bh_switch_calls_total{outcome=\"%s\"} %llu\n",
-                   outcome_names[i], (unsigned long long)m->outcomes[i]);
+                   bh_outcome_name((enum bh_outcome)i),
+                   (unsigned long long)m->outcomes[i]);
     out_printf(&o, "# HELP bh_switch_sip_requests_total SIP requests\n"
                    "# TYPE bh_switch_sip_requests_total counter\n");
     for (int i = 0; i < BH_SWITCH_M_COUNT; i++) {
@@ -201,8 +192,9 @@ bh_switch_metrics_json(const struct bh_switch_metrics *m,
     out_printf(&o, "{\"status\":\"ready\",\"uptime\":%.3f,", uptime);
     out_printf(&o, "\"calls_active\":%llu,\"calls\":{",
                (unsigned long long)m->calls_active);
-    for (int i = 0; i <= BH_OUTCOME_UNANSWERED; i++)
-        out_printf(&o, "%s\"%s\":%llu", i ? "," : "", outcome_names[i],
+    for (int i = 0; i < BH_OUTCOME_COUNT; i++)
+        out_printf(&o, "%s\"%s\":%llu", i ? "," : "",
+                   bh_outcome_name((enum bh_outcome)i),
                    (unsigned long long)m->outcomes[i]);
     out_printf(&o, "},\"parse_errors\":%llu,\"numbers\":[",
                (unsigned long long)m->parse_errors);

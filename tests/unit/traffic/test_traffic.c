@@ -457,17 +457,6 @@ exp1_ziggurat(void **state) {
     }
 }
 
-static void
-outcome_names(void **state) {
-    enum bh_outcome o;
-    for (int i = 0; i <= BH_OUTCOME_UNANSWERED; i++) {
-        assert_int_equal(bh_outcome_parse(bh_outcome_name(i), &o), 0);
-        assert_int_equal((int)o, i);
-    }
-    assert_int_equal(bh_outcome_parse("nonsense", &o), BH_EINVAL);
-    assert_string_equal(bh_outcome_name(99), "unknown");
-}
-
 int
 main(void) {
     const struct CMUnitTest tests[] = {
@@ -478,7 +467,6 @@ main(void) {
         cmocka_unit_test(nhpp_exact),
         cmocka_unit_test(meetings),
         cmocka_unit_test(retries_and_finite_sources),
-        cmocka_unit_test(outcome_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

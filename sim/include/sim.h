@@ -6,7 +6,6 @@
 #include "bh.h"
 #include "reports.h"
 #include "scenario.h"
-#include "traffic.h"
 
 /* Bounded sizes. Replications are bounded by BH_SC_MAX_REPLICATIONS
  * (scenario.h), in the scenario file and in the options alike. */

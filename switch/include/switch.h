@@ -3,7 +3,7 @@
  *
  * The switch is one opaque context (struct bh_switch) that owns every socket,
  * timer, call and the CDR store; nothing is global. The pieces below it (line
- * group, ACD queue, CDR store, metrics) are exposed here so that they can be
+ * group, ACD queue, metrics) are exposed here so that they can be
  * tested without sockets: none of them reads a clock, the time `now` is
  * passed in (seconds, any epoch, monotonic). */
 #ifndef BH_SWITCH_H
@@ -11,7 +11,7 @@
 
 #include "bh.h"
 #include "scenario.h"
-#include "traffic.h"
+#include "records.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -136,37 +136,6 @@ long bh_switch_acd_op_calls(const struct bh_switch_acd *a, int op);
 /* When the caller joined the queue; -1 if it is not waiting. */
 double bh_switch_acd_since(const struct bh_switch_acd *a, uint64_t call);
 
-/* ---- CDR store (SQLite, WAL) ------------------------------------------ */
-
-/* One CDR row: the call record fields the simulator fills (times in seconds
- * since the switch started, -1 for what did not happen) plus what only a
- * real call has. */
-struct bh_switch_cdr_row {
-    struct bh_call_record rec;   /* id, target, outcome, times, line, agent */
-    char number[BH_SC_MAX_NAME]; /* the number's name in the scenario */
-    char called[128];            /* user part of the Request-URI */
-    char caller[128];            /* user part of the From URI */
-    char call_id[128];           /* SIP Call-ID of the caller's leg */
-    int status;                  /* final SIP status sent to the caller */
-};
-
-struct bh_switch_cdr;
-
-/* Opens (creating if needed) the CDR file in WAL mode; `started` is the
- * switch's start time (Unix epoch, s), stored in the meta table. */
-int bh_switch_cdr_open(const char *path, double started,
-                       struct bh_switch_cdr **out);
-/* Appends one row; it is committed before the function returns unless a
- * batch is open. */
-int bh_switch_cdr_write(struct bh_switch_cdr *c,
-                        const struct bh_switch_cdr_row *row);
-/* Batches: rows written between begin and commit share one transaction
- * (the switch groups the calls that end in one event-loop turn). */
-int bh_switch_cdr_begin(struct bh_switch_cdr *c);
-int bh_switch_cdr_commit(struct bh_switch_cdr *c);
-/* Commits and closes; NULL is harmless. */
-void bh_switch_cdr_close(struct bh_switch_cdr *c);
-
 /* ---- Metrics ----------------------------------------------------------- */
 
 /* SIP methods counted separately; anything else is OTHER. */
@@ -190,7 +159,7 @@ struct bh_switch_metrics {
     uint64_t requests_out[BH_SWITCH_M_COUNT];
     uint64_t responses_in[BH_SWITCH_STATUS_SLOTS];
     uint64_t responses_out[BH_SWITCH_STATUS_SLOTS];
-    uint64_t outcomes[BH_OUTCOME_UNANSWERED + 1];
+    uint64_t outcomes[BH_OUTCOME_COUNT];
     uint64_t parse_errors;
     uint64_t oversize;
     uint64_t retransmissions_in;  /* absorbed retransmitted requests */
@@ -211,9 +180,6 @@ struct bh_switch_number_view {
 };
 
 const char *bh_switch_method_name(enum bh_switch_method m);
-/* The CDR outcome names ("answered", "blocked", ...), as traffic.h names
- * them; "failed" for anything out of range. */
-const char *bh_switch_outcome_name(enum bh_outcome o);
 enum bh_switch_method bh_switch_method_from(struct bh_str name);
 
 /* Renders Prometheus text exposition (version 0.0.4) / a JSON status

@@ -7,24 +7,35 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Error codes. Functions return 0 or one of these (negative). The messages
- * come from one table in error.c, read with bh_strerror(). */
+/* Error codes. Functions return 0 or one of these (negative). The codes
+ * and their messages come from this one list (an X-macro, as libuv's
+ * UV_ERRNO_MAP): the enum below and bh_strerror()'s table in error.c are
+ * both generated from it, so a code cannot lose its message. Add new codes
+ * at the end; numbers are stable. */
+#define BH_ERRNO_MAP(X)                                                        \
+    X(ENOMEM, 1, "out of memory")                                              \
+    X(EINVAL, 2, "invalid argument")                                           \
+    X(EPARSE, 3, "malformed input")                                            \
+    X(ERANGE, 4, "value out of range")                                         \
+    X(EIO, 5, "input/output error")                                            \
+    X(ENOENT, 6, "no such file or entry")                                      \
+    X(ETOOBIG, 7, "input larger than allowed")                                 \
+    X(EUNSUPP, 8, "not supported")                                             \
+    X(EAGAIN, 9, "incomplete input, try again")                                \
+    X(EAUTH, 10, "authentication failed")                                      \
+    X(ESTATE, 11, "not valid in this state")                                   \
+    X(ETHRESH, 12, "a threshold failed")
+
+#define BH_ERR_ENUM_(name, n, msg) BH_##name = -(n),
+#define BH_ERR_COUNT_(name, n, msg) +1
 enum bh_err {
     BH_OK = 0,
-    BH_ENOMEM = -1,   /* out of memory */
-    BH_EINVAL = -2,   /* invalid argument */
-    BH_EPARSE = -3,   /* malformed input */
-    BH_ERANGE = -4,   /* value out of range */
-    BH_EIO = -5,      /* input/output error */
-    BH_ENOENT = -6,   /* no such file or entry */
-    BH_ETOOBIG = -7,  /* input larger than a bounded size */
-    BH_EUNSUPP = -8,  /* valid but unsupported */
-    BH_EAGAIN = -9,   /* try again later (incomplete input) */
-    BH_EAUTH = -10,   /* authentication failed */
-    BH_ESTATE = -11,  /* operation not valid in this state */
-    BH_ETHRESH = -12, /* a scenario threshold failed */
-    BH_ERR_MIN = -12
+    BH_ERRNO_MAP(BH_ERR_ENUM_)
+    /* The most negative code: -(number of codes). */
+    BH_ERR_MIN = -(0 BH_ERRNO_MAP(BH_ERR_COUNT_))
 };
+#undef BH_ERR_ENUM_
+#undef BH_ERR_COUNT_
 
 /* Message for a code; never NULL, static storage. */
 const char *bh_strerror(int err);

@@ -1,16 +1,11 @@
 /* record.c: call outcomes by name and the call record as a CSV row. */
-#include "traffic.h"
+#include "records.h"
 
 #include <string.h>
 
-static const char *const outcome_names[] = {
-    [BH_OUTCOME_ANSWERED] = "answered",
-    [BH_OUTCOME_BLOCKED] = "blocked",
-    [BH_OUTCOME_ABANDONED] = "abandoned",
-    [BH_OUTCOME_OVERFLOW] = "overflow",
-    [BH_OUTCOME_FAILED] = "failed",
-    [BH_OUTCOME_UNANSWERED] = "unanswered",
-};
+#define NAME_(name, str) [BH_OUTCOME_##name] = str,
+static const char *const outcome_names[] = {BH_OUTCOME_MAP(NAME_)};
+#undef NAME_
 
 const char *
 bh_outcome_name(enum bh_outcome o) {

@@ -9,7 +9,7 @@
 
 #include "bh.h"
 #include "scenario.h"
-#include "traffic.h"
+#include "records.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -237,6 +237,9 @@ int bh_collector_end(struct bh_collector *c, double end);
 int bh_collector_merge(struct bh_collector *c, const struct bh_collector *o);
 /* Fills results from all finished replications (means, 95% intervals). */
 int bh_collector_results(const struct bh_collector *c, struct bh_results *r);
+/* The collector as a record sink (records.h): begin, record, level,
+ * meeting and end go to the functions above. c is borrowed. */
+struct bh_record_sink bh_collector_sink(struct bh_collector *c);
 
 /* ---- Rating (owned by the costs author) ------------------------------
  * One rater per replication: it keeps the bill and each subscriber's
