@@ -21,15 +21,22 @@ usage(FILE *out) {
                  "switch: section\n"
                  "(multichannel numbers with lines, IVR and operator queues; "
                  "accounts) in the\n"
-                 "foreground. SIGINT or SIGTERM end active calls with BYE, "
-                 "flush the CDRs\nand exit 0.\n"
+                 "foreground. SIGINT or SIGTERM end active calls with BYE "
+                 "(retransmitted\nuntil answered, at most 4 s), commit the "
+                 "CDRs and exit: 0, or 3 when CDR\nrows could not be "
+                 "written (how many is said on stderr); 2 on bad usage,\n"
+                 "a bad scenario or a CDR file that is not busyhour's (left "
+                 "untouched).\n"
                  "\n"
                  "  --listen HOST:PORT  SIP over UDP (default 127.0.0.1:5060); "
-                 "numeric only\n"
+                 "numeric, port\n"
+                 "                      required (0: any free port)\n"
                  "  --http HOST:PORT    /metrics (Prometheus) and /status "
                  "(JSON)\n"
                  "  --cdr FILE          one SQLite row per call (WAL), "
-                 "written at call end\n"
+                 "written at answer and\n"
+                 "                      at the end; a reused file is "
+                 "appended to\n"
                  "  --verbose           log each call's fate to stderr\n");
 }
 
@@ -59,10 +66,13 @@ run(const struct bh_sc_switch *cfg, struct bh_switch_options *opt) {
     opt->on_stopped = on_stopped;
     opt->on_stopped_arg = base;
     struct bh_switch *sw = NULL;
-    char err[512] = "";
-    int rc = bh_switch_new(cfg, opt, base, &sw, err, sizeof err);
+    struct bh_diag diag;
+    int rc = bh_switch_new(cfg, opt, base, &sw, &diag);
     if (rc < 0) {
-        fprintf(stderr, "busyhour switch: %s\n", err);
+        if (diag.file[0])
+            bh_diag_print(&diag, stderr);
+        else
+            fprintf(stderr, "busyhour switch: %s\n", diag.msg);
         event_base_free(base);
         return BH_EXIT_USAGE;
     }
@@ -81,6 +91,11 @@ run(const struct bh_sc_switch *cfg, struct bh_switch_options *opt) {
         if (event_base_dispatch(base) < 0)
             rc = BH_EIO;
     }
+    /* The store was closed when the stop finished: its final count of rows
+     * it could not write decides the exit status. (A loop that failed
+     * exits 2 whatever the count.) */
+    struct bh_cdr_stats st;
+    bh_switch_cdr_stats(sw, &st);
     bh_switch_free(sw);
     if (sigint)
         event_free(sigint);
@@ -90,6 +105,15 @@ run(const struct bh_sc_switch *cfg, struct bh_switch_options *opt) {
     if (rc < 0) {
         fprintf(stderr, "busyhour switch: %s\n", bh_strerror(rc));
         return BH_EXIT_USAGE;
+    }
+    if (st.lost > 0) {
+        fprintf(stderr,
+                "busyhour switch: %llu CDR rows lost of %llu (%s); exit "
+                "status 3\n",
+                (unsigned long long)st.lost,
+                (unsigned long long)(st.lost + st.written),
+                st.last_error[0] ? st.last_error : "queue full");
+        return BH_EXIT_LOST;
     }
     return BH_EXIT_OK;
 }

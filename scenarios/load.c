@@ -6,6 +6,7 @@
 
 #include <libgen.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,12 +321,57 @@ enum { A_USER, A_PASSWORD };
 static const struct sc_key account_keys[] = {
     {"user", 1}, {"password", 1}, {NULL, 0}};
 
-enum { S_NUMBERS, S_BRIDGES, S_EXTENSIONS, S_ACCOUNTS };
-static const struct sc_key switch_keys[] = {{"numbers", 0},
-                                            {"bridges", 0},
-                                            {"extensions", 0},
-                                            {"accounts", 0},
-                                            {NULL, 0}};
+enum { T_RTP_TIMEOUT, T_SESSION_EXPIRES, T_MIN_SE, T_MAX_CALL };
+static const struct sc_key timer_keys[] = {{"rtp_timeout", 0},
+                                           {"session_expires", 0},
+                                           {"min_se", 0},
+                                           {"max_call", 0},
+                                           {NULL, 0}};
+
+/* switch.timers: how the real switch ends calls that would never end on
+ * their own. Each is 0 (off) or at least 1s. */
+static int
+timers(struct sc_ld *L, yaml_node_t *n, struct bh_sc_call_timers *t) {
+    struct sc_map m;
+    int rc = bh_sc_map(L, n, "timers", timer_keys, &m);
+    if (rc)
+        return rc;
+    t->pos = bh_sc_pos(n);
+    static const struct {
+        const char *name;
+        size_t off;
+        double max;
+    } keys[] = {
+        {"rtp_timeout", offsetof(struct bh_sc_call_timers, rtp_timeout), DAY},
+        {"session_expires", offsetof(struct bh_sc_call_timers, session_expires),
+         DAY},
+        {"min_se", offsetof(struct bh_sc_call_timers, min_se), DAY},
+        {"max_call", offsetof(struct bh_sc_call_timers, max_call), 30 * DAY},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        yaml_node_t *v = m.val[i];
+        double *d = (double *)((char *)t + keys[i].off);
+        if (!v)
+            continue;
+        if ((rc = bh_sc_dur(L, v, keys[i].name, 0, keys[i].max, d)))
+            return rc;
+        if (*d > 0 && *d < 1)
+            return bh_sc_fail(L, v, "%s must be 0 (off) or at least 1s",
+                              keys[i].name);
+    }
+    if (m.val[T_MIN_SE] && t->min_se <= 0)
+        return bh_sc_fail(L, m.val[T_MIN_SE], "min_se must be at least 1s");
+    if (t->session_expires > 0 && t->session_expires < t->min_se)
+        return bh_sc_fail(
+            L, m.val[T_SESSION_EXPIRES] ? m.val[T_SESSION_EXPIRES] : n,
+            "session_expires is shorter than min_se (%gs)", t->min_se);
+    return 0;
+}
+
+enum { S_NUMBERS, S_BRIDGES, S_EXTENSIONS, S_ACCOUNTS, S_TIMERS };
+static const struct sc_key switch_keys[] = {{"numbers", 0},    {"bridges", 0},
+                                            {"extensions", 0}, {"accounts", 0},
+                                            {"timers", 0},     {NULL, 0}};
 
 static int
 switch_section(struct sc_ld *L, yaml_node_t *n) {
@@ -339,6 +385,12 @@ switch_section(struct sc_ld *L, yaml_node_t *n) {
         return bh_sc_fail(L, n,
                           "switch needs at least one of numbers: or "
                           "bridges:");
+    sw->timers.rtp_timeout = BH_SC_RTP_TIMEOUT_DEFAULT;
+    sw->timers.session_expires = BH_SC_SESSION_EXPIRES_DEFAULT;
+    sw->timers.min_se = BH_SC_MIN_SE_DEFAULT;
+    sw->timers.max_call = BH_SC_MAX_CALL_DEFAULT;
+    if (m.val[S_TIMERS] && (rc = timers(L, m.val[S_TIMERS], &sw->timers)))
+        return rc;
     if (m.val[S_NUMBERS]) {
         if ((rc = bh_sc_seq(L, m.val[S_NUMBERS], "numbers", BH_SC_MAX_ITEMS,
                             &c)))

@@ -73,8 +73,9 @@ struct leg {
     struct rtp_sock *rtp;
     struct sw_addr media; /* the peer's RTP address */
     int have_media;
-    uint8_t pt; /* payload type this peer receives */
-    int te_pt;  /* its telephone-event type, -1 none */
+    int on_hold; /* the peer's last SDP holds us (sendonly, inactive) */
+    uint8_t pt;  /* payload type this peer receives */
+    int te_pt;   /* its telephone-event type, -1 none */
     uint16_t seq;
     uint32_t ts, ssrc;
     sw_media_sink sink; /* NULL: received audio is dropped */
@@ -95,12 +96,36 @@ struct leg {
 
 /* ---- calls --------------------------------------------------------------- */
 
-/* Why a call ends, for the service's on_end. */
+/* Why a call ends, for the service's on_end (the reasons of switch.h,
+ * counted there and named in the CDR). */
 enum sw_end {
-    SW_END_SERVICE,    /* the service ended it (it knows the outcome) */
-    SW_END_CALLER_BYE, /* the caller hung up */
-    SW_END_NO_ACK,     /* our 2xx was never ACKed (RFC 3261 13.3.1.4) */
-    SW_END_SHUTDOWN    /* the switch stops */
+    SW_END_SERVICE = BH_SWITCH_END_SERVICE,   /* the service (it knows the
+                                                 outcome and its reason) */
+    SW_END_CALLER_BYE = BH_SWITCH_END_BYE,    /* the caller hung up */
+    SW_END_NO_ACK = BH_SWITCH_END_NO_ACK,     /* our 2xx was never ACKed
+                                                 (RFC 3261 13.3.1.4) */
+    SW_END_SHUTDOWN = BH_SWITCH_END_SHUTDOWN, /* the switch stops */
+    /* The core's guards (call.c, switch.timers): */
+    SW_END_RTP_TIMEOUT = BH_SWITCH_END_RTP_TIMEOUT,         /* caller silent */
+    SW_END_SESSION_EXPIRED = BH_SWITCH_END_SESSION_EXPIRED, /* RFC 4028 */
+    SW_END_MAX_DURATION = BH_SWITCH_END_MAX_DURATION        /* max_call */
+};
+
+/* A call's guards: what ends a call that would never end on its own
+ * (switch.timers). Times in s on sw_now's clock; INFINITY when off. */
+struct sw_guard {
+    struct event ev; /* one timer, at the earliest deadline */
+    int armed;
+    double rtp_last; /* the caller's last RTP packet (or the ACK) */
+    int rtp_on;      /* watching the caller's RTP (after the ACK) */
+    int rtp_seen;    /* a packet came from the caller */
+    double max_end;  /* arrival + max_call */
+    /* RFC 4028 session timer of the caller's dialog. */
+    double se;         /* the interval, s; 0: no session timer */
+    int we_refresh;    /* we are the refresher (refresher=uas) */
+    int peer_timer;    /* the caller supports (or required) "timer" */
+    double refresh_at; /* when we send the next refresh (UPDATE) */
+    double expires;    /* the session ends unless refreshed by then */
 };
 
 /* A call. Services embed it as the first member of their own call
@@ -120,7 +145,9 @@ struct call {
     struct stx *inv;    /* the caller's INVITE transaction; NULL when gone */
     struct event timer; /* the service's (sw_call_arm) */
     int timer_armed;
+    struct sw_guard guard; /* the core's (RTP, session timer, max_call) */
     char called[128], from_user[128]; /* user parts: Request-URI, From */
+    char from_addr[64]; /* where the INVITE came from, "ip:port", for logs */
 };
 
 /* ---- the seam: a service ------------------------------------------------
@@ -129,6 +156,10 @@ struct call {
  * the leg after such a callback returns. */
 struct sw_service_ops {
     const char *name; /* "number" */
+    /* The scenario's switch section it serves ("numbers", "bridges",
+     * "extensions"): a section no service claims gets a warning at
+     * start. NULL: none. */
+    const char *section;
     /* Builds the service's targets from the scenario (svc->sw->cfg) into
      * svc->state. Returns 0, or a negative code with a message in err. */
     int (*init)(struct sw_service *svc, char *err, size_t errlen);
@@ -193,13 +224,38 @@ void sw_call_answer(struct call *c, const struct sw_req *req, const char *sdp,
 void sw_call_end(struct call *c, enum sw_end why, const char *reason);
 /* The call with this id, or NULL. */
 struct call *sw_call_find(struct bh_switch *sw, uint64_t id);
+/* RFC 4028 for a re-INVITE or UPDATE of the caller: 422 (answered here,
+ * returns -1) when its Session-Expires is below our Min-SE; else the
+ * session is refreshed (renegotiated when it says Session-Expires) and
+ * the headers of our 2xx are written into extra. Returns 0. */
+int sw_call_session_refresh(struct call *c, const struct sw_req *req,
+                            char *extra, size_t size);
+/* The answer to our refresh (or any UPDATE) in the caller's dialog:
+ * status 0 when it timed out. 2xx refreshes; 408, 481 or no answer end
+ * the call (RFC 4028 10). */
+void sw_call_refresh_answered(struct call *c, int status);
+/* The caller's media changed (hold, resume): its silence counts anew. */
+void sw_call_media_changed(struct call *c);
 /* The call's one timer: on_timer fires `seconds` from now (re-arming
  * moves it); disarm cancels it. */
 void sw_call_arm(struct call *c, double seconds);
 void sw_call_disarm(struct call *c);
-/* Counts the row's outcome and queues it for the CDR store (committed at
- * the end of this loop turn with the other rows of the turn). */
+/* The final row of a call (or of an INVITE refused before it became one):
+ * counts its outcome, queues it for the CDR store (committed at the end of
+ * this loop turn with the other rows of the turn, before any answer or
+ * BYE of the turn goes out) and hands its record to the owner's sink. */
 void sw_call_record(struct bh_switch *sw, const struct bh_cdr_row *row);
+/* The row of a call in progress (state "up"), written when it is answered
+ * (and updated when it connects): a crash leaves it, marked unfinished by
+ * the next run, instead of nothing. The final row replaces it (same id). */
+void sw_call_record_up(struct bh_switch *sw, const struct bh_cdr_row *row);
+/* The level of a number's lines and operators changed (for the sink). */
+void sw_call_level(struct bh_switch *sw, int target_kind, int target, int busy,
+                   int agents_busy);
+/* The call's billing end after a guard ended it: the caller's last RTP
+ * packet for rtp-timeout (a ghost is not billed for its silence), else
+ * now. */
+double sw_call_billed_end(const struct call *c, enum sw_end why, double now);
 
 /* ---- legs: the core offers (leg.c) --------------------------------------- */
 

@@ -17,6 +17,7 @@ reply(struct evhttp_request *req, struct bh_switch *sw, int json) {
         return;
     }
     size_t n = sw_number_views(sw, v, max);
+    sw_cdr_metrics(sw);
     size_t need =
         json ? bh_switch_metrics_json(&sw->m, v, n, sw_now(sw), NULL, 0)
              : bh_switch_metrics_prometheus(&sw->m, v, n, NULL, 0);

@@ -54,10 +54,10 @@
 #define SW_MAX_REGISTRATIONS 4096
 #define SW_MAX_SERVICES 4 /* kinds of target a Request-URI can name */
 #define SW_REALM "busyhour"
-#define SW_LAG_MAX 0.1          /* s a tick may be late before it counts */
-#define SW_LAG_TICKS 3          /* late ticks in a row that mean overload */
-#define SW_OVERLOAD_HOLD 2.0    /* s new calls are refused after that */
-#define SW_STOP_GRACE_US 300000 /* us the BYEs of a stop get on the wire */
+#define SW_LAG_MAX 0.1       /* s a tick may be late before it counts */
+#define SW_LAG_TICKS 3       /* late ticks in a row that mean overload */
+#define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
+#define SW_STOP_POLL 0.05    /* s between checks of a stop's progress */
 
 struct call;
 struct leg;
@@ -93,6 +93,17 @@ int sw_htab_put(struct sw_htab *t, struct sw_hnode *node);
 struct sw_hnode *sw_htab_get(const struct sw_htab *t, const char *k, size_t n);
 void sw_htab_del(struct sw_htab *t, struct sw_hnode *node);
 
+/* ---- waiting for the CDR commit (call.c) --------------------------------
+ * Group commit: an answer or BYE that tells a peer a call started or ended
+ * is held until the loop turn's CDR rows are committed (sw_cdr_flush),
+ * so that a peer never hears of a call the CDR file could lose in a
+ * crash. A held message is a server transaction's response or a client
+ * transaction's first send; it waits in one FIFO list per switch. */
+struct sw_held {
+    struct sw_held *next, *prev; /* NULL, NULL: not held */
+    int is_ctx;                  /* the container: 0 struct stx, 1 ctx */
+};
+
 /* ---- transactions (txn.c), RFC 3261 17 --------------------------------- */
 
 enum stx_state {
@@ -120,8 +131,9 @@ struct stx {
     double end;      /* when the state ends, s */
     struct event timer;
     /* Set and cleared by the call core; txn.c only hands them back. */
-    struct call *call; /* INVITE: the call it started; NULL when gone */
-    struct leg *reinv; /* re-INVITE: the leg whose ACK ends its 2xx */
+    struct call *call;   /* INVITE: the call it started; NULL when gone */
+    struct leg *reinv;   /* re-INVITE: the leg whose ACK ends its 2xx */
+    struct sw_held held; /* its response waits for the CDR commit */
 };
 
 enum ctx_state { CTX_CALLING, CTX_PROCEEDING, CTX_COMPLETED, CTX_ACCEPTED };
@@ -146,7 +158,8 @@ struct ctx {
      * of the leg's list of transactions; both kept by the call core. */
     struct leg *leg;
     struct ctx *leg_next;
-    int orphan; /* INVITE: 2xx after the leg was gone, ended */
+    int orphan;          /* INVITE: 2xx after the leg was gone, ended */
+    struct sw_held held; /* its first send waits for the CDR commit */
 };
 
 /* ---- media state the context owns ---------------------------------------- */
@@ -205,6 +218,17 @@ struct bh_switch {
     uint16_t local_port;
     char media_ip[BH_SDP_ADDR_MAX]; /* for SDP c= (no brackets) */
     struct bh_cdr *cdr;
+    /* CDR writes (call.c): a failed commit is retried at cdr_retry_at by
+     * cdr_retry_ev; messages wait in `held` until a commit succeeds. */
+    struct event *cdr_retry_ev;
+    double cdr_retry_at;   /* s; no commit is tried before it */
+    double cdr_fail_since; /* s; when the current failure began, -1 none */
+    struct sw_held held;   /* list head of held messages */
+    size_t nheld;
+    struct bh_cdr_stats cdr_final; /* the store's counters once closed */
+    struct bh_record_sink sink;    /* the owner's, or none */
+    int sink_begun;                /* begin was called: end is owed */
+    double stop_since;             /* s, when the stop began */
     struct bh_switch_metrics m;
     /* The services, in the order they are asked about a Request-URI. */
     struct sw_service services[SW_MAX_SERVICES];
@@ -244,6 +268,9 @@ void sw_log(struct bh_switch *sw, const char *fmt, ...)
 int sw_addr_parse(const char *host, uint16_t port, struct sw_addr *out);
 void sw_addr_format(const struct sw_addr *a, char *host, size_t size,
                     uint16_t *port);
+/* "ip:port" or "[v6]:port" of an address, for logs. */
+#define SW_ADDR_STR 64
+void sw_addr_str(const struct sw_addr *a, char *buf, size_t size);
 /* The address of a sip:/sips: URI whose host is a literal IP (no DNS);
  * BH_EPARSE or BH_EINVAL otherwise. */
 int sw_uri_addr(const char *uri, struct sw_addr *out);
@@ -266,29 +293,30 @@ void sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
 
 /* Why a request is refused; sw_answer maps each to its status. */
 enum sw_why {
-    WHY_OK,              /* 200 */
-    WHY_TRYING,          /* 100 */
-    WHY_BAD_REQUEST,     /* 400: malformed */
-    WHY_UNAUTHORIZED,    /* 401 with a challenge */
-    WHY_FORBIDDEN,       /* 403: wrong credentials */
-    WHY_NOT_FOUND,       /* 404: no such number */
-    WHY_NOT_ALLOWED,     /* 405: known method we do not accept */
-    WHY_NO_ACCEPT,       /* 406: Accept excludes the SDP we must send */
-    WHY_UNSUPP_MEDIA,    /* 415: a body that is not SDP */
-    WHY_UNSUPP_URI,      /* 416: not a sip/sips/tel URI */
-    WHY_BAD_EXTENSION,   /* 420: Require names an extension we lack */
-    WHY_INTERVAL_BRIEF,  /* 423 */
-    WHY_NO_TXN,          /* 481: no such dialog or transaction */
-    WHY_LOOP,            /* 483: Max-Forwards exhausted */
-    WHY_BUSY,            /* 486: all lines busy, queue full */
-    WHY_TERMINATED,      /* 487: cancelled */
-    WHY_NOT_ACCEPTABLE,  /* 488: no common codec */
-    WHY_SERVER_ERROR,    /* 500 */
-    WHY_NOT_IMPLEMENTED, /* 501: unknown method */
-    WHY_UNAVAILABLE,     /* 503: out of resources, shutting down */
-    WHY_VERSION,         /* 505 */
-    WHY_TOO_LARGE,       /* 513 */
-    WHY_RINGING          /* 180 */
+    WHY_OK,               /* 200 */
+    WHY_TRYING,           /* 100 */
+    WHY_BAD_REQUEST,      /* 400: malformed */
+    WHY_UNAUTHORIZED,     /* 401 with a challenge */
+    WHY_FORBIDDEN,        /* 403: wrong credentials */
+    WHY_NOT_FOUND,        /* 404: no such number */
+    WHY_NOT_ALLOWED,      /* 405: known method we do not accept */
+    WHY_NO_ACCEPT,        /* 406: Accept excludes the SDP we must send */
+    WHY_UNSUPP_MEDIA,     /* 415: a body that is not SDP */
+    WHY_UNSUPP_URI,       /* 416: not a sip/sips/tel URI */
+    WHY_BAD_EXTENSION,    /* 420: Require names an extension we lack */
+    WHY_INTERVAL_BRIEF,   /* 423 */
+    WHY_NO_TXN,           /* 481: no such dialog or transaction */
+    WHY_LOOP,             /* 483: Max-Forwards exhausted */
+    WHY_BUSY,             /* 486: all lines busy, queue full */
+    WHY_TERMINATED,       /* 487: cancelled */
+    WHY_NOT_ACCEPTABLE,   /* 488: no common codec */
+    WHY_SERVER_ERROR,     /* 500 */
+    WHY_NOT_IMPLEMENTED,  /* 501: unknown method */
+    WHY_UNAVAILABLE,      /* 503: out of resources, shutting down */
+    WHY_VERSION,          /* 505 */
+    WHY_TOO_LARGE,        /* 513 */
+    WHY_RINGING,          /* 180 */
+    WHY_SESSION_TOO_SMALL /* 422: Session-Expires below our Min-SE */
 };
 
 /* The request being handled, passed explicitly from sip.c to whoever
@@ -335,6 +363,17 @@ struct ctx *sw_ctx_send(struct bh_switch *sw, struct leg *leg,
                         const struct sw_addr *to, const char *req, size_t len);
 void sw_ctx_response(struct bh_switch *sw, const struct bh_sip_msg *m);
 void sw_ctx_free(struct ctx *c);
+/* sw_ctx_send in two steps: the transaction, its timers not yet armed and
+ * nothing sent (NULL when out of memory); then its first send. */
+struct ctx *sw_ctx_new(struct bh_switch *sw, struct leg *leg,
+                       enum bh_sip_method method, const char *branch,
+                       const struct sw_addr *to, const char *req, size_t len);
+void sw_ctx_start(struct ctx *c);
+/* A held response goes out now and its transaction takes its next state
+ * (as sw_stx_responded would have). */
+void sw_stx_release(struct stx *st);
+/* Client transactions of BYEs still waiting for their answer. */
+size_t sw_ctx_byes_open(const struct bh_switch *sw);
 
 /* ---- entry points of the call core for the layers below ----------------- */
 
@@ -360,8 +399,27 @@ void sw_call_stx_gone(struct stx *st);
 void sw_call_ack_timeout(struct call *c);
 /* Ends every call with BYE (the switch stops). */
 void sw_calls_shutdown(struct bh_switch *sw);
-/* Commits the CDR rows of this loop turn in one SQLite transaction. */
+/* Commits the CDR rows of this loop turn in one SQLite transaction, then
+ * sends what waited for it; after a failure, retries at the store's
+ * backoff (a timer) and holds everything until it succeeds. */
 void sw_cdr_flush(struct bh_switch *sw);
+/* 1 when a message of this kind must wait for the commit: every final
+ * answer to a new INVITE (its row is written: up or ended), a 2xx to a
+ * BYE, and BYEs we send. */
+int sw_must_hold(const struct bh_switch *sw, const struct bh_sip_msg *req,
+                 int status);
+/* Holds st's response (already recorded in st, not sent) or c's first
+ * send until the next successful commit. */
+void sw_hold(struct bh_switch *sw, struct sw_held *h);
+/* Forgets a held message whose transaction is freed. */
+void sw_unhold(struct bh_switch *sw, struct sw_held *h);
+/* The CDR store closes (stop or free): what could not be written is
+ * counted lost; held messages go out. */
+void sw_cdr_close(struct bh_switch *sw);
+/* Sends every held message (after a commit, or when giving up). */
+void sw_release_held(struct bh_switch *sw);
+/* Copies the CDR store's counters into sw->m (before rendering). */
+void sw_cdr_metrics(struct bh_switch *sw);
 
 /* media.c, for the context */
 int sw_media_init(struct bh_switch *sw);

@@ -106,6 +106,7 @@ sw_leg_sdp(struct bh_switch *sw, struct leg *leg, const struct bh_sip_msg *m,
     }
     leg->pt = plan.pt;
     leg->te_pt = plan.te_pt;
+    leg->on_hold = plan.hold;
     if (plan.remote_port != 0 &&
         sw_addr_parse(plan.remote_addr, plan.remote_port, &leg->media) == 0)
         leg->have_media = 1;
@@ -151,11 +152,17 @@ static struct ctx *
 leg_send(struct leg *leg, enum bh_sip_method method, const char *branch,
          const char *buf, size_t len) {
     struct bh_switch *sw = leg->call->sw;
-    struct ctx *c = sw_ctx_send(sw, leg, method, branch, &leg->peer, buf, len);
-    if (c) {
-        c->leg_next = leg->ctxs;
-        leg->ctxs = c;
-    }
+    struct ctx *c = sw_ctx_new(sw, leg, method, branch, &leg->peer, buf, len);
+    if (!c)
+        return NULL;
+    c->leg_next = leg->ctxs;
+    leg->ctxs = c;
+    /* A BYE ends a call: it goes out once the call's row is committed
+     * (group commit, call.c). */
+    if (method == BH_SIP_BYE && sw->cdr)
+        sw_hold(sw, &c->held);
+    else
+        sw_ctx_start(c);
     return c;
 }
 
@@ -394,8 +401,12 @@ void
 sw_leg_response(struct leg *leg, enum bh_sip_method method,
                 const struct bh_sip_msg *m) {
     struct bh_switch *sw = leg->call->sw;
+    if (method == BH_SIP_UPDATE && leg->is_caller && m->status >= 200) {
+        sw_call_refresh_answered(leg->call, m->status);
+        return;
+    }
     if (method != BH_SIP_INVITE || leg->is_caller)
-        return; /* BYE, CANCEL, UPDATE answers: nothing to do */
+        return; /* BYE, CANCEL answers: nothing to do */
     if (m->status < 200)
         return; /* ringing: the service's ring timeout runs on its own */
     if (m->status >= 300) {
@@ -415,6 +426,8 @@ sw_leg_timeout(struct leg *leg, enum bh_sip_method method) {
      * timed out (timer F) leaves nothing to wait for. */
     if (method == BH_SIP_INVITE && !leg->is_caller)
         leg_failed(leg);
+    else if (method == BH_SIP_UPDATE && leg->is_caller)
+        sw_call_refresh_answered(leg->call, 0); /* RFC 4028 10 */
 }
 
 /* ---- requests a peer sends in a dialog ----------------------------------- */
@@ -463,15 +476,16 @@ dialog_ack(const struct sw_req *req, struct leg *leg) {
 static void
 dialog_bye(const struct sw_req *req, struct leg *leg) {
     struct call *c = leg->call;
-    sw_reply(req, WHY_OK);
     leg->state = LEG_DONE;
     if (leg->is_caller) {
         sw_call_end(c, SW_END_CALLER_BYE, NULL);
-        return;
+    } else {
+        int slot = leg->slot;
+        leg_destroy(leg);
+        c->svc->ops->on_leg_ended(c, slot);
     }
-    int slot = leg->slot;
-    leg_destroy(leg);
-    c->svc->ops->on_leg_ended(c, slot);
+    /* After the call's row is queued: the 200 waits for its commit. */
+    sw_reply(req, WHY_OK);
 }
 
 /* Re-INVITE / UPDATE: a new offer (hold, codec change) or a session
@@ -494,7 +508,15 @@ dialog_offer(const struct sw_req *req, struct leg *leg) {
         sw_reply(req, WHY_NOT_ACCEPTABLE);
         return;
     }
-    sw_answer(req, WHY_OK, NULL, NULL, sdplen ? sdp : NULL, sdplen);
+    char extra[128] = "";
+    if (leg->is_caller) {
+        /* RFC 4028: a re-INVITE or UPDATE refreshes the session (or 422);
+         * a new offer may hold or resume the media. */
+        if (sw_call_session_refresh(leg->call, req, extra, sizeof extra) < 0)
+            return;
+        sw_call_media_changed(leg->call);
+    }
+    sw_answer(req, WHY_OK, NULL, extra, sdplen ? sdp : NULL, sdplen);
     if (m->method == BH_SIP_INVITE && st) {
         /* Its 2xx is resent until the ACK, which arrives in the dialog
          * (13.3.1.4); no ACK only ends the transaction. */

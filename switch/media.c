@@ -409,6 +409,12 @@ rtp_packet(struct rtp_sock *r, struct leg *leg, uint8_t *pkt, size_t n,
     struct bh_rtp_hdr h;
     if (bh_rtp_parse(pkt, n, &h) < 0)
         return;
+    if (leg->is_caller) {
+        /* The caller is alive (call.c's RTP guard looks at this). */
+        struct sw_guard *g = &leg->call->guard;
+        g->rtp_last = sw_now(r->sw);
+        g->rtp_seen = 1;
+    }
     /* Symmetric RTP (RFC 4961): answer where the peer sends from, which
      * also gets media through NAT. */
     if (!leg->have_media || src->len != leg->media.len ||

@@ -3,12 +3,25 @@
 #include "switch.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *const method_names[BH_SWITCH_M_COUNT] = {
     "INVITE",   "ACK",  "BYE",    "CANCEL", "OPTIONS",
     "REGISTER", "INFO", "UPDATE", "OTHER"};
+
+#define END_NAME_(name, str) str,
+static const char *const end_names[BH_SWITCH_END_COUNT] = {
+    BH_SWITCH_END_MAP(END_NAME_)};
+#undef END_NAME_
+
+const char *
+bh_switch_end_name(enum bh_switch_end e) {
+    if ((int)e < 0 || e >= BH_SWITCH_END_COUNT)
+        return "unknown";
+    return end_names[e];
+}
 
 const char *
 bh_switch_method_name(enum bh_switch_method m) {
@@ -67,6 +80,44 @@ label(struct out *o, const char *s) {
     }
 }
 
+/* The CDR store: rows written, waiting, lost; failed commits. */
+static void
+cdr_prometheus(struct out *o, const struct bh_switch_metrics *m) {
+    static const struct {
+        const char *name, *type, *help;
+        size_t off;
+    } cdr[] = {
+        {"bh_switch_cdr_rows_written_total", "counter",
+         "CDR rows committed (a call's row counts at answer and at end)",
+         offsetof(struct bh_switch_metrics, cdr_written)},
+        {"bh_switch_cdr_rows_pending", "gauge",
+         "CDR rows in memory waiting for a commit",
+         offsetof(struct bh_switch_metrics, cdr_pending)},
+        {"bh_switch_cdr_rows_lost_total", "counter",
+         "CDR rows that could not be written",
+         offsetof(struct bh_switch_metrics, cdr_lost)},
+        {"bh_switch_cdr_write_failures_total", "counter",
+         "CDR commits that failed and were retried",
+         offsetof(struct bh_switch_metrics, cdr_retries)},
+        {"bh_switch_cdr_busy_total", "counter",
+         "of those, because another process held the database lock",
+         offsetof(struct bh_switch_metrics, cdr_busy)},
+        {"bh_switch_cdr_full_total", "counter",
+         "of those, because the disk or file was full",
+         offsetof(struct bh_switch_metrics, cdr_full)},
+        {"bh_switch_cdr_held", "gauge",
+         "answers and BYEs waiting for a CDR commit",
+         offsetof(struct bh_switch_metrics, cdr_held)},
+    };
+    for (size_t i = 0; i < sizeof cdr / sizeof *cdr; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)m + cdr[i].off, sizeof v);
+        out_printf(o, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", cdr[i].name,
+                   cdr[i].help, cdr[i].name, cdr[i].type, cdr[i].name,
+                   (unsigned long long)v);
+    }
+}
+
 size_t
 bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
                              const struct bh_switch_number_view *nv,
@@ -114,6 +165,18 @@ bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
         out_printf(&o, "bh_switch_calls_total{outcome=\"%s\"} %llu\n",
                    bh_outcome_name((enum bh_outcome)i),
                    (unsigned long long)m->outcomes[i]);
+    out_printf(&o, "# HELP bh_switch_calls_ended_total calls ended, by why\n"
+                   "# TYPE bh_switch_calls_ended_total counter\n");
+    for (int i = 0; i < BH_SWITCH_END_COUNT; i++)
+        out_printf(&o, "bh_switch_calls_ended_total{reason=\"%s\"} %llu\n",
+                   end_names[i], (unsigned long long)m->ended[i]);
+    out_printf(&o,
+               "# HELP bh_switch_session_refreshes_total RFC 4028 session "
+               "refreshes\n"
+               "# TYPE bh_switch_session_refreshes_total counter\n"
+               "bh_switch_session_refreshes_total %llu\n",
+               (unsigned long long)m->session_refreshes);
+    cdr_prometheus(&o, m);
     out_printf(&o, "# HELP bh_switch_sip_requests_total SIP requests\n"
                    "# TYPE bh_switch_sip_requests_total counter\n");
     for (int i = 0; i < BH_SWITCH_M_COUNT; i++) {
@@ -196,7 +259,20 @@ bh_switch_metrics_json(const struct bh_switch_metrics *m,
         out_printf(&o, "%s\"%s\":%llu", i ? "," : "",
                    bh_outcome_name((enum bh_outcome)i),
                    (unsigned long long)m->outcomes[i]);
-    out_printf(&o, "},\"parse_errors\":%llu,\"numbers\":[",
+    out_printf(&o, "},\"ended\":{");
+    for (int i = 0; i < BH_SWITCH_END_COUNT; i++)
+        out_printf(&o, "%s\"%s\":%llu", i ? "," : "", end_names[i],
+                   (unsigned long long)m->ended[i]);
+    out_printf(
+        &o,
+        "},\"cdr\":{\"written\":%llu,\"pending\":%llu,\"lost\":%llu,"
+        "\"failures\":%llu,\"busy\":%llu,\"full\":%llu,"
+        "\"held\":%llu}",
+        (unsigned long long)m->cdr_written, (unsigned long long)m->cdr_pending,
+        (unsigned long long)m->cdr_lost, (unsigned long long)m->cdr_retries,
+        (unsigned long long)m->cdr_busy, (unsigned long long)m->cdr_full,
+        (unsigned long long)m->cdr_held);
+    out_printf(&o, ",\"parse_errors\":%llu,\"numbers\":[",
                (unsigned long long)m->parse_errors);
     for (size_t i = 0; i < nnumbers; i++) {
         out_printf(&o, "%s{\"name\":", i ? "," : "");

@@ -55,7 +55,10 @@ struct ncall {
     double connect;          /* s: operator answered (or announcement), -1 */
     double queued;           /* s: joined the queue, -1 */
     enum bh_outcome outcome; /* when the service ends the call itself */
+    const char *reason;      /* and why (static), for the CDR */
 };
+
+static enum bh_outcome outcome_of(const struct ncall *nc, enum sw_end why);
 
 static struct ncall *
 ncall(struct call *c) {
@@ -82,10 +85,14 @@ row_init(struct bh_cdr_row *row, const struct number *n, uint64_t id,
     snprintf(row->number, sizeof row->number, "%s", n->cfg->name);
 }
 
-/* A call ends: its row, wait measured from joining the queue to the
- * operator's answer (or the end), talk from connect to end. */
+/* The call's row: final (ENDED, with why it ended) or in progress (UP,
+ * end -1, written at answer and at connect so that a crash leaves it).
+ * wait runs from joining the queue to the operator's answer (or the end),
+ * talk from connect to `billed`: the end, or the caller's last RTP packet
+ * when silence ended the call (sw_call_billed_end). */
 static void
-record(struct ncall *nc, enum bh_outcome outcome, double end) {
+record(struct ncall *nc, enum bh_outcome outcome, double end, double billed,
+       const char *reason, enum bh_cdr_state state) {
     struct call *c = &nc->c;
     struct bh_cdr_row row;
     row_init(&row, nc->num, c->id, c->arrival);
@@ -93,21 +100,39 @@ record(struct ncall *nc, enum bh_outcome outcome, double end) {
     r->outcome = (uint8_t)outcome;
     r->answer = c->answer;
     r->connect = nc->connect;
-    r->end = end;
+    r->end = state == BH_CDR_UP ? -1 : end;
     if (nc->queued >= 0)
-        r->wait = (nc->connect >= 0 ? nc->connect : end) - nc->queued;
-    r->talk = nc->connect >= 0 ? end - nc->connect : 0;
+        r->wait = nc->connect >= 0     ? nc->connect - nc->queued
+                  : state == BH_CDR_UP ? 0
+                                       : end - nc->queued;
+    r->talk = nc->connect >= 0 && state != BH_CDR_UP
+                  ? fmax(0, billed - nc->connect)
+                  : 0;
     r->line = nc->line;
     r->agent = nc->op;
     snprintf(row.called, sizeof row.called, "%s", c->called);
     snprintf(row.caller, sizeof row.caller, "%s", c->from_user);
     snprintf(row.call_id, sizeof row.call_id, "%s", c->caller.call_id);
+    snprintf(row.reason, sizeof row.reason, "%s", reason ? reason : "");
     row.status = c->final_status;
-    sw_call_record(c->sw, &row);
+    if (state == BH_CDR_UP)
+        sw_call_record_up(c->sw, &row);
+    else
+        sw_call_record(c->sw, &row);
+}
+
+/* The lines and operators of the number, for the owner's sink. */
+static void
+level(struct number *n) {
+    int busy_ops =
+        n->acd ? n->noperators - bh_switch_acd_free_operators(n->acd) : 0;
+    sw_call_level(n->sw, BH_TARGET_NUMBER, n->index,
+                  bh_switch_lines_busy(n->lines), busy_ops);
 }
 
 /* An INVITE refused before it became a call still leaves a row
- * (blocked, failed). */
+ * (blocked, failed), with why: "busy" (486), "unavailable" (503:
+ * overload, call limit, shutting down). */
 static void
 on_refused(struct sw_service *svc, void *target, const struct sw_req *req,
            int status, enum bh_outcome outcome) {
@@ -121,6 +146,10 @@ on_refused(struct sw_service *svc, void *target, const struct sw_req *req,
     sw_copy_str(row.called, sizeof row.called, m->ruri.user);
     sw_copy_str(row.caller, sizeof row.caller, m->from.uri.user);
     sw_copy_str(row.call_id, sizeof row.call_id, m->call_id);
+    snprintf(row.reason, sizeof row.reason, "%s",
+             status == 486   ? "busy"
+             : status == 503 ? "unavailable"
+                             : "refused");
     row.status = status;
     sw_call_record(sw, &row);
 }
@@ -214,6 +243,7 @@ act(struct number *n, const struct bh_switch_acd_action *a, double now) {
         /* max_wait: busy for the caller (Q.850 cause 17). */
         if (c) {
             ncall(c)->outcome = BH_OUTCOME_OVERFLOW;
+            ncall(c)->reason = "max-wait";
             sw_call_end(c, SW_END_SERVICE, "Q.850;cause=17;text=\"max wait\"");
         }
         break;
@@ -303,6 +333,8 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
     sw_leg_request(&c->caller, BH_SIP_UPDATE, "Subject", subj);
     sw_log(sw, "call %llu: operator %d answered after %.3f s",
            (unsigned long long)c->id, leg->slot, now - nc->queued);
+    record(nc, BH_OUTCOME_ANSWERED, -1, -1, NULL, BH_CDR_UP);
+    level(n);
     kick(n);
 }
 
@@ -319,6 +351,7 @@ on_leg_ended(struct call *c, int slot) {
     /* The operator hung up: the call ends for the caller too. */
     if (nc->state == NCALL_CONNECTED && nc->op == slot) {
         nc->outcome = BH_OUTCOME_ANSWERED;
+        nc->reason = "operator-hangup";
         sw_call_end(c, SW_END_SERVICE, NULL);
     }
 }
@@ -344,6 +377,7 @@ leave_menu(struct ncall *nc) {
         wait_in_queue(nc);
     } else {
         nc->outcome = BH_OUTCOME_BLOCKED;
+        nc->reason = "queue-full";
         sw_call_end(c, SW_END_SERVICE, "Q.850;cause=17");
     }
 }
@@ -400,9 +434,11 @@ on_invite(struct sw_service *svc, void *target, const struct sw_req *req) {
         on_refused(svc, n, req, sw_reply(req, WHY_BUSY), BH_OUTCOME_BLOCKED);
         return;
     }
+    level(n);
     struct call *c = sw_call_new(req, svc, sizeof(struct ncall));
     if (!c) {
         bh_switch_lines_release(n->lines, line);
+        level(n);
         sw_reply(req, WHY_SERVER_ERROR);
         return;
     }
@@ -415,6 +451,9 @@ on_invite(struct sw_service *svc, void *target, const struct sw_req *req) {
     char sdp[1024];
     size_t sdplen;
     if (sw_call_negotiate(c, req, sdp, sizeof sdp, &sdplen) < 0) {
+        nc->reason = c->final_status == 400   ? "bad-sdp"
+                     : c->final_status == 488 ? "no-codec"
+                                              : "error";
         sw_call_end(c, SW_END_SERVICE, NULL);
         return;
     }
@@ -423,11 +462,14 @@ on_invite(struct sw_service *svc, void *target, const struct sw_req *req) {
     if (n->acd && !n->cfg->ivr.present && enqueue(nc, c->arrival) < 0) {
         sw_call_refuse(c, req, WHY_BUSY);
         nc->outcome = BH_OUTCOME_BLOCKED;
+        nc->reason = "queue-full";
         sw_call_end(c, SW_END_SERVICE, NULL);
         return;
     }
     sw_call_answer(c, req, sdp, sdplen);
     start(nc);
+    /* The row of a call in progress: its 200 waits for its commit. */
+    record(nc, outcome_of(nc, SW_END_SHUTDOWN), -1, -1, NULL, BH_CDR_UP);
 }
 
 /* ---- the call's end ------------------------------------------------------ */
@@ -443,11 +485,20 @@ outcome_of(const struct ncall *nc, enum sw_end why) {
             (nc->state == NCALL_IVR && nc->num->cfg->queue.present))
             return BH_OUTCOME_ABANDONED;
         return BH_OUTCOME_ANSWERED;
+    case SW_END_RTP_TIMEOUT:
+        /* A caller that never sent a packet (a ghost) was never a call. */
+        if (!nc->c.guard.rtp_seen)
+            return BH_OUTCOME_FAILED;
+        /* fall through */
     case SW_END_SHUTDOWN:
+    case SW_END_SESSION_EXPIRED:
+    case SW_END_MAX_DURATION:
         return nc->state == NCALL_CONNECTED || nc->state == NCALL_HOLDING
                    ? BH_OUTCOME_ANSWERED
                    : BH_OUTCOME_FAILED;
     case SW_END_NO_ACK:
+        /* The caller never confirmed our 2xx (RFC 3261 13.3.1.4): no
+         * session, nothing billed. */
         return BH_OUTCOME_FAILED;
     case SW_END_SERVICE:
     default:
@@ -471,11 +522,19 @@ on_end(struct call *c, enum sw_end why) {
             bh_switch_acd_hangup(n->acd, nc->op, now);
         kick(n);
     }
-    if (nc->line >= 0)
+    if (nc->line >= 0) {
         bh_switch_lines_release(n->lines, nc->line);
-    record(nc, outcome, now);
-    sw_log(c->sw, "call %llu: %s", (unsigned long long)c->id,
-           bh_outcome_name(outcome));
+        level(n);
+    }
+    if (why == SW_END_NO_ACK)
+        nc->connect = -1; /* never connected: no talk */
+    const char *reason = why == SW_END_SERVICE
+                             ? (nc->reason ? nc->reason : "service")
+                             : bh_switch_end_name((enum bh_switch_end)why);
+    record(nc, outcome, now, sw_call_billed_end(c, why, now), reason,
+           BH_CDR_ENDED);
+    sw_log(c->sw, "call %llu from %s: %s (%s)", (unsigned long long)c->id,
+           c->from_addr, bh_outcome_name(outcome), reason);
 }
 
 /* ---- the service --------------------------------------------------------- */
@@ -607,6 +666,7 @@ fini(struct sw_service *svc) {
 
 const struct sw_service_ops sw_number_service = {
     .name = "number",
+    .section = "numbers",
     .init = init,
     .fini = fini,
     .match = match,

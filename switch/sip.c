@@ -5,8 +5,63 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, UPDATE"
+/* The extensions we support: RFC 4028 session timers. */
+#define SUPPORTED "timer"
+
+/* 1 when one option-tag of a Require value is one we support. */
+static int
+supported_tag(const char *p, size_t n) {
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    return n == 5 && strncasecmp(p, "timer", 5) == 0;
+}
+
+/* Calls fn for each option-tag of every Require header (RFC 3261 20.32:
+ * a comma-separated list). */
+static int
+each_required(const struct bh_sip_msg *m,
+              int (*fn)(const char *p, size_t n, void *arg), void *arg) {
+    const struct bh_sip_header *h = NULL;
+    while ((h = bh_sip_header_next(m, BH_SIP_H_REQUIRE, h)) != NULL) {
+        const char *p = h->value.p, *end = p + h->value.len;
+        while (p <= end) {
+            const char *c = memchr(p, ',', (size_t)(end - p));
+            if (!c)
+                c = end;
+            if (fn(p, (size_t)(c - p), arg))
+                return 1;
+            p = c + 1;
+        }
+    }
+    return 0;
+}
+
+static int
+is_unsupported(const char *p, size_t n, void *arg) {
+    return !supported_tag(p, n);
+}
+
+static int
+add_unsupported(const char *p, size_t n, void *arg) {
+    if (!supported_tag(p, n)) {
+        while (n && (*p == ' ' || *p == '\t'))
+            p++, n--;
+        bh_sip_build_header(arg, "Unsupported", bh_str_make(p, n));
+    }
+    return 0;
+}
+
+/* RFC 3261 8.2.2.3: a 420 lists what we do not support of what the
+ * request required. */
+static void
+unsupported(struct bh_sip_builder *b, const struct bh_sip_msg *m) {
+    each_required(m, add_unsupported, b);
+}
 
 /* Every answer the switch gives, in one table (STYLE.md). */
 static const struct {
@@ -25,6 +80,7 @@ static const struct {
     {WHY_UNSUPP_MEDIA, 415},
     {WHY_UNSUPP_URI, 416},
     {WHY_BAD_EXTENSION, 420},
+    {WHY_SESSION_TOO_SMALL, 422},
     {WHY_INTERVAL_BRIEF, 423},
     {WHY_NO_TXN, 481},
     {WHY_LOOP, 483},
@@ -108,15 +164,10 @@ sw_answer(const struct sw_req *req, enum sw_why why, const char *to_tag,
         /* RFC 3261 21.4.13 (415), 11.2 (OPTIONS): what we accept. */
         bh_sip_build_header(&b, "Accept", BH_STR_LIT("application/sdp"));
         if (status == 200)
-            bh_sip_build_header(&b, "Supported", BH_STR_LIT(""));
+            bh_sip_build_header(&b, "Supported", BH_STR_LIT(SUPPORTED));
     }
-    if (why == WHY_BAD_EXTENSION) {
-        /* RFC 3261 8.2.2.3: list what we do not support: everything
-         * the request required. */
-        const struct bh_sip_header *h = NULL;
-        while ((h = bh_sip_header_next(m, BH_SIP_H_REQUIRE, h)) != NULL)
-            bh_sip_build_header(&b, "Unsupported", h->value);
-    }
+    if (why == WHY_BAD_EXTENSION)
+        unsupported(&b, m);
     if (why == WHY_UNAVAILABLE)
         bh_sip_build_header(&b, "Retry-After", BH_STR_LIT("5"));
     if (m->method == BH_SIP_INVITE && status > 100 && status < 300)
@@ -137,11 +188,17 @@ sw_answer(const struct sw_req *req, enum sw_why why, const char *to_tag,
         return 0;
     struct sw_addr to;
     sw_response_target(m, from, &to);
-    sw_send(sw, &to, sw->out, (size_t)len);
+    /* Group commit (call.c): an answer that starts or ends a call waits
+     * for the CDR rows of this loop turn. */
+    int hold = st && sw_must_hold(sw, m, status);
+    if (!hold)
+        sw_send(sw, &to, sw->out, (size_t)len);
     if (status < BH_SWITCH_STATUS_SLOTS)
         sw->m.responses_out[status]++;
     if (st) {
         st->peer = to;
+        if (hold)
+            sw_hold(sw, &st->held);
         sw_stx_responded(st, sw->out, (size_t)len, status);
     }
     return status;
@@ -295,7 +352,8 @@ handle_ack(struct sw_req *req) {
 static void
 absorb(struct bh_switch *sw, struct stx *st) {
     sw->m.retransmissions_in++;
-    if (st->resp && st->state != STX_ACCEPTED)
+    /* A response waiting for the CDR commit is not sent early. */
+    if (st->resp && !st->held.next && st->state != STX_ACCEPTED)
         sw_send(sw, &st->peer, st->resp, st->resp_len);
 }
 
@@ -332,8 +390,9 @@ refused(const struct sw_req *req) {
         sw_reply(req, WHY_UNSUPP_URI);
         return 1;
     }
-    /* RFC 3261 8.2.2.3: we support no extension a peer may require. */
-    if (bh_sip_header_next(m, BH_SIP_H_REQUIRE, NULL) != NULL) {
+    /* RFC 3261 8.2.2.3: of the extensions a peer may require we support
+     * only "timer" (RFC 4028). */
+    if (each_required(m, is_unsupported, NULL)) {
         sw_reply(req, WHY_BAD_EXTENSION);
         return 1;
     }
@@ -422,7 +481,9 @@ sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
     int rc = bh_sip_parse(buf, len, m, &err);
     if (rc < 0) {
         sw->m.parse_errors++;
-        sw_log(sw, "unparsable message: %s at byte %zu",
+        char who[SW_ADDR_STR];
+        sw_addr_str(from, who, sizeof who);
+        sw_log(sw, "unparsable message from %s: %s at byte %zu", who,
                err.what ? err.what : "?", err.offset);
         raw_reject(sw, buf, len, from,
                    rc == BH_EUNSUPP   ? status_of(WHY_VERSION)

@@ -113,6 +113,14 @@ sw_addr_format(const struct sw_addr *a, char *host, size_t size,
 }
 
 void
+sw_addr_str(const struct sw_addr *a, char *buf, size_t size) {
+    char host[INET6_ADDRSTRLEN + 2];
+    uint16_t port;
+    sw_addr_format(a, host, sizeof host, &port);
+    snprintf(buf, size, "%s:%u", host, (unsigned)port);
+}
+
+void
 sw_send(struct bh_switch *sw, const struct sw_addr *to, const char *buf,
         size_t len) {
     /* UDP: a full socket buffer drops the datagram, and the transaction
@@ -171,11 +179,16 @@ on_flush(evutil_socket_t fd, short what, void *arg) {
 
 /* ---- stopping ---------------------------------------------------------- */
 
+/* The stop is over: the CDR store is closed (what it could not write is
+ * counted lost), the owner's sink hears the end, then the owner. */
 static void
-on_stop_timer(evutil_socket_t fd, short what, void *arg) {
-    struct bh_switch *sw = arg;
+stop_finish(struct bh_switch *sw) {
     sw_cdr_flush(sw);
+    sw_cdr_close(sw);
     sw->stopped = 1;
+    if (sw->sink_begun)
+        bh_sink_end(sw->sink, sw_now(sw));
+    sw->sink_begun = 0;
     if (sw->thread_started)
         event_base_loopbreak(sw->base);
     /* Last: the owner may free the switch from its callback. */
@@ -183,9 +196,32 @@ on_stop_timer(evutil_socket_t fd, short what, void *arg) {
         sw->on_stopped(sw, sw->on_stopped_arg);
 }
 
-/* The loop's side of bh_switch_stop: end active calls with BYE, write
- * their CDRs, then give the BYEs a moment on the wire (retransmissions of
- * lost ones, answers) before telling the owner. */
+/* Every SW_STOP_POLL s while stopping: done when every BYE was answered
+ * (they are retransmitted per timer E meanwhile) and every row committed,
+ * or after BH_SWITCH_STOP_WAIT s. */
+static void
+on_stop_timer(evutil_socket_t fd, short what, void *arg) {
+    struct bh_switch *sw = arg;
+    sw_cdr_flush(sw);
+    struct bh_cdr_stats st;
+    bh_switch_cdr_stats(sw, &st);
+    size_t byes = sw_ctx_byes_open(sw);
+    double waited = sw_now(sw) - sw->stop_since;
+    if ((byes == 0 && st.pending == 0 && sw->nheld == 0) ||
+        waited >= BH_SWITCH_STOP_WAIT) {
+        if (byes > 0 || sw->nheld > 0)
+            fprintf(stderr,
+                    "busyhour switch: stopped after %.1f s with %zu BYEs "
+                    "unanswered\n",
+                    waited, byes + sw->nheld);
+        stop_finish(sw);
+        return;
+    }
+    sw_timer_in(sw->stop_timer, SW_STOP_POLL);
+}
+
+/* The loop's side of bh_switch_stop: end active calls with BYE (sent once
+ * their rows are committed), then wait for their answers. */
 static void
 on_stop_request(evutil_socket_t fd, short what, void *arg) {
     struct bh_switch *sw = arg;
@@ -195,10 +231,10 @@ on_stop_request(evutil_socket_t fd, short what, void *arg) {
     if (sw->stopping)
         return;
     sw->stopping = 1;
+    sw->stop_since = sw_now(sw);
     sw_calls_shutdown(sw);
     sw_cdr_flush(sw);
-    struct timeval tv = {0, SW_STOP_GRACE_US};
-    evtimer_add(sw->stop_timer, &tv);
+    sw_timer_in(sw->stop_timer, 0);
 }
 
 void
@@ -214,6 +250,17 @@ bh_switch_stop(struct bh_switch *sw) {
 int
 bh_switch_stopped(const struct bh_switch *sw) {
     return sw->stopped;
+}
+
+/* 1 when s ends in ":PORT" after the host ("[v6]:port", "v4:port"). */
+static int
+has_port(const char *s) {
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+        return rb && rb[1] == ':';
+    }
+    const char *c = strchr(s, ':');
+    return c && c == strrchr(s, ':');
 }
 
 /* "host:port", "[v6]:port", or "host" (port def). */
@@ -252,9 +299,14 @@ static int
 open_sip(struct bh_switch *sw, const char *listen, char *err, size_t errlen) {
     char host[80];
     uint16_t port;
-    if (split_hostport(listen, host, sizeof host, &port, 5060) < 0 ||
-        sw_addr_parse(host, port, &sw->local) < 0) {
-        snprintf(err, errlen, "--listen %s: not a numeric HOST:PORT", listen);
+    /* The port is never guessed: "127.0.0.1" alone is an error, not a
+     * silent 5060 (the default is the whole of BH_SWITCH_LISTEN). */
+    if (split_hostport(listen, host, sizeof host, &port, 0) < 0 ||
+        sw_addr_parse(host, port, &sw->local) < 0 || !has_port(listen)) {
+        snprintf(err, errlen,
+                 "--listen %s: need a numeric HOST:PORT, e.g. 127.0.0.1:5060 "
+                 "or [::1]:5060 (port 0: any free port)",
+                 listen);
         return BH_EINVAL;
     }
     sw->sip_fd = socket(sw->local.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -328,6 +380,34 @@ static const struct sw_service_ops *const service_table[] = {
 _Static_assert(sizeof service_table / sizeof *service_table <= SW_MAX_SERVICES,
                "SW_MAX_SERVICES too small for the service table");
 
+/* A section of the scenario's switch: with entries, no service serving
+ * it, is said at start (calls to its numbers get 404). */
+static void
+warn_unserved(struct bh_switch *sw) {
+    static const struct {
+        const char *section;
+        size_t off;
+    } sections[] = {
+        {"numbers", offsetof(struct bh_sc_switch, nnumbers)},
+        {"bridges", offsetof(struct bh_sc_switch, nbridges)},
+        {"extensions", offsetof(struct bh_sc_switch, nextensions)},
+    };
+    for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
+        size_t n;
+        memcpy(&n, (const char *)sw->cfg + sections[i].off, sizeof n);
+        int served = 0;
+        for (size_t k = 0; k < sw->nservices; k++)
+            if (sw->services[k].ops->section &&
+                strcmp(sw->services[k].ops->section, sections[i].section) == 0)
+                served = 1;
+        if (n > 0 && !served)
+            fprintf(stderr,
+                    "busyhour switch: warning: the scenario's %zu %s are "
+                    "not served by this switch yet; calls to them get 404\n",
+                    n, sections[i].section);
+    }
+}
+
 static int
 services_init(struct bh_switch *sw, char *err, size_t errlen) {
     for (size_t i = 0; i < sizeof service_table / sizeof *service_table; i++) {
@@ -342,6 +422,7 @@ services_init(struct bh_switch *sw, char *err, size_t errlen) {
             return rc;
         }
     }
+    warn_unserved(sw);
     return 0;
 }
 
@@ -378,6 +459,8 @@ context_init(struct bh_switch *sw) {
     if (sw->rnd == 0)
         sw->rnd = 0x9e3779b97f4a7c15ULL;
     sw->next_call = 1;
+    sw->held.next = sw->held.prev = &sw->held;
+    sw->cdr_fail_since = -1;
     sw->rxbuf = malloc(RECV_BATCH * (size_t)(BH_SWITCH_MAX_MSG + 1));
     if (!sw->rxbuf || sw_htab_init(&sw->stx) < 0 ||
         sw_htab_init(&sw->ctx) < 0 || sw_htab_init(&sw->dialogs) < 0 ||
@@ -397,7 +480,8 @@ control_init(struct bh_switch *sw) {
                             on_stop_request, sw);
     sw->stop_timer = evtimer_new(sw->base, on_stop_timer, sw);
     sw->flush_ev = event_new(sw->base, -1, 0, on_flush, sw);
-    if (!sw->stop_ev || !sw->stop_timer || !sw->flush_ev ||
+    sw->cdr_retry_ev = evtimer_new(sw->base, on_flush, sw);
+    if (!sw->stop_ev || !sw->stop_timer || !sw->flush_ev || !sw->cdr_retry_ev ||
         event_add(sw->stop_ev, NULL) < 0)
         return BH_ENOMEM;
     return 0;
@@ -406,59 +490,74 @@ control_init(struct bh_switch *sw) {
 int
 bh_switch_new(const struct bh_sc_switch *cfg,
               const struct bh_switch_options *opt, struct event_base *base,
-              struct bh_switch **out, char *err, size_t errlen) {
+              struct bh_switch **out, struct bh_diag *diag) {
+    struct bh_diag scratch;
+    if (!diag)
+        diag = &scratch;
+    memset(diag, 0, sizeof *diag);
     *out = NULL;
     if (!base) {
-        snprintf(err, errlen, "no event_base to run on");
+        bh_diag_set(diag, 0, 0, "no event_base to run on");
         return BH_EINVAL;
     }
     struct bh_switch *sw = calloc(1, sizeof *sw);
     if (!sw) {
-        snprintf(err, errlen, "out of memory");
+        bh_diag_set(diag, 0, 0, "out of memory");
         return BH_ENOMEM;
     }
     sw->cfg = cfg;
     sw->base = base;
     sw->verbose = opt->verbose;
+    sw->sink = opt->sink;
     sw->on_stopped = opt->on_stopped;
     sw->on_stopped_arg = opt->on_stopped_arg;
+    char err[sizeof diag->msg] = "";
     int rc = context_init(sw);
     if (rc == 0)
         rc = control_init(sw);
     if (rc < 0) {
-        snprintf(err, errlen, "%s", bh_strerror(rc));
+        snprintf(err, sizeof err, "%s", bh_strerror(rc));
         goto fail;
     }
-    rc =
-        open_sip(sw, opt->listen ? opt->listen : "127.0.0.1:5060", err, errlen);
+    rc = open_sip(sw, opt->listen ? opt->listen : BH_SWITCH_LISTEN, err,
+                  sizeof err);
     if (rc < 0)
         goto fail;
     rc = sw_media_init(sw);
     if (rc < 0) {
-        snprintf(err, errlen, "media: %s", bh_strerror(rc));
+        snprintf(err, sizeof err, "media: %s", bh_strerror(rc));
         goto fail;
     }
-    rc = services_init(sw, err, errlen);
+    rc = services_init(sw, err, sizeof err);
     if (rc < 0)
         goto fail;
     if (opt->cdr_path) {
-        struct bh_diag d;
-        rc = bh_cdr_open(opt->cdr_path, sw->epoch0, NULL, &sw->cdr, &d);
-        if (rc < 0) {
-            snprintf(err, errlen, "CDR file %s: %s", opt->cdr_path, d.msg);
-            goto fail;
-        }
+        /* The store's run starts when the switch's clock does: CDR times
+         * (s since the switch started) are then times in that run. */
+        rc = bh_cdr_open(opt->cdr_path, sw->epoch0, opt->cdr_options, &sw->cdr,
+                         diag);
+        if (rc < 0)
+            goto fail_diag;
         /* A reused file appends: this run's ids follow the last one. */
         sw->next_call = bh_cdr_first_id(sw->cdr);
     }
     if (opt->http) {
-        rc = sw_http_start(sw, opt->http, err, errlen);
+        rc = sw_http_start(sw, opt->http, err, sizeof err);
         if (rc < 0)
             goto fail;
+    }
+    rc = bh_sink_begin(sw->sink, 0);
+    sw->sink_begun = rc == 0;
+    if (rc < 0) {
+        snprintf(err, sizeof err, "the record sink refused to begin: %s",
+                 bh_strerror(rc));
+        goto fail;
     }
     *out = sw;
     return 0;
 fail:
+    bh_diag_set(diag, 0, 0, "%s", err);
+fail_diag:
     sw->stopping = 1; /* nothing to hang up: free quietly */
     bh_switch_free(sw);
     return rc;
@@ -486,7 +585,12 @@ bh_switch_free(struct bh_switch *sw) {
         sw_calls_shutdown(sw);
     }
     sw_cdr_flush(sw);
-    /* Free what is left: transactions (their timers die with them). */
+    if (sw->sink_begun)
+        bh_sink_end(sw->sink, sw_now(sw));
+    sw->sink_begun = 0;
+    /* Rows of the calls just ended are committed (or counted lost) and
+     * their BYEs go out, before the transactions are freed. */
+    sw_cdr_close(sw);
     for (size_t i = 0; i < sw->stx.nb; i++)
         while (sw->stx.b && sw->stx.b[i])
             sw_stx_free((struct stx *)sw->stx.b[i]);
@@ -496,16 +600,13 @@ bh_switch_free(struct bh_switch *sw) {
     services_fini(sw);
     sw_media_fini(sw);
     free(sw->rxbuf);
-    uint64_t lost = 0;
-    if (bh_cdr_close(sw->cdr, &lost) < 0)
-        fprintf(stderr, "busyhour switch: %llu CDR rows could not be written\n",
-                (unsigned long long)lost);
     if (sw->http)
         evhttp_free(sw->http);
     event_drop(sw->sip_ev);
     event_drop(sw->stop_ev);
     event_drop(sw->stop_timer);
     event_drop(sw->flush_ev);
+    event_drop(sw->cdr_retry_ev);
     if (sw->sip_fd >= 0)
         close(sw->sip_fd);
     if (sw->stop_fd >= 0)

@@ -33,15 +33,15 @@ loop_main(void *arg) {
 int
 bh_switch_start_thread(const struct bh_sc_switch *cfg,
                        const struct bh_switch_options *opt,
-                       struct bh_switch **out, char *err, size_t errlen) {
+                       struct bh_switch **out, struct bh_diag *diag) {
     *out = NULL;
     struct event_base *base = event_base_new();
     if (!base) {
-        snprintf(err, errlen, "out of memory");
+        bh_diag_set(diag, 0, 0, "out of memory");
         return BH_ENOMEM;
     }
     struct bh_switch *sw = NULL;
-    int rc = bh_switch_new(cfg, opt, base, &sw, err, errlen);
+    int rc = bh_switch_new(cfg, opt, base, &sw, diag);
     if (rc < 0) {
         event_base_free(base);
         return rc;
@@ -63,7 +63,7 @@ bh_switch_start_thread(const struct bh_sc_switch *cfg,
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (prc != 0) {
         sw->thread_started = 0;
-        snprintf(err, errlen, "cannot start the switch's thread");
+        bh_diag_set(diag, 0, 0, "cannot start the switch's thread");
         bh_switch_free(sw);
         return BH_EIO;
     }

@@ -57,6 +57,7 @@ sw_stx_find(struct bh_switch *sw, const struct bh_sip_msg *m, int as_invite) {
 }
 
 static void stx_timer(evutil_socket_t fd, short what, void *arg);
+static void stx_final(struct stx *st);
 
 struct stx *
 sw_stx_new(struct bh_switch *sw, const struct bh_sip_msg *m,
@@ -84,6 +85,7 @@ void
 sw_stx_free(struct stx *st) {
     if (!st)
         return;
+    sw_unhold(st->sw, &st->held);
     sw_call_stx_gone(st);
     event_del(&st->timer);
     sw_htab_del(&st->sw->stx, &st->node);
@@ -93,7 +95,6 @@ sw_stx_free(struct stx *st) {
 
 void
 sw_stx_responded(struct stx *st, const char *buf, size_t len, int status) {
-    struct bh_switch *sw = st->sw;
     char *copy = malloc(len);
     if (copy) {
         memcpy(copy, buf, len);
@@ -102,14 +103,31 @@ sw_stx_responded(struct stx *st, const char *buf, size_t len, int status) {
         st->resp_len = len;
     }
     st->status = status;
-    if (status < 200)
+    /* A final response waiting for the CDR commit takes its next state
+     * when it goes out (sw_stx_release): no timer resends it before. */
+    if (status < 200 || st->held.next)
         return;
+    stx_final(st);
+}
+
+void
+sw_stx_release(struct stx *st) {
+    if (st->resp)
+        sw_send(st->sw, &st->peer, st->resp, st->resp_len);
+    if (st->status >= 200)
+        stx_final(st);
+}
+
+/* A final response went out: the states of 17.2.1, 17.2.2, RFC 6026. */
+static void
+stx_final(struct stx *st) {
+    struct bh_switch *sw = st->sw;
     double now = sw_now(sw);
     if (st->invite) {
         /* 2xx: RFC 6026 Accepted; the 2xx is resent at T1, 2T1 ... T2
          * until the ACK (RFC 3261 13.3.1.4). Non-2xx: Completed, timer
          * G resends, H gives up (17.2.1). Both end after 64*T1. */
-        st->state = status < 300 ? STX_ACCEPTED : STX_COMPLETED;
+        st->state = st->status < 300 ? STX_ACCEPTED : STX_COMPLETED;
         st->interval = SW_T1;
         st->next_tx = now + SW_T1;
         st->end = now + SW_TXN_LIFE;
@@ -185,9 +203,9 @@ struct ctx_keyed {
 };
 
 struct ctx *
-sw_ctx_send(struct bh_switch *sw, struct leg *leg, enum bh_sip_method method,
-            const char *branch, const struct sw_addr *to, const char *req,
-            size_t len) {
+sw_ctx_new(struct bh_switch *sw, struct leg *leg, enum bh_sip_method method,
+           const char *branch, const struct sw_addr *to, const char *req,
+           size_t len) {
     struct ctx_keyed *k = calloc(1, sizeof *k);
     if (!k)
         return NULL;
@@ -204,28 +222,58 @@ sw_ctx_send(struct bh_switch *sw, struct leg *leg, enum bh_sip_method method,
     c->state = CTX_CALLING;
     c->peer = *to;
     c->leg = leg;
+    c->held.is_ctx = 1;
     snprintf(c->branch, sizeof c->branch, "%s", branch);
     c->node.klen =
         ctx_key(branch, strlen(branch), method, k->key, sizeof k->key);
     c->node.key = k->key;
     sw_htab_put(&sw->ctx, &c->node);
     evtimer_assign(&c->timer, sw->base, ctx_timer, c);
+    return c;
+}
+
+void
+sw_ctx_start(struct ctx *c) {
+    struct bh_switch *sw = c->sw;
     double now = sw_now(sw);
-    /* Timers A/B (17.1.1.2) or E/F (17.1.2.2). */
+    /* Timers A/B (17.1.1.2) or E/F (17.1.2.2), from the first send. */
     c->interval = SW_T1;
     c->next_tx = now + SW_T1;
     c->end = now + SW_TXN_LIFE;
     arm(&c->timer, now, c->next_tx);
-    sw_send(sw, to, req, len);
-    sw->m.requests_out[bh_switch_method_from(bh_str_make(
-        bh_sip_method_name(method), strlen(bh_sip_method_name(method))))]++;
+    sw_send(sw, &c->peer, c->req, c->req_len);
+    const char *name = bh_sip_method_name(c->method);
+    sw->m
+        .requests_out[bh_switch_method_from(bh_str_make(name, strlen(name)))]++;
+}
+
+struct ctx *
+sw_ctx_send(struct bh_switch *sw, struct leg *leg, enum bh_sip_method method,
+            const char *branch, const struct sw_addr *to, const char *req,
+            size_t len) {
+    struct ctx *c = sw_ctx_new(sw, leg, method, branch, to, req, len);
+    if (c)
+        sw_ctx_start(c);
     return c;
+}
+
+size_t
+sw_ctx_byes_open(const struct bh_switch *sw) {
+    /* O(client transactions): called every SW_STOP_POLL s while a stop
+     * waits, never on the hot path. */
+    size_t n = 0;
+    for (size_t i = 0; i < sw->ctx.nb; i++)
+        for (const struct sw_hnode *x = sw->ctx.b[i]; x; x = x->next)
+            if (((const struct ctx *)x)->method == BH_SIP_BYE)
+                n++;
+    return n;
 }
 
 void
 sw_ctx_free(struct ctx *c) {
     if (!c)
         return;
+    sw_unhold(c->sw, &c->held);
     sw_leg_ctx_gone(c);
     event_del(&c->timer);
     sw_htab_del(&c->sw->ctx, &c->node);

@@ -139,6 +139,22 @@ struct bh_sc_account {
     struct bh_pos pos;
 };
 
+/* How the real switch ends calls that would never end on their own
+ * (switch.timers); the simulator does not model them. Seconds, 0: off. */
+struct bh_sc_call_timers {
+    double rtp_timeout;     /* no RTP from the caller this long: ended */
+    double session_expires; /* RFC 4028 interval offered; 0: not offered */
+    double min_se;          /* RFC 4028 smallest interval accepted */
+    double max_call;        /* a call ends after this long */
+    struct bh_pos pos;      /* of the timers: mapping, 0 when absent */
+};
+
+/* Their defaults (also what a scenario without switch.timers gets). */
+#define BH_SC_RTP_TIMEOUT_DEFAULT 30.0
+#define BH_SC_SESSION_EXPIRES_DEFAULT 1800.0
+#define BH_SC_MIN_SE_DEFAULT 90.0
+#define BH_SC_MAX_CALL_DEFAULT 43200.0
+
 struct bh_sc_switch {
     size_t nnumbers;
     struct bh_sc_number *numbers; /* owned */
@@ -148,6 +164,7 @@ struct bh_sc_switch {
     struct bh_sc_extension *extensions; /* owned */
     size_t naccounts;
     struct bh_sc_account *accounts; /* owned */
+    struct bh_sc_call_timers timers;
 };
 
 /* A caller class: a share of a source's callers with an origin (rate

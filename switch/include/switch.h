@@ -24,6 +24,9 @@
 #define BH_SWITCH_MAX_OPERATORS 10000 /* operators of one queue */
 #define BH_SWITCH_MAX_LINES 1000000   /* lines of one number */
 #define BH_SWITCH_MAX_TRANSACTIONS 1000000 /* server transactions kept */
+/* s a stop waits for the answers to its BYEs (retransmitted per timer E,
+ * RFC 3261 17.1.2.2) and for the CDR rows to be committed. */
+#define BH_SWITCH_STOP_WAIT 4.0
 
 /* ---- The switch ------------------------------------------------------- */
 
@@ -43,11 +46,26 @@
 struct bh_switch;
 struct event_base; /* libevent */
 
+#define BH_SWITCH_LISTEN "127.0.0.1:5060" /* SIP address when none given */
+
 struct bh_switch_options {
-    const char *listen;   /* "127.0.0.1:5060", "[::1]:5060"; NULL = that */
+    /* "127.0.0.1:5060", "[::1]:5060" (port 0: any free one); the port is
+     * required. NULL: BH_SWITCH_LISTEN. */
+    const char *listen;
     const char *http;     /* "127.0.0.1:8080"; NULL = no HTTP endpoint */
     const char *cdr_path; /* SQLite file; NULL = no CDRs */
-    int verbose;          /* 1: log each call's fate to stderr */
+    /* The CDR store's retry and bound settings (records.h); NULL: its
+     * defaults. Borrowed for bh_switch_new only. */
+    const struct bh_cdr_options *cdr_options;
+    /* Where the switch's records also go, in-process (an embedding
+     * program such as `busyhour run` hands its collector): begin once the
+     * switch runs, one record per call that ended (times in s since the
+     * switch started, as in the CDR file), the level of lines and
+     * operators of a number whenever a line is taken or given back, end
+     * when a stop has finished. Called on the switch's loop; ops NULL:
+     * none. */
+    struct bh_record_sink sink;
+    int verbose; /* 1: log each call's fate to stderr */
     /* Called once, on the switch's loop, when a stop asked for with
      * bh_switch_stop has finished (see there); NULL = nobody is told. An
      * embedding owner typically ends its loop here, or frees the switch
@@ -60,17 +78,21 @@ struct bh_switch_options {
 /* Creates a switch on base (borrowed: it must outlive the switch) for the
  * scenario's switch section (borrowed too), binds its sockets, opens the
  * CDR store and registers its events on base; it runs whenever its owner
- * runs the loop. On failure returns a negative code, writes a message into
- * err and leaves base as it was. */
+ * runs the loop. On failure returns a negative code, says why in diag (may
+ * be NULL; diag->file names the file at fault, the CDR file, or is "")
+ * and leaves base as it was. BH_EPARSE: the CDR file is not ours (it is
+ * left untouched). */
 int bh_switch_new(const struct bh_sc_switch *cfg,
                   const struct bh_switch_options *opt, struct event_base *base,
-                  struct bh_switch **out, char *err, size_t errlen);
+                  struct bh_switch **out, struct bh_diag *diag);
 /* Asks the switch to stop cleanly: new calls get 503, active calls are
- * ended with BYE (Reason: 503 shutting down) and their CDRs flushed, and
- * the BYEs get a moment (300 ms) on the wire; then opt->on_stopped is
- * called. Safe from any thread and from a signal handler (it only writes
- * to an eventfd the loop watches); the work itself happens on the
- * switch's loop, at its next turn. Asking again is harmless. */
+ * ended with BYE (Reason: 503 shutting down) and their CDRs committed;
+ * the BYEs are retransmitted until answered, for at most
+ * BH_SWITCH_STOP_WAIT s; then the CDR store is closed (bh_switch_cdr_stats
+ * says whether rows were lost) and opt->on_stopped is called. Safe from
+ * any thread and from a signal handler (it only writes to an eventfd the
+ * loop watches); the work itself happens on the switch's loop, at its
+ * next turn. Asking again is harmless. */
 void bh_switch_stop(struct bh_switch *sw);
 /* 1 once a stop has finished (on_stopped was called), else 0. Read it on
  * the switch's loop. */
@@ -81,7 +103,7 @@ int bh_switch_stopped(const struct bh_switch *sw);
  * that the process's handlers run in the owner's threads. */
 int bh_switch_start_thread(const struct bh_sc_switch *cfg,
                            const struct bh_switch_options *opt,
-                           struct bh_switch **out, char *err, size_t errlen);
+                           struct bh_switch **out, struct bh_diag *diag);
 /* Stops a switch started with bh_switch_start_thread cleanly (as
  * bh_switch_stop: BYE to calls up, CDRs flushed) and joins its thread.
  * Returns 0, BH_EIO if its loop failed, BH_ESTATE for a switch not started
@@ -90,6 +112,11 @@ int bh_switch_start_thread(const struct bh_sc_switch *cfg,
 int bh_switch_stop_thread(struct bh_switch *sw);
 /* The bound SIP port (useful when listen asked for port 0). */
 int bh_switch_sip_port(const struct bh_switch *sw);
+/* The CDR store's counters (records.h): rows written, pending, lost, the
+ * failed writes; final once a stop has finished (the store is closed
+ * then, and rows it could not write are counted lost). All zero without a
+ * CDR file. Read it on the switch's loop, or after its thread joined. */
+void bh_switch_cdr_stats(const struct bh_switch *sw, struct bh_cdr_stats *out);
 /* Frees the switch and removes its events from the loop; NULL is harmless.
  * Calls still up get a BYE (sent once) and their CDRs; a switch still
  * running in its thread is stopped and joined first. Call it on the
@@ -199,6 +226,28 @@ enum bh_switch_method {
 
 #define BH_SWITCH_STATUS_SLOTS 700 /* status codes 0..699 */
 
+/* Why a call ended: the CDR's `reason` column and
+ * bh_switch_calls_ended_total{reason}. A service that ends a call itself
+ * writes a reason of its own in the CDR ("max-wait", "operator-hangup"
+ * ...) and counts as "service" here. New reasons go at the end. */
+#define BH_SWITCH_END_MAP(X)                                                   \
+    X(SERVICE, "service")                 /* the service ended it */           \
+    X(BYE, "bye")                         /* the caller hung up */             \
+    X(NO_ACK, "no-ack")                   /* our 2xx was never ACKed */        \
+    X(SHUTDOWN, "shutdown")               /* the switch stopped */             \
+    X(RTP_TIMEOUT, "rtp-timeout")         /* no RTP from the caller */         \
+    X(SESSION_EXPIRED, "session-expired") /* RFC 4028: no refresh */           \
+    X(MAX_DURATION, "max-duration")       /* the call reached max_call */
+
+#define BH_SWITCH_END_ENUM_(name, str) BH_SWITCH_END_##name,
+enum bh_switch_end {
+    BH_SWITCH_END_MAP(BH_SWITCH_END_ENUM_) BH_SWITCH_END_COUNT
+};
+#undef BH_SWITCH_END_ENUM_
+
+/* The reason's name ("rtp-timeout"); "unknown" out of range. */
+const char *bh_switch_end_name(enum bh_switch_end e);
+
 struct bh_switch_metrics {
     uint64_t requests_in[BH_SWITCH_M_COUNT];
     uint64_t requests_out[BH_SWITCH_M_COUNT];
@@ -212,6 +261,12 @@ struct bh_switch_metrics {
     uint64_t rtp_in, rtp_out;
     uint64_t calls_active;
     uint64_t overload_rejected; /* INVITEs refused (503) while overloaded */
+    uint64_t ended[BH_SWITCH_END_COUNT]; /* calls ended, by reason */
+    uint64_t session_refreshes;          /* RFC 4028 refreshes, both ways */
+    /* The CDR store (bh_cdr_stats), copied in when rendered. */
+    uint64_t cdr_written, cdr_pending, cdr_lost, cdr_retries, cdr_busy,
+        cdr_full;
+    uint64_t cdr_held; /* answers and BYEs waiting for a CDR commit */
 };
 
 /* A live view of one number for /metrics and /status. */

@@ -169,9 +169,8 @@ embedded_options(void **state) {
     struct bh_switch_options opt = {.listen = "127.0.0.1:0",
                                     .on_stopped = on_stopped,
                                     .on_stopped_arg = &p};
-    char err[256] = "";
-    assert_int_equal(
-        bh_switch_new(&sc->sw, &opt, p.base, &p.sw, err, sizeof err), 0);
+    struct bh_diag err;
+    assert_int_equal(bh_switch_new(&sc->sw, &opt, p.base, &p.sw, &err), 0);
     assert_unchanged(&before);
     int sip = bh_switch_sip_port(p.sw);
     char msg[1024];
@@ -299,9 +298,8 @@ thread_twice_with_call(void **state) {
         struct bh_switch_options opt = {.listen = "127.0.0.1:0",
                                         .cdr_path = path};
         struct bh_switch *sw = NULL;
-        char err[256] = "";
-        assert_int_equal(
-            bh_switch_start_thread(&sc->sw, &opt, &sw, err, sizeof err), 0);
+        struct bh_diag err;
+        assert_int_equal(bh_switch_start_thread(&sc->sw, &opt, &sw, &err), 0);
         assert_unchanged(&before);
         uint16_t port, rtp;
         int fd = udp(&port), media = udp(&rtp);
@@ -396,9 +394,8 @@ ivr_hears_inband_digit(void **state) {
     struct bh_scenario *sc = load(yaml);
     struct bh_switch_options opt = {.listen = "127.0.0.1:0"};
     struct bh_switch *sw = NULL;
-    char err[256] = "";
-    assert_int_equal(
-        bh_switch_start_thread(&sc->sw, &opt, &sw, err, sizeof err), 0);
+    struct bh_diag err;
+    assert_int_equal(bh_switch_start_thread(&sc->sw, &opt, &sw, &err), 0);
     uint16_t port, rtp;
     int fd = udp(&port), media = udp(&rtp);
     char ok[4096];
@@ -425,15 +422,13 @@ stop_thread_needs_thread(void **state) {
     struct event_base *base = event_base_new();
     struct bh_switch_options opt = {.listen = "127.0.0.1:0"};
     struct bh_switch *sw = NULL;
-    char err[256] = "";
-    assert_int_equal(bh_switch_new(&sc->sw, &opt, base, &sw, err, sizeof err),
-                     0);
+    struct bh_diag err;
+    assert_int_equal(bh_switch_new(&sc->sw, &opt, base, &sw, &err), 0);
     assert_int_equal(bh_switch_stop_thread(sw), BH_ESTATE);
     bh_switch_free(sw);
     bh_switch_free(NULL);
     /* A loop is needed to run on. */
-    assert_int_equal(bh_switch_new(&sc->sw, &opt, NULL, &sw, err, sizeof err),
-                     BH_EINVAL);
+    assert_int_equal(bh_switch_new(&sc->sw, &opt, NULL, &sw, &err), BH_EINVAL);
     assert_null(sw);
     event_base_free(base);
     bh_scenario_free(sc);
