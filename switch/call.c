@@ -106,6 +106,24 @@ sw_release_held(struct bh_switch *sw) {
     }
 }
 
+/* Forgets every held message without sending it: a response is
+ * discarded (a retransmitted request gets nothing), a request never
+ * starts. */
+static void
+drop_held(struct bh_switch *sw) {
+    while (sw->held.next != &sw->held) {
+        struct sw_held *h = sw->held.next;
+        sw_unhold(sw, h);
+        if (!h->is_ctx) {
+            struct stx *st =
+                (struct stx *)((char *)h - offsetof(struct stx, held));
+            free(st->resp);
+            st->resp = NULL;
+            st->resp_len = 0;
+        }
+    }
+}
+
 /* A commit failed: rows and held messages wait; the store says when to
  * try again. One line when the trouble starts, one when it ends. */
 static void
@@ -171,9 +189,14 @@ sw_cdr_close(struct bh_switch *sw) {
                 "busyhour switch: %llu CDR rows lost (not written: %s)\n",
                 (unsigned long long)lost,
                 before.last_error[0] ? before.last_error : "queue full");
-    /* Whatever waited for a commit goes out: its row is written, or
-     * counted lost and reported. */
-    sw_release_held(sw);
+    /* What waited for a commit goes out once its row is written. When
+     * rows were lost, nothing held is sent (their transactions are
+     * dropped): no peer hears that a call ended whose row is not in the
+     * file; the loss is on stderr and in the exit status. */
+    if (lost == 0)
+        sw_release_held(sw);
+    else
+        drop_held(sw);
 }
 
 void

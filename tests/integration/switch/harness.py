@@ -103,7 +103,7 @@ def options(host, port, timeout=0.2, rport=True, probe_port=0):
 
 class Switch:
     def __init__(self, busyhour, scenario, sip_port, http_port=None,
-                 cdr=None, netns=None, verbose=False):
+                 cdr=None, netns=None, verbose=False, preexec_fn=None):
         self.port = sip_port
         self.http_port = http_port
         self.tmp = tempfile.mkdtemp(prefix="bh_switch_")
@@ -119,7 +119,8 @@ class Switch:
             cmd = ["ip", "netns", "exec", netns] + cmd
         self.logf = open(self.log, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.logf,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec_fn)
         _children.append(self.proc)
 
     def wait_ready(self, tries=300):
@@ -141,17 +142,28 @@ class Switch:
         with urllib.request.urlopen(url, timeout=5) as r:
             return r.read().decode()
 
-    def stop(self):
+    def stop(self, expect=0):
         """SIGTERM by PID: the switch must end calls, flush CDRs, exit 0
-        (under ASan, leaks would make it exit non-zero)."""
+        (under ASan, leaks would make it exit non-zero), or `expect`."""
         os.kill(self.proc.pid, signal.SIGTERM)
         rc = self.proc.wait()
         self.logf.close()
         log = open(self.log).read()
-        if rc != 0:
-            fail("switch exited %d:\n%s" % (rc, log))
-        print("ok: switch stopped cleanly by SIGTERM")
+        if rc != expect:
+            fail("switch exited %d, not %d:\n%s" % (rc, expect, log))
+        print("ok: switch stopped by SIGTERM, exit %d" % rc)
         return log
+
+    def kill9(self):
+        """SIGKILL by PID: a crash."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.logf.close()
+
+    def metric(self, name):
+        """The value of an unlabelled metric in /metrics."""
+        m = re.search(r"^%s (\d+)$" % re.escape(name), self.metrics(), re.M)
+        return int(m.group(1)) if m else None
 
     def rows(self, sql="SELECT * FROM calls ORDER BY arrival"):
         db = sqlite3.connect(self.cdr)
@@ -186,7 +198,7 @@ def log_events(path):
         parts = line.split()
         if len(parts) >= 3 and parts[0] in ("answered", "busy", "connected",
                                             "ring", "bye", "cancel",
-                                            "digit"):
+                                            "digit", "ended"):
             out.append((parts[0], parts[1], int(parts[2])))
     return out
 
