@@ -17,6 +17,7 @@ class Call:
         self.resp = None        # the final response to the INVITE
         self.media = None       # the switch's RTP port
         self.requests = []      # requests the switch sent in the dialog
+        self.last = None        # the last response to a later request
 
 
 class UA:
