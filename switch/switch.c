@@ -402,9 +402,10 @@ warn_unserved(struct bh_switch *sw) {
                 served = 1;
         if (n > 0 && !served)
             fprintf(stderr,
-                    "busyhour switch: warning: the scenario's %zu %s are "
-                    "not served by this switch yet; calls to them get 404\n",
-                    n, sections[i].section);
+                    "busyhour switch: warning: the scenario's %s: (%zu) "
+                    "are not served by this switch yet; calls to them get "
+                    "404\n",
+                    sections[i].section, n);
     }
 }
 

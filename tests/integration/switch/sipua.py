@@ -31,6 +31,7 @@ class UA:
         self.user = user
         self.calls = {}
         self.answer_update = 200  # what requests from the switch get
+        self.drop_first_bye = False
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind(("127.0.0.1", 0))
         self.rtp_port = self.rtp.getsockname()[1]
@@ -110,6 +111,9 @@ class UA:
         if c:
             c.requests.append(msg)
         code = self.answer_update if msg.startswith("UPDATE") else 200
+        if self.drop_first_bye and msg.startswith("BYE") and c and \
+                len(self.got(c, "BYE")) == 1:
+            return  # as if lost on the way: only a retransmission is answered
         if not msg.startswith("ACK"):
             reply = h.reply(msg, code, "OK" if code == 200 else "Gone")
             self.sock.sendto(reply.encode(), self.sw)
