@@ -282,6 +282,43 @@ test_defaults(void **state) {
     assert_string_equal(sc->tariffs.origins[s->classes[0].origin], "local");
     assert_false(sc->tariffs.present);
     assert_int_equal(sc->nthresholds, 0);
+    const struct bh_sc_call_timers *t = &sc->sw.timers;
+    assert_true(t->rtp_timeout == BH_SC_RTP_TIMEOUT_DEFAULT &&
+                t->rtp_timeout == 30);
+    assert_true(t->session_expires == BH_SC_SESSION_EXPIRES_DEFAULT &&
+                t->session_expires == 1800);
+    assert_true(t->min_se == BH_SC_MIN_SE_DEFAULT && t->min_se == 90);
+    assert_true(t->max_call == BH_SC_MAX_CALL_DEFAULT &&
+                t->max_call == 12 * 3600);
+    assert_int_equal(t->pos.line, 0);
+    bh_scenario_free(sc);
+}
+
+/* switch.timers: written values, 0 turning a guard off. */
+static void
+test_timers(void **state) {
+    (void)state;
+    static const char text[] = "name: timers\n"
+                               "switch:\n"
+                               "  numbers:\n"
+                               "    - { name: info, number: \"100\", "
+                               "lines: 4 }\n"
+                               "  timers: { rtp_timeout: 0, session_expires: "
+                               "10m, min_se: 2m, max_call: 4h }\n"
+                               "traffic:\n"
+                               "  - { name: callers, to: info, rate: 30, "
+                               "holding: 3m }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, sizeof text - 1, "t.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    const struct bh_sc_call_timers *t = &sc->sw.timers;
+    assert_true(t->rtp_timeout == 0 && t->session_expires == 600 &&
+                t->min_se == 120 && t->max_call == 4 * 3600);
+    assert_int_equal(t->pos.line, 5);
+    assert_int_equal(t->pos.column, 11);
     bh_scenario_free(sc);
 }
 
@@ -526,6 +563,7 @@ main(void) {
         cmocka_unit_test(test_normative_thresholds),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_timers),
         cmocka_unit_test(test_profile_wrap),
         cmocka_unit_test(test_empirical),
         cmocka_unit_test(test_money_exact),
