@@ -17,6 +17,11 @@ metrics_text(void **state) {
     m.responses_out[486] = 3;
     m.outcomes[BH_OUTCOME_ANSWERED] = 5;
     m.parse_errors = 1;
+    m.ended[BH_SWITCH_END_RTP_TIMEOUT] = 20;
+    m.cdr_written = 7;
+    m.cdr_pending = 3;
+    m.cdr_lost = 2;
+    m.cdr_busy = 4;
     struct bh_switch_number_view nv = {"sup\"port", "8800", 5, 4,
                                        true,        2,      3, 1};
     char buf[16384];
@@ -33,6 +38,15 @@ metrics_text(void **state) {
     assert_non_null(strstr(buf, "{method=\"INVITE\",dir=\"in\"} 8\n"));
     assert_non_null(strstr(buf, "{status=\"486\",dir=\"out\"} 3\n"));
     assert_non_null(strstr(buf, "bh_switch_sip_parse_errors_total 1\n"));
+    assert_non_null(strstr(buf, "bh_switch_calls_ended_total{reason=\""
+                                "rtp-timeout\"} 20\n"));
+    assert_non_null(strstr(buf, "bh_switch_cdr_rows_written_total 7\n"));
+    assert_non_null(strstr(buf, "bh_switch_cdr_rows_pending 3\n"));
+    assert_non_null(strstr(buf, "bh_switch_cdr_rows_lost_total 2\n"));
+    assert_non_null(strstr(buf, "bh_switch_cdr_busy_total 4\n"));
+    assert_string_equal(bh_switch_end_name(BH_SWITCH_END_SESSION_EXPIRED),
+                        "session-expired");
+    assert_string_equal(bh_switch_end_name(BH_SWITCH_END_COUNT), "unknown");
     /* Truncation reports the size needed and stays terminated. */
     char small[64];
     size_t need = bh_switch_metrics_prometheus(&m, &nv, 1, small, sizeof small);
@@ -41,6 +55,9 @@ metrics_text(void **state) {
     n = bh_switch_metrics_json(&m, &nv, 1, 12.5, buf, sizeof buf);
     assert_non_null(strstr(buf, "\"name\":\"sup\\\"port\""));
     assert_non_null(strstr(buf, "\"answered\":5"));
+    assert_non_null(strstr(buf, "\"rtp-timeout\":20"));
+    assert_non_null(strstr(buf, "\"cdr\":{\"written\":7,\"pending\":3,"
+                                "\"lost\":2"));
     assert_int_equal(bh_switch_method_from(BH_STR_LIT("BYE")), BH_SWITCH_M_BYE);
     assert_int_equal(bh_switch_method_from(BH_STR_LIT("bye")),
                      BH_SWITCH_M_OTHER);

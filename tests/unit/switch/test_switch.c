@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -328,6 +329,109 @@ thread_twice_with_call(void **state) {
     bh_scenario_free(sc);
 }
 
+/* ---- the owner's record sink and diagnostics ----------------------------- */
+
+struct counting_sink {
+    int begins, records, levels, ends;
+    int last_busy, max_busy;
+    struct bh_call_record rec;
+};
+
+static int
+sink_begin(void *ctx, int replication) {
+    ((struct counting_sink *)ctx)->begins++;
+    return 0;
+}
+
+static void
+sink_record(void *ctx, struct bh_call_record *rec) {
+    struct counting_sink *k = ctx;
+    k->records++;
+    k->rec = *rec;
+}
+
+static void
+sink_level(void *ctx, int kind, int target, double t, int busy,
+           int agents_busy) {
+    struct counting_sink *k = ctx;
+    k->levels++;
+    k->last_busy = busy;
+    if (busy > k->max_busy)
+        k->max_busy = busy;
+}
+
+static int
+sink_end(void *ctx, double t) {
+    ((struct counting_sink *)ctx)->ends++;
+    return 0;
+}
+
+static const struct bh_record_sink_ops counting_ops = {
+    sink_begin, sink_record, sink_level, NULL, sink_end};
+
+/* An embedding program hears the switch's records in-process: begin,
+ * the line level at seizure and release, one record per call, end. */
+static void
+sink_hears_records(void **state) {
+    struct bh_scenario *sc = load(lines_yaml);
+    struct counting_sink k;
+    memset(&k, 0, sizeof k);
+    struct bh_switch_options opt = {.listen = "127.0.0.1:0",
+                                    .sink = {&counting_ops, &k}};
+    struct bh_switch *sw = NULL;
+    struct bh_diag err;
+    assert_int_equal(bh_switch_start_thread(&sc->sw, &opt, &sw, &err), 0);
+    uint16_t port, rtp;
+    int fd = udp(&port), media = udp(&rtp);
+    char ok[4096];
+    call_up(fd, port, rtp, bh_switch_sip_port(sw), "100", 7, ok, sizeof ok);
+    assert_int_equal(bh_switch_stop_thread(sw), 0);
+    bh_switch_free(sw);
+    assert_int_equal(k.begins, 1);
+    assert_int_equal(k.records, 1);
+    assert_int_equal(k.rec.outcome, BH_OUTCOME_ANSWERED);
+    assert_true(k.rec.end >= k.rec.arrival && k.rec.answer >= 0);
+    assert_int_equal(k.levels, 2);
+    assert_int_equal(k.max_busy, 1);
+    assert_int_equal(k.last_busy, 0);
+    assert_int_equal(k.ends, 1);
+    close(fd);
+    close(media);
+    bh_scenario_free(sc);
+}
+
+/* Errors come back as a located diagnostic: a CDR file that is not ours
+ * is named, refused (BH_EPARSE) and left as it was. */
+static void
+diag_names_the_file(void **state) {
+    struct bh_scenario *sc = load(lines_yaml);
+    char path[] = "/tmp/bh_sw_foreign_XXXXXX";
+    int tmp = mkstemp(path);
+    assert_true(tmp >= 0);
+    assert_int_equal(write(tmp, "not a database\n", 15), 15);
+    close(tmp);
+    struct event_base *base = event_base_new();
+    struct bh_switch_options opt = {.listen = "127.0.0.1:0", .cdr_path = path};
+    struct bh_switch *sw = NULL;
+    struct bh_diag d;
+    assert_int_equal(bh_switch_new(&sc->sw, &opt, base, &sw, &d), BH_EPARSE);
+    assert_null(sw);
+    assert_string_equal(d.file, path);
+    assert_non_null(strstr(d.msg, "not a busyhour CDR file"));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 15);
+    /* A listen address without its port: said, nothing guessed. */
+    opt.cdr_path = NULL;
+    opt.listen = "127.0.0.1";
+    assert_int_equal(bh_switch_new(&sc->sw, &opt, base, &sw, &d), BH_EINVAL);
+    assert_string_equal(d.file, "");
+    assert_non_null(strstr(d.msg, "need a numeric HOST:PORT"));
+    unlink(path);
+    event_base_free(base);
+    bh_scenario_free(sc);
+}
+
 /* ---- a key pressed as a tone in the audio -------------------------------- */
 
 /* A voice menu far longer than the test: only a digit ends it early, and
@@ -439,6 +543,8 @@ main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(embedded_options),
         cmocka_unit_test(thread_twice_with_call),
+        cmocka_unit_test(sink_hears_records),
+        cmocka_unit_test(diag_names_the_file),
         cmocka_unit_test(stop_thread_needs_thread),
         cmocka_unit_test(ivr_hears_inband_digit),
     };
