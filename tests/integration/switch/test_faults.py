@@ -94,6 +94,9 @@ p = subprocess.Popen([busyhour, "switch", os.path.join(h.HERE, "bridges.yaml"),
                      stderr=subprocess.PIPE, text=True)
 h._children.append(p)
 first = p.stderr.readline()
+for _ in range(300):  # its signal handlers are set once it answers
+    if h.options("127.0.0.1", SIP2) is not None:
+        break
 p.send_signal(signal.SIGTERM)
 rest = p.communicate(timeout=30)[1]
 h.check("the scenario's bridges: (1) are not served by this switch yet" in first + rest and
