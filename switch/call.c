@@ -366,6 +366,18 @@ se_too_small(const struct sw_req *req, const struct se_req *r,
 
 static void guard_arm(struct call *c);
 
+/* The session was (re)started or refreshed now. RFC 4028 10: the
+ * refresher refreshes at half the interval; the other side sends BYE
+ * min(32, SE/3) s before it runs out. */
+static void
+se_restart(struct call *c) {
+    struct sw_guard *g = &c->guard;
+    double now = sw_now(c->sw);
+    g->refresh_at = g->we_refresh ? now + g->se / 2 : INFINITY;
+    g->expires =
+        g->we_refresh ? now + g->se : now + g->se - fmin(32, g->se / 3);
+}
+
 /* RFC 4028 9: the interval and refresher of the caller's dialog, from
  * the request and our settings; the headers of our 2xx go into extra.
  * The caller refreshes when it supports timers (unless it asked us to
@@ -389,41 +401,34 @@ se_negotiate(struct call *c, const struct se_req *r, char *extra, size_t size) {
         g->se = 0;
         return;
     }
-    double now = sw_now(c->sw);
     g->se = se;
     g->we_refresh = uas;
     g->peer_timer = r->timer;
-    /* RFC 4028 10: the refresher refreshes at half the interval; the
-     * other side sends BYE min(32, SE/3) s before it runs out. */
-    g->refresh_at = uas ? now + se / 2 : INFINITY;
-    g->expires = uas ? now + se : now + se - fmin(32, se / 3);
+    se_restart(c);
     snprintf(extra, size, "Session-Expires: %.0f;refresher=%s\r\n%s", se,
              uas ? "uas" : "uac", uas ? "" : "Require: timer\r\n");
 }
 
 int
+sw_call_session_refused(const struct sw_req *req) {
+    struct se_req r;
+    se_parse(req->msg, &r);
+    return se_too_small(req, &r, NULL);
+}
+
+void
 sw_call_session_refresh(struct call *c, const struct sw_req *req, char *extra,
                         size_t size) {
     extra[0] = '\0';
     struct se_req r;
     se_parse(req->msg, &r);
-    if (se_too_small(req, &r, NULL))
-        return -1;
-    if (r.se > 0) {
-        se_negotiate(c, &r, extra, size);
-    } else if (c->guard.se > 0) {
-        /* RFC 4028 10: a 2xx to a re-INVITE or UPDATE of the session
-         * refreshes it. */
-        double now = sw_now(c->sw), se = c->guard.se;
-        c->guard.expires =
-            c->guard.we_refresh ? now + se : now + se - fmin(32, se / 3);
-        if (c->guard.we_refresh)
-            c->guard.refresh_at = now + se / 2;
-    }
+    if (r.se > 0)
+        se_negotiate(c, &r, extra, size); /* restarts the session too */
+    else if (c->guard.se > 0)
+        se_restart(c); /* RFC 4028 10: a 2xx to a re-INVITE or UPDATE */
     if (c->guard.se > 0)
         c->sw->m.session_refreshes++;
     guard_arm(c);
-    return 0;
 }
 
 void
@@ -432,11 +437,8 @@ sw_call_refresh_answered(struct call *c, int status) {
     if (!(g->se > 0))
         return;
     if (status >= 200 && status < 300) {
-        double now = sw_now(c->sw);
         c->sw->m.session_refreshes++;
-        g->expires =
-            g->we_refresh ? now + g->se : now + g->se - fmin(32, g->se / 3);
-        g->refresh_at = g->we_refresh ? now + g->se / 2 : INFINITY;
+        se_restart(c);
         guard_arm(c);
     } else if (status == 408 || status == 481 || status == 0) {
         /* RFC 4028 10: a refresh that times out or finds no dialog ends

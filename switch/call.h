@@ -224,12 +224,15 @@ void sw_call_answer(struct call *c, const struct sw_req *req, const char *sdp,
 void sw_call_end(struct call *c, enum sw_end why, const char *reason);
 /* The call with this id, or NULL. */
 struct call *sw_call_find(struct bh_switch *sw, uint64_t id);
-/* RFC 4028 for a re-INVITE or UPDATE of the caller: 422 (answered here,
- * returns -1) when its Session-Expires is below our Min-SE; else the
- * session is refreshed (renegotiated when it says Session-Expires) and
- * the headers of our 2xx are written into extra. Returns 0. */
-int sw_call_session_refresh(struct call *c, const struct sw_req *req,
-                            char *extra, size_t size);
+/* RFC 4028 for a re-INVITE or UPDATE of the caller: 1 when its
+ * Session-Expires is below our Min-SE (answered 422 here, before its offer
+ * is looked at), else 0. */
+int sw_call_session_refused(const struct sw_req *req);
+/* The session is refreshed by the 2xx about to be sent (renegotiated when
+ * the request says Session-Expires); the headers of that 2xx are written
+ * into extra. */
+void sw_call_session_refresh(struct call *c, const struct sw_req *req,
+                             char *extra, size_t size);
 /* The answer to our refresh (or any UPDATE) in the caller's dialog:
  * status 0 when it timed out. 2xx refreshes; 408, 481 or no answer end
  * the call (RFC 4028 10). */

@@ -497,6 +497,9 @@ dialog_offer(const struct sw_req *req, struct leg *leg) {
     char sdp[1024];
     size_t sdplen = 0;
     int rc = 0;
+    /* RFC 4028 8.1: an interval below our Min-SE: 422, the offer unused. */
+    if (leg->is_caller && sw_call_session_refused(req))
+        return;
     if (m->body.len > 0) {
         rc = sw_leg_sdp(req->sw, leg, m, 1, sdp, sizeof sdp, &sdplen);
     } else {
@@ -510,10 +513,9 @@ dialog_offer(const struct sw_req *req, struct leg *leg) {
     }
     char extra[128] = "";
     if (leg->is_caller) {
-        /* RFC 4028: a re-INVITE or UPDATE refreshes the session (or 422);
-         * a new offer may hold or resume the media. */
-        if (sw_call_session_refresh(leg->call, req, extra, sizeof extra) < 0)
-            return;
+        /* RFC 4028 10: its 2xx refreshes the session; a new offer may
+         * hold or resume the media. */
+        sw_call_session_refresh(leg->call, req, extra, sizeof extra);
         sw_call_media_changed(leg->call);
     }
     sw_answer(req, WHY_OK, NULL, extra, sdplen ? sdp : NULL, sdplen);

@@ -33,11 +33,11 @@ class Disk:
         # BH_TEST_NO_MOUNT=1 tries the fallback where mount would work.
         self.tmpfs = not os.environ.get("BH_TEST_NO_MOUNT") and \
             subprocess.call(
-                ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", self.dir],
+                ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", self.dir],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
         self.pid = None
         self.filler = os.path.join(self.dir, "filler")
-        print("disk: %s" % ("tmpfs of 4 MB" if self.tmpfs else
+        print("disk: %s" % ("tmpfs of 8 MB" if self.tmpfs else
                             "RLIMIT_FSIZE (mount not allowed)"))
 
     def preexec(self):
@@ -54,14 +54,14 @@ class Disk:
             inf = resource.RLIM_INFINITY
             resource.prlimit(self.pid, resource.RLIMIT_FSIZE, (size, inf))
             return
-        with open(self.filler, "wb") as f:
-            try:
+        try:
+            with open(self.filler, "wb") as f:
                 while True:
                     f.write(b"\0" * 65536)
                     f.flush()
-            except OSError as e:
-                if e.errno != errno.ENOSPC:
-                    raise
+        except OSError as e:
+            if e.errno != errno.ENOSPC:
+                raise
         print("disk full")
 
     def files(self):
@@ -72,7 +72,8 @@ class Disk:
             inf = resource.RLIM_INFINITY
             resource.prlimit(self.pid, resource.RLIMIT_FSIZE, (inf, inf))
             return
-        os.remove(self.filler)
+        if os.path.exists(self.filler):
+            os.remove(self.filler)
         print("disk has room again")
 
     def close(self):
@@ -130,12 +131,15 @@ try:
     h.check("CDR write failed" in text and "resumed" in text,
             "stderr says when writes failed and resumed")
 
+    for f in disk.files():
+        os.remove(f)
+
     # ---- B: full until the end ----
     sw = switch(disk, "b.sqlite", HTTP2)
     log = os.path.join(sw.tmp, "b.log")
     p = h.sipp(["-sf", os.path.join(h.HERE, "caller.xml"), "-s", "100",
                 "127.0.0.1:%d" % SIP, "-p", str(CALLER2), "-m", "20",
-                "-r", "40", "-d", "1500", "-timeout", "25s"], log=log,
+                "-r", "40", "-d", "4000", "-timeout", "30s"], log=log,
                wait=False)
     wait_metric(sw, "bh_switch_cdr_rows_written_total", lambda v: v >= 20,
                 "20 calls up, their rows written at answer")

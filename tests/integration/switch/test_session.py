@@ -2,7 +2,8 @@
 maximum call length (scenario session.yaml: session_expires 4s, min_se
 2s, max_call 8s, RTP watching off).
 
-a. Session-Expires below our Min-SE: 422 with Min-SE (8.1), no call.
+a. Session-Expires below our Min-SE: 422 with Min-SE (8.1), no call;
+   the same for a refresh in a dialog (the call goes on).
 b. Require: timer is supported (no 420); refresher=uac granted with
    Require: timer in the 2xx; the caller never refreshes: BYE at
    SE - min(32, SE/3) (section 10), reason session-expired.
@@ -55,6 +56,11 @@ h.check(code(cc.resp) == 200 and
         h.header(cc.resp, "Session-Expires") == "3;refresher=uac",
         "no refresher asked: the caller refreshes")
 cu.ack(cc)
+cu.request(cc, "UPDATE", "Supported: timer\r\nSession-Expires: 1\r\n")
+cu.until(lambda: cc.last is not None, 5, "the answer to a short refresh")
+h.check(code(cc.last) == 422 and h.header(cc.last, "Min-SE") == "2",
+        "a refresh asking 1 s: 422 with Min-SE: 2, the call goes on")
+cc.last = None
 d = sipua.UA(SIP, "uas")
 dc = d.invite("Allow: INVITE, ACK, BYE, UPDATE\r\n")
 h.check(code(dc.resp) == 200 and
