@@ -212,8 +212,9 @@ on_stop_timer(evutil_socket_t fd, short what, void *arg) {
         if (byes > 0 || sw->nheld > 0)
             fprintf(stderr,
                     "busyhour switch: stopped after %.1f s with %zu BYEs "
-                    "unanswered\n",
-                    waited, byes + sw->nheld);
+                    "unanswered or unsent, %zu messages waiting for the "
+                    "CDR commit\n",
+                    waited, byes, sw->nheld);
         stop_finish(sw);
         return;
     }

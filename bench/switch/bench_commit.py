@@ -3,7 +3,8 @@
 an INVITE and to a BYE until the call's CDR row is committed (one SQLite
 transaction per loop turn); this measures the time from our request to
 its answer with a CDR file and, in the same run, without one (the peer),
-and prints key=value lines: percentiles in ms and their ratio.
+and prints key=value lines: percentiles in ms and their ratio, and the
+switch's CPU time per call (from /proc, 10 ms ticks).
 
     bench_commit.py BUSYHOUR [--calls N] [--window W]
 
@@ -67,6 +68,7 @@ def run(busyhour, cdr, calls, window):
     s.settimeout(5)
     me = s.getsockname()[1]
     time.sleep(0.5)
+    cpu0 = cpu_s(sw.pid)
     lat = {"INVITE": [], "BYE": []}
     sent = {}
     done = 0
@@ -102,9 +104,16 @@ def run(busyhour, cdr, calls, window):
         else:
             done += 1
     wall = time.time() - t_start
+    cpu = cpu_s(sw.pid) - cpu0
     sw.send_signal(signal.SIGTERM)
     sw.wait()
-    return lat, wall
+    return lat, wall, cpu
+
+
+def cpu_s(pid):
+    """The switch's user + system CPU seconds so far."""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(v, p):
@@ -123,9 +132,10 @@ def main():
         res[cdr] = run(a.busyhour, cdr, a.calls, a.window)
     print("calls=%d window=%d" % (a.calls, a.window))
     for cdr in (False, True):
-        lat, wall = res[cdr]
+        lat, wall, cpu = res[cdr]
         tag = "cdr" if cdr else "nocdr"
         print("%s_calls_per_s=%.0f" % (tag, a.calls / wall))
+        print("%s_switch_cpu_us_per_call=%.0f" % (tag, cpu / a.calls * 1e6))
         for m in ("INVITE", "BYE"):
             for p in (50, 99):
                 print("%s_%s_p%d_ms=%.3f" % (tag, m.lower(), p,
