@@ -1,6 +1,7 @@
 /* mixer.c: the conference mixer: jitter buffers, G.711, loss concealment,
  * N-1 mixing summed in 32 bits and clipped once, RTP out (mixer.h). */
 #include "mixer.h"
+#include "grow.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -136,30 +137,14 @@ bh_mixer_free(struct bh_mixer *m) {
     free(m);
 }
 
-/* Grows *arr (of elements `size`) to hold at least `need`. */
-static int
-grow(void *arr, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 8;
-    while (c < need)
-        c *= 2;
-    void *p = realloc(*(void **)arr, c * size);
-    if (!p)
-        return BH_ENOMEM;
-    *(void **)arr = p;
-    *cap = c;
-    return 0;
-}
-
-/* ---- rooms and participants ------------------------------------------ */
+/* ---- rooms and participants --------------------------------------------- */
 
 int
 bh_mixer_room_new(struct bh_mixer *m, void *user, bool record,
                   struct bh_mixer_room **out) {
     *out = NULL;
-    if (grow(&m->rooms, &m->caprooms, m->nrooms + 1, sizeof *m->rooms) ||
-        grow(&m->recs, &m->caprecs, m->nrooms + 1, sizeof *m->recs))
+    if (sw_grow(&m->rooms, &m->caprooms, m->nrooms + 1, sizeof *m->rooms) ||
+        sw_grow(&m->recs, &m->caprecs, m->nrooms + 1, sizeof *m->recs))
         return BH_ENOMEM;
     struct bh_mixer_room *r = calloc(1, sizeof *r);
     if (!r)
@@ -202,9 +187,9 @@ bh_mixer_join(struct bh_mixer_room *r, const struct bh_mixer_join *j,
     int law = law_of(j->pt);
     if (law < 0)
         return BH_EINVAL;
-    if (grow(&r->parts, &r->cap, r->n + 1, sizeof *r->parts) ||
-        grow(&m->pkts, &m->cappkts, m->nparts + 1, sizeof *m->pkts) ||
-        grow(&m->talk, &m->captalk, r->n + 1, sizeof *m->talk))
+    if (sw_grow(&r->parts, &r->cap, r->n + 1, sizeof *r->parts) ||
+        sw_grow(&m->pkts, &m->cappkts, m->nparts + 1, sizeof *m->pkts) ||
+        sw_grow(&m->talk, &m->captalk, r->n + 1, sizeof *m->talk))
         return BH_ENOMEM;
     struct bh_mixer_part *p = malloc(sizeof *p);
     if (!p)
@@ -276,7 +261,7 @@ bh_mixer_jitter_stats(const struct bh_mixer_part *p) {
     return &p->jb.stats;
 }
 
-/* ---- audio to play ---------------------------------------------------- */
+/* ---- audio to play ------------------------------------------------------ */
 
 static int
 playq_push(struct playq *q, const int16_t *pcm, size_t n) {
@@ -323,7 +308,7 @@ bh_mixer_play_pending(const struct bh_mixer_part *p) {
     return p->play.len;
 }
 
-/* ---- one frame in ----------------------------------------------------- */
+/* ---- one frame in ------------------------------------------------------- */
 
 /* Pulls p's next frame: decoded into p->pcm when it talks, concealed when
  * lost, judged silent from its codes without decoding otherwise. Sets
@@ -389,7 +374,7 @@ loudest(struct bh_mixer_part **t, size_t n, size_t k) {
     }
 }
 
-/* ---- one frame out ---------------------------------------------------- */
+/* ---- one frame out ------------------------------------------------------ */
 
 static inline int16_t
 clip(int32_t v) {

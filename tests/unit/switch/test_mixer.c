@@ -24,7 +24,7 @@
 #define MAXP 16
 #define MAXFRAMES 400
 
-/* ---- a small conference on the mixer, driven frame by frame ---------- */
+/* ---- a small conference on the mixer, driven frame by frame ------------- */
 
 struct talker {
     double freq, amp; /* tone sent; amp 0 = silence */
@@ -168,7 +168,7 @@ tail(const struct conf *c, int i, int frames) {
     return &c->heard[i][c->nheard[i] - frames * FRAME];
 }
 
-/* ---- the tone test of the issue -------------------------------------- */
+/* ---- the tone test of the issue ----------------------------------------- */
 
 /* Four participants, four tones (on Goertzel bins of 30 frames = 4800
  * samples: 1.67 Hz apart), two codecs: each hears the three others at
@@ -283,7 +283,7 @@ full_scale_three(void **state) {
     conf_free(c);
 }
 
-/* ---- impaired input --------------------------------------------------- */
+/* ---- impaired input ----------------------------------------------------- */
 
 /* A talker whose packets come reordered (pairs swapped), 1 in 10 lost and
  * with up to 30 ms of jitter: the listener still hears the tone, close to
@@ -334,7 +334,7 @@ impaired_input(void **state) {
     conf_free(c);
 }
 
-/* ---- RTP out ---------------------------------------------------------- */
+/* ---- RTP out ------------------------------------------------------------ */
 
 static uint32_t
 get32(const uint8_t *b) {
@@ -387,7 +387,7 @@ rtp_headers(void **state) {
     conf_free(c);
 }
 
-/* ---- cost: silence, loudest K, shared encodings ----------------------- */
+/* ---- cost: silence, loudest K, shared encodings ------------------------- */
 
 /* A room of ten, one talker: the talker gets its own encoding (the room
  * without itself: silence), the nine others share one per codec. */
@@ -518,7 +518,7 @@ mute(void **state) {
     conf_free(c);
 }
 
-/* ---- audio played into the room or to one participant ----------------- */
+/* ---- audio played into the room or to one participant ------------------- */
 
 static void
 tone(int16_t *x, int n, double freq, double amp) {
@@ -563,7 +563,7 @@ play(void **state) {
     conf_free(c);
 }
 
-/* ---- the recording tap ------------------------------------------------ */
+/* ---- the recording tap -------------------------------------------------- */
 
 /* A recorded room's mix goes to a WAV file that holds both talkers' tones
  * at their levels, one sample per sample mixed. */
@@ -614,7 +614,7 @@ recording(void **state) {
     conf_free(c);
 }
 
-/* ---- handles and refusals --------------------------------------------- */
+/* ---- handles and refusals ----------------------------------------------- */
 
 static void
 handles(void **state) {
