@@ -1,7 +1,8 @@
 /* mixer.c: the conference mixer: jitter buffers, G.711, loss concealment,
- * N-1 mixing summed in 32 bits and clipped once, RTP out (mixer.h). */
-#include "mixer.h"
+ * N-1 mixing summed in 32 bits and clipped once, RTP out (switch.h). */
 #include "grow.h"
+#include "proto.h"
+#include "switch.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -228,12 +229,18 @@ bh_mixer_leave(struct bh_mixer_part *p) {
     part_free(p);
 }
 
+_Static_assert(BH_MIXER_HEADER == BH_RTP_HEADER_LEN, "RTP header size");
+
 int
-bh_mixer_put(struct bh_mixer_part *p, const struct bh_rtp_hdr *h, double now) {
-    if (law_of(h->pt) < 0 || h->payload_len != BH_MIXER_FRAME)
+bh_mixer_put(struct bh_mixer_part *p, const uint8_t *pkt, size_t len,
+             double now) {
+    struct bh_rtp_hdr h;
+    if (bh_rtp_parse(pkt, len, &h))
+        return BH_EPARSE;
+    if (law_of(h.pt) < 0 || h.payload_len != BH_MIXER_FRAME)
         return BH_EINVAL;
     uint32_t arrival = (uint32_t)(int64_t)llround(now * BH_MIXER_RATE);
-    return bh_jitter_put(&p->jb, h, arrival);
+    return bh_jitter_put(&p->jb, &h, arrival);
 }
 
 void
@@ -256,9 +263,12 @@ bh_mixer_mixed(const struct bh_mixer_part *p) {
     return p->mixed;
 }
 
-const struct bh_jitter_stats *
-bh_mixer_jitter_stats(const struct bh_mixer_part *p) {
-    return &p->jb.stats;
+void
+bh_mixer_part_stats(const struct bh_mixer_part *p,
+                    struct bh_mixer_part_stats *st) {
+    const struct bh_jitter_stats *j = &p->jb.stats;
+    *st = (struct bh_mixer_part_stats){j->pushed, j->played,    j->lost,
+                                       j->late,   j->duplicate, j->reordered};
 }
 
 /* ---- audio to play ------------------------------------------------------ */

@@ -3,8 +3,9 @@
  * receives), full-scale talkers without wrap-around or own-voice leak,
  * reordered / lost / jittered input, loudest-K, shared encodings, silence,
  * mute, audio to play, RTP headers, the recording tap. */
-#include "mixer.h"
+#include "proto.h"
 #include "recording.h"
+#include "switch.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,9 +84,11 @@ conf_free(struct conf *c) {
     free(c);
 }
 
-/* Talker i's next frame as an RTP packet (payload in buf). */
+#define PKT (12 + FRAME) /* bytes of a 20 ms G.711 RTP packet */
+
+/* Talker t's next frame as an RTP packet in pkt (PKT bytes). */
 static void
-next_packet(struct talker *t, uint8_t *buf, struct bh_rtp_hdr *h) {
+next_packet(struct talker *t, uint8_t *pkt) {
     int16_t pcm[FRAME];
     for (int s = 0; s < FRAME; s++) {
         double v = t->amp * sin(t->phase);
@@ -93,16 +96,12 @@ next_packet(struct talker *t, uint8_t *buf, struct bh_rtp_hdr *h) {
         t->phase += 2 * M_PI * t->freq / 8000.0;
     }
     t->phase = fmod(t->phase, 2 * M_PI);
-    assert_int_equal(bh_g711_encode(t->pt, pcm, buf, FRAME), 0);
-    memset(h, 0, sizeof *h);
-    h->version = 2;
-    h->pt = t->pt;
-    h->seq = t->seq++;
-    h->ts = t->ts;
+    uint8_t payload[FRAME];
+    assert_int_equal(bh_g711_encode(t->pt, pcm, payload, FRAME), 0);
+    struct bh_rtp_hdr h = {
+        .version = 2, .pt = t->pt, .seq = t->seq++, .ts = t->ts, .ssrc = 0xabc};
     t->ts += FRAME;
-    h->ssrc = 0xabc;
-    h->payload = buf;
-    h->payload_len = FRAME;
+    assert_int_equal(bh_rtp_build(pkt, PKT, &h, payload, FRAME), PKT);
 }
 
 /* Runs the mixer's tick at frame c->frame and keeps what everyone got. */
@@ -136,10 +135,10 @@ static void
 conf_run(struct conf *c, int frames) {
     for (int f = 0; f < frames; f++) {
         for (int i = 0; i < c->n; i++) {
-            uint8_t buf[FRAME];
-            struct bh_rtp_hdr h;
-            next_packet(&c->tk[i], buf, &h);
-            int rc = bh_mixer_put(c->part[i], &h, c->frame * 0.020 - 0.001);
+            uint8_t pkt[PKT];
+            next_packet(&c->tk[i], pkt);
+            int rc =
+                bh_mixer_put(c->part[i], pkt, PKT, c->frame * 0.020 - 0.001);
             assert_int_equal(rc, 0);
         }
         conf_tick(c);
@@ -295,10 +294,9 @@ impaired_input(void **state) {
     int t = conf_join(c, BH_RTP_PT_PCMU, 1000, 8000);
     int l = conf_join(c, BH_RTP_PT_PCMA, 0, 0);
     enum { N = 300 };
-    static uint8_t buf[N][FRAME];
-    static struct bh_rtp_hdr h[N];
+    static uint8_t pkt[N][PKT];
     for (int f = 0; f < N; f++)
-        next_packet(&c->tk[t], buf[f], &h[f]);
+        next_packet(&c->tk[t], pkt[f]);
     /* send order: pairs swapped; every 10th packet lost; arrival at
      * f * 20 ms plus a jitter of 0..30 ms */
     int sent = 0;
@@ -310,7 +308,7 @@ impaired_input(void **state) {
                 continue;
             double at = g * 0.020 + ((g * 7919) % 31) * 0.001;
             if (at > now - 0.020 && at <= now) {
-                int rc = bh_mixer_put(c->part[t], &h[g], at);
+                int rc = bh_mixer_put(c->part[t], pkt[g], PKT, at);
                 assert_true(rc == 0 || rc == 1);
                 sent++;
             }
@@ -318,9 +316,11 @@ impaired_input(void **state) {
         conf_tick(c);
     }
     assert_true(sent >= N * 8 / 10);
-    const struct bh_jitter_stats *js = bh_mixer_jitter_stats(c->part[t]);
-    assert_true(js->reordered > 0);
-    assert_true(js->lost > 0);
+    struct bh_mixer_part_stats js;
+    bh_mixer_part_stats(c->part[t], &js);
+    assert_true(js.reordered > 0);
+    assert_true(js.lost > 0);
+    assert_true(js.received > 0 && js.played > js.received * 9 / 10);
     struct bh_mixer_stats st;
     bh_mixer_stats(c->m, &st);
     assert_true(st.concealed > 0);
@@ -645,16 +645,22 @@ handles(void **state) {
     assert_int_equal(bh_mixer_room_size(r), 1);
     assert_int_equal(bh_mixer_participants(m), 1);
 
-    uint8_t buf[240] = {0};
-    struct bh_rtp_hdr h = {.version = 2, .pt = BH_RTP_PT_PCMU, .payload = buf};
-    h.payload_len = 240; /* 30 ms */
-    assert_int_equal(bh_mixer_put(p, &h, 0), BH_EINVAL);
-    h.payload_len = FRAME;
+    uint8_t zero[240] = {0}, pkt[12 + 240];
+    struct bh_rtp_hdr h = {.version = 2, .pt = BH_RTP_PT_PCMU};
+    int n = bh_rtp_build(pkt, sizeof pkt, &h, zero, 240); /* 30 ms */
+    assert_int_equal(bh_mixer_put(p, pkt, (size_t)n, 0), BH_EINVAL);
     h.pt = BH_RTP_PT_TELEPHONE_EVENT;
-    assert_int_equal(bh_mixer_put(p, &h, 0), BH_EINVAL);
+    n = bh_rtp_build(pkt, sizeof pkt, &h, zero, 4);
+    assert_int_equal(bh_mixer_put(p, pkt, (size_t)n, 0), BH_EINVAL);
+    assert_int_equal(bh_mixer_put(p, pkt, 5, 0), BH_EPARSE);
     h.pt = BH_RTP_PT_PCMU;
-    assert_int_equal(bh_mixer_put(p, &h, 0), 0);
-    assert_int_equal(bh_mixer_put(p, &h, 0), 1); /* duplicate */
+    n = bh_rtp_build(pkt, sizeof pkt, &h, zero, FRAME);
+    assert_int_equal(bh_mixer_put(p, pkt, (size_t)n, 0), 0);
+    assert_int_equal(bh_mixer_put(p, pkt, (size_t)n, 0), 1); /* duplicate */
+    struct bh_mixer_part_stats ps;
+    bh_mixer_part_stats(p, &ps);
+    assert_int_equal(ps.received, 1);
+    assert_int_equal(ps.duplicate, 1);
 
     assert_int_equal(bh_mixer_room_free(r), BH_ESTATE);
     assert_int_equal(bh_mixer_room_free(r2), 0);
