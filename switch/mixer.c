@@ -412,6 +412,27 @@ header(struct bh_mixer_part *p, int64_t k, uint8_t *head) {
     bh_rtp_build(head, BH_RTP_HEADER_LEN, &h, NULL, 0);
 }
 
+/* p's own mix: the 32-bit sum less its own frame when it is mixed, plus
+ * what plays to it alone, clipped once; encoded into p->enc. */
+static void
+own_mix(struct bh_mixer *m, struct bh_mixer_part *p, const int32_t *sum) {
+    int16_t own[BH_MIXER_FRAME];
+    if (p->play.len == 0) { /* the common case: one pass */
+        for (size_t s = 0; s < BH_MIXER_FRAME; s++)
+            own[s] = clip(sum[s] - p->pcm[s]);
+    } else {
+        int32_t add[BH_MIXER_FRAME] = {0};
+        playq_add(&p->play, add);
+        if (p->mixed)
+            for (size_t s = 0; s < BH_MIXER_FRAME; s++)
+                add[s] -= p->pcm[s];
+        for (size_t s = 0; s < BH_MIXER_FRAME; s++)
+            own[s] = clip(sum[s] + add[s]);
+    }
+    bh_g711_encode(p->pt, own, p->enc, BH_MIXER_FRAME);
+    m->st.encodes++;
+}
+
 /* Mixes room r's frame and appends its packets (and record) to the
  * mixer's output arrays. */
 static void
@@ -451,18 +472,7 @@ mix_room(struct bh_mixer *m, struct bh_mixer_room *r, int64_t k, size_t *npk,
         pk->len = BH_MIXER_FRAME;
         header(p, k, pk->head);
         if (p->mixed || p->play.len > 0) {
-            /* Its own mix: the 32-bit sum less its own frame (and plus
-             * what plays to it alone), clipped once. */
-            int16_t own[BH_MIXER_FRAME];
-            int32_t add[BH_MIXER_FRAME] = {0};
-            playq_add(&p->play, add);
-            if (p->mixed)
-                for (size_t s = 0; s < BH_MIXER_FRAME; s++)
-                    add[s] -= p->pcm[s];
-            for (size_t s = 0; s < BH_MIXER_FRAME; s++)
-                own[s] = clip(sum[s] + add[s]);
-            bh_g711_encode(p->pt, own, p->enc, BH_MIXER_FRAME);
-            m->st.encodes++;
+            own_mix(m, p, sum);
             pk->payload = p->enc;
         } else if (!audio) {
             pk->payload = m->silence[p->law];
