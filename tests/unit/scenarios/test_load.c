@@ -498,6 +498,10 @@ test_free_conference_example(void **state) {
     assert_int_equal(b->ports, 96);
     assert_int_equal(b->npasscodes, 3);
     assert_string_equal(b->passcodes[1], "333444");
+    assert_string_equal(b->moderator_pins[1], "909090");
+    assert_string_equal(b->moderator_pins[2], "");
+    assert_int_equal(b->lockout.failures, 10);
+    assert_true(b->lockout.time == 3600);
     const struct bh_sc_source *s = &sc->sources[0];
     assert_int_equal(s->kind, BH_SOURCE_MEETINGS);
     assert_true(s->meetings.passcode_entry == 10);
