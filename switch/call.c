@@ -120,17 +120,9 @@ static void
 cdr_add(struct bh_switch *sw, const struct call *c, double end) {
     if (!sw->cdr)
         return;
-    if (sw->npending == sw->cappending) {
-        size_t cap = sw->cappending ? sw->cappending * 2 : 64;
-        struct bh_cdr_row *p = realloc(sw->pending, cap * sizeof *p);
-        if (!p)
-            return;
-        sw->pending = p;
-        sw->cappending = cap;
-    }
-    struct bh_cdr_row *row = &sw->pending[sw->npending++];
-    memset(row, 0, sizeof *row);
-    struct bh_call_record *r = &row->rec;
+    struct bh_cdr_row row;
+    memset(&row, 0, sizeof row);
+    struct bh_call_record *r = &row.rec;
     r->id = c->id;
     r->target_kind = BH_TARGET_NUMBER;
     r->target = c->num ? (uint16_t)c->num->index : 0;
@@ -151,27 +143,29 @@ cdr_add(struct bh_switch *sw, const struct call *c, double end) {
     r->line = c->line;
     r->agent = c->op;
     if (c->num)
-        snprintf(row->number, sizeof row->number, "%s", c->num->cfg->name);
-    snprintf(row->called, sizeof row->called, "%s", c->called);
-    snprintf(row->caller, sizeof row->caller, "%s", c->from_user);
-    snprintf(row->call_id, sizeof row->call_id, "%s", c->caller.call_id);
-    row->status = c->final_status;
+        snprintf(row.number, sizeof row.number, "%s", c->num->cfg->name);
+    snprintf(row.called, sizeof row.called, "%s", c->called);
+    snprintf(row.caller, sizeof row.caller, "%s", c->from_user);
+    snprintf(row.call_id, sizeof row.call_id, "%s", c->caller.call_id);
+    row.status = c->final_status;
     /* Committed at the end of this event-loop turn, with the other calls
      * that ended in it (one transaction). */
+    if (bh_cdr_put(sw->cdr, &row, BH_CDR_ENDED) < 0)
+        fprintf(stderr, "busyhour switch: CDR queue full, row lost\n");
     event_active(sw->flush_ev, 0, 0);
 }
 
 void
 sw_cdr_flush(struct bh_switch *sw) {
-    if (!sw->cdr || sw->npending == 0)
+    if (!sw->cdr)
         return;
-    bh_cdr_begin(sw->cdr);
-    for (size_t i = 0; i < sw->npending; i++)
-        if (bh_cdr_write(sw->cdr, &sw->pending[i]) < 0)
-            fprintf(stderr, "busyhour switch: CDR write failed\n");
-    if (bh_cdr_commit(sw->cdr) < 0)
-        fprintf(stderr, "busyhour switch: CDR commit failed\n");
-    sw->npending = 0;
+    if (bh_cdr_flush(sw->cdr, sw_now(sw), NULL) < 0) {
+        struct bh_cdr_stats st;
+        bh_cdr_stats(sw->cdr, &st);
+        fprintf(stderr,
+                "busyhour switch: CDR write failed (%s), %llu rows kept\n",
+                st.last_error, (unsigned long long)st.pending);
+    }
 }
 
 /* ---- call lifetime ------------------------------------------------------ */

@@ -265,8 +265,6 @@ struct bh_switch {
     struct leg *playing; /* legs being sent announcement/music */
     struct sw_sound tone, music, prompt_tone;
     struct sw_sound *wavs;      /* owned, one per number: announcement/music */
-    struct bh_cdr_row *pending; /* rows to commit this turn */
-    size_t npending, cappending;
     struct sw_registration regs[SW_MAX_REGISTRATIONS];
     size_t nregs;
     uint8_t nonce_secret[32];

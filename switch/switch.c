@@ -401,12 +401,14 @@ bh_switch_new(const struct bh_sc_switch *cfg,
         goto fail;
     }
     if (opt->cdr_path) {
-        rc = bh_cdr_open(opt->cdr_path, sw->epoch0, &sw->cdr);
+        struct bh_diag d;
+        rc = bh_cdr_open(opt->cdr_path, sw->epoch0, NULL, &sw->cdr, &d);
         if (rc < 0) {
-            snprintf(err, errlen, "CDR file %s: cannot open or create",
-                     opt->cdr_path);
+            snprintf(err, errlen, "CDR file %s: %s", opt->cdr_path, d.msg);
             goto fail;
         }
+        /* A reused file appends: this run's ids follow the last one. */
+        sw->next_call = bh_cdr_first_id(sw->cdr);
     }
     if (opt->http) {
         rc = sw_http_start(sw, opt->http, err, errlen);
@@ -471,9 +473,11 @@ bh_switch_free(struct bh_switch *sw) {
         free(n->ops);
     }
     free(sw->numbers);
-    free(sw->pending);
     free(sw->rxbuf);
-    bh_cdr_close(sw->cdr);
+    uint64_t lost = 0;
+    if (bh_cdr_close(sw->cdr, &lost) < 0)
+        fprintf(stderr, "busyhour switch: %llu CDR rows could not be written\n",
+                (unsigned long long)lost);
     if (sw->http)
         evhttp_free(sw->http);
     if (sw->sip_ev)

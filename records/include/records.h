@@ -145,44 +145,109 @@ bh_sink_end(struct bh_record_sink s, double t) {
 
 /* ---- The CDR store (SQLite, WAL) -----------------------------------------
  * The switch's call detail records: one row per call, the call record's
- * fields (times in s since the switch started; meta 'started' holds that
- * start as Unix time) plus what only a real call has. The schema is in
- * cdr.c and records/README.md; `run` and `report` read it back with
- * bh_cdr_read without linking the switch. */
+ * fields plus what only a real call has. Times are s since the start of
+ * the run that wrote the row (the runs table keeps each run's start as
+ * Unix time, so a file reused across restarts never moves earlier rows).
+ * The schema is in cdr.c and records/README.md; `run` and `report` read
+ * it back with bh_cdr_read without linking the switch.
+ *
+ * Durability. A row is queued in memory (bh_cdr_put) and written, with the
+ * other rows queued in the same event-loop turn, by bh_cdr_flush in one
+ * transaction. A committed row survives a crash of the process (WAL,
+ * synchronous=NORMAL: the commit is in the WAL file before flush returns;
+ * only a crash of the operating system can lose the last commits, unless
+ * `sync_full`). The switch writes a row when a call is answered (state
+ * "up") and again when it ends ("ended"): a crash leaves the rows of the
+ * calls that were up, which the next open marks "unfinished". When the
+ * database is busy (another process holds its write lock) or full, the
+ * transaction is rolled back, the rows stay queued (bounded by
+ * max_pending; beyond it rows are lost and counted) and flush says when
+ * to try again (exponential backoff); the loop never blocks on a lock. */
 
-#define BH_CDR_TEXT_MAX 128 /* bytes of caller, called, Call-ID, with NUL */
+#define BH_CDR_TEXT_MAX 128  /* bytes of caller, called, Call-ID, with NUL */
+#define BH_CDR_REASON_MAX 32 /* bytes of an end reason, with NUL */
+#define BH_CDR_PATH_MAX 256  /* bytes of a recording's path, with NUL */
+#define BH_CDR_MAX_PENDING_DEFAULT 100000 /* rows queued at most */
+
+enum bh_cdr_state {
+    BH_CDR_UP,        /* the call is in progress (written at answer) */
+    BH_CDR_ENDED,     /* the call ended; the row is final */
+    BH_CDR_UNFINISHED /* was up when an earlier run stopped without ending it */
+};
 
 struct bh_cdr_row {
-    struct bh_call_record rec;     /* id, target, outcome, times, line .. */
-    char number[BH_SC_MAX_NAME];   /* the number's name in the scenario */
-    char called[BH_CDR_TEXT_MAX];  /* user part of the Request-URI */
-    char caller[BH_CDR_TEXT_MAX];  /* user part of the From URI */
-    char call_id[BH_CDR_TEXT_MAX]; /* SIP Call-ID of the caller's leg */
-    int status;                    /* final SIP status sent to the caller */
+    struct bh_call_record rec;       /* id, target, outcome, times, line .. */
+    enum bh_cdr_state state;         /* filled by bh_cdr_read */
+    char number[BH_SC_MAX_NAME];     /* the number's or bridge's name */
+    char called[BH_CDR_TEXT_MAX];    /* user part of the Request-URI */
+    char caller[BH_CDR_TEXT_MAX];    /* user part of the From URI */
+    char call_id[BH_CDR_TEXT_MAX];   /* SIP Call-ID of the caller's leg */
+    int status;                      /* final SIP status sent to the caller */
+    char reason[BH_CDR_REASON_MAX];  /* why it ended ("bye", "rtp-timeout".. */
+    char room[BH_SC_MAX_NAME];       /* bridges: the room (passcode name) */
+    int tries;                       /* bridges: passcode attempts */
+    char recording[BH_CDR_PATH_MAX]; /* WAV file of the call, "" none */
+    int run;                         /* filled by bh_cdr_read: 1, 2, ... */
+    double started;                  /* filled by bh_cdr_read: run start */
+};
+
+struct bh_cdr_options {
+    size_t max_pending; /* rows queued at most; 0: the default */
+    double retry_min;   /* s, first backoff after a busy or full database;
+                           0: 0.05 */
+    double retry_max;   /* s, backoff cap; 0: 2 */
+    double close_wait;  /* s bh_cdr_close keeps retrying; 0: 5 */
+    int sync_full;      /* 1: synchronous=FULL, survives power loss too */
+};
+
+struct bh_cdr_stats {
+    uint64_t written; /* rows committed */
+    uint64_t pending; /* rows queued, not yet committed */
+    uint64_t lost;    /* rows dropped: queue full, or not written at close */
+    uint64_t retries; /* flushes that failed and will be retried */
+    uint64_t busy;    /* of those, because the database was locked */
+    uint64_t full;    /* of those, because the disk or file was full */
+    char last_error[128]; /* SQLite's message for the last failure, or "" */
 };
 
 struct bh_cdr;
 
-/* Opens (creating if needed) the CDR file in WAL mode; `started` is the
- * switch's start time (Unix epoch, s), stored in the meta table. */
-int bh_cdr_open(const char *path, double started, struct bh_cdr **out);
-/* Appends one row; it is committed before the function returns unless a
- * batch is open. */
-int bh_cdr_write(struct bh_cdr *c, const struct bh_cdr_row *row);
-/* Batches: rows written between begin and commit share one transaction
- * (the switch groups the calls that end in one event-loop turn). */
-int bh_cdr_begin(struct bh_cdr *c);
-int bh_cdr_commit(struct bh_cdr *c);
-/* Commits and closes; NULL is harmless. */
-void bh_cdr_close(struct bh_cdr *c);
+/* Opens the CDR file for a new run that started at `started` (Unix s),
+ * creating it if it does not exist. An existing file must be a busyhour
+ * CDR file: anything else is refused untouched (not switched to WAL, no
+ * table added), with the reason in diag (may be NULL): BH_EPARSE for a
+ * foreign file, BH_EIO when it cannot be opened. opt may be NULL. */
+int bh_cdr_open(const char *path, double started,
+                const struct bh_cdr_options *opt, struct bh_cdr **out,
+                struct bh_diag *diag);
+/* The first call id of this run: one more than any id in the file, so
+ * that a reused file appends. */
+uint64_t bh_cdr_first_id(const struct bh_cdr *c);
+/* This run's number in the file (1 for a new file). */
+int bh_cdr_run(const struct bh_cdr *c);
+/* Queues a row (copied) in state `state` (BH_CDR_UP or BH_CDR_ENDED); a
+ * later row with the same rec.id replaces the earlier one. BH_ETOOBIG
+ * when max_pending rows wait already: the row is lost and counted. */
+int bh_cdr_put(struct bh_cdr *c, const struct bh_cdr_row *row,
+               enum bh_cdr_state state);
+/* Writes every queued row in one transaction. 0 when all are committed
+ * (or none waited); BH_EAGAIN when the database was busy or full: the
+ * rows stay queued and *retry_at (may be NULL) is when to try again (s,
+ * on the clock of `now`); BH_EIO for other failures (rows stay queued). */
+int bh_cdr_flush(struct bh_cdr *c, double now, double *retry_at);
+void bh_cdr_stats(const struct bh_cdr *c, struct bh_cdr_stats *out);
+/* Flushes, retrying for up to close_wait s, records the run's end and
+ * closes. Returns 0, or BH_EIO when rows were lost in this run (then
+ * *lost, may be NULL, says how many). NULL is harmless. */
+int bh_cdr_close(struct bh_cdr *c, uint64_t *lost);
 
 /* Reads a CDR file back (read-only, in id order): fn is called for each
  * row (the row is borrowed for the call) and stops the walk by returning
  * non-zero, which bh_cdr_read then returns. *started (may be NULL) gets
- * meta 'started' (Unix s; 0 when absent). Returns 0, fn's value, or
- * BH_EIO / BH_EPARSE with a message in diag (may be NULL). The fields
- * the store does not keep (source, class, origin, tariff plan, cost) come
- * back zero, plan -1. */
+ * the first run's start (Unix s). Returns 0, fn's value, or BH_EIO /
+ * BH_EPARSE with a message in diag (may be NULL). The fields the store
+ * does not keep (source, class, origin, tariff plan, cost) come back
+ * zero, plan -1. */
 int bh_cdr_read(const char *path, double *started,
                 int (*fn)(void *ctx, const struct bh_cdr_row *row), void *ctx,
                 struct bh_diag *diag);
