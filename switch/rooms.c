@@ -16,6 +16,7 @@ enum port_state { P_FREE, P_ENTRY, P_ROOM, P_ENDING };
 struct port {
     uint8_t state;
     bool moderator, muted, overflow;
+    bool armed; /* has an entry in the timeout heap */
     uint8_t ndigits;
     int tries;
     int room;       /* -1 until joined */
@@ -168,12 +169,17 @@ earlier(const struct timeout *a, const struct timeout *b) {
     return a->at < b->at;
 }
 
+/* Sets port's entry deadline; one heap entry per port at a time, moved
+ * on lazily when it comes due (digits push the deadline on). */
 static void
 arm(struct bh_rooms *r, int port, double at) {
     struct port *p = &r->ports[port];
     p->deadline = at;
+    if (p->armed)
+        return;
     if (sw_grow(&r->heap, &r->capheap, r->nheap + 1, sizeof *r->heap))
         return; /* the entry then waits for its digits, never a crash */
+    p->armed = true;
     size_t i = r->nheap++;
     struct timeout t = {at, port, p->gen};
     while (i > 0 && earlier(&t, &r->heap[(i - 1) / 2])) {
@@ -676,8 +682,11 @@ bh_rooms_poll(struct bh_rooms *r, double now, struct bh_rooms_action *out,
     while (r->nheap > 0 && r->heap[0].at <= now) {
         struct timeout t = pop(r);
         struct port *p = &r->ports[t.port];
-        if (p->gen != t.gen || p->state != P_ENTRY)
-            continue; /* a former call's, or the entry is over */
+        if (p->gen != t.gen)
+            continue; /* a former call's */
+        p->armed = false;
+        if (p->state != P_ENTRY)
+            continue; /* the entry is over */
         if (p->deadline > t.at) {
             arm(r, t.port, p->deadline); /* digits came since */
             continue;
