@@ -5,6 +5,8 @@
 #include "scenario.h"
 #include "switch.h"
 
+#include <event2/event.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +31,67 @@ usage(FILE *out) {
                  "  --cdr FILE          one SQLite row per call (WAL), "
                  "written at call end\n"
                  "  --verbose           log each call's fate to stderr\n");
+}
+
+/* SIGINT, SIGTERM: the switch stops cleanly (BYE to calls up, CDRs
+ * flushed); a second signal changes nothing. */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg) {
+    bh_switch_stop(arg);
+}
+
+static void
+on_stopped(struct bh_switch *sw, void *arg) {
+    event_base_loopbreak(arg);
+}
+
+/* The switch on a loop of its own, with the process's signals handled
+ * here (the library installs none). Returns an exit code. */
+static int
+run(const struct bh_sc_switch *cfg, struct bh_switch_options *opt) {
+    /* SIGPIPE never matters for UDP, but an HTTP client may hang up. */
+    signal(SIGPIPE, SIG_IGN);
+    struct event_base *base = event_base_new();
+    if (!base) {
+        fprintf(stderr, "busyhour switch: out of memory\n");
+        return BH_EXIT_USAGE;
+    }
+    opt->on_stopped = on_stopped;
+    opt->on_stopped_arg = base;
+    struct bh_switch *sw = NULL;
+    char err[512] = "";
+    int rc = bh_switch_new(cfg, opt, base, &sw, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "busyhour switch: %s\n", err);
+        event_base_free(base);
+        return BH_EXIT_USAGE;
+    }
+    struct event *sigint = evsignal_new(base, SIGINT, on_signal, sw);
+    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, sw);
+    if (!sigint || !sigterm || evsignal_add(sigint, NULL) < 0 ||
+        evsignal_add(sigterm, NULL) < 0)
+        rc = BH_EIO;
+    if (rc == 0) {
+        fprintf(stderr,
+                "busyhour switch: %zu numbers, SIP on udp port %d%s%s%s%s\n",
+                cfg->nnumbers, bh_switch_sip_port(sw),
+                opt->http ? ", http on " : "", opt->http ? opt->http : "",
+                opt->cdr_path ? ", CDRs in " : "",
+                opt->cdr_path ? opt->cdr_path : "");
+        if (event_base_dispatch(base) < 0)
+            rc = BH_EIO;
+    }
+    bh_switch_free(sw);
+    if (sigint)
+        event_free(sigint);
+    if (sigterm)
+        event_free(sigterm);
+    event_base_free(base);
+    if (rc < 0) {
+        fprintf(stderr, "busyhour switch: %s\n", bh_strerror(rc));
+        return BH_EXIT_USAGE;
+    }
+    return BH_EXIT_OK;
 }
 
 int
@@ -70,25 +133,7 @@ bh_cmd_switch(int argc, char **argv) {
         bh_diag_print(&diag, stderr);
         return BH_EXIT_USAGE;
     }
-    struct bh_switch *sw = NULL;
-    char err[512] = "";
-    int rc = bh_switch_new(&sc->sw, &opt, &sw, err, sizeof err);
-    if (rc < 0) {
-        fprintf(stderr, "busyhour switch: %s\n", err);
-        bh_scenario_free(sc);
-        return BH_EXIT_USAGE;
-    }
-    fprintf(stderr,
-            "busyhour switch: %zu numbers, SIP on udp port %d%s%s%s%s\n",
-            sc->sw.nnumbers, bh_switch_sip_port(sw),
-            opt.http ? ", http on " : "", opt.http ? opt.http : "",
-            opt.cdr_path ? ", CDRs in " : "", opt.cdr_path ? opt.cdr_path : "");
-    rc = bh_switch_run(sw);
-    bh_switch_free(sw);
+    int rc = run(&sc->sw, &opt);
     bh_scenario_free(sc);
-    if (rc < 0) {
-        fprintf(stderr, "busyhour switch: %s\n", bh_strerror(rc));
-        return BH_EXIT_USAGE;
-    }
-    return BH_EXIT_OK;
+    return rc;
 }

@@ -1,6 +1,6 @@
 /* http.c: the metrics endpoint on evhttp: /metrics (Prometheus text
  * exposition) and /status (JSON). */
-#include "internal.h"
+#include "number.h"
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
@@ -8,30 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t
-views(struct bh_switch *sw, struct bh_switch_number_view *v) {
-    for (size_t i = 0; i < sw->nnumbers; i++) {
-        const struct number *n = &sw->numbers[i];
-        v[i].name = n->cfg->name;
-        v[i].number = n->cfg->number;
-        v[i].lines = bh_switch_lines_count(n->lines);
-        v[i].lines_busy = bh_switch_lines_busy(n->lines);
-        v[i].queue = n->acd != NULL;
-        v[i].waiting = n->acd ? bh_switch_acd_waiting(n->acd) : 0;
-        v[i].operators = n->noperators;
-        v[i].operators_free = n->acd ? bh_switch_acd_free_operators(n->acd) : 0;
-    }
-    return sw->nnumbers;
-}
-
 static void
 reply(struct evhttp_request *req, struct bh_switch *sw, int json) {
-    struct bh_switch_number_view *v = calloc(sw->nnumbers + 1, sizeof *v);
+    size_t max = sw->cfg->nnumbers;
+    struct bh_switch_number_view *v = calloc(max + 1, sizeof *v);
     if (!v) {
         evhttp_send_error(req, 500, NULL);
         return;
     }
-    size_t n = views(sw, v);
+    size_t n = sw_number_views(sw, v, max);
     size_t need =
         json ? bh_switch_metrics_json(&sw->m, v, n, sw_now(sw), NULL, 0)
              : bh_switch_metrics_prometheus(&sw->m, v, n, NULL, 0);

@@ -1,5 +1,33 @@
-/* internal.h: the switch's private structures, shared by its .c files only
- * (other parts include switch.h). */
+/* internal.h: the switch's private structures below the call core: the
+ * context, transport, SIP handling and transactions. Shared by the
+ * switch's .c files only (other parts include switch.h).
+ *
+ * The layers, in the order a request travels through them:
+ *
+ *   switch.c, thread.c  the context: owns everything, the SIP socket on the
+ *                       event_base it is given, the clock, the random
+ *                       stream, start and stop; creates the services from
+ *                       its table and feeds datagrams to sip.c
+ *   sip.c               parse, route in RFC 3261 8.2 order, and sw_answer():
+ *                       the one place SIP answers are chosen
+ *   txn.c               transactions (RFC 3261 17, RFC 6026)
+ *   leg.c, call.c,      the call core (call.h): dialogs and legs, requests
+ *   media.c             in a dialog, BYE/CANCEL/ACK, client INVITE legs,
+ *                       calls and their CDR rows, RTP, sounds, digits, the
+ *                       media relay
+ *   number.c            a service (number.h) built on the core
+ *
+ * Calls go one way, up this list: a service calls the core; the core calls
+ * txn.c, sw_answer() and the transport (sw_send). No file of the core
+ * names a service (only switch.c's table and http.c's views do), and txn.c
+ * knows legs and calls only as pointers it hands back. Events travel down
+ * the list through named entry points: sip.c gives requests to the core
+ * (sw_call_invite, sw_call_in_dialog, sw_call_cancel) or to register.c;
+ * txn.c reports to the core (sw_leg_response, sw_leg_timeout,
+ * sw_call_ack_timeout, sw_leg_ctx_gone, sw_call_stx_gone); the core tells a
+ * service only through its struct sw_service_ops. register.c (accounts)
+ * and http.c (/metrics, reading the services' views) sit beside the
+ * core. */
 #ifndef BH_SWITCH_INTERNAL_H
 #define BH_SWITCH_INTERNAL_H
 
@@ -10,6 +38,7 @@
 #include <event2/event_struct.h>
 #include <event2/http.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 /* RFC 3261 17.1.1.1 timer values, seconds. */
@@ -23,13 +52,17 @@
 #define SW_URI_MAX 256    /* bytes of a URI we keep, with NUL */
 #define SW_CALLID_MAX 128 /* bytes of a Call-ID we keep, with NUL */
 #define SW_MAX_REGISTRATIONS 4096
+#define SW_MAX_SERVICES 4 /* kinds of target a Request-URI can name */
 #define SW_REALM "busyhour"
-#define SW_LAG_MAX 0.1       /* s a tick may be late before it counts */
-#define SW_LAG_TICKS 3       /* late ticks in a row that mean overload */
-#define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
+#define SW_LAG_MAX 0.1          /* s a tick may be late before it counts */
+#define SW_LAG_TICKS 3          /* late ticks in a row that mean overload */
+#define SW_OVERLOAD_HOLD 2.0    /* s new calls are refused after that */
+#define SW_STOP_GRACE_US 300000 /* us the BYEs of a stop get on the wire */
 
 struct call;
 struct leg;
+struct rtp_sock;
+struct sw_service_ops;
 
 /* A peer address. */
 struct sw_addr {
@@ -86,13 +119,14 @@ struct stx {
     double next_tx;  /* when to resend, s (monotonic) */
     double end;      /* when the state ends, s */
     struct event timer;
+    /* Set and cleared by the call core; txn.c only hands them back. */
     struct call *call; /* INVITE: the call it started; NULL when gone */
     struct leg *reinv; /* re-INVITE: the leg whose ACK ends its 2xx */
 };
 
 enum ctx_state { CTX_CALLING, CTX_PROCEEDING, CTX_COMPLETED, CTX_ACCEPTED };
 
-/* A client transaction toward an operator or a caller (INVITE, CANCEL,
+/* A client transaction toward the peer of a leg (INVITE, CANCEL,
  * BYE, UPDATE). It owns its request for retransmission. */
 struct ctx {
     struct sw_hnode node;
@@ -108,19 +142,14 @@ struct ctx {
     size_t ack_len;
     double interval, next_tx, end;
     struct event timer;
-    struct leg *leg;      /* receives the responses; NULL when gone */
-    struct ctx *leg_next; /* the leg's other transactions */
-    int orphan;           /* INVITE: 2xx after the leg was gone, ended */
+    /* The leg that receives the responses (NULL when gone), and the link
+     * of the leg's list of transactions; both kept by the call core. */
+    struct leg *leg;
+    struct ctx *leg_next;
+    int orphan; /* INVITE: 2xx after the leg was gone, ended */
 };
 
-/* ---- media (media.c) --------------------------------------------------- */
-
-enum play_kind {
-    PLAY_NONE,
-    PLAY_ANNOUNCE, /* announcement, then music */
-    PLAY_MUSIC,    /* music on hold */
-    PLAY_PROMPT    /* IVR menu prompt, then silence */
-};
+/* ---- media state the context owns ---------------------------------------- */
 
 /* A sound, 8 kHz, pre-encoded in both G.711 laws. */
 struct sw_sound {
@@ -128,110 +157,17 @@ struct sw_sound {
     uint8_t *pcmu, *pcma; /* owned */
 };
 
-/* One RTP socket, reused through a free list. */
-struct rtp_sock {
-    int fd;
-    uint16_t port;
-    struct event ev;
+/* ---- services: what a Request-URI can name ------------------------------- */
+
+/* A service as the context holds it: its operations (call.h) and its
+ * state, which only the service reads. */
+struct sw_service {
+    const struct sw_service_ops *ops;
     struct bh_switch *sw;
-    struct leg *leg; /* NULL while free */
-    struct rtp_sock *next_free;
+    void *state; /* owned by the service: set by init, freed by fini */
 };
 
-/* ---- calls and legs (call.c) ------------------------------------------- */
-
-enum leg_state {
-    LEG_NEW,
-    LEG_EARLY,     /* operator leg: INVITE sent */
-    LEG_CONFIRMED, /* 2xx/ACK */
-    LEG_ENDING,    /* BYE or CANCEL sent */
-    LEG_DONE
-};
-
-struct leg {
-    struct call *call;
-    int is_caller;
-    int op; /* operator index, operator legs */
-    enum leg_state state;
-    struct sw_hnode dnode; /* dialog key: Call-ID + our tag */
-    char dkey[SW_CALLID_MAX + SW_TAG_MAX];
-    char call_id[SW_CALLID_MAX];
-    char local_tag[SW_TAG_MAX], remote_tag[SW_TAG_MAX];
-    char local_uri[SW_URI_MAX], remote_uri[SW_URI_MAX];
-    char remote_target[SW_URI_MAX];
-    char route[1024];    /* route set as a Route header value, "" = none */
-    struct sw_addr peer; /* where our requests go */
-    uint32_t local_cseq, invite_cseq;
-    int got_provisional, cancel_pending, acked;
-    struct ctx *invite_ctx; /* operator leg: our INVITE */
-    struct ctx *ctxs;       /* every client transaction of the leg */
-    struct stx *reinv;      /* a re-INVITE of the peer awaiting its ACK */
-    char *ack;              /* operator leg: the ACK for its 2xx, owned */
-    size_t ack_len;
-    /* Media. */
-    struct rtp_sock *rtp;
-    struct sw_addr media; /* the peer's RTP address */
-    int have_media;
-    uint8_t pt; /* payload type this peer receives */
-    int te_pt;  /* its telephone-event type, -1 none */
-    uint16_t seq;
-    uint32_t ts, ssrc;
-    enum play_kind play;
-    size_t play_pos;
-    struct leg *play_next, *play_prev; /* list of legs being played to */
-    int playing;
-    int play_held; /* 1: nothing sent until released (before the ACK) */
-    struct bh_dtmf_rx dtmf;
-    struct leg *next; /* operator legs of a call */
-};
-
-enum call_state {
-    CALL_IVR,       /* answered, menu playing, collecting a digit */
-    CALL_HOLDING,   /* no queue: announcement, line held */
-    CALL_WAITING,   /* in the queue, music on hold */
-    CALL_CONNECTED, /* talking to an operator */
-    CALL_ENDED
-};
-
-struct number;
-
-struct call {
-    uint64_t id;
-    struct sw_hnode node; /* by id */
-    char idkey[24];
-    struct bh_switch *sw;
-    struct number *num;
-    enum call_state state;
-    int line;
-    int op; /* operator connected, -1 */
-    double arrival, answer, connect, queued;
-    struct leg caller;
-    struct leg *ops; /* operator legs ringing or connected, owned */
-    struct stx *inv; /* the caller's INVITE transaction; NULL when gone */
-    struct event ivr_timer;
-    int ivr_armed;
-    char called[128], from_user[128];
-    enum bh_outcome outcome;
-    int final_status;
-};
-
-/* An operator's contact (static), resolved at start without DNS. */
-struct sw_operator {
-    char uri[SW_URI_MAX];
-    struct sw_addr addr;
-};
-
-struct number {
-    const struct bh_sc_number *cfg; /* borrowed from the scenario */
-    int index;
-    struct bh_switch_lines *lines; /* owned */
-    struct bh_switch_acd *acd;     /* owned, NULL without a queue */
-    int noperators;
-    struct sw_operator *ops; /* owned */
-    struct event acd_timer;
-    int acd_armed;
-    struct bh_switch *sw;
-};
+/* ---- the switch -------------------------------------------------------- */
 
 struct sw_registration {
     char user[BH_SC_MAX_NAME];
@@ -239,13 +175,29 @@ struct sw_registration {
     double expires; /* s (monotonic) */
 };
 
-/* ---- the switch -------------------------------------------------------- */
-
 struct bh_switch {
     const struct bh_sc_switch *cfg;
-    struct event_base *base;
+    struct event_base *base; /* borrowed, or own_base */
     struct evhttp *http;
-    struct event *sigint, *sigterm, *play_timer, *flush_ev;
+    struct event *play_timer, *flush_ev;
+    /* Stopping (switch.c): bh_switch_stop writes to stop_fd from any
+     * thread; stop_ev starts the shutdown on the loop, stop_timer ends
+     * it SW_STOP_GRACE_US later and calls on_stopped. */
+    int stop_fd; /* eventfd, owned */
+    struct event *stop_ev, *stop_timer;
+    void (*on_stopped)(struct bh_switch *sw, void *arg);
+    void *on_stopped_arg;
+    int stopped; /* the stop has finished */
+    /* A switch in a thread of its own (thread.c). */
+    struct event_base *own_base; /* owned, NULL when embedded */
+    pthread_t thread;
+    pthread_mutex_t thread_mu; /* guards thread_running */
+    pthread_cond_t thread_cv;
+    int thread_sync;    /* thread_mu and thread_cv initialised */
+    int thread_started; /* set before the thread starts, read by it */
+    int thread_running; /* the loop runs (start waits for it) */
+    int thread_joined;
+    int thread_rc; /* the loop's result, 0 or BH_EIO */
     int sip_fd;
     struct event *sip_ev;
     struct sw_addr local;
@@ -254,31 +206,35 @@ struct bh_switch {
     char media_ip[BH_SDP_ADDR_MAX]; /* for SDP c= (no brackets) */
     struct bh_cdr *cdr;
     struct bh_switch_metrics m;
-    size_t nnumbers;
-    struct number *numbers; /* owned */
+    /* The services, in the order they are asked about a Request-URI. */
+    struct sw_service services[SW_MAX_SERVICES];
+    size_t nservices;
     struct sw_htab stx, ctx, dialogs, calls;
     uint64_t next_call;
     uint64_t rnd; /* xorshift state for tags and branches */
     double mono0, epoch0;
     struct rtp_sock *rtp_free;
     size_t rtp_open;
-    struct leg *playing; /* legs being sent announcement/music */
+    struct leg *playing; /* legs being sent a sound */
+    /* The default sounds services play when they have no WAV file. */
     struct sw_sound tone, music, prompt_tone;
-    struct sw_sound *wavs;      /* owned, one per number: announcement/music */
     struct sw_registration regs[SW_MAX_REGISTRATIONS];
     size_t nregs;
     uint8_t nonce_secret[32];
     int stopping, verbose;
     /* Overload: the 20 ms media tick measures how late the loop runs. */
-    double last_tick;      /* s, when the tick last ran */
-    int late_ticks;        /* consecutive ticks more than SW_LAG_MAX late */
-    double overload_until; /* s; new INVITEs get 503 until then */
-    struct bh_sip_msg msg; /* the message being handled (large) */
-    struct stx *cur;       /* its server transaction, NULL for ACK */
-    char *rxbuf;           /* owned, RECV_BATCH datagrams */
+    double last_tick;        /* s, when the tick last ran */
+    int late_ticks;          /* consecutive ticks more than SW_LAG_MAX late */
+    double overload_until;   /* s; new INVITEs get 503 until then */
+    struct bh_sip_msg rxmsg; /* parse scratch of sip.c (large); handlers
+                                get the message through struct sw_req */
+    char *rxbuf;             /* owned, RECV_BATCH datagrams */
     char out[BH_SWITCH_MAX_MSG + 1024]; /* scratch for building */
     uint8_t ulaw2alaw[256], alaw2ulaw[256];
 };
+
+/* thread.c: destroys the start-up lock of a threaded switch. */
+void sw_thread_fini(struct bh_switch *sw);
 
 /* switch.c */
 double sw_now(const struct bh_switch *sw);
@@ -291,12 +247,20 @@ void sw_addr_format(const struct sw_addr *a, char *host, size_t size,
 /* The address of a sip:/sips: URI whose host is a literal IP (no DNS);
  * BH_EPARSE or BH_EINVAL otherwise. */
 int sw_uri_addr(const char *uri, struct sw_addr *out);
+/* Copies a view into dst as a NUL-terminated string, cut to size - 1. */
+void sw_copy_str(char *dst, size_t size, struct bh_str s);
+/* The service with these operations, or NULL. */
+struct sw_service *sw_service_find(struct bh_switch *sw,
+                                   const struct sw_service_ops *ops);
+/* Arms ev to fire `seconds` from now (0 or less: at the next turn). */
+void sw_timer_in(struct event *ev, double seconds);
 
 /* transport (switch.c): sends a datagram on the SIP socket. */
 void sw_send(struct bh_switch *sw, const struct sw_addr *to, const char *buf,
              size_t len);
 
-/* sip.c: the message handler and the one place SIP answers are chosen. */
+/* ---- sip.c: the message handler and the one place SIP answers are chosen */
+
 void sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
                     const struct sw_addr *from);
 
@@ -327,18 +291,32 @@ enum sw_why {
     WHY_RINGING          /* 180 */
 };
 
-/* Builds and sends the response `why` to the request sw->msg from `from`
- * through its server transaction st (may be NULL for stateless answers),
- * with our To tag (may be empty), optional extra headers (CRLF-separated
- * lines, or NULL) and an optional SDP body. Returns the status sent. */
-int sw_answer(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
-              enum sw_why why, const char *to_tag, const char *extra,
-              const char *sdp, size_t sdp_len);
+/* The request being handled, passed explicitly from sip.c to whoever
+ * answers it. It lives for one call of the handler: msg is borrowed (views
+ * into the received datagram), st is borrowed from the transaction table. */
+struct sw_req {
+    struct bh_switch *sw;
+    const struct bh_sip_msg *msg; /* the parsed request */
+    /* Its server transaction; NULL for an ACK, or when none could be kept
+     * (the answer is then stateless). */
+    struct stx *st;
+    struct sw_addr from; /* where the datagram came from */
+};
+
+/* Builds and sends the response `why` to req through its server
+ * transaction (if any), with our To tag (may be NULL), optional extra
+ * headers (CRLF-terminated lines, or NULL) and an optional SDP body.
+ * Returns the status sent (0 for an ACK, which gets no response). */
+int sw_answer(const struct sw_req *req, enum sw_why why, const char *to_tag,
+              const char *extra, const char *sdp, size_t sdp_len);
+/* sw_answer with nothing but the status. */
+int sw_reply(const struct sw_req *req, enum sw_why why);
 /* RFC 3261 18.2.2: where a response to the request goes. */
 void sw_response_target(const struct bh_sip_msg *m, const struct sw_addr *src,
                         struct sw_addr *out);
 
-/* txn.c */
+/* ---- txn.c --------------------------------------------------------------- */
+
 struct stx *sw_stx_find(struct bh_switch *sw, const struct bh_sip_msg *m,
                         int for_ack_or_cancel);
 struct stx *sw_stx_new(struct bh_switch *sw, const struct bh_sip_msg *m,
@@ -350,52 +328,49 @@ void sw_stx_responded(struct stx *st, const char *buf, size_t len, int status);
 void sw_stx_ack(struct stx *st);
 void sw_stx_free(struct stx *st);
 /* Creates a client transaction and sends req (copied); timers A/B or E/F
- * per method. The branch must already be in the request's Via. */
+ * per method. The branch must already be in the request's Via. Responses
+ * go to leg (may be NULL), which the caller links to it. */
 struct ctx *sw_ctx_send(struct bh_switch *sw, struct leg *leg,
                         enum bh_sip_method method, const char *branch,
                         const struct sw_addr *to, const char *req, size_t len);
 void sw_ctx_response(struct bh_switch *sw, const struct bh_sip_msg *m);
-void sw_ctx_detach(struct ctx *c);
 void sw_ctx_free(struct ctx *c);
 
-/* call.c */
-void sw_call_invite(struct bh_switch *sw, const struct sw_addr *from);
-void sw_call_in_dialog(struct bh_switch *sw, const struct sw_addr *from,
-                       struct leg *leg);
-void sw_call_cancel(struct bh_switch *sw, const struct sw_addr *from);
-/* A response to a request the leg sent (from txn.c). */
+/* ---- entry points of the call core for the layers below ----------------- */
+
+/* A new INVITE outside a dialog: a service takes it, or 404. */
+void sw_call_invite(const struct sw_req *req);
+/* A request in the dialog of leg (RFC 3261 12.2.2). */
+void sw_call_in_dialog(const struct sw_req *req, struct leg *leg);
+/* RFC 3261 9.2: a CANCEL (its own transaction is req->st). */
+void sw_call_cancel(const struct sw_req *req);
+/* The leg our tag and the Call-ID name, or NULL. */
+struct leg *sw_dialog_find(struct bh_switch *sw, const struct bh_sip_msg *m);
+/* A response to a request the leg sent. */
 void sw_leg_response(struct leg *leg, enum bh_sip_method method,
                      const struct bh_sip_msg *m);
 /* A client transaction of the leg timed out (B or F). */
 void sw_leg_timeout(struct leg *leg, enum bh_sip_method method);
+/* The client transaction c of its leg is ending: the leg forgets it. */
+void sw_leg_ctx_gone(struct ctx *c);
+/* The server transaction st is being freed: the call or leg that points
+ * at it forgets it. */
+void sw_call_stx_gone(struct stx *st);
 /* The caller never ACKed our 2xx (RFC 3261 13.3.1.4): end the call. */
 void sw_call_ack_timeout(struct call *c);
-void sw_call_acked(struct call *c);
-struct leg *sw_dialog_find(struct bh_switch *sw, const struct bh_sip_msg *m);
-void sw_number_poll(struct number *n);
+/* Ends every call with BYE (the switch stops). */
 void sw_calls_shutdown(struct bh_switch *sw);
-/* A DTMF digit the caller sent as an RFC 4733 event (from media.c). */
-void sw_media_digit(struct bh_switch *sw, struct leg *leg, char digit);
-/* The leg media is relayed to (the connected other side), or NULL. */
-struct leg *sw_leg_peer(struct leg *leg);
+/* Commits the CDR rows of this loop turn in one SQLite transaction. */
 void sw_cdr_flush(struct bh_switch *sw);
 
-/* media.c */
+/* media.c, for the context */
 int sw_media_init(struct bh_switch *sw);
 void sw_media_fini(struct bh_switch *sw);
-int sw_rtp_open(struct bh_switch *sw, struct leg *leg);
-void sw_rtp_close(struct bh_switch *sw, struct leg *leg);
-void sw_play(struct bh_switch *sw, struct leg *leg, enum play_kind k);
-void sw_play_stop(struct bh_switch *sw, struct leg *leg);
-/* Holds (1) or releases (0) a leg's sound without losing its place. */
-void sw_play_hold(struct bh_switch *sw, struct leg *leg, int hold);
-/* The SDP we offer or answer with, for a leg. */
-int sw_sdp_local(struct bh_switch *sw, struct leg *leg, char *buf, size_t size,
-                 const uint8_t *pts, size_t npt);
+
+/* ---- beside the core ----------------------------------------------------- */
 
 /* register.c */
-void sw_register(struct bh_switch *sw, struct stx *st,
-                 const struct sw_addr *from);
+void sw_register(const struct sw_req *req);
 /* The registered contact of user, or NULL. */
 const char *sw_registered(struct bh_switch *sw, const char *user);
 

@@ -1,8 +1,8 @@
-/* media.c: RTP for calls: one socket per leg, announcements, IVR prompts
- * and music on hold played from a 20 ms tick, DTMF events (RFC 4733),
- * and the relay between caller and operator (media anchoring), with
- * PCMU <-> PCMA transcoding when the two legs agreed different codecs. */
-#include "internal.h"
+/* media.c: RTP for calls: one socket per leg, sounds played from a 20 ms
+ * tick, digits (RFC 4733 events, in-band tones), and where a leg's audio
+ * goes: relayed to another leg (media anchoring, PCMU <-> PCMA transcoding
+ * when the two legs agreed different codecs) or to a service's sink. */
+#include "call.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,17 +29,16 @@ sound_from_linear(struct sw_sound *s, const int16_t *pcm, size_t n) {
     return 0;
 }
 
-static void
-sound_free(struct sw_sound *s) {
+void
+sw_sound_free(struct sw_sound *s) {
     free(s->pcmu);
     free(s->pcma);
     s->pcmu = s->pcma = NULL;
     s->n = 0;
 }
 
-/* Tones: (frequency Hz, duration ms) steps, 0 Hz for silence. */
-static int
-sound_tones(struct sw_sound *s, const int (*steps)[2], size_t nsteps) {
+int
+sw_sound_tones(struct sw_sound *s, const int (*steps)[2], size_t nsteps) {
     size_t n = 0;
     for (size_t i = 0; i < nsteps; i++)
         n += (size_t)steps[i][1] * 8;
@@ -69,8 +68,8 @@ le32(const uint8_t *p) {
 
 /* A WAV file: RIFF, 8000 Hz mono, 16-bit PCM or G.711 (formats 6, 7).
  * Bounded to 16 MB. */
-static int
-sound_wav(struct sw_sound *s, const char *path) {
+int
+sw_sound_wav(struct sw_sound *s, const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f)
         return BH_ENOENT;
@@ -137,44 +136,22 @@ int
 sw_media_init(struct bh_switch *sw) {
     /* The default sounds: an announcement tone (425 Hz, 1 s on, 0.5 s
      * off), a menu prompt (two short beeps), and music on hold (a slow
-     * arpeggio). Numbers may name WAV files instead. */
+     * arpeggio). Services may load WAV files instead (sw_sound_wav). */
     static const int announce[][2] = {{425, 1000}, {0, 500}};
     static const int prompt[][2] = {
         {1000, 200}, {0, 100}, {1000, 200}, {0, 1500}};
     static const int music[][2] = {
         {523, 400}, {659, 400}, {784, 400}, {659, 400}, {0, 200}};
-    int rc = sound_tones(&sw->tone, announce, 2);
+    int rc = sw_sound_tones(&sw->tone, announce, 2);
     if (rc == 0)
-        rc = sound_tones(&sw->prompt_tone, prompt, 4);
+        rc = sw_sound_tones(&sw->prompt_tone, prompt, 4);
     if (rc == 0)
-        rc = sound_tones(&sw->music, music, 5);
+        rc = sw_sound_tones(&sw->music, music, 5);
     if (rc < 0)
         return rc;
     for (int i = 0; i < 256; i++) {
         sw->ulaw2alaw[i] = bh_g711_alaw_encode(bh_g711_ulaw_decode((uint8_t)i));
         sw->alaw2ulaw[i] = bh_g711_ulaw_encode(bh_g711_alaw_decode((uint8_t)i));
-    }
-    /* Per number: [2i] announcement/music WAV, [2i+1] IVR prompt. */
-    sw->wavs = calloc(2 * sw->nnumbers + 1, sizeof *sw->wavs);
-    if (!sw->wavs)
-        return BH_ENOMEM;
-    for (size_t i = 0; i < sw->nnumbers; i++) {
-        const struct bh_sc_number *c = sw->numbers[i].cfg;
-        if (c->music[0] && (rc = sound_wav(&sw->wavs[2 * i], c->music)) < 0) {
-            fprintf(stderr,
-                    "busyhour switch: %s: %s (need 8 kHz mono "
-                    "16-bit PCM or G.711 WAV)\n",
-                    c->music, bh_strerror(rc));
-            return rc;
-        }
-        if (c->ivr.present && c->ivr.prompt[0] &&
-            (rc = sound_wav(&sw->wavs[2 * i + 1], c->ivr.prompt)) < 0) {
-            fprintf(stderr,
-                    "busyhour switch: %s: %s (need 8 kHz mono "
-                    "16-bit PCM or G.711 WAV)\n",
-                    c->ivr.prompt, bh_strerror(rc));
-            return rc;
-        }
     }
     sw->play_timer = event_new(sw->base, -1, EV_PERSIST, on_play, sw);
     if (!sw->play_timer)
@@ -197,14 +174,9 @@ sw_media_fini(struct bh_switch *sw) {
         close(r->fd);
         free(r);
     }
-    sound_free(&sw->tone);
-    sound_free(&sw->music);
-    sound_free(&sw->prompt_tone);
-    if (sw->wavs)
-        for (size_t i = 0; i < 2 * sw->nnumbers; i++)
-            sound_free(&sw->wavs[i]);
-    free(sw->wavs);
-    sw->wavs = NULL;
+    sw_sound_free(&sw->tone);
+    sw_sound_free(&sw->music);
+    sw_sound_free(&sw->prompt_tone);
 }
 
 /* ---- RTP sockets --------------------------------------------------------- */
@@ -260,6 +232,7 @@ sw_rtp_close(struct bh_switch *sw, struct leg *leg) {
     /* Kept open for the next call: binding sockets is the costly part.
      * Packets that still arrive for the old call are dropped. */
     r->leg = NULL;
+    r->gen++;
     r->next_free = sw->rtp_free;
     sw->rtp_free = r;
     leg->rtp = NULL;
@@ -268,25 +241,11 @@ sw_rtp_close(struct bh_switch *sw, struct leg *leg) {
 
 /* ---- playing sounds ------------------------------------------------------ */
 
-static const struct sw_sound *
-sound_for(struct bh_switch *sw, struct leg *leg) {
-    size_t i = leg->call && leg->call->num ? (size_t)leg->call->num->index : 0;
-    switch (leg->play) {
-    case PLAY_PROMPT:
-        return sw->wavs && sw->wavs[2 * i + 1].n ? &sw->wavs[2 * i + 1]
-                                                 : &sw->prompt_tone;
-    case PLAY_ANNOUNCE:
-        return sw->wavs && sw->wavs[2 * i].n ? &sw->wavs[2 * i] : &sw->tone;
-    case PLAY_MUSIC:
-        return sw->wavs && sw->wavs[2 * i].n ? &sw->wavs[2 * i] : &sw->music;
-    default:
-        return NULL;
-    }
-}
-
 void
-sw_play(struct bh_switch *sw, struct leg *leg, enum play_kind k) {
-    leg->play = k;
+sw_play(struct bh_switch *sw, struct leg *leg, const struct sw_sound *sound,
+        const struct sw_sound *then) {
+    leg->sound = sound;
+    leg->then = then;
     leg->play_pos = 0;
     if (leg->playing)
         return;
@@ -310,7 +269,7 @@ sw_play_stop(struct bh_switch *sw, struct leg *leg) {
         leg->play_next->play_prev = leg->play_prev;
     leg->play_next = leg->play_prev = NULL;
     leg->playing = 0;
-    leg->play = PLAY_NONE;
+    leg->sound = leg->then = NULL;
 }
 
 void
@@ -318,9 +277,9 @@ sw_play_hold(struct bh_switch *sw, struct leg *leg, int hold) {
     leg->play_held = hold;
 }
 
-static void
-send_rtp(struct bh_switch *sw, struct leg *leg, const uint8_t *payload,
-         size_t n, int marker) {
+void
+sw_leg_send_audio(struct bh_switch *sw, struct leg *leg, const uint8_t *payload,
+                  size_t n, int marker) {
     if (!leg->rtp || !leg->have_media)
         return;
     uint8_t pkt[BH_RTP_HEADER_LEN + SW_FRAME];
@@ -367,45 +326,32 @@ on_play(evutil_socket_t fd, short what, void *arg) {
         next = leg->play_next;
         if (leg->play_held)
             continue;
-        const struct sw_sound *s = sound_for(sw, leg);
+        const struct sw_sound *s = leg->sound;
         if (!s || s->n == 0)
             continue;
         if (leg->play_pos + SW_FRAME > s->n) {
-            if (leg->play == PLAY_ANNOUNCE) {
-                leg->play = PLAY_MUSIC; /* announcement, then music */
-                s = sound_for(sw, leg);
-            } else if (leg->play == PLAY_PROMPT) {
-                sw_play_stop(sw, leg); /* menu said; wait for a digit */
+            if (!leg->then) {
+                sw_play_stop(sw, leg); /* said once; silence */
                 continue;
             }
+            s = leg->sound = leg->then; /* e.g. announcement, then music */
             leg->play_pos = 0;
         }
         const uint8_t *p =
             (leg->pt == BH_RTP_PT_PCMA ? s->pcma : s->pcmu) + leg->play_pos;
-        send_rtp(sw, leg, p, SW_FRAME, leg->play_pos == 0);
+        sw_leg_send_audio(sw, leg, p, SW_FRAME, leg->play_pos == 0);
         leg->play_pos += SW_FRAME;
     }
 }
 
 /* ---- receiving and relaying ---------------------------------------------- */
 
-struct leg *
-sw_leg_peer(struct leg *leg) {
-    struct call *c = leg->call;
-    if (!c || c->state != CALL_CONNECTED)
-        return NULL;
-    if (leg->is_caller) {
-        for (struct leg *l = c->ops; l; l = l->next)
-            if (l->op == c->op && l->state == LEG_CONFIRMED)
-                return l;
-        return NULL;
-    }
-    return leg->op == c->op ? &c->caller : NULL;
-}
-
+/* The sink of a connected leg (sw_leg_connect): to the other leg. */
 static void
-relay(struct bh_switch *sw, struct leg *from, struct leg *to, uint8_t *pkt,
-      size_t len, const struct bh_rtp_hdr *h) {
+relay(struct leg *from, uint8_t *pkt, size_t len, const struct bh_rtp_hdr *h,
+      void *arg) {
+    struct leg *to = arg;
+    struct bh_switch *sw = from->call->sw;
     if (!to->rtp || !to->have_media)
         return;
     size_t off = (size_t)(h->payload - pkt);
@@ -432,6 +378,60 @@ relay(struct bh_switch *sw, struct leg *from, struct leg *to, uint8_t *pkt,
         sw->m.rtp_out++;
 }
 
+/* In-band digits: the G.711 payload decoded and fed to the detector.
+ * Each digit goes to the service, which may end the call: returns 0 once
+ * the leg is gone (its socket closed), 1 while it lives. */
+static int
+inband_digits(struct leg *leg, const struct bh_rtp_hdr *h) {
+    int16_t pcm[BH_RTP_MAX_PACKET];
+    if ((h->pt != BH_RTP_PT_PCMU && h->pt != BH_RTP_PT_PCMA) ||
+        h->payload_len > sizeof pcm / sizeof *pcm ||
+        bh_g711_decode(h->pt, h->payload, pcm, h->payload_len) < 0)
+        return 1;
+    char digits[16];
+    int k =
+        bh_dtmf_detect(leg->inband, pcm, h->payload_len, digits, sizeof digits);
+    struct rtp_sock *r = leg->rtp;
+    unsigned gen = r->gen;
+    for (int i = 0; i < k; i++) {
+        sw_leg_digit(leg, digits[i]);
+        if (r->gen != gen)
+            return 0;
+    }
+    return 1;
+}
+
+/* One received packet of a leg: the peer's address (symmetric RTP),
+ * digits taken out, the rest to the leg's sink. */
+static void
+rtp_packet(struct rtp_sock *r, struct leg *leg, uint8_t *pkt, size_t n,
+           const struct sw_addr *src) {
+    struct bh_rtp_hdr h;
+    if (bh_rtp_parse(pkt, n, &h) < 0)
+        return;
+    /* Symmetric RTP (RFC 4961): answer where the peer sends from, which
+     * also gets media through NAT. */
+    if (!leg->have_media || src->len != leg->media.len ||
+        memcmp(&src->ss, &leg->media.ss, src->len) != 0) {
+        leg->media = *src;
+        leg->have_media = 1;
+    }
+    if ((leg->digits & SW_DIGITS_EVENTS) && leg->te_pt >= 0 &&
+        h.pt == leg->te_pt) {
+        /* RFC 4733 2.5.2: each event once, whatever duplicates follow;
+         * events being collected are not passed on. */
+        char digit;
+        if (bh_dtmf_rx_packet(&leg->dtmf, &h, &digit) == 1)
+            sw_leg_digit(leg, digit);
+        return;
+    }
+    if ((leg->digits & SW_DIGITS_INBAND) && leg->inband &&
+        !inband_digits(leg, &h))
+        return;
+    if (leg->sink)
+        leg->sink(leg, pkt, n, &h, leg->sink_arg);
+}
+
 static void
 on_rtp(evutil_socket_t fd, short what, void *arg) {
     struct rtp_sock *r = arg;
@@ -446,28 +446,54 @@ on_rtp(evutil_socket_t fd, short what, void *arg) {
         if (n <= 0)
             break;
         sw->m.rtp_in++;
-        struct leg *leg = r->leg;
-        struct bh_rtp_hdr h;
-        if (!leg || bh_rtp_parse(pkt, (size_t)n, &h) < 0)
-            continue;
-        /* Symmetric RTP (RFC 4961): answer where the peer sends from,
-         * which also gets media through NAT. */
-        if (!leg->have_media || src.len != leg->media.len ||
-            memcmp(&src.ss, &leg->media.ss, src.len) != 0) {
-            leg->media = src;
-            leg->have_media = 1;
-        }
-        if (leg->te_pt >= 0 && h.pt == leg->te_pt && leg->call &&
-            leg->call->state == CALL_IVR) {
-            char digit;
-            if (bh_dtmf_rx_packet(&leg->dtmf, &h, &digit) == 1)
-                sw_media_digit(sw, leg, digit);
-            continue;
-        }
-        struct leg *to = sw_leg_peer(leg);
-        if (to)
-            relay(sw, leg, to, pkt, (size_t)n, &h);
+        /* Read again for every packet: a digit may have ended the call. */
+        if (r->leg)
+            rtp_packet(r, r->leg, pkt, (size_t)n, &src);
     }
+}
+
+/* ---- where audio goes, digits -------------------------------------------- */
+
+void
+sw_leg_attach(struct leg *leg, sw_media_sink sink, void *arg) {
+    if (leg->sink == relay) {
+        /* Undo the connection on the other side too. */
+        struct leg *other = leg->sink_arg;
+        if (other->sink == relay && other->sink_arg == leg) {
+            other->sink = NULL;
+            other->sink_arg = NULL;
+        }
+    }
+    leg->sink = sink;
+    leg->sink_arg = arg;
+}
+
+void
+sw_leg_connect(struct leg *a, struct leg *b) {
+    sw_leg_attach(a, relay, b);
+    sw_leg_attach(b, relay, a);
+}
+
+int
+sw_leg_digits(struct leg *leg, unsigned how) {
+    if ((how & SW_DIGITS_EVENTS) && !(leg->digits & SW_DIGITS_EVENTS))
+        bh_dtmf_rx_init(&leg->dtmf);
+    leg->digits = how;
+    /* A fresh detector for each collection: no half-heard tone carries
+     * over from before. */
+    sw_leg_inband_stop(leg);
+    if (how & SW_DIGITS_INBAND) {
+        leg->inband = bh_dtmf_detector_new();
+        if (!leg->inband)
+            return BH_ENOMEM;
+    }
+    return 0;
+}
+
+void
+sw_leg_inband_stop(struct leg *leg) {
+    bh_dtmf_detector_free(leg->inband);
+    leg->inband = NULL;
 }
 
 int

@@ -23,8 +23,8 @@ account(struct bh_switch *sw, struct bh_str user) {
 }
 
 static void
-challenge(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
-          int stale) {
+challenge(const struct sw_req *req, int stale) {
+    struct bh_switch *sw = req->sw;
     /* RFC 8760 2.4: one challenge per algorithm, preferred first. */
     char nonce[BH_DIGEST_NONCE_MAX];
     uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
@@ -44,7 +44,7 @@ challenge(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
             at += (size_t)k;
     }
     extra[at] = '\0';
-    sw_answer(sw, st, from, WHY_UNAUTHORIZED, NULL, extra, NULL, 0);
+    sw_answer(req, WHY_UNAUTHORIZED, NULL, extra, NULL, 0);
 }
 
 const char *
@@ -74,27 +74,13 @@ bind_contact(struct bh_switch *sw, const char *user, struct bh_str contact,
     r->expires = expires ? now + expires : now;
 }
 
-void
-sw_register(struct bh_switch *sw, struct stx *st, const struct sw_addr *from) {
-    const struct bh_sip_msg *m = &sw->msg;
-    if (sw->cfg->naccounts == 0) {
-        sw_answer(sw, st, from, WHY_FORBIDDEN, NULL, NULL, NULL, 0);
-        return;
-    }
-    /* RFC 3261 10.3 steps 1-2 and 8.2.2: the address of record must be
-     * a SIP URI, and the bindings must parse, before any challenge
-     * (RFC 4475 3.1.2.13 regbadct, 3.3.4 unksm2). */
-    if (m->to.uri.scheme != BH_URI_SIP && m->to.uri.scheme != BH_URI_SIPS) {
-        sw_answer(sw, st, from, WHY_UNSUPP_URI, NULL, NULL, NULL, 0);
-        return;
-    }
-    struct bh_sip_nameaddr contacts[4];
-    int star = 0;
-    int n = bh_sip_contacts(m, contacts, 4, &star);
-    if (n < 0) {
-        sw_answer(sw, st, from, WHY_BAD_REQUEST, NULL, NULL, NULL, 0);
-        return;
-    }
+/* RFC 3261 22 with RFC 2617 / RFC 8760 digest: the account whose
+ * credentials the request carries, or NULL once it has been answered
+ * (401 with a fresh challenge, or 403). */
+static const struct bh_sc_account *
+authenticate(const struct sw_req *req) {
+    struct bh_switch *sw = req->sw;
+    const struct bh_sip_msg *m = req->msg;
     const struct bh_sip_header *h =
         bh_sip_header_next(m, BH_SIP_H_AUTHORIZATION, NULL);
     struct bh_digest_credentials cr;
@@ -102,34 +88,58 @@ sw_register(struct bh_switch *sw, struct stx *st, const struct sw_addr *from) {
         !bh_str_eq(cr.realm, SW_REALM)) {
         /* No credentials, or for another realm (RFC 4475 regaut01):
          * challenge. */
-        challenge(sw, st, from, 0);
-        return;
+        challenge(req, 0);
+        return NULL;
     }
     const struct bh_sc_account *a = account(sw, cr.username);
     if (!a) {
-        sw_answer(sw, st, from, WHY_FORBIDDEN, NULL, NULL, NULL, 0);
-        return;
+        sw_reply(req, WHY_FORBIDDEN);
+        return NULL;
     }
     uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
     int rc = bh_digest_nonce_check(cr.nonce, sw->nonce_secret,
                                    sizeof sw->nonce_secret, now, NONCE_AGE);
-    if (rc == BH_ESTATE) {
-        challenge(sw, st, from, 1); /* RFC 2617 3.2.1 stale=true */
-        return;
-    }
     if (rc < 0) {
-        challenge(sw, st, from, 0);
-        return;
+        challenge(req, rc == BH_ESTATE); /* RFC 2617 3.2.1 stale=true */
+        return NULL;
     }
     if (bh_digest_verify(&cr, m->method_name,
                          bh_str_make(a->password, strlen(a->password))) < 0) {
-        sw_answer(sw, st, from, WHY_FORBIDDEN, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_FORBIDDEN);
+        return NULL;
+    }
+    return a;
+}
+
+void
+sw_register(const struct sw_req *req) {
+    struct bh_switch *sw = req->sw;
+    const struct bh_sip_msg *m = req->msg;
+    if (sw->cfg->naccounts == 0) {
+        sw_reply(req, WHY_FORBIDDEN);
         return;
     }
+    /* RFC 3261 10.3 steps 1-2 and 8.2.2: the address of record must be
+     * a SIP URI, and the bindings must parse, before any challenge
+     * (RFC 4475 3.1.2.13 regbadct, 3.3.4 unksm2). */
+    if (m->to.uri.scheme != BH_URI_SIP && m->to.uri.scheme != BH_URI_SIPS) {
+        sw_reply(req, WHY_UNSUPP_URI);
+        return;
+    }
+    struct bh_sip_nameaddr contacts[4];
+    int star = 0;
+    int n = bh_sip_contacts(m, contacts, 4, &star);
+    if (n < 0) {
+        sw_reply(req, WHY_BAD_REQUEST);
+        return;
+    }
+    const struct bh_sc_account *a = authenticate(req);
+    if (!a)
+        return;
     /* The AOR's user must be the authenticated account (RFC 3261 10.3
      * step 3). */
     if (!bh_str_eq(m->to.uri.user, a->user)) {
-        sw_answer(sw, st, from, WHY_FORBIDDEN, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_FORBIDDEN);
         return;
     }
     uint32_t expires = EXPIRES_DEF;
@@ -156,5 +166,5 @@ sw_register(struct bh_switch *sw, struct stx *st, const struct sw_addr *from) {
                      (int)contacts[0].uri.raw.len, contacts[0].uri.raw.p,
                      (unsigned)expires);
     }
-    sw_answer(sw, st, from, WHY_OK, NULL, extra, NULL, 0);
+    sw_answer(req, WHY_OK, NULL, extra, NULL, 0);
 }

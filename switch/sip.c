@@ -81,10 +81,12 @@ source_ip(const struct sw_addr *a, char *buf, size_t size, uint16_t *port) {
 }
 
 int
-sw_answer(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
-          enum sw_why why, const char *to_tag, const char *extra,
-          const char *sdp, size_t sdp_len) {
-    const struct bh_sip_msg *m = &sw->msg;
+sw_answer(const struct sw_req *req, enum sw_why why, const char *to_tag,
+          const char *extra, const char *sdp, size_t sdp_len) {
+    struct bh_switch *sw = req->sw;
+    const struct bh_sip_msg *m = req->msg;
+    const struct sw_addr *from = &req->from;
+    struct stx *st = req->st;
     int status = status_of(why);
     if (m->method == BH_SIP_ACK)
         return 0; /* RFC 3261 17.2.1: an ACK gets no response */
@@ -145,6 +147,11 @@ sw_answer(struct bh_switch *sw, struct stx *st, const struct sw_addr *from,
     return status;
 }
 
+int
+sw_reply(const struct sw_req *req, enum sw_why why) {
+    return sw_answer(req, why, NULL, NULL, NULL, 0);
+}
+
 /* ---- answers to messages the parser refused ----------------------------
  * A request we cannot parse still deserves 400 (or 505, 513) when its Via
  * can be found: Via, From, To, Call-ID and CSeq lines are copied as
@@ -164,6 +171,56 @@ name_is(const char *p, size_t n, const char *lng, char cmp) {
     return 1;
 }
 
+/* The headers an answer to an unparsable request copies, by their long
+ * and compact names (RFC 3261 7.3.3), and as they are written back. */
+static const struct {
+    const char *name;
+    char compact;
+    const char *out;
+} keep[] = {{"via", 'v', "Via"},
+            {"from", 'f', "From"},
+            {"to", 't', "To"},
+            {"call-id", 'i', "Call-ID"},
+            {"cseq", 0, "CSeq"}};
+
+#define NKEEP (sizeof keep / sizeof *keep)
+
+/* Copies the value of one kept header (from after its colon to the end
+ * of its line, le) into the answer; seen counts each header's lines. */
+static void
+copy_kept(struct bh_sip_builder *b, size_t k, const char *colon, const char *le,
+          int *seen, const struct sw_addr *from) {
+    const char *vs = colon + 1, *ve = le;
+    while (vs < ve && (*vs == ' ' || *vs == '\t'))
+        vs++;
+    while (ve > vs && (ve[-1] == '\r' || ve[-1] == '\n' || ve[-1] == ' ' ||
+                       ve[-1] == '\t'))
+        ve--;
+    /* One line per header; a second To/From/Call-ID/CSeq is dropped (the
+     * answer must not repeat the ambiguity). */
+    if (k > 0 && seen[k])
+        return;
+    seen[k]++;
+    for (const char *c = vs; c < ve; c++)
+        if (*c == '\0' || *c == '\r' || *c == '\n')
+            return; /* nothing we could write back safely */
+    if (vs == ve)
+        return;
+    if (k == 0 && seen[0] == 1) {
+        /* RFC 3261 18.2.1: the top via-parm (up to the first comma)
+         * records where the request really came from. */
+        char ip[INET6_ADDRSTRLEN];
+        uint16_t sport;
+        source_ip(from, ip, sizeof ip, &sport);
+        const char *comma = memchr(vs, ',', (size_t)(ve - vs));
+        const char *ce = comma ? comma : ve;
+        bh_sip_build_headerf(b, "Via", "%.*s;received=%s%.*s", (int)(ce - vs),
+                             vs, ip, (int)(ve - ce), ce);
+        return;
+    }
+    bh_sip_build_header(b, keep[k].out, bh_str_make(vs, (size_t)(ve - vs)));
+}
+
 static void
 raw_reject(struct bh_switch *sw, const char *buf, size_t len,
            const struct sw_addr *from, int status) {
@@ -172,15 +229,7 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
         p += 2;
     if (end - p < 8 || memcmp(p, "SIP/", 4) == 0 || memcmp(p, "ACK ", 4) == 0)
         return; /* a response, or an ACK: never answered */
-    static const struct {
-        const char *name;
-        char compact;
-    } keep[] = {{"via", 'v'},
-                {"from", 'f'},
-                {"to", 't'},
-                {"call-id", 'i'},
-                {"cseq", 0}};
-    int seen[5] = {0};
+    int seen[NKEEP] = {0};
     struct bh_sip_builder b;
     bh_sip_build_init(&b, sw->out, sizeof sw->out);
     bh_sip_build_status(&b, status, NULL);
@@ -205,47 +254,11 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
         const char *ne = colon;
         while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t'))
             ne--;
-        for (int k = 0; k < 5; k++) {
-            if (!name_is(ls, (size_t)(ne - ls), keep[k].name, keep[k].compact))
-                continue;
-            const char *vs = colon + 1, *ve = le;
-            while (vs < ve && (*vs == ' ' || *vs == '\t'))
-                vs++;
-            while (ve > vs && (ve[-1] == '\r' || ve[-1] == '\n' ||
-                               ve[-1] == ' ' || ve[-1] == '\t'))
-                ve--;
-            /* One line per header; a second To/From/Call-ID/CSeq is
-             * dropped (the answer must not repeat the ambiguity). */
-            if (k > 0 && seen[k])
-                break;
-            seen[k]++;
-            for (const char *c = vs; c < ve; c++)
-                if (*c == '\0' || *c == '\r' || *c == '\n')
-                    vs = ve; /* nothing we could write back safely */
-            if (vs == ve)
-                break;
-            if (k == 0 && seen[0] == 1) {
-                /* RFC 3261 18.2.1: the top via-parm (up to the first
-                 * comma) records where the request really came from. */
-                char ip[INET6_ADDRSTRLEN];
-                uint16_t sport;
-                source_ip(from, ip, sizeof ip, &sport);
-                const char *comma = memchr(vs, ',', (size_t)(ve - vs));
-                const char *ce = comma ? comma : ve;
-                bh_sip_build_headerf(&b, "Via", "%.*s;received=%s%.*s",
-                                     (int)(ce - vs), vs, ip, (int)(ve - ce),
-                                     ce);
+        for (size_t k = 0; k < NKEEP; k++)
+            if (name_is(ls, (size_t)(ne - ls), keep[k].name, keep[k].compact)) {
+                copy_kept(&b, k, colon, le, seen, from);
                 break;
             }
-            bh_sip_build_header(&b,
-                                k == 0   ? "Via"
-                                : k == 1 ? "From"
-                                : k == 2 ? "To"
-                                : k == 3 ? "Call-ID"
-                                         : "CSeq",
-                                bh_str_make(vs, (size_t)(ve - vs)));
-            break;
-        }
     }
     /* Without a Via there is nobody to answer (RFC 3261 18.2.2); the
      * other headers are copied when present (RFC 4475 3.3.1 insuf: a
@@ -260,57 +273,38 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
     sw->m.responses_out[status]++;
 }
 
+/* RFC 3261 17.2.1: an ACK for a non-2xx final belongs to the INVITE
+ * transaction; an ACK for a 2xx is its own request in the dialog
+ * (13.2.2.4). An ACK matching nothing is dropped. */
 static void
-handle_request(struct bh_switch *sw, const struct sw_addr *from) {
-    struct bh_sip_msg *m = &sw->msg;
-    sw->cur = NULL;
-    if (m->method == BH_SIP_ACK) {
-        /* RFC 3261 17.2.1: an ACK for a non-2xx final belongs to the
-         * INVITE transaction; an ACK for a 2xx is its own request in the
-         * dialog (13.2.2.4). */
-        struct stx *st = sw_stx_find(sw, m, 1);
-        if (st && (st->state == STX_COMPLETED || st->state == STX_CONFIRMED)) {
-            sw_stx_ack(st);
-            return;
-        }
-        struct leg *leg = sw_dialog_find(sw, m);
-        if (leg)
-            sw_call_in_dialog(sw, from, leg);
-        return; /* an ACK matching nothing is dropped */
-    }
-    if (m->method == BH_SIP_CANCEL) {
-        struct stx *st = sw_stx_find(sw, m, 0);
-        if (st) { /* retransmitted CANCEL */
-            sw->m.retransmissions_in++;
-            if (st->resp)
-                sw_send(sw, &st->peer, st->resp, st->resp_len);
-            return;
-        }
-        sw->cur = sw_stx_new(sw, m, from);
-        if (!sw->cur) {
-            sw_answer(sw, NULL, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
-            return;
-        }
-        sw_call_cancel(sw, from);
+handle_ack(struct sw_req *req) {
+    struct bh_switch *sw = req->sw;
+    struct stx *st = sw_stx_find(sw, req->msg, 1);
+    if (st && (st->state == STX_COMPLETED || st->state == STX_CONFIRMED)) {
+        sw_stx_ack(st);
         return;
     }
-    struct stx *st = sw_stx_find(sw, m, 0);
-    if (st) {
-        /* RFC 3261 17.2.1, 17.2.2: a retransmission gets the last
-         * response again (INVITE in Accepted state: absorbed, RFC 6026
-         * 7.1; the 2xx is resent by its own timer). */
-        sw->m.retransmissions_in++;
-        if (st->resp && st->state != STX_ACCEPTED)
-            sw_send(sw, &st->peer, st->resp, st->resp_len);
-        return;
-    }
-    st = sw_stx_new(sw, m, from);
-    if (!st) {
-        sw_answer(sw, NULL, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
-        return;
-    }
-    sw->cur = st;
-    /* RFC 3261 8.2.1: the method first. */
+    struct leg *leg = sw_dialog_find(sw, req->msg);
+    if (leg)
+        sw_call_in_dialog(req, leg);
+}
+
+/* Absorbs a retransmitted request (RFC 3261 17.2.1, 17.2.2): it gets the
+ * transaction's last response again (INVITE in Accepted state: absorbed,
+ * RFC 6026 7.1; the 2xx is resent by its own timer). */
+static void
+absorb(struct bh_switch *sw, struct stx *st) {
+    sw->m.retransmissions_in++;
+    if (st->resp && st->state != STX_ACCEPTED)
+        sw_send(sw, &st->peer, st->resp, st->resp_len);
+}
+
+/* RFC 3261 8.2 in order: the method (405/501), Max-Forwards (483), the
+ * Request-URI scheme (416), Require (420). Answers and returns 1 when the
+ * request stops here. */
+static int
+refused(const struct sw_req *req) {
+    const struct bh_sip_msg *m = req->msg;
     switch (m->method) {
     case BH_SIP_INVITE:
     case BH_SIP_BYE:
@@ -320,57 +314,92 @@ handle_request(struct bh_switch *sw, const struct sw_addr *from) {
     case BH_SIP_UPDATE:
         break;
     case BH_SIP_UNKNOWN:
-        sw_answer(sw, st, from, WHY_NOT_IMPLEMENTED, NULL, NULL, NULL, 0);
-        return;
+        sw_reply(req, WHY_NOT_IMPLEMENTED);
+        return 1;
     default:
-        sw_answer(sw, st, from, WHY_NOT_ALLOWED, NULL, NULL, NULL, 0);
-        return;
+        sw_reply(req, WHY_NOT_ALLOWED);
+        return 1;
     }
     /* RFC 3261 16.3 item 2 / 8.2: Max-Forwards exhausted. The switch
      * forwards calls to operators, so 0 ends here; an OPTIONS with 0 is
      * still answered (RFC 3261 11: probing the next hop). */
     if (m->max_forwards == 0 && m->method != BH_SIP_OPTIONS) {
-        sw_answer(sw, st, from, WHY_LOOP, NULL, NULL, NULL, 0);
-        return;
+        sw_reply(req, WHY_LOOP);
+        return 1;
     }
     /* RFC 3261 8.2.2.1: a Request-URI scheme we do not serve. */
     if (m->ruri.scheme == BH_URI_OTHER) {
-        sw_answer(sw, st, from, WHY_UNSUPP_URI, NULL, NULL, NULL, 0);
-        return;
+        sw_reply(req, WHY_UNSUPP_URI);
+        return 1;
     }
     /* RFC 3261 8.2.2.3: we support no extension a peer may require. */
     if (bh_sip_header_next(m, BH_SIP_H_REQUIRE, NULL) != NULL) {
-        sw_answer(sw, st, from, WHY_BAD_EXTENSION, NULL, NULL, NULL, 0);
-        return;
+        sw_reply(req, WHY_BAD_EXTENSION);
+        return 1;
     }
+    return 0;
+}
+
+/* A request that passed the checks of 8.2: in a dialog (12.2.2) or a
+ * method of its own. */
+static void
+dispatch(const struct sw_req *req) {
+    struct bh_switch *sw = req->sw;
+    const struct bh_sip_msg *m = req->msg;
     if (m->to.tag.len > 0) {
         /* RFC 3261 12.2.2: in a dialog, or 481. */
         struct leg *leg = sw_dialog_find(sw, m);
-        if (!leg) {
-            sw_answer(sw, st, from, WHY_NO_TXN, NULL, NULL, NULL, 0);
-            return;
-        }
-        sw_call_in_dialog(sw, from, leg);
+        if (!leg)
+            sw_reply(req, WHY_NO_TXN);
+        else
+            sw_call_in_dialog(req, leg);
         return;
     }
     switch (m->method) {
     case BH_SIP_INVITE:
-        if (sw->stopping) {
-            sw_answer(sw, st, from, WHY_UNAVAILABLE, NULL, NULL, NULL, 0);
-            return;
-        }
-        sw_call_invite(sw, from);
+        if (sw->stopping)
+            sw_reply(req, WHY_UNAVAILABLE);
+        else
+            sw_call_invite(req);
         return;
     case BH_SIP_OPTIONS:
-        sw_answer(sw, st, from, WHY_OK, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_OK);
         return;
     case BH_SIP_REGISTER:
-        sw_register(sw, st, from);
+        sw_register(req);
         return;
     default: /* BYE, INFO, UPDATE outside a dialog */
-        sw_answer(sw, st, from, WHY_NO_TXN, NULL, NULL, NULL, 0);
+        sw_reply(req, WHY_NO_TXN);
         return;
     }
+}
+
+static void
+handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
+               const struct sw_addr *from) {
+    struct sw_req req = {.sw = sw, .msg = m, .st = NULL, .from = *from};
+    if (m->method == BH_SIP_ACK) {
+        handle_ack(&req);
+        return;
+    }
+    /* A CANCEL has a transaction of its own (RFC 3261 9.2), matched
+     * apart from the INVITE it cancels. */
+    struct stx *st = sw_stx_find(sw, m, 0);
+    if (st) {
+        absorb(sw, st);
+        return;
+    }
+    req.st = sw_stx_new(sw, m, from);
+    if (!req.st) {
+        sw_reply(&req, WHY_UNAVAILABLE); /* stateless */
+        return;
+    }
+    if (m->method == BH_SIP_CANCEL) {
+        sw_call_cancel(&req);
+        return;
+    }
+    if (!refused(&req))
+        dispatch(&req);
 }
 
 void
@@ -389,7 +418,8 @@ sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
     if (k == len)
         return;
     struct bh_sip_error err;
-    int rc = bh_sip_parse(buf, len, &sw->msg, &err);
+    struct bh_sip_msg *m = &sw->rxmsg;
+    int rc = bh_sip_parse(buf, len, m, &err);
     if (rc < 0) {
         sw->m.parse_errors++;
         sw_log(sw, "unparsable message: %s at byte %zu",
@@ -400,7 +430,6 @@ sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
                                       : status_of(WHY_BAD_REQUEST));
         return;
     }
-    struct bh_sip_msg *m = &sw->msg;
     if (!m->is_request) {
         if (m->status < BH_SWITCH_STATUS_SLOTS)
             sw->m.responses_in[m->status]++;
@@ -410,5 +439,5 @@ sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
     sw->m.requests_in[bh_switch_method_from(m->method_name)]++;
     if (m->nvia == 0)
         return; /* the parser requires a Via; defensive */
-    handle_request(sw, from);
+    handle_request(sw, m, from);
 }

@@ -1,17 +1,17 @@
-/* switch.c: the switch context: sockets, the libevent loop, signals, the
- * clock and the random stream; start and clean shutdown. */
+/* switch.c: the switch context: the SIP socket on the event_base it is
+ * given, the clock and the random stream; start and clean shutdown. */
 #define _GNU_SOURCE /* recvmmsg */
-#include "internal.h"
+#include "number.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +45,22 @@ sw_log(struct bh_switch *sw, const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+void
+sw_copy_str(char *dst, size_t size, struct bh_str s) {
+    size_t n = s.len < size - 1 ? s.len : size - 1;
+    memcpy(dst, s.p, n);
+    dst[n] = '\0';
+}
+
+void
+sw_timer_in(struct event *ev, double seconds) {
+    if (!(seconds > 0))
+        seconds = 0; /* past deadlines (and NaN): at the next turn */
+    struct timeval tv = {(time_t)seconds,
+                         (suseconds_t)((seconds - floor(seconds)) * 1e6)};
+    evtimer_add(ev, &tv);
 }
 
 /* Numeric addresses only: the switch never resolves a name (a response
@@ -153,28 +169,51 @@ on_flush(evutil_socket_t fd, short what, void *arg) {
     sw_cdr_flush(arg);
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *arg) {
-    bh_switch_stop(arg);
-}
+/* ---- stopping ---------------------------------------------------------- */
 
 static void
-on_exit_timer(evutil_socket_t fd, short what, void *arg) {
+on_stop_timer(evutil_socket_t fd, short what, void *arg) {
     struct bh_switch *sw = arg;
-    event_base_loopbreak(sw->base);
+    sw_cdr_flush(sw);
+    sw->stopped = 1;
+    if (sw->thread_started)
+        event_base_loopbreak(sw->base);
+    /* Last: the owner may free the switch from its callback. */
+    if (sw->on_stopped)
+        sw->on_stopped(sw, sw->on_stopped_arg);
+}
+
+/* The loop's side of bh_switch_stop: end active calls with BYE, write
+ * their CDRs, then give the BYEs a moment on the wire (retransmissions of
+ * lost ones, answers) before telling the owner. */
+static void
+on_stop_request(evutil_socket_t fd, short what, void *arg) {
+    struct bh_switch *sw = arg;
+    uint64_t n;
+    while (read(fd, &n, sizeof n) > 0)
+        ; /* drain: any number of requests means one stop */
+    if (sw->stopping)
+        return;
+    sw->stopping = 1;
+    sw_calls_shutdown(sw);
+    sw_cdr_flush(sw);
+    struct timeval tv = {0, SW_STOP_GRACE_US};
+    evtimer_add(sw->stop_timer, &tv);
 }
 
 void
 bh_switch_stop(struct bh_switch *sw) {
-    if (sw->stopping)
-        return;
-    sw->stopping = 1;
-    /* End active calls with BYE, write their CDRs, then give the BYEs a
-     * moment on the wire before the loop ends. */
-    sw_calls_shutdown(sw);
-    sw_cdr_flush(sw);
-    struct timeval tv = {0, 300000};
-    event_base_once(sw->base, -1, EV_TIMEOUT, on_exit_timer, sw, &tv);
+    /* write(2) on an eventfd is async-signal-safe and needs no lock; the
+     * loop wakes up and does the work. A full counter (EAGAIN) already
+     * means a stop is pending. */
+    uint64_t one = 1;
+    ssize_t rc = write(sw->stop_fd, &one, sizeof one);
+    (void)rc;
+}
+
+int
+bh_switch_stopped(const struct bh_switch *sw) {
+    return sw->stopped;
 }
 
 /* "host:port", "[v6]:port", or "host" (port def). */
@@ -279,64 +318,27 @@ sw_uri_addr(const char *uri, struct sw_addr *out) {
     return sw_addr_parse(host, u.has_port ? u.port : 5060, out);
 }
 
-static void on_acd_timer(evutil_socket_t fd, short what, void *arg);
+/* The services, in the order they are asked whether they serve a
+ * Request-URI (call.c). A new kind of target (a conference bridge) is one
+ * more line here and a file of its own beside number.c. */
+static const struct sw_service_ops *const service_table[] = {
+    &sw_number_service,
+};
+
+_Static_assert(sizeof service_table / sizeof *service_table <= SW_MAX_SERVICES,
+               "SW_MAX_SERVICES too small for the service table");
 
 static int
-setup_numbers(struct bh_switch *sw, char *err, size_t errlen) {
-    const struct bh_sc_switch *cfg = sw->cfg;
-    sw->nnumbers = cfg->nnumbers;
-    sw->numbers = calloc(cfg->nnumbers + 1, sizeof *sw->numbers);
-    if (!sw->numbers)
-        return BH_ENOMEM;
-    for (size_t i = 0; i < cfg->nnumbers; i++) {
-        struct number *n = &sw->numbers[i];
-        const struct bh_sc_number *c = &cfg->numbers[i];
-        n->cfg = c;
-        n->index = (int)i;
-        n->sw = sw;
-        int rc = bh_switch_lines_new(c->lines, &n->lines);
+services_init(struct bh_switch *sw, char *err, size_t errlen) {
+    for (size_t i = 0; i < sizeof service_table / sizeof *service_table; i++) {
+        struct sw_service *svc = &sw->services[sw->nservices++];
+        svc->ops = service_table[i];
+        svc->sw = sw;
+        int rc = svc->ops->init(svc, err, errlen);
         if (rc < 0) {
-            snprintf(err, errlen, "number %s: %d lines: %s", c->name, c->lines,
-                     bh_strerror(rc));
-            return rc;
-        }
-        evtimer_assign(&n->acd_timer, sw->base, on_acd_timer, n);
-        if (!c->queue.present)
-            continue;
-        n->noperators = c->queue.ncontacts > 0 ? (int)c->queue.ncontacts
-                                               : c->queue.operators;
-        if (c->queue.ncontacts > 0 &&
-            (int)c->queue.ncontacts != c->queue.operators)
-            fprintf(stderr,
-                    "busyhour switch: number %s: %zu contacts for %d "
-                    "operators; using the contacts\n",
-                    c->name, c->queue.ncontacts, c->queue.operators);
-        n->ops = calloc((size_t)n->noperators + 1, sizeof *n->ops);
-        if (!n->ops)
-            return BH_ENOMEM;
-        for (int k = 0; k < n->noperators; k++) {
-            struct sw_operator *o = &n->ops[k];
-            if ((size_t)k < c->queue.ncontacts) {
-                snprintf(o->uri, sizeof o->uri, "%s", c->queue.contacts[k]);
-                if (sw_uri_addr(o->uri, &o->addr) < 0) {
-                    snprintf(err, errlen,
-                             "number %s: operator contact %s: need "
-                             "sip:user@IP:port (no DNS)",
-                             c->name, o->uri);
-                    return BH_EINVAL;
-                }
-            } else {
-                /* No static contact: the operator is the account of the
-                 * same position, reached once it registers. */
-                if ((size_t)k < cfg->naccounts)
-                    snprintf(o->uri, sizeof o->uri, "account:%s",
-                             cfg->accounts[k].user);
-            }
-        }
-        rc = bh_switch_acd_new(&c->queue, n->noperators, &n->acd);
-        if (rc < 0) {
-            snprintf(err, errlen, "number %s: queue: %s", c->name,
-                     bh_strerror(rc));
+            if (!err[0])
+                snprintf(err, errlen, "%s: %s", svc->ops->name,
+                         bh_strerror(rc));
             return rc;
         }
     }
@@ -344,26 +346,26 @@ setup_numbers(struct bh_switch *sw, char *err, size_t errlen) {
 }
 
 static void
-on_acd_timer(evutil_socket_t fd, short what, void *arg) {
-    struct number *n = arg;
-    n->acd_armed = 0;
-    sw_number_poll(n);
-    sw_cdr_flush(n->sw);
+services_fini(struct bh_switch *sw) {
+    for (size_t i = 0; i < sw->nservices; i++)
+        sw->services[i].ops->fini(&sw->services[i]);
+    sw->nservices = 0;
 }
 
-int
-bh_switch_new(const struct bh_sc_switch *cfg,
-              const struct bh_switch_options *opt, struct bh_switch **out,
-              char *err, size_t errlen) {
-    *out = NULL;
-    struct bh_switch *sw = calloc(1, sizeof *sw);
-    if (!sw) {
-        snprintf(err, errlen, "out of memory");
-        return BH_ENOMEM;
-    }
-    sw->cfg = cfg;
+struct sw_service *
+sw_service_find(struct bh_switch *sw, const struct sw_service_ops *ops) {
+    for (size_t i = 0; i < sw->nservices; i++)
+        if (sw->services[i].ops == ops)
+            return &sw->services[i];
+    return NULL;
+}
+
+/* The clock's origins, the random stream and the tables: what the switch
+ * is before it touches the network. */
+static int
+context_init(struct bh_switch *sw) {
     sw->sip_fd = -1;
-    sw->verbose = opt->verbose;
+    sw->stop_fd = -1;
     sw->mono0 = 0;
     sw->mono0 = sw_now(sw);
     struct timespec rt;
@@ -376,23 +378,59 @@ bh_switch_new(const struct bh_sc_switch *cfg,
     if (sw->rnd == 0)
         sw->rnd = 0x9e3779b97f4a7c15ULL;
     sw->next_call = 1;
-    int rc = BH_ENOMEM;
     sw->rxbuf = malloc(RECV_BATCH * (size_t)(BH_SWITCH_MAX_MSG + 1));
-    if (!sw->rxbuf) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
+    if (!sw->rxbuf || sw_htab_init(&sw->stx) < 0 ||
+        sw_htab_init(&sw->ctx) < 0 || sw_htab_init(&sw->dialogs) < 0 ||
+        sw_htab_init(&sw->calls) < 0)
+        return BH_ENOMEM;
+    return 0;
+}
+
+/* The loop's own events: the CDR flush at the end of a turn, and the stop
+ * request (an eventfd, so that any thread or a signal handler may ask). */
+static int
+control_init(struct bh_switch *sw) {
+    sw->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (sw->stop_fd < 0)
+        return BH_EIO;
+    sw->stop_ev = event_new(sw->base, sw->stop_fd, EV_READ | EV_PERSIST,
+                            on_stop_request, sw);
+    sw->stop_timer = evtimer_new(sw->base, on_stop_timer, sw);
+    sw->flush_ev = event_new(sw->base, -1, 0, on_flush, sw);
+    if (!sw->stop_ev || !sw->stop_timer || !sw->flush_ev ||
+        event_add(sw->stop_ev, NULL) < 0)
+        return BH_ENOMEM;
+    return 0;
+}
+
+int
+bh_switch_new(const struct bh_sc_switch *cfg,
+              const struct bh_switch_options *opt, struct event_base *base,
+              struct bh_switch **out, char *err, size_t errlen) {
+    *out = NULL;
+    if (!base) {
+        snprintf(err, errlen, "no event_base to run on");
+        return BH_EINVAL;
     }
-    sw->base = event_base_new();
-    if (!sw->base || sw_htab_init(&sw->stx) < 0 || sw_htab_init(&sw->ctx) < 0 ||
-        sw_htab_init(&sw->dialogs) < 0 || sw_htab_init(&sw->calls) < 0) {
+    struct bh_switch *sw = calloc(1, sizeof *sw);
+    if (!sw) {
         snprintf(err, errlen, "out of memory");
+        return BH_ENOMEM;
+    }
+    sw->cfg = cfg;
+    sw->base = base;
+    sw->verbose = opt->verbose;
+    sw->on_stopped = opt->on_stopped;
+    sw->on_stopped_arg = opt->on_stopped_arg;
+    int rc = context_init(sw);
+    if (rc == 0)
+        rc = control_init(sw);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", bh_strerror(rc));
         goto fail;
     }
     rc =
         open_sip(sw, opt->listen ? opt->listen : "127.0.0.1:5060", err, errlen);
-    if (rc < 0)
-        goto fail;
-    rc = setup_numbers(sw, err, errlen);
     if (rc < 0)
         goto fail;
     rc = sw_media_init(sw);
@@ -400,6 +438,9 @@ bh_switch_new(const struct bh_sc_switch *cfg,
         snprintf(err, errlen, "media: %s", bh_strerror(rc));
         goto fail;
     }
+    rc = services_init(sw, err, errlen);
+    if (rc < 0)
+        goto fail;
     if (opt->cdr_path) {
         struct bh_diag d;
         rc = bh_cdr_open(opt->cdr_path, sw->epoch0, NULL, &sw->cdr, &d);
@@ -415,19 +456,10 @@ bh_switch_new(const struct bh_sc_switch *cfg,
         if (rc < 0)
             goto fail;
     }
-    sw->sigint = evsignal_new(sw->base, SIGINT, on_signal, sw);
-    sw->sigterm = evsignal_new(sw->base, SIGTERM, on_signal, sw);
-    sw->flush_ev = event_new(sw->base, -1, 0, on_flush, sw);
-    if (!sw->sigint || !sw->sigterm || !sw->flush_ev ||
-        evsignal_add(sw->sigint, NULL) < 0 ||
-        evsignal_add(sw->sigterm, NULL) < 0) {
-        snprintf(err, errlen, "cannot install signal handlers");
-        rc = BH_EIO;
-        goto fail;
-    }
     *out = sw;
     return 0;
 fail:
+    sw->stopping = 1; /* nothing to hang up: free quietly */
     bh_switch_free(sw);
     return rc;
 }
@@ -437,21 +469,19 @@ bh_switch_sip_port(const struct bh_switch *sw) {
     return sw->local_port;
 }
 
-int
-bh_switch_run(struct bh_switch *sw) {
-    /* SIGPIPE never matters for UDP, but an HTTP client may hang up. */
-    signal(SIGPIPE, SIG_IGN);
-    if (event_base_dispatch(sw->base) < 0)
-        return BH_EIO;
-    sw_cdr_flush(sw);
-    return 0;
+static void
+event_drop(struct event *ev) {
+    if (ev)
+        event_free(ev);
 }
 
 void
 bh_switch_free(struct bh_switch *sw) {
     if (!sw)
         return;
-    if (!sw->stopping && sw->base) {
+    if (sw->thread_started && !sw->thread_joined)
+        bh_switch_stop_thread(sw);
+    if (!sw->stopping) {
         sw->stopping = 1;
         sw_calls_shutdown(sw);
     }
@@ -463,16 +493,8 @@ bh_switch_free(struct bh_switch *sw) {
     for (size_t i = 0; i < sw->ctx.nb; i++)
         while (sw->ctx.b && sw->ctx.b[i])
             sw_ctx_free((struct ctx *)sw->ctx.b[i]);
+    services_fini(sw);
     sw_media_fini(sw);
-    for (size_t i = 0; i < sw->nnumbers; i++) {
-        struct number *n = &sw->numbers[i];
-        if (n->sw)
-            event_del(&n->acd_timer);
-        bh_switch_lines_free(n->lines);
-        bh_switch_acd_free(n->acd);
-        free(n->ops);
-    }
-    free(sw->numbers);
     free(sw->rxbuf);
     uint64_t lost = 0;
     if (bh_cdr_close(sw->cdr, &lost) < 0)
@@ -480,21 +502,20 @@ bh_switch_free(struct bh_switch *sw) {
                 (unsigned long long)lost);
     if (sw->http)
         evhttp_free(sw->http);
-    if (sw->sip_ev)
-        event_free(sw->sip_ev);
-    if (sw->sigint)
-        event_free(sw->sigint);
-    if (sw->sigterm)
-        event_free(sw->sigterm);
-    if (sw->flush_ev)
-        event_free(sw->flush_ev);
+    event_drop(sw->sip_ev);
+    event_drop(sw->stop_ev);
+    event_drop(sw->stop_timer);
+    event_drop(sw->flush_ev);
     if (sw->sip_fd >= 0)
         close(sw->sip_fd);
+    if (sw->stop_fd >= 0)
+        close(sw->stop_fd);
     sw_htab_fini(&sw->stx);
     sw_htab_fini(&sw->ctx);
     sw_htab_fini(&sw->dialogs);
     sw_htab_fini(&sw->calls);
-    if (sw->base)
-        event_base_free(sw->base);
+    sw_thread_fini(sw);
+    if (sw->own_base)
+        event_base_free(sw->own_base);
     free(sw);
 }

@@ -11,11 +11,7 @@
 
 static void
 arm(struct event *ev, double now, double at) {
-    double d = at - now;
-    if (d < 0)
-        d = 0;
-    struct timeval tv = {(time_t)d, (suseconds_t)((d - floor(d)) * 1e6)};
-    event_add(ev, &tv);
+    sw_timer_in(ev, at - now);
 }
 
 /* ---- server transactions ----------------------------------------------- */
@@ -88,10 +84,7 @@ void
 sw_stx_free(struct stx *st) {
     if (!st)
         return;
-    if (st->call && st->call->inv == st)
-        st->call->inv = NULL;
-    if (st->reinv && st->reinv->reinv == st)
-        st->reinv->reinv = NULL;
+    sw_call_stx_gone(st);
     event_del(&st->timer);
     sw_htab_del(&st->sw->stx, &st->node);
     free(st->resp);
@@ -211,10 +204,6 @@ sw_ctx_send(struct bh_switch *sw, struct leg *leg, enum bh_sip_method method,
     c->state = CTX_CALLING;
     c->peer = *to;
     c->leg = leg;
-    if (leg) {
-        c->leg_next = leg->ctxs;
-        leg->ctxs = c;
-    }
     snprintf(c->branch, sizeof c->branch, "%s", branch);
     c->node.klen =
         ctx_key(branch, strlen(branch), method, k->key, sizeof k->key);
@@ -237,28 +226,12 @@ void
 sw_ctx_free(struct ctx *c) {
     if (!c)
         return;
-    sw_ctx_detach(c);
+    sw_leg_ctx_gone(c);
     event_del(&c->timer);
     sw_htab_del(&c->sw->ctx, &c->node);
     free(c->req);
     free(c->ack);
     free(c);
-}
-
-void
-sw_ctx_detach(struct ctx *c) {
-    struct leg *leg = c->leg;
-    if (!leg)
-        return;
-    if (leg->invite_ctx == c)
-        leg->invite_ctx = NULL;
-    for (struct ctx **p = &leg->ctxs; *p; p = &(*p)->leg_next)
-        if (*p == c) {
-            *p = c->leg_next;
-            break;
-        }
-    c->leg = NULL;
-    c->leg_next = NULL;
 }
 
 static void
@@ -325,7 +298,7 @@ ack_non2xx(struct bh_switch *sw, struct ctx *c, const struct bh_sip_msg *r) {
 }
 
 /* A 2xx to an INVITE whose leg is gone (the caller left while the
- * operator answered, a race CANCEL loses): ACK it and hang up with BYE
+ * peer answered, a race CANCEL loses): ACK it and hang up with BYE
  * (RFC 3261 15: a UAC that no longer wants a session sends BYE). Only
  * the first 2xx starts the BYE; retransmissions get the ACK again. */
 static void
@@ -425,7 +398,7 @@ sw_ctx_response(struct bh_switch *sw, const struct bh_sip_msg *m) {
         arm(&c->timer, now, c->end);
         if (leg)
             sw_leg_response(leg, c->method, m);
-        sw_ctx_detach(c);
+        sw_leg_ctx_gone(c);
         return;
     }
     if (status < 200) {

@@ -28,29 +28,74 @@
 
 /* ---- The switch ------------------------------------------------------- */
 
+/* The switch runs in one of two ways:
+ *
+ * - embedded, on an event_base its owner runs (bh_switch_new): the load
+ *   driver and `busyhour run` put the switch and a driver side by side on
+ *   one loop; `busyhour switch` runs one on a loop of its own;
+ * - in a thread of its own, with its own event_base
+ *   (bh_switch_start_thread / bh_switch_stop_thread).
+ *
+ * Either way the library installs no signal handler and changes no
+ * process-wide setting: whoever owns the process decides what SIGINT,
+ * SIGTERM and SIGPIPE do (the HTTP endpoint writes to TCP sockets, so a
+ * process with one should ignore SIGPIPE, as `busyhour switch` does). */
+
+struct bh_switch;
+struct event_base; /* libevent */
+
 struct bh_switch_options {
     const char *listen;   /* "127.0.0.1:5060", "[::1]:5060"; NULL = that */
     const char *http;     /* "127.0.0.1:8080"; NULL = no HTTP endpoint */
     const char *cdr_path; /* SQLite file; NULL = no CDRs */
     int verbose;          /* 1: log each call's fate to stderr */
+    /* Called once, on the switch's loop, when a stop asked for with
+     * bh_switch_stop has finished (see there); NULL = nobody is told. An
+     * embedding owner typically ends its loop here, or frees the switch
+     * (allowed from inside the callback on an owner's loop, not on a
+     * switch started with bh_switch_start_thread). */
+    void (*on_stopped)(struct bh_switch *sw, void *arg);
+    void *on_stopped_arg;
 };
 
-struct bh_switch;
-
-/* Creates a switch for the scenario's switch section (borrowed: it must
- * outlive the switch), binds its sockets and opens the CDR store. On
- * failure returns a negative code and writes a message into err. */
+/* Creates a switch on base (borrowed: it must outlive the switch) for the
+ * scenario's switch section (borrowed too), binds its sockets, opens the
+ * CDR store and registers its events on base; it runs whenever its owner
+ * runs the loop. On failure returns a negative code, writes a message into
+ * err and leaves base as it was. */
 int bh_switch_new(const struct bh_sc_switch *cfg,
-                  const struct bh_switch_options *opt, struct bh_switch **out,
-                  char *err, size_t errlen);
-/* Runs the event loop until SIGINT or SIGTERM (or bh_switch_stop), then
- * ends active calls with BYE, flushes the CDRs and returns 0. */
-int bh_switch_run(struct bh_switch *sw);
-/* Asks a running loop to shut down cleanly (as on SIGTERM). */
+                  const struct bh_switch_options *opt, struct event_base *base,
+                  struct bh_switch **out, char *err, size_t errlen);
+/* Asks the switch to stop cleanly: new calls get 503, active calls are
+ * ended with BYE (Reason: 503 shutting down) and their CDRs flushed, and
+ * the BYEs get a moment (300 ms) on the wire; then opt->on_stopped is
+ * called. Safe from any thread and from a signal handler (it only writes
+ * to an eventfd the loop watches); the work itself happens on the
+ * switch's loop, at its next turn. Asking again is harmless. */
 void bh_switch_stop(struct bh_switch *sw);
+/* 1 once a stop has finished (on_stopped was called), else 0. Read it on
+ * the switch's loop. */
+int bh_switch_stopped(const struct bh_switch *sw);
+/* Creates a switch as bh_switch_new does, on an event_base of its own, and
+ * runs it in a thread of its own. Returns once the sockets are bound and
+ * the loop runs (the SIP port answers). The thread blocks every signal, so
+ * that the process's handlers run in the owner's threads. */
+int bh_switch_start_thread(const struct bh_sc_switch *cfg,
+                           const struct bh_switch_options *opt,
+                           struct bh_switch **out, char *err, size_t errlen);
+/* Stops a switch started with bh_switch_start_thread cleanly (as
+ * bh_switch_stop: BYE to calls up, CDRs flushed) and joins its thread.
+ * Returns 0, BH_EIO if its loop failed, BH_ESTATE for a switch not started
+ * in a thread (or already joined). Free it afterwards with
+ * bh_switch_free. */
+int bh_switch_stop_thread(struct bh_switch *sw);
 /* The bound SIP port (useful when listen asked for port 0). */
 int bh_switch_sip_port(const struct bh_switch *sw);
-/* Frees the switch; NULL is harmless. */
+/* Frees the switch and removes its events from the loop; NULL is harmless.
+ * Calls still up get a BYE (sent once) and their CDRs; a switch still
+ * running in its thread is stopped and joined first. Call it on the
+ * switch's loop (or after its thread was joined), never while that loop
+ * runs in another thread. */
 void bh_switch_free(struct bh_switch *sw);
 
 /* ---- Line group: N lines, first come first served -------------------- */
