@@ -11,7 +11,6 @@
 #include <string.h>
 
 #define DAY 86400.0
-#define MAX_EVAL_INTERVALS 100000 /* intervals scanned for the busiest */
 #define CLOCK_TEXT 80 /* "day N HH:MM" for any long N: no truncation */
 
 static void
@@ -26,10 +25,13 @@ help(FILE *out) {
             "Erlang B blocking of that load on the lines or ports and, for\n"
             "an operator queue, the Erlang C probability of waiting.\n"
             "\n"
-            "Offered load counts first attempts only (no retries) and, on a "
-            "number,\nthe IVR menu time; a campaign offers ring time plus "
-            "answered talk time on\nits via: number; meetings offer "
-            "participants x (duration + passcode entry).\n"
+            "Offered load counts first attempts only (no retries), with "
+            "the mean\nholding times the simulator draws (a normal "
+            "distribution is truncated at\n0), and, on a number, the IVR "
+            "menu time; a campaign offers ring time plus\nanswered talk "
+            "time on its via: number; meeting participants offer the\n"
+            "duration less the mean join spread, plus the passcode "
+            "entry.\n"
             "\n"
             "Options:\n"
             "  --json FILE  also write the result (or the error) as JSON to "
@@ -42,56 +44,17 @@ help(FILE *out) {
             "is wrong.\n");
 }
 
-/* Load one source puts on a target, in Erlangs per (call per hour):
- * seconds a line (or port) is held per arrival, and seconds an operator is
- * busy per arrival. */
-struct per_arrival {
-    double line_s;
-    double op_s;
-};
-
-static struct per_arrival
-per_arrival(const struct bh_scenario *sc, const struct bh_sc_source *s) {
-    struct per_arrival r = {0, 0};
-    switch (s->kind) {
-    case BH_SOURCE_CALLS:
-        r.line_s = bh_dist_mean(&s->holding);
-        if (s->target_kind == BH_TARGET_NUMBER) {
-            const struct bh_sc_number *n = &sc->sw.numbers[s->target];
-            if (n->ivr.present)
-                r.line_s += n->ivr.menu_time;
-            if (n->queue.present)
-                r.op_s = bh_dist_mean(&s->holding) + n->queue.wrap_up;
-        }
-        break;
-    case BH_SOURCE_MEETINGS:
-        r.line_s =
-            bh_dist_mean(&s->meetings.participants) *
-            (bh_dist_mean(&s->meetings.duration) + s->meetings.passcode_entry);
-        break;
-    case BH_SOURCE_CAMPAIGN:
-        r.line_s = bh_dist_mean(&s->campaign.ring) +
-                   s->campaign.answer_probability * bh_dist_mean(&s->holding);
-        break;
-    }
-    return r;
-}
-
+/* One number's or bridge's line of the summary. */
 struct summary {
     const char *name;
-    const char *kind;  /* "number" or "bridge" */
-    int capacity;      /* lines or ports */
-    int operators;     /* 0 = no queue */
-    double busiest;    /* s since the horizon start */
-    double offered;    /* Erlangs on lines / ports */
-    double op_offered; /* Erlangs on operators */
-    double blocking;   /* Erlang B on capacity */
-    double p_wait;     /* Erlang C on operators */
-    size_t nsources;
+    const char *kind; /* "number" or "bridge" */
+    int capacity;     /* lines or ports */
+    int operators;    /* 0 = no queue */
+    struct bh_sim_busiest busiest;
 };
 
 static void
-summarise(const struct bh_scenario *sc, int kind, int index,
+summarise(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
           struct summary *out) {
     memset(out, 0, sizeof *out);
     if (kind == BH_TARGET_NUMBER) {
@@ -106,41 +69,7 @@ summarise(const struct bh_scenario *sc, int kind, int index,
         out->kind = "bridge";
         out->capacity = b->ports;
     }
-    size_t nint = (size_t)ceil(sc->horizon / sc->interval - 1e-9);
-    if (nint > MAX_EVAL_INTERVALS)
-        nint = MAX_EVAL_INTERVALS;
-    if (nint == 0)
-        nint = 1;
-    for (size_t s = 0; s < sc->nsources; s++)
-        if ((int)sc->sources[s].target_kind == kind &&
-            sc->sources[s].target == index)
-            out->nsources++;
-    out->offered = -1;
-    for (size_t k = 0; k < nint; k++) {
-        double a = (double)k * sc->interval;
-        double b = a + sc->interval;
-        if (b > sc->horizon)
-            b = sc->horizon;
-        double lines = 0, ops = 0;
-        for (size_t s = 0; s < sc->nsources; s++) {
-            const struct bh_sc_source *src = &sc->sources[s];
-            if ((int)src->target_kind != kind || src->target != index)
-                continue;
-            double rate =
-                bh_profile_mean_rate(bh_source_profile(src), sc->start, a, b);
-            struct per_arrival pa = per_arrival(sc, src);
-            lines += rate * pa.line_s / 3600.0;
-            ops += rate * pa.op_s / 3600.0;
-        }
-        if (lines > out->offered) {
-            out->offered = lines;
-            out->op_offered = ops;
-            out->busiest = a;
-        }
-    }
-    out->blocking = bh_erlang_b(out->offered, out->capacity);
-    out->p_wait =
-        out->operators ? bh_erlang_c(out->op_offered, out->operators) : 0;
+    bh_sim_busiest(sc, kind, index, 0, &out->busiest);
 }
 
 static void
@@ -205,7 +134,8 @@ write_json(const char *path, const struct bh_scenario *sc,
         for (size_t i = 0; i < n; i++) {
             const struct summary *s = &sum[i];
             char at[CLOCK_TEXT];
-            clock_text(s->busiest, sc->start, at, sizeof at);
+            const struct bh_sim_busiest *z = &s->busiest;
+            clock_text(z->start, sc->start, at, sizeof at);
             fputs(i ? ", " : "", f);
             json_str(f, s->name);
             fputs(": {\"kind\": ", f);
@@ -213,15 +143,15 @@ write_json(const char *path, const struct bh_scenario *sc,
             fputs(", \"busiest\": ", f);
             json_str(f, at);
             fputs(", \"offered\": ", f);
-            json_num(f, s->offered);
+            json_num(f, z->offered);
             fprintf(f, ", \"capacity\": %d, \"blocking\": ", s->capacity);
-            json_num(f, s->blocking);
+            json_num(f, z->blocking);
             if (s->operators) {
                 fprintf(f, ", \"operators\": %d, \"operator_offered\": ",
                         s->operators);
-                json_num(f, s->op_offered);
+                json_num(f, z->op_offered);
                 fputs(", \"p_wait\": ", f);
-                json_num(f, s->p_wait);
+                json_num(f, z->p_wait);
             }
             fputs("}", f);
         }
@@ -300,29 +230,30 @@ bh_cmd_check(int argc, char **argv) {
             "busiest", "offered", "capacity", "at that load");
     for (size_t i = 0; i < n; i++) {
         const struct summary *s = &sum[i];
+        const struct bh_sim_busiest *z = &s->busiest;
         char at[CLOCK_TEXT], cap[32];
-        clock_text(s->busiest, sc->start, at, sizeof at);
+        clock_text(z->start, sc->start, at, sizeof at);
         snprintf(cap, sizeof cap, "%d %s", s->capacity,
                  strcmp(s->kind, "number") == 0 ? "lines" : "ports");
-        if (s->nsources == 0) {
+        if (z->sources == 0) {
             fprintf(out, "%-16s %-7s %-9s %10s  %-16s %s\n", s->name, s->kind,
                     "-", "0.00 E", cap, "no traffic");
             continue;
         }
         char off[32];
-        snprintf(off, sizeof off, "%.2f E", s->offered);
+        snprintf(off, sizeof off, "%.2f E", z->offered);
         fprintf(out, "%-16s %-7s %-9s %10s  %-16s Erlang B blocking %.4g%%\n",
-                s->name, s->kind, at, off, cap, 100 * s->blocking);
+                s->name, s->kind, at, off, cap, 100 * z->blocking);
         if (s->operators) {
-            snprintf(off, sizeof off, "%.2f E", s->op_offered);
+            snprintf(off, sizeof off, "%.2f E", z->op_offered);
             snprintf(cap, sizeof cap, "%d operators", s->operators);
             fprintf(out, "%-16s %-7s %-9s %10s  %-16s ", "", "queue", at, off,
                     cap);
-            if (s->op_offered >= s->operators)
+            if (z->op_offered >= s->operators)
                 fprintf(out, "overloaded (offered >= operators)\n");
             else
                 fprintf(out, "Erlang C P(wait) %.4g%%, occupancy %.1f%%\n",
-                        100 * s->p_wait, 100 * s->op_offered / s->operators);
+                        100 * z->p_wait, 100 * z->op_offered / s->operators);
         }
     }
     int status = BH_EXIT_OK;

@@ -54,10 +54,10 @@ parse(struct bh_cli_sim_args *a, int argc, char **argv) {
             i++;
         } else if (strcmp(o, "--replications") == 0) {
             if (!v || parse_count(v, a->min_replications,
-                                  BH_SIM_MAX_REPLICATIONS, &a->replications))
+                                  BH_SC_MAX_REPLICATIONS, &a->replications))
                 return bh_cli_usage_error(
                     cmd, "--replications needs a number from %d to %d%s",
-                    a->min_replications, BH_SIM_MAX_REPLICATIONS,
+                    a->min_replications, BH_SC_MAX_REPLICATIONS,
                     a->min_replications >= 2 ? " (an interval needs two)" : "");
             i++;
         } else if (strcmp(o, "--threads") == 0) {

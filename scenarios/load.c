@@ -1548,7 +1548,7 @@ top(struct sc_ld *L, yaml_node_t *root) {
             return rc;
         if (s.val[SM_REPLICATIONS]) {
             if ((rc = bh_sc_int(L, s.val[SM_REPLICATIONS], "replications", 1,
-                                100000, &v)))
+                                BH_SC_MAX_REPLICATIONS, &v)))
                 return rc;
             sc->sim.replications = (int)v;
         }

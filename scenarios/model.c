@@ -1,8 +1,8 @@
-/* model.c: reading a loaded scenario: lookups, names, distribution means,
- * profile rates, and freeing it. */
+/* model.c: reading a loaded scenario: lookups, which profile drives a
+ * source, names, and freeing it. (Arithmetic on it, such as means and
+ * profile rates, is the traffic model's: traffic/.) */
 #include "scenario.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,74 +57,6 @@ bh_scenario_find_bridge(const struct bh_scenario *sc, const char *name) {
         if (strcmp(sc->sw.bridges[i].name, name) == 0)
             return (int)i;
     return -1;
-}
-
-double
-bh_dist_mean(const struct bh_dist *d) {
-    if (!d)
-        return 0;
-    switch (d->kind) {
-    case BH_DIST_UNIFORM:
-        return (d->min + d->max) / 2;
-    case BH_DIST_EMPIRICAL: {
-        if (d->nsamples == 0)
-            return 0;
-        double sum = 0;
-        for (size_t i = 0; i < d->nsamples; i++)
-            sum += d->samples[i];
-        return sum / (double)d->nsamples;
-    }
-    default:
-        /* exponential, lognormal, normal, gamma, erlang, deterministic and
-         * poisson all store their mean; for normal that is the mean before
-         * truncation at 0. */
-        return d->mean;
-    }
-}
-
-double
-bh_profile_rate(const struct bh_profile *p, double start, double t) {
-    if (!p || p->n == 0)
-        return 0;
-    double tod = fmod(start + t, 86400.0);
-    if (tod < 0)
-        tod += 86400.0;
-    return p->rate[bh_profile_step(p, tod)];
-}
-
-size_t
-bh_profile_step(const struct bh_profile *p, double tod) {
-    /* at[] is increasing from 0: binary search for the last at <= tod. */
-    size_t lo = 0, hi = p->n;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (p->at[mid] <= tod)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-double
-bh_profile_mean_rate(const struct bh_profile *p, double start, double a,
-                     double b) {
-    double sum = 0, t = a;
-    while (t < b) {
-        double tod = fmod(start + t, 86400.0);
-        double next = 86400.0;
-        for (size_t i = 0; i < p->n; i++)
-            if (p->at[i] > tod) {
-                next = p->at[i];
-                break;
-            }
-        double seg = next - tod;
-        if (seg > b - t || seg <= 0) /* <= 0: rounding at a boundary */
-            seg = b - t;
-        sum += bh_profile_rate(p, start, t) * seg;
-        t += seg;
-    }
-    return b > a ? sum / (b - a) : 0;
 }
 
 const struct bh_profile *

@@ -10,8 +10,7 @@
 #include <string.h>
 
 #define DEFAULT_BLOCKING 0.01 /* blocking < 1% when none is asked */
-#define DEFAULT_SL_T 20.0     /* s */
-#define DEFAULT_SL 0.80       /* service_level(20s) >= 80% */
+#define DEFAULT_SL 0.80       /* service_level(BH_SIM_SL_TIME) >= 80% */
 #define MAX_EVALS 64          /* simulations per resource searched */
 #define MAX_REQS 16
 
@@ -137,8 +136,8 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
         s->req[s->nreq++] =
             (struct req){BH_METRIC_BLOCKING, 0, BH_OP_LT, DEFAULT_BLOCKING};
     if (!has_wait && !is_bridge && s->num.queue.present && s->nreq < MAX_REQS)
-        s->req[s->nreq++] = (struct req){BH_METRIC_SERVICE_LEVEL, DEFAULT_SL_T,
-                                         BH_OP_GE, DEFAULT_SL};
+        s->req[s->nreq++] = (struct req){BH_METRIC_SERVICE_LEVEL,
+                                         BH_SIM_SL_TIME, BH_OP_GE, DEFAULT_SL};
     return 0;
 }
 
@@ -294,49 +293,6 @@ search(struct sub *s, enum resource res, int guess, int lo, int hi) {
     return s->err ? -1 : good;
 }
 
-/* The busiest interval after the warm-up: offered load on lines (or
- * ports) and, separately, on operators (talk plus wrap-up). */
-static void
-busiest(const struct sub *s, double *a_lines, double *a_ops, double *aht,
-        double *patience) {
-    const struct bh_scenario *sc = &s->sc;
-    *a_lines = *a_ops = 0;
-    double hold_w = 0, rate_w = 0, pat_w = 0, pat_rate = 0;
-    size_t nint = (size_t)ceil(sc->horizon / sc->interval - 1e-9);
-    if (nint > BH_SIM_MAX_INTERVALS)
-        nint = BH_SIM_MAX_INTERVALS;
-    for (size_t k = 0; k < nint; k++) {
-        double t0 = (double)k * sc->interval, t1 = t0 + sc->interval;
-        if (t1 > sc->horizon)
-            t1 = sc->horizon;
-        if (t1 <= sc->sim.warmup)
-            continue;
-        double al = 0, ao = 0;
-        for (size_t i = 0; i < sc->nsources; i++) {
-            al += bh_traffic_offered(sc, i, t0, t1);
-            const struct bh_sc_source *x = &sc->sources[i];
-            if (x->kind != BH_SOURCE_CALLS)
-                continue;
-            double rate = bh_traffic_rate(sc, i, t0, t1);
-            double h = bh_traffic_dist_mean(&x->holding);
-            double wrap = s->num.queue.present ? s->num.queue.wrap_up : 0;
-            ao += rate * (h + wrap);
-            hold_w += rate * (h + wrap);
-            rate_w += rate;
-            if (x->has_patience) {
-                pat_w += rate * bh_traffic_dist_mean(&x->patience);
-                pat_rate += rate;
-            }
-        }
-        if (al > *a_lines)
-            *a_lines = al;
-        if (ao > *a_ops)
-            *a_ops = ao;
-    }
-    *aht = rate_w > 0 ? hold_w / rate_w : 0;
-    *patience = pat_rate > 0 ? pat_w / pat_rate : INFINITY;
-}
-
 /* The value the first requirement on metric m asks for (for a service
  * level, the one at time arg), else dflt. */
 static double
@@ -486,8 +442,11 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     if (rc)
         return rc;
     const struct bh_sc_number *orig = &sc->sw.numbers[ni];
-    double a_lines, a_ops, aht, patience;
-    busiest(&s, &a_lines, &a_ops, &aht, &patience);
+    /* the busiest interval after the warm-up, of the number alone */
+    struct bh_sim_busiest bz;
+    bh_sim_busiest(&s.sc, BH_TARGET_NUMBER, 0, sc->sim.warmup, &bz);
+    double a_lines = bz.offered, a_ops = bz.op_peak, aht = bz.aht;
+    double patience = bz.patience;
     long lines_guess = erlang_b_guess(&s, a_lines);
     int ops = 0;
     if (orig->queue.present) {
@@ -495,7 +454,7 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
         struct bh_plan_row *row = &rows[(*nrows)++];
         row_init(row, orig->name, res_name[RES_OPERATORS],
                  orig->queue.operators);
-        double slt = sl_time(&s, DEFAULT_SL_T);
+        double slt = sl_time(&s, BH_SIM_SL_TIME);
         double sl = req_value(&s, BH_METRIC_SERVICE_LEVEL, slt, 0);
         double ab = req_value(&s, BH_METRIC_ABANDONMENT, 0, 1);
         if (sl >= 1)
@@ -564,8 +523,9 @@ plan_bridge(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     if (rc)
         return rc;
     const struct bh_sc_bridge *orig = &sc->sw.bridges[bi];
-    double a, a_ops, aht, patience;
-    busiest(&s, &a, &a_ops, &aht, &patience);
+    struct bh_sim_busiest bz;
+    bh_sim_busiest(&s.sc, BH_TARGET_BRIDGE, 0, sc->sim.warmup, &bz);
+    double a = bz.offered;
     long g = erlang_b_guess(&s, a);
     row_init(row, orig->name, res_name[RES_PORTS], orig->ports);
     row->analytic = (int)g;

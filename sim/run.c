@@ -227,9 +227,9 @@ bh_sim_run(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     int rc = bh_sim_check(sc, msg, size);
     if (rc)
         return rc;
-    if (opt->replications < 1 || opt->replications > BH_SIM_MAX_REPLICATIONS)
+    if (opt->replications < 1 || opt->replications > BH_SC_MAX_REPLICATIONS)
         return fail(msg, size, "replications must be 1 to %d",
-                    BH_SIM_MAX_REPLICATIONS);
+                    BH_SC_MAX_REPLICATIONS);
     int nthreads = opt->threads < 1 ? 1 : opt->threads;
     if (nthreads > BH_SIM_MAX_THREADS)
         return fail(msg, size, "threads must be 1 to %d", BH_SIM_MAX_THREADS);

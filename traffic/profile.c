@@ -1,10 +1,36 @@
-/* profile.c: the piecewise constant daily arrival profile as an exact
- * non-homogeneous Poisson process (integrated-rate inversion). */
+/* profile.c: all arithmetic on the piecewise constant daily arrival
+ * profile: its step and rate at a time, its integral and mean over a
+ * span, and its exact non-homogeneous Poisson process (integrated-rate
+ * inversion). */
 #include "traffic.h"
 
 #include <math.h>
 
 #define DAY 86400.0
+
+size_t
+bh_profile_step(const struct bh_profile *p, double tod) {
+    /* at[] is increasing from 0: binary search for the last at <= tod. */
+    size_t lo = 0, hi = p->n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (p->at[mid] <= tod)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+double
+bh_profile_rate(const struct bh_profile *p, double start, double t) {
+    if (!p || p->n == 0)
+        return 0;
+    double tod = fmod(start + t, DAY);
+    if (tod < 0)
+        tod += DAY;
+    return p->rate[bh_profile_step(p, tod)];
+}
 
 static double
 seg_end(const struct bh_profile *p, size_t i) {
@@ -52,6 +78,14 @@ bh_profile_integral(const struct bh_profile *p, double start, double t0,
         return 0;
     double total = day_total(p);
     return cumulative(p, total, start + t1) - cumulative(p, total, start + t0);
+}
+
+double
+bh_profile_mean_rate(const struct bh_profile *p, double start, double t0,
+                     double t1) {
+    if (!(t1 > t0))
+        return 0;
+    return bh_profile_integral(p, start, t0, t1) * 3600.0 / (t1 - t0);
 }
 
 double

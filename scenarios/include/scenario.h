@@ -22,8 +22,9 @@
 #define BH_SC_MAX_EMPIRICAL 1000000 /* samples in an empirical CSV */
 #define BH_SC_MAX_FILE (4 << 20)    /* bytes in a scenario file */
 #define BH_SC_MAX_CAPACITY 1000000  /* lines, operators, ports */
-#define BH_SC_MAX_PASSCODE 16       /* digits of a passcode or PIN, with NUL */
-#define BH_SC_MAX_TALKERS 16        /* talkers a bridge mixes at most */
+#define BH_SC_MAX_REPLICATIONS 100000 /* sim.replications, --replications */
+#define BH_SC_MAX_PASSCODE 16 /* digits of a passcode or PIN, with NUL */
+#define BH_SC_MAX_TALKERS 16  /* talkers a bridge mixes at most */
 
 /* Where something was written, for located errors after loading. */
 struct bh_pos {
@@ -373,20 +374,6 @@ void bh_scenario_free(struct bh_scenario *sc);
 int bh_scenario_find_number(const struct bh_scenario *sc, const char *name);
 int bh_scenario_find_bridge(const struct bh_scenario *sc, const char *name);
 
-/* Mean of a distribution (clamps ignored), in its unit. */
-double bh_dist_mean(const struct bh_dist *d);
-/* The profile's rate (per hour) at a time t (s since the horizon start,
- * so the time of day is fmod(start + t, 86400)). */
-double bh_profile_rate(const struct bh_profile *p, double start, double t);
-/* The index of the profile's step holding time of day tod (s since
- * midnight, 0 <= tod < 86400): the last i with at[i] <= tod. n >= 1. */
-size_t bh_profile_step(const struct bh_profile *p, double tod);
-/* The profile's mean rate (per hour) over [a, b) (s since the horizon
- * start): exact for a piecewise-constant profile, 0 when b <= a. O(steps
- * crossed x steps in a day), fine for the handful of intervals a summary
- * asks for. */
-double bh_profile_mean_rate(const struct bh_profile *p, double start, double a,
-                            double b);
 /* The profile that drives source s's first attempts (borrowed from s):
  * calls per hour, meetings per hour for MEETINGS, attempts per hour for a
  * CAMPAIGN. */

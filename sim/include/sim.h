@@ -7,6 +7,14 @@
 #include "reports.h"
 #include "scenario.h"
 
+/* Bounded sizes. Replications are bounded by BH_SC_MAX_REPLICATIONS
+ * (scenario.h), in the scenario file and in the options alike. */
+#define BH_SIM_MAX_THREADS 64
+/* Reporting intervals in a horizon (horizon / interval) that the
+ * simulator counts in and the analytic figures are computed for; check
+ * and plan scan the first this many for the busiest. */
+#define BH_SIM_MAX_INTERVALS 1000000
+
 /* ---- Exact formulas (erlang.c) --------------------------------------
  * Traffic a in Erlangs, n lines or agents, times in seconds. All are
  * numerically stable for n up to 100,000 and a up to 100,000 (recurrences
@@ -105,6 +113,78 @@ double bh_erlang_engset(long sources, long lines, double beta);
 double bh_erlang_engset_offered(long sources, long lines, double alpha,
                                 double *beta);
 
+/* ---- Analytic figures (analytic.c) ------------------------------------
+ * The exact formulas above on the traffic model's offered load
+ * (traffic.h: bh_traffic_offered and its parts), reporting interval by
+ * reporting interval: first attempts only (retrials add load), each
+ * interval stationary at its mean rate. busyhour check shows the busiest
+ * interval, plan starts its search from it, report --analytic shows every
+ * interval, and report draws the capacity curves. */
+
+/* The service level's target time when no threshold names one (s). */
+#define BH_SIM_SL_TIME 20.0
+
+/* One number's or bridge's busiest reporting interval. */
+struct bh_sim_busiest {
+    size_t sources;    /* traffic items that reach it (campaigns through a
+                          number included) */
+    double start;      /* s since the horizon start: the interval with the
+                          most Erlangs offered to the lines or ports (the
+                          first of equals) */
+    double offered;    /* Erlangs offered to the lines or ports in it */
+    double op_offered; /* Erlangs offered to the operators in it (talk and
+                          wrap-up); 0 without a queue */
+    double op_peak;    /* Erlangs offered to the operators in their own
+                          busiest interval */
+    double aht;        /* s: mean handling time (talk and wrap-up) of a
+                          call, over the intervals scanned; 0 without a
+                          queue */
+    double patience;   /* s: mean patience of the callers who have one,
+                          over the intervals scanned; INFINITY if none */
+    double blocking;   /* Erlang B of `offered` on the lines or ports */
+    double p_wait;     /* Erlang C of `op_offered` on the operators; 0
+                          without a queue */
+};
+
+/* Scans the reporting intervals of sc that end after `from` (s since the
+ * horizon start; the first BH_SIM_MAX_INTERVALS at most) for number or
+ * bridge `index` of `kind` and fills *out. Returns 0, or BH_EINVAL when
+ * there is no such target. */
+int bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
+                   int index, double from, struct bh_sim_busiest *out);
+
+/* Fills r (bh_results_init'ed here; the caller clears it) with the
+ * figures of every number and then every bridge of sc at every interval,
+ * and over the horizon after the warm-up, as results of source
+ * "analytic": operators by Erlang C, or Erlang A when every caller who
+ * gives up does so with exponential patience; a number's lines with its
+ * operators as the M/M/n/K+M chain, without operators by Erlang B; a
+ * bridge's ports by Erlang B. Service levels at the times the thresholds
+ * name, else at BH_SIM_SL_TIME. No costs, no percentiles. Returns 0,
+ * BH_ENOMEM, or BH_ERANGE for more than BH_SIM_MAX_INTERVALS intervals. */
+int bh_sim_analytic(const struct bh_scenario *sc, struct bh_results *r);
+
+/* Capacities on one curve, at most. */
+#define BH_SIM_CURVE_POINTS 48
+
+/* A capacity curve and the storage of its points (curve.points points
+ * into points[]: copy the curve only while this lives). */
+struct bh_sim_curve {
+    struct bh_capacity_curve curve;
+    struct bh_capacity_point points[BH_SIM_CURVE_POINTS];
+};
+
+/* Target ti's capacity curve from results r: Erlang B blocking against
+ * lines or ports, or the Erlang C (A with exponential patience) service
+ * level against operators, at the busiest interval's offered load in r;
+ * the monthly cost from r's and the line rental. sc (may be NULL) gives
+ * the callers' holding time and patience and the rental. Returns 0,
+ * BH_ENOENT when r has no load for the target (a campaign, no offered
+ * Erlangs, no handling time) or BH_EINVAL for ti out of range. */
+int bh_sim_capacity_curve(const struct bh_results *r, size_t ti,
+                          const struct bh_scenario *sc,
+                          struct bh_sim_curve *out);
+
 /* ---- Simulator (sim.c and friends) ------------------------------------ */
 /* The switch of the scenario in virtual time (sim.c): lines taken first
  * come first served, IVR, an FCFS queue to operators (strategy, max length,
@@ -116,11 +196,6 @@ double bh_erlang_engset_offered(long sources, long lines, double alpha,
  * at it, and calls still in progress then run to their end (no new ones).
  * Memory does not grow with the horizon: no call is kept after it ends
  * unless records are asked for (they are written out, not kept). */
-
-/* Bounded sizes. */
-#define BH_SIM_MAX_REPLICATIONS 100000
-#define BH_SIM_MAX_THREADS 64
-#define BH_SIM_MAX_INTERVALS 1000000 /* horizon / interval */
 
 /* Called with every finished call record (rated), in end-time order within
  * a replication, from the thread that runs it. */

@@ -40,21 +40,36 @@ double bh_traffic_sample(const struct bh_dist *d, gsl_rng *rng);
 /* One Exp(1) draw (mean 1): a ziggurat on the generator's 32-bit output
  * (dist.c), inversion for generators with fewer bits. Thread-safe. */
 double bh_traffic_exp1(gsl_rng *rng);
-/* Mean of d, clamps ignored (s or count). */
+/* The mean of d (s or count): the mean of what bh_traffic_sample draws,
+ * the one mean every figure of offered load uses. NORMAL gives the mean
+ * of the normal conditioned on >= 0 (a normal of mean 30 s and sd 120 s
+ * draws 107.5 s on average, not 30 s); EMPIRICAL the samples' mean.
+ * min/max clamps are ignored (they move the mean by what lies beyond
+ * them). */
 double bh_traffic_dist_mean(const struct bh_dist *d);
 /* The smallest value d can yield (finite for every kind). */
 double bh_traffic_dist_lower(const struct bh_dist *d);
 
 /* ---- Arrival profiles (profile.c) ------------------------------------
- * A non-homogeneous Poisson process with the piecewise constant daily
- * profile p (per hour), times `mult`, is simulated exactly by inverting
- * its integrated rate: the next arrival after t0 is where the integral
- * from t0 reaches an Exp(1) draw. Times are s since the horizon start,
- * which is `start` s after midnight; the profile repeats daily. */
+ * All arithmetic on a daily profile (struct bh_profile, per hour). A
+ * non-homogeneous Poisson process with the piecewise constant daily
+ * profile p, times `mult`, is simulated exactly by inverting its
+ * integrated rate: the next arrival after t0 is where the integral from
+ * t0 reaches an Exp(1) draw. Times are s since the horizon start, which
+ * is `start` s after midnight; the profile repeats daily. */
 
+/* The index of p's step holding time of day tod (s since midnight,
+ * 0 <= tod < 86400): the last i with at[i] <= tod. p->n >= 1. */
+size_t bh_profile_step(const struct bh_profile *p, double tod);
+/* p's rate (per hour) at time t; 0 for an empty profile. */
+double bh_profile_rate(const struct bh_profile *p, double start, double t);
 /* Expected arrivals of p between t0 and t1 (per unit of mult). */
 double bh_profile_integral(const struct bh_profile *p, double start, double t0,
                            double t1);
+/* p's mean rate (per hour) over [t0, t1): the integral over the span's
+ * length; 0 when t1 <= t0. */
+double bh_profile_mean_rate(const struct bh_profile *p, double start, double t0,
+                            double t1);
 /* The time tau >= t0 at which mult * integral(t0, tau) == w; INFINITY
  * when that is not before `limit` (or the profile is zero all day).
  * Bounded work: at most two passes over the profile per call. */
@@ -119,11 +134,29 @@ int bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
  * i out of range). When 0, a caller may skip bh_traffic_finish for them:
  * it would change nothing, and bh_traffic_peek stays as it was. */
 int bh_traffic_listens(const struct bh_traffic *tm, size_t i);
-/* Expected first attempts per second of source i over [t0, t1), and the
- * offered load in Erlangs it brings to its target's lines or ports
- * (IVR time included; finite sources by Engset's intended traffic). */
+
+/* ---- Offered load (offered.c) ---------------------------------------
+ * The one model of offered load: what check, plan, the collector and the
+ * analytic figures count, for first attempts (retrials add load). Each
+ * source's Erlangs are its first attempts per s times the s each holds
+ * its target's lines or ports, from bh_traffic_dist_mean. Campaigns
+ * offer their load to their `via` number (the source's target). */
+
+/* Expected first attempts per s of source i over [t0, t1) (s since the
+ * horizon start): calls, meeting participants, campaign attempts. */
 double bh_traffic_rate(const struct bh_scenario *sc, size_t i, double t0,
                        double t1);
+/* Mean s one first attempt of source i holds a line or port: calls their
+ * holding time plus the number's IVR menu; meeting participants the
+ * meeting's duration less the join spread, plus the passcode entry;
+ * campaigns the ring time plus the answered share of the holding time. */
+double bh_traffic_holding(const struct bh_scenario *sc, size_t i);
+/* Mean s an operator is busy with one call of source i: holding time plus
+ * wrap-up for calls to a number with a queue, else 0. */
+double bh_traffic_handling(const struct bh_scenario *sc, size_t i);
+/* Offered load in Erlangs of source i on its target's lines or ports over
+ * [t0, t1): rate x holding; for finite sources Engset's intended traffic
+ * K a / (1 + a), a = rate / K x holding. */
 double bh_traffic_offered(const struct bh_scenario *sc, size_t i, double t0,
                           double t1);
 

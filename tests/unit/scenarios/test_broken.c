@@ -342,6 +342,32 @@ test_bound_profile(void **state) {
     free(s);
 }
 
+/* sim.replications: up to BH_SC_MAX_REPLICATIONS, which busyhour sim
+ * and plan take on the command line too. */
+static void
+test_bound_replications(void **state) {
+    (void)state;
+    char s[512];
+    struct bh_diag d;
+    for (int extra = 0; extra <= 1; extra++) {
+        snprintf(s, sizeof s,
+                 "name: bounds\n"
+                 "switch: { numbers: [ { name: n, number: \"1\", lines: 1 } "
+                 "] }\n"
+                 "traffic: [ { name: t, to: n, rate: 1, holding: 1m } ]\n"
+                 "sim: { replications: %d }\n",
+                 BH_SC_MAX_REPLICATIONS + extra);
+        int rc = parse(s, strlen(s), &d);
+        if (!extra) {
+            assert_int_equal(rc, 0);
+            continue;
+        }
+        assert_int_equal(rc, BH_EPARSE);
+        assert_int_equal(d.line, 4);
+        assert_int_equal(d.column, 22);
+    }
+}
+
 static void
 test_bound_empirical(void **state) {
     (void)state;
@@ -464,6 +490,7 @@ main(void) {
         cmocka_unit_test(test_bound_capacity),
         cmocka_unit_test(test_bound_number_digits),
         cmocka_unit_test(test_bound_profile),
+        cmocka_unit_test(test_bound_replications),
         cmocka_unit_test(test_bound_empirical),
         cmocka_unit_test(test_mutations_never_crash),
     };

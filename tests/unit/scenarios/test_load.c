@@ -104,18 +104,10 @@ test_normative_callers(void **state) {
         assert_true(s->profile.at[i] == at[i]);
         assert_true(s->profile.rate[i] == rate[i]);
     }
-    assert_true(bh_profile_rate(&s->profile, 0, 0) == 20);
-    assert_true(bh_profile_rate(&s->profile, 0, 7.99 * 3600) == 20);
-    assert_true(bh_profile_rate(&s->profile, 0, 8 * 3600) == 300);
-    assert_true(bh_profile_rate(&s->profile, 0, 11 * 3600) == 900);
-    assert_true(bh_profile_rate(&s->profile, 0, 23.9 * 3600) == 100);
-    assert_true(bh_profile_rate(&s->profile, 0, 86400 + 11 * 3600) == 900);
-    assert_true(bh_profile_rate(&s->profile, 9 * 3600, 3600) == 900);
 
     assert_int_equal(s->holding.kind, BH_DIST_LOGNORMAL);
     assert_true(s->holding.mean == 240);
     assert_true(s->holding.sd == 180);
-    assert_true(bh_dist_mean(&s->holding) == 240);
     assert_true(s->has_patience);
     assert_int_equal(s->patience.kind, BH_DIST_EXPONENTIAL);
     assert_true(s->patience.mean == 90);
@@ -164,7 +156,6 @@ test_normative_meetings(void **state) {
     assert_true(m->duration.mean == 2700 && m->duration.sd == 600);
     assert_int_equal(m->join_spread.kind, BH_DIST_UNIFORM);
     assert_true(m->join_spread.min == -120 && m->join_spread.max == 300);
-    assert_true(bh_dist_mean(&m->join_spread) == 90);
     assert_true(m->passcode_entry == 8);
     assert_int_equal(s->nclasses, 2);
     assert_true(fabs(s->classes[0].share - 0.7) < 1e-12);
@@ -283,7 +274,6 @@ test_defaults(void **state) {
     assert_int_equal(s->profile.n, 1);
     assert_true(s->profile.rate[0] == 30);
     assert_int_equal(s->holding.kind, BH_DIST_DETERMINISTIC);
-    assert_true(bh_dist_mean(&s->holding) == 180);
     assert_false(s->has_patience);
     assert_false(s->retry.present);
     assert_int_equal(s->nclasses, 1);
@@ -318,7 +308,6 @@ test_profile_wrap(void **state) {
     assert_true(p->at[0] == 0 && p->rate[0] == 3);
     assert_true(p->at[1] == 6 * 3600 && p->rate[1] == 10);
     assert_true(p->at[2] == 22 * 3600 && p->rate[2] == 3);
-    assert_true(bh_profile_rate(p, 0, 3600) == 3);
     const struct bh_dist *h = &sc->sources[0].holding;
     assert_int_equal(h->kind, BH_DIST_ERLANG);
     assert_int_equal(h->k, 3);
@@ -339,8 +328,6 @@ test_empirical(void **state) {
         assert_true(h->samples[i - 1] <= h->samples[i]);
     assert_true(h->samples[0] == 30);
     assert_true(h->samples[5] == 600);
-    assert_true(fabs(bh_dist_mean(h) - (30 + 60 + 90 + 120 + 300 + 600) / 6.0) <
-                1e-9);
     bh_scenario_free(sc);
 }
 
@@ -412,12 +399,8 @@ test_campaign_example(void **state) {
     assert_int_equal(s->target_kind, BH_TARGET_NUMBER);
     assert_string_equal(sc->sw.numbers[s->target].name, "sales");
     const struct bh_sc_campaign *c = &s->campaign;
-    assert_true(bh_profile_rate(&c->profile, 0, 14 * 3600) == 450);
-    assert_true(bh_profile_rate(&c->profile, 0, 12.5 * 3600) == 150);
-    assert_true(bh_profile_rate(&c->profile, 0, 3 * 3600) == 0);
     assert_true(fabs(c->answer_probability - 0.35) < 1e-12);
     assert_int_equal(c->ring.kind, BH_DIST_UNIFORM);
-    assert_true(bh_dist_mean(&c->ring) == 17.5);
     assert_int_equal(c->destinations.n, 4);
     const struct bh_sc_tariffs *t = &sc->tariffs;
     assert_string_equal(t->origins[c->destinations.origin[3]], "international");

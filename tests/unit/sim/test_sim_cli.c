@@ -1,8 +1,9 @@
 /* test_sim_cli.c: `busyhour sim` and `busyhour plan` as users run them:
  * exit statuses (0, 1 on a failed threshold, 2 on bad usage or input),
  * results JSON byte-identical with 1 or 2 threads, records CSV, help
- * naming every option, no progress bar when not on a terminal, and a plan
- * that agrees with the Erlang B inverse. */
+ * naming every option, no progress bar when not on a terminal, a plan
+ * that agrees with the Erlang B inverse, and `check`, `report --analytic`
+ * and `sim` agreeing on offered load (issue 9). */
 #include "sim_testutil.h"
 
 #include <setjmp.h>
@@ -213,13 +214,76 @@ shared_options(void **state) {
                      0);
 }
 
+/* The value after `key` in text (a JSON number), NaN if absent. */
+static double
+number_after(const char *text, const char *key) {
+    const char *p = strstr(text, key);
+    return p ? strtod(p + strlen(key), NULL) : NAN;
+}
+
+/* Issue 9: 600 calls an hour on 50 lines, holding normal(30s, 120s). The
+ * simulator draws the normal conditioned on >= 0 (107.5 s on average), so
+ * 17.92 E are offered; check and report --analytic said 5.00 E. All three
+ * now count the traffic model's load, and the simulated busy lines (no
+ * call is blocked) bear it out. */
+static void
+offered_agrees(void **state) {
+    (void)state;
+    run("mkdir -p " TMP);
+    FILE *f = fopen(TMP "/normal.yaml", "w");
+    assert_non_null(f);
+    fputs("name: normal-holding\n"
+          "horizon: 1d\n"
+          "interval: 1h\n"
+          "seed: 9\n"
+          "switch: { numbers: [ { name: n50, number: \"1\", lines: 50 } ] }\n"
+          "traffic:\n"
+          "  - name: callers\n"
+          "    to: n50\n"
+          "    rate: 600\n"
+          "    holding: { dist: normal, mean: 30s, sd: 120s }\n"
+          "sim: { replications: 10 }\n",
+          f);
+    fclose(f);
+    assert_int_equal(run(BIN " check " TMP "/normal.yaml --json " TMP
+                             "/normal.check.json > /dev/null"),
+                     0);
+    size_t n;
+    char *j = slurp(TMP "/normal.check.json", &n);
+    double check = number_after(j, "\"offered\": ");
+    free(j);
+    printf("  check: %.10g E\n", check);
+    assert_true(fabs(check - 17.92) < 0.005);
+
+    assert_int_equal(run(BIN " report --scenario " TMP "/normal.yaml "
+                             "--analytic --md " TMP "/normal.md"),
+                     0);
+    char row[64];
+    snprintf(row, sizeof row, "| offered load | %.2f E |", check);
+    j = slurp(TMP "/normal.md", &n);
+    assert_non_null(strstr(j, row));
+    free(j);
+
+    assert_int_equal(run("CI=1 " BIN " sim " TMP "/normal.yaml --threads 2 "
+                         "--json " TMP "/normal.sim.json > /dev/null"),
+                     0);
+    struct bh_results r;
+    struct bh_diag d;
+    assert_int_equal(bh_results_read_json(TMP "/normal.sim.json", &r, &d), 0);
+    const struct bh_target_result *t = &r.targets[0];
+    assert_true(fabs(t->offered_erlangs.mean - check) < 1e-8 * check);
+    assert_true(t->blocking.mean < 1e-4); /* Erlang B: 1e-9 */
+    assert_true(covers("sim's busy lines = check's offered", t->busy_mean,
+                       r.replications, check));
+    bh_results_clear(&r);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sim_runs),
-        cmocka_unit_test(bad_usage),
-        cmocka_unit_test(plan_file),
-        cmocka_unit_test(shared_options),
+        cmocka_unit_test(sim_runs),       cmocka_unit_test(bad_usage),
+        cmocka_unit_test(plan_file),      cmocka_unit_test(shared_options),
+        cmocka_unit_test(offered_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

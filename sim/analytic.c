@@ -1,0 +1,723 @@
+/* analytic.c: the exact formulas on the traffic model's offered load:
+ * each number's and bridge's busiest interval (busyhour check, plan's
+ * first guess), Erlang B, C and A at every interval (report --analytic)
+ * and capacity curves (report). */
+#include "sim.h"
+#include "traffic.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Offered load on one target -------------------------------------- */
+
+/* One number or bridge over one interval: the traffic model's figures
+ * (traffic.h, offered.c) summed over the sources that reach it. */
+struct load {
+    size_t sources;   /* traffic items that reach it */
+    double attempts;  /* first attempts per s: calls and participants */
+    double offered;   /* Erlangs on the lines or ports, campaigns included */
+    double campaign;  /* of which Erlangs of campaigns through the number */
+    double operators; /* Erlangs on operators: calls x (talk + wrap-up) */
+    double pat_w;     /* sum of rate (1/s) x mean patience (s), and */
+    double pat_rate;  /* of rate, over the calls whose callers give up */
+    double patience;  /* s: the callers' exponential patience; INFINITY
+                         when none give up or not all exponentially */
+};
+
+static void
+load_of(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
+        double t0, double t1, struct load *l) {
+    memset(l, 0, sizeof *l);
+    bool any_patience = false, all_exp = true;
+    double exp_patience = INFINITY;
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if ((int)s->target_kind != (int)kind || s->target != index)
+            continue;
+        l->sources++;
+        double a = bh_traffic_offered(sc, i, t0, t1);
+        l->offered += a;
+        if (s->kind == BH_SOURCE_CAMPAIGN) {
+            l->campaign += a;
+            continue;
+        }
+        double rate = bh_traffic_rate(sc, i, t0, t1);
+        l->attempts += rate;
+        if (s->kind != BH_SOURCE_CALLS)
+            continue;
+        l->operators += rate * bh_traffic_handling(sc, i);
+        if (s->has_patience) {
+            double m = bh_traffic_dist_mean(&s->patience);
+            l->pat_w += rate * m;
+            l->pat_rate += rate;
+            any_patience = true;
+            if (s->patience.kind == BH_DIST_EXPONENTIAL)
+                exp_patience = m;
+            else
+                all_exp = false;
+        }
+    }
+    l->patience = any_patience && all_exp ? exp_patience : INFINITY;
+}
+
+/* Reporting intervals of sc and their length (s): the horizon's when the
+ * scenario has no interval. */
+static size_t
+intervals(const struct bh_scenario *sc, double *len) {
+    *len = sc->interval > 0 ? sc->interval : sc->horizon;
+    return *len > 0 ? (size_t)ceil(sc->horizon / *len - 1e-9) : 0;
+}
+
+/* The capacity of a target: lines or ports, and operators (0: no queue).
+ * Returns 0, or BH_EINVAL when it does not exist. */
+static int
+capacity(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
+         long *lines, long *operators) {
+    *lines = *operators = 0;
+    if (kind == BH_TARGET_NUMBER && index >= 0 &&
+        (size_t)index < sc->sw.nnumbers) {
+        const struct bh_sc_number *n = &sc->sw.numbers[index];
+        *lines = n->lines;
+        *operators = n->queue.present ? n->queue.operators : 0;
+        return 0;
+    }
+    if (kind == BH_TARGET_BRIDGE && index >= 0 &&
+        (size_t)index < sc->sw.nbridges) {
+        *lines = sc->sw.bridges[index].ports;
+        return 0;
+    }
+    return BH_EINVAL;
+}
+
+/* ---- The busiest interval ------------------------------------------- */
+
+int
+bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
+               int index, double from, struct bh_sim_busiest *out) {
+    memset(out, 0, sizeof *out);
+    long lines, operators;
+    if (!sc || capacity(sc, kind, index, &lines, &operators))
+        return BH_EINVAL;
+    double len;
+    size_t nint = intervals(sc, &len);
+    if (nint > BH_SIM_MAX_INTERVALS)
+        nint = BH_SIM_MAX_INTERVALS;
+    if (nint == 0)
+        nint = 1;
+    double hold_w = 0, rate_w = 0, pat_w = 0, pat_rate = 0;
+    out->offered = -1; /* the first interval scanned is the first best */
+    for (size_t k = 0; k < nint; k++) {
+        double t0 = (double)k * len, t1 = t0 + len;
+        if (t1 > sc->horizon)
+            t1 = sc->horizon;
+        if (t1 <= from)
+            continue;
+        struct load l;
+        load_of(sc, kind, index, t0, t1, &l);
+        out->sources = l.sources;
+        if (l.offered > out->offered) {
+            out->offered = l.offered;
+            out->op_offered = l.operators;
+            out->start = t0;
+        }
+        if (l.operators > out->op_peak)
+            out->op_peak = l.operators;
+        hold_w += l.operators;
+        rate_w += l.attempts;
+        pat_w += l.pat_w;
+        pat_rate += l.pat_rate;
+    }
+    if (out->offered < 0)
+        out->offered = 0;
+    out->aht = operators && rate_w > 0 ? hold_w / rate_w : 0;
+    out->patience = pat_rate > 0 ? pat_w / pat_rate : INFINITY;
+    out->blocking = bh_erlang_b(out->offered, lines);
+    out->p_wait = operators ? bh_erlang_c(out->op_offered, operators) : 0;
+    return 0;
+}
+
+/* ---- Figures at each interval ----------------------------------------
+ * What they model (reports/README.md): first attempts only, each interval
+ * stationary at its mean rate; a number's operators as Erlang C, or
+ * Erlang A when callers have exponential patience; its lines as Erlang B
+ * on the load the lines carry (menu, wait and talk, plus a campaign's
+ * ringing and talk through it); a bridge's ports as Erlang B on the
+ * participants' port time. No costs. */
+
+/* One interval of one number or bridge. */
+struct an_iv {
+    double calls;     /* first attempts in the interval */
+    double offered;   /* Erlangs offered to the lines or ports */
+    double line_load; /* Erlangs carried on lines or ports if unblocked */
+    double blocking, abandon, asa, occupancy, busy;
+    double sl[BH_RES_MAX_SL];
+};
+
+/* Service-level times for a target: those its thresholds name, else
+ * BH_SIM_SL_TIME. */
+static size_t
+sl_times(const struct bh_scenario *sc, const char *name, double *t,
+         size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < sc->nthresholds && n < max; i++)
+        if (sc->thresholds[i].metric == BH_METRIC_SERVICE_LEVEL &&
+            strcmp(sc->thresholds[i].target, name) == 0) {
+            bool seen = false;
+            for (size_t k = 0; k < n; k++)
+                seen |= fabs(t[k] - sc->thresholds[i].arg) < 1e-9;
+            if (!seen)
+                t[n++] = sc->thresholds[i].arg;
+        }
+    if (n == 0)
+        t[n++] = BH_SIM_SL_TIME;
+    return n;
+}
+
+/* The M/M/n/K+M birth-death chain: arrivals lam (1/s), service mu (1/s)
+ * per busy operator, n operators, K lines (calls in the system, waiting or
+ * talking), abandonment theta (1/s) per waiting caller (0: nobody gives
+ * up). Exact for exponential times; stores the blocking (PASTA: the share
+ * of time all K lines are busy), the share of arrivals that abandon, the
+ * operators' busy share and the mean calls in the system. */
+static void
+mmnk(double lam, double mu, long n, long k, double theta, double *block,
+     double *p_ab, double *occ, double *in_system) {
+    if (n > k)
+        n = k;
+    double p = 1, sum = 1, busy = 0, queue = 0, l = 0;
+    for (long j = 1; j <= k; j++) {
+        double out = (j < n ? j : n) * mu + (j > n ? (j - n) * theta : 0);
+        p = out > 0 ? p * lam / out : 0;
+        sum += p;
+        busy += p * (double)(j < n ? j : n);
+        queue += p * (double)(j > n ? j - n : 0);
+        l += p * (double)j;
+        if (sum > 1e250) { /* rescale: only ratios matter */
+            p /= sum;
+            busy /= sum;
+            queue /= sum;
+            l /= sum;
+            sum = 1;
+        }
+    }
+    *block = p / sum;
+    *occ = n > 0 ? busy / sum / (double)n : 0;
+    *p_ab = lam > 0 ? queue / sum * theta / lam : 0;
+    *in_system = l / sum;
+}
+
+/* Erlang C (or A, for finite patience) on the operators: the service
+ * level at each of the nsl times into sl[], and the mean wait (s). */
+static double
+operator_waits(double load, long n, double aht, double patience, size_t nsl,
+               const double *slt, double *sl) {
+    double asa = 0;
+    for (size_t k = 0; k < nsl; k++) {
+        sl[k] = NAN;
+        if (isinf(patience)) {
+            struct bh_erlang_c c;
+            if (bh_erlang_c_eval(load, n, aht, slt[k], &c) == 0) {
+                sl[k] = c.service_level;
+                asa = c.asa;
+            }
+        } else {
+            struct bh_erlang_a e;
+            if (bh_erlang_a_eval(load, n, aht, patience, slt[k], &e) == 0) {
+                sl[k] = e.service_level;
+                asa = e.asa;
+            }
+        }
+    }
+    if (nsl == 0) {
+        struct bh_erlang_c c;
+        if (isinf(patience) && bh_erlang_c_eval(load, n, aht, 0, &c) == 0)
+            asa = c.asa;
+    }
+    return asa;
+}
+
+/* A number with operators and callers: lines and operators together, as
+ * the M/M/n/K+M chain on the lines the menu and campaigns leave free. */
+static void
+number_queue(const struct bh_sc_number *num, const struct load *l, size_t nsl,
+             const double *slt, struct an_iv *o) {
+    double lam = l->attempts;
+    long n = num->queue.operators;
+    double aht = l->operators / lam; /* s: talk plus wrap-up */
+    double menu = num->ivr.present ? num->ivr.menu_time : 0;
+    double asa =
+        operator_waits(l->operators, n, aht, l->patience, nsl, slt, o->sl);
+    double k_free = num->lines - lam * menu - l->campaign;
+    long k = k_free > (double)n ? (long)floor(k_free) : n;
+    if (num->queue.max_length > 0 && k > n + num->queue.max_length)
+        k = n + num->queue.max_length; /* the queue's own limit */
+    double block, ab, occ, in_system;
+    mmnk(lam, 1 / aht, n, k, isinf(l->patience) ? 0 : 1 / l->patience, &block,
+         &ab, &occ, &in_system);
+    o->line_load = l->offered + lam * (isfinite(asa) ? asa : 0);
+    o->blocking = block;
+    o->abandon = ab;
+    for (size_t j = 0; j < nsl; j++)
+        o->sl[j] *= 1 - o->blocking;
+    o->asa = asa;
+    o->occupancy = occ;
+    o->busy = in_system + lam * (1 - block) * menu + l->campaign;
+}
+
+static void
+number_iv(const struct bh_scenario *sc, size_t ni, double a, double b,
+          size_t nsl, const double *slt, struct an_iv *o) {
+    const struct bh_sc_number *num = &sc->sw.numbers[ni];
+    struct load l;
+    load_of(sc, BH_TARGET_NUMBER, (int)ni, a, b, &l);
+    memset(o, 0, sizeof *o);
+    o->calls = l.attempts * (b - a);
+    o->offered = l.offered;
+    if (num->queue.present && num->queue.operators > 0 && l.attempts > 0) {
+        number_queue(num, &l, nsl, slt, o);
+    } else {
+        /* without a queue, callers hear the announcement on a line */
+        o->line_load =
+            l.offered +
+            (num->queue.present ? 0 : l.attempts * num->announcement);
+        o->blocking = bh_erlang_b(o->line_load, num->lines);
+        for (size_t k = 0; k < nsl; k++)
+            o->sl[k] = 1 - o->blocking;
+        o->occupancy = num->lines > 0
+                           ? o->line_load * (1 - o->blocking) / num->lines
+                           : NAN;
+        o->busy = o->line_load * (1 - o->blocking);
+    }
+    if (l.attempts == 0 && l.campaign == 0) {
+        o->blocking = o->abandon = o->asa = 0;
+        for (size_t k = 0; k < nsl; k++)
+            o->sl[k] = NAN;
+    }
+}
+
+static void
+bridge_iv(const struct bh_scenario *sc, size_t bi, double a, double b,
+          struct an_iv *o) {
+    const struct bh_sc_bridge *br = &sc->sw.bridges[bi];
+    struct load l;
+    load_of(sc, BH_TARGET_BRIDGE, (int)bi, a, b, &l);
+    memset(o, 0, sizeof *o);
+    o->calls = l.attempts * (b - a);
+    o->offered = o->line_load = l.offered;
+    o->blocking = o->calls > 0 ? bh_erlang_b(o->line_load, br->ports) : 0;
+    o->busy = o->line_load * (1 - o->blocking);
+    o->occupancy = br->ports > 0 ? o->busy / br->ports : NAN;
+}
+
+/* One target's sums over the intervals after the warm-up. */
+struct an_sum {
+    double calls, blocked, aband, waitsum, answered;
+    double load_s, busy_s, occ_s, span; /* Erlang s, s */
+    double sl[BH_RES_MAX_SL];
+};
+
+static void
+sum_add(struct an_sum *s, const struct an_iv *o, double a, double b,
+        double warmup, size_t nsl) {
+    /* the part of the interval after the warm-up */
+    double w = b > warmup ? (b - (a > warmup ? a : warmup)) / (b - a) : 0;
+    if (w <= 0)
+        return;
+    double c = o->calls * w;
+    s->calls += c;
+    s->blocked += c * o->blocking;
+    s->aband += c * o->abandon;
+    double ans = c * (1 - o->blocking - o->abandon);
+    s->answered += ans;
+    if (isfinite(o->asa))
+        s->waitsum += ans * o->asa;
+    for (size_t j = 0; j < nsl; j++)
+        if (isfinite(o->sl[j]))
+            s->sl[j] += c * o->sl[j];
+    s->load_s += o->offered * (b - a) * w;
+    s->busy_s += o->busy * (b - a) * w;
+    if (isfinite(o->occupancy))
+        s->occ_s += o->occupancy * (b - a) * w;
+    s->span += (b - a) * w;
+}
+
+static void
+interval_put(struct bh_interval_result *iv, double a, const struct an_iv *o,
+             bool queue, size_t nsl, const double *slt) {
+    iv->start = a;
+    iv->offered_erlangs = bh_estimate_exact(o->offered);
+    iv->offered = bh_estimate_exact(o->calls);
+    iv->blocking = bh_estimate_exact(o->calls > 0 ? o->blocking : NAN);
+    iv->abandonment = bh_estimate_exact(o->calls > 0 ? o->abandon : NAN);
+    iv->wait_mean = bh_estimate_exact(queue && o->calls > 0 ? o->asa : NAN);
+    iv->busy_mean = bh_estimate_exact(o->busy);
+    iv->occupancy = bh_estimate_exact(o->occupancy);
+    iv->nsl = nsl;
+    for (size_t j = 0; j < nsl; j++) {
+        iv->sl[j].t = slt[j];
+        iv->sl[j].value = bh_estimate_exact(o->sl[j]);
+    }
+}
+
+static void
+target_put(struct bh_target_result *t, const struct an_sum *s, size_t nsl,
+           const double *slt) {
+    double calls = s->calls, span = s->span;
+    t->offered_erlangs = bh_estimate_exact(span > 0 ? s->load_s / span : 0);
+    t->offered = bh_estimate_exact(calls);
+    t->answered = bh_estimate_exact(s->answered);
+    t->blocked = bh_estimate_exact(s->blocked);
+    t->abandoned = bh_estimate_exact(s->aband);
+    t->overflow = bh_estimate_exact(NAN);
+    t->retried = bh_estimate_exact(0);
+    t->blocking = bh_estimate_exact(calls > 0 ? s->blocked / calls : 0);
+    t->abandonment = bh_estimate_exact(calls > 0 ? s->aband / calls : 0);
+    t->wait_mean = bh_estimate_exact(
+        t->operators ? (s->answered > 0 ? s->waitsum / s->answered : 0) : 0);
+    t->wait_p50 = t->wait_p90 = t->wait_p99 = bh_estimate_exact(NAN);
+    if (!t->operators)
+        t->wait_p50 = t->wait_p90 = t->wait_p99 = bh_estimate_exact(0);
+    t->nsl = nsl;
+    for (size_t j = 0; j < nsl; j++) {
+        t->sl[j].t = slt[j];
+        t->sl[j].value = bh_estimate_exact(calls > 0 ? s->sl[j] / calls : NAN);
+    }
+    t->occupancy = bh_estimate_exact(span > 0 ? s->occ_s / span : 0);
+    t->busy_mean = bh_estimate_exact(span > 0 ? s->busy_s / span : 0);
+    t->peak_busy = bh_estimate_exact(NAN);
+    t->incomplete_meetings = bh_estimate_exact(NAN);
+    t->meetings = bh_estimate_exact(NAN);
+}
+
+/* Target ti of r: numbers first, then bridges; its service-level times. */
+static void
+target_head(const struct bh_scenario *sc, size_t ti, struct bh_target_result *t,
+            double *slt, size_t *nsl) {
+    *nsl = 0;
+    if (ti >= sc->sw.nnumbers) {
+        const struct bh_sc_bridge *b = &sc->sw.bridges[ti - sc->sw.nnumbers];
+        snprintf(t->name, sizeof t->name, "%s", b->name);
+        snprintf(t->kind, sizeof t->kind, "bridge");
+        t->lines = b->ports;
+        return;
+    }
+    const struct bh_sc_number *n = &sc->sw.numbers[ti];
+    snprintf(t->name, sizeof t->name, "%s", n->name);
+    snprintf(t->kind, sizeof t->kind, "number");
+    t->lines = n->lines;
+    t->operators = n->queue.present ? n->queue.operators : 0;
+    if (t->operators)
+        *nsl = sl_times(sc, n->name, slt, BH_RES_MAX_SL);
+}
+
+int
+bh_sim_analytic(const struct bh_scenario *sc, struct bh_results *r) {
+    size_t nt = sc->sw.nnumbers + sc->sw.nbridges;
+    double len;
+    size_t ni = intervals(sc, &len);
+    if (ni > BH_SIM_MAX_INTERVALS)
+        return BH_ERANGE;
+    int rc = bh_results_init(r, nt, ni);
+    if (rc)
+        return rc;
+    r->source = BH_SOURCE_ANALYTIC;
+    snprintf(r->scenario, sizeof r->scenario, "%s", sc->name);
+    r->seed = sc->seed;
+    r->replications = 1;
+    r->horizon = sc->horizon;
+    r->warmup = sc->sim.warmup;
+    r->interval = len;
+    for (size_t ti = 0; ti < nt; ti++) {
+        struct bh_target_result *t = &r->targets[ti];
+        double slt[BH_RES_MAX_SL];
+        size_t nsl;
+        target_head(sc, ti, t, slt, &nsl);
+        struct an_sum s;
+        memset(&s, 0, sizeof s);
+        for (size_t k = 0; k < ni; k++) {
+            double a = (double)k * len, b = a + len;
+            if (b > sc->horizon)
+                b = sc->horizon;
+            struct an_iv o;
+            if (ti >= sc->sw.nnumbers)
+                bridge_iv(sc, ti - sc->sw.nnumbers, a, b, &o);
+            else
+                number_iv(sc, ti, a, b, nsl, slt, &o);
+            interval_put(bh_results_interval(r, ti, k), a, &o, t->operators > 0,
+                         nsl, slt);
+            sum_add(&s, &o, a, b, r->warmup, nsl);
+        }
+        target_put(t, &s, nsl, slt);
+    }
+    return 0;
+}
+
+/* ---- Capacity curves ------------------------------------------------- */
+
+/* Offered Erlangs in the busiest interval (the whole horizon's mean when
+ * there are no intervals). */
+static double
+peak_load(const struct bh_results *r, size_t ti) {
+    double a = NAN;
+    for (size_t i = 0; r->intervals && i < r->nintervals; i++) {
+        double v = r->intervals[ti * r->nintervals + i].offered_erlangs.mean;
+        if (isfinite(v) && (!isfinite(a) || v > a))
+            a = v;
+    }
+    if (!isfinite(a))
+        a = r->targets[ti].offered_erlangs.mean;
+    return a;
+}
+
+/* The first calls source of the scenario that targets a number or bridge
+ * named `name`, or NULL. */
+static const struct bh_sc_source *
+source_for(const struct bh_scenario *sc, const char *name) {
+    if (!sc)
+        return NULL;
+    int num = bh_scenario_find_number(sc, name);
+    int br = bh_scenario_find_bridge(sc, name);
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (s->kind != BH_SOURCE_CALLS)
+            continue;
+        if ((s->target_kind == BH_TARGET_NUMBER && s->target == num) ||
+            (s->target_kind == BH_TARGET_BRIDGE && s->target == br))
+            return s;
+    }
+    return NULL;
+}
+
+/* Limit of the first threshold on target.metric in the results (and its
+ * service-level time), or NaN. */
+static double
+limit_of(const struct bh_results *r, const char *target, const char *metric,
+         double *sl_time) {
+    size_t tl = strlen(target), ml = strlen(metric);
+    for (size_t i = 0; i < r->nthresholds; i++) {
+        const char *e = r->thresholds[i].expr;
+        while (*e == ' ')
+            e++;
+        if (strncmp(e, target, tl) != 0 || e[tl] != '.' ||
+            strncmp(e + tl + 1, metric, ml) != 0)
+            continue;
+        const char *p = e + tl + 1 + ml;
+        if (sl_time && *p == '(') {
+            char buf[32];
+            size_t k = 0;
+            for (p++; *p && *p != ')' && k + 1 < sizeof buf; p++)
+                buf[k++] = *p;
+            buf[k] = '\0';
+            double t;
+            if (bh_parse_duration(buf, &t) != 0)
+                continue;
+            *sl_time = t;
+        }
+        return r->thresholds[i].limit;
+    }
+    return NAN;
+}
+
+static const struct bh_plan_row *
+plan_for(const struct bh_results *r, const char *target, const char *res) {
+    for (size_t i = 0; r->plan && i < r->nplan; i++)
+        if (strcmp(r->plan[i].target, target) == 0 &&
+            strcmp(r->plan[i].resource, res) == 0)
+            return &r->plan[i];
+    return NULL;
+}
+
+/* Total lines and ports the results show (for the rental per line). */
+static long
+all_lines(const struct bh_results *r) {
+    long n = 0;
+    for (size_t i = 0; i < r->ntargets; i++)
+        if (strcmp(r->targets[i].kind, "campaign") != 0)
+            n += r->targets[i].lines;
+    return n;
+}
+
+/* What one curve is drawn from, besides its points. */
+struct curve_in {
+    double a;          /* Erlangs: the busiest interval's load */
+    bool queue;        /* operators against service level */
+    bool bridge;       /* ports */
+    double aht;        /* s: mean handling (queue) */
+    double patience;   /* s: exponential patience, INFINITY: Erlang C */
+    double month_now;  /* the results' monthly cost, NaN if none */
+    double line_month; /* the rental of one line a month, NaN if none */
+    int simulated;     /* the capacity the results were simulated at */
+    const struct bh_plan_row *pr; /* busyhour plan's row, or NULL */
+};
+
+/* The curve's target, resource, limit and service-level time, and the
+ * handling time and patience of its callers: from the scenario's first
+ * calls source when given, else from the results (load = rate x holding
+ * time). Returns false when a queue's handling time is unknown. */
+static bool
+curve_head(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
+           struct bh_capacity_curve *c, struct curve_in *in) {
+    const struct bh_target_result *t = &r->targets[ti];
+    snprintf(c->target, sizeof c->target, "%s", t->name);
+    c->limit = NAN;
+    in->queue = t->operators > 0;
+    in->bridge = strcmp(t->kind, "bridge") == 0;
+    snprintf(c->resource, sizeof c->resource, "%s",
+             in->queue    ? "operators"
+             : in->bridge ? "ports"
+                          : "lines");
+    c->now = in->queue ? t->operators : t->lines;
+    in->aht = NAN;
+    in->patience = INFINITY;
+    if (!in->queue) {
+        c->limit = limit_of(r, t->name, "blocking", NULL);
+        return true;
+    }
+    double slt = NAN;
+    c->limit = limit_of(r, t->name, "service_level", &slt);
+    c->sl_time = isfinite(slt) ? slt : t->nsl ? t->sl[0].t : BH_SIM_SL_TIME;
+    const struct bh_sc_source *src = source_for(sc, t->name);
+    if (src) {
+        in->aht = bh_traffic_dist_mean(&src->holding);
+        if (src->has_patience && src->patience.kind == BH_DIST_EXPONENTIAL)
+            in->patience = bh_traffic_dist_mean(&src->patience);
+    } else {
+        double span = r->horizon - r->warmup;
+        if (t->offered.mean > 0 && span > 0)
+            in->aht = t->offered_erlangs.mean * span / t->offered.mean;
+    }
+    return isfinite(in->aht) && in->aht > 0;
+}
+
+/* The results' monthly cost, the rental of one line a month, and the
+ * capacity the results were simulated at: busyhour plan simulates at the
+ * recommended capacity, so today's is then the plan row's. */
+static void
+curve_costs(const struct bh_results *r, const struct bh_scenario *sc,
+            struct bh_capacity_curve *c, struct curve_in *in) {
+    in->month_now = r->costs.present ? r->costs.per_month.mean : NAN;
+    in->line_month = NAN;
+    if (sc && sc->tariffs.present)
+        in->line_month = (double)sc->tariffs.per_line_month / BH_MONEY_UNIT;
+    else if (r->costs.present && r->horizon > 0 && all_lines(r) > 0)
+        in->line_month = r->costs.line_rental.mean * BH_RATING_MONTH /
+                         r->horizon / (double)all_lines(r);
+    in->pr = plan_for(r, c->target, c->resource);
+    in->simulated = c->now;
+    if (in->pr && in->pr->now > 0)
+        c->now = in->pr->now;
+}
+
+/* The share answered within t (s) with n operators: Erlang C, or A with
+ * exponential patience; NaN when the formula gives up. */
+static double
+curve_sl(const struct curve_in *in, int n, double t) {
+    if (isinf(in->patience)) {
+        struct bh_erlang_c ec;
+        if (bh_erlang_c_eval(in->a, n, in->aht, t, &ec) == 0)
+            return ec.service_level;
+    } else {
+        struct bh_erlang_a ea;
+        if (bh_erlang_a_eval(in->a, n, in->aht, in->patience, t, &ea) == 0)
+            return ea.service_level;
+    }
+    return NAN;
+}
+
+/* The points, from about half the load to well past today's and the
+ * recommended capacity; c->recommended from the plan, else the fewest
+ * that meet the limit (to the step). Returns that fewest, or 0. */
+static int
+curve_points(struct bh_capacity_curve *c, const struct curve_in *in,
+             struct bh_capacity_point *pts) {
+    int lo = (int)floor(in->a * 0.6), hi = (int)ceil(in->a * 1.6) + 4;
+    if (lo < 1)
+        lo = 1;
+    if (c->now > 0 && c->now + 3 > hi)
+        hi = c->now + 3;
+    if (c->now > 0 && c->now - 3 < lo)
+        lo = c->now - 3 > 1 ? c->now - 3 : 1;
+    if (in->pr && in->pr->recommended + 3 > hi)
+        hi = in->pr->recommended + 3;
+    int step = (hi - lo) / BH_SIM_CURVE_POINTS + 1, found = 0;
+    for (int n = lo; n <= hi && c->n < BH_SIM_CURVE_POINTS; n += step) {
+        struct bh_capacity_point *p = &pts[c->n++];
+        p->n = n;
+        p->blocking = p->service_level = p->cost_month = NAN;
+        if (in->queue) {
+            p->service_level = curve_sl(in, n, c->sl_time);
+            /* Operators are not in the tariffs: no cost line. */
+        } else {
+            p->blocking = bh_erlang_b(in->a, n);
+            if (isfinite(in->month_now) && isfinite(in->line_month) &&
+                in->simulated > 0)
+                p->cost_month =
+                    in->month_now + (n - in->simulated) * in->line_month;
+        }
+        if (!found && isfinite(c->limit) &&
+            (in->queue ? p->service_level >= c->limit
+                       : p->blocking <= c->limit))
+            found = n;
+    }
+    if (in->pr)
+        c->recommended = in->pr->recommended;
+    else if (found)
+        c->recommended = found;
+    return found;
+}
+
+static void
+curve_note(struct bh_capacity_curve *c, const struct curve_in *in, int found) {
+    char dur[32];
+    bh_format_duration(c->sl_time, dur, sizeof dur);
+    bool exp = isfinite(in->patience);
+    if (in->queue)
+        snprintf(c->note, sizeof c->note,
+                 "Erlang %s at the busiest interval's load, %.1f Erlangs, "
+                 "mean handling %.0f s%s; share answered within %s. "
+                 "Operators are not in the tariffs: no cost line. "
+                 "Recommended: %s.",
+                 exp ? "A" : "C", in->a, in->aht,
+                 exp ? " and exponential patience" : "", dur,
+                 in->pr  ? "busyhour plan's simulated search"
+                 : found ? "fewest operators meeting the threshold"
+                         : "no threshold on the service level");
+    else
+        snprintf(c->note, sizeof c->note,
+                 "Erlang B at the busiest interval's load, %.1f Erlangs%s. "
+                 "Cost: the simulated monthly cost, plus the rental of each "
+                 "%s added, less each removed. Recommended: %s.",
+                 in->a,
+                 in->bridge ? " (participants taken as independent calls, "
+                              "which is optimistic for meetings that join "
+                              "at once)"
+                            : "",
+                 in->bridge ? "port" : "line",
+                 in->pr  ? "busyhour plan's simulated search"
+                 : found ? "fewest that meet the blocking threshold"
+                         : "no threshold on blocking");
+}
+
+int
+bh_sim_capacity_curve(const struct bh_results *r, size_t ti,
+                      const struct bh_scenario *sc, struct bh_sim_curve *out) {
+    memset(out, 0, sizeof *out);
+    if (!r || ti >= r->ntargets)
+        return BH_EINVAL;
+    if (strcmp(r->targets[ti].kind, "campaign") == 0)
+        return BH_ENOENT;
+    struct curve_in in;
+    memset(&in, 0, sizeof in);
+    in.a = peak_load(r, ti);
+    if (!isfinite(in.a) || in.a <= 0)
+        return BH_ENOENT;
+    struct bh_capacity_curve *c = &out->curve;
+    if (!curve_head(r, ti, sc, c, &in))
+        return BH_ENOENT;
+    curve_costs(r, sc, c, &in);
+    int found = curve_points(c, &in, out->points);
+    curve_note(c, &in, found);
+    c->points = out->points;
+    return c->n > 0 ? 0 : BH_ENOENT;
+}
