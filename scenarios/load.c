@@ -23,6 +23,10 @@
 #define DEF_CAMPAIGN_RING 20.0
 #define DEF_OUTBOUND_INCREMENT 60.0
 #define DEF_ORIGIN "local"
+#define DEF_TALKERS 3
+#define DEF_LOCKOUT_FAILURES 10
+#define DEF_LOCKOUT_WINDOW 600.0
+#define DEF_LOCKOUT_TIME 900.0
 
 static void *
 alloc(struct sc_ld *L, size_t n, size_t size) {
@@ -251,11 +255,148 @@ enum {
     B_MAX_PER_ROOM,
     B_PAYER,
     B_RECORDING,
-    B_PASSCODES
+    B_PASSCODES,
+    B_PASSCODE_LENGTH,
+    B_END_WITH_MODERATOR,
+    B_TALKERS,
+    B_LOCKOUT
 };
 static const struct sc_key bridge_keys[] = {
-    {"name", 1},  {"number", 1},    {"ports", 1},     {"max_per_room", 0},
-    {"payer", 0}, {"recording", 0}, {"passcodes", 0}, {NULL, 0}};
+    {"name", 1},         {"number", 1},          {"ports", 1},
+    {"max_per_room", 0}, {"payer", 0},           {"recording", 0},
+    {"passcodes", 0},    {"passcode_length", 0}, {"end_with_moderator", 0},
+    {"talkers", 0},      {"lockout", 0},         {NULL, 0}};
+
+enum { R_PASSCODE, R_MODERATOR_PIN };
+static const struct sc_key room_keys[] = {
+    {"passcode", 1}, {"moderator_pin", 0}, {NULL, 0}};
+
+enum { L_FAILURES, L_WINDOW, L_TIME };
+static const struct sc_key lockout_keys[] = {
+    {"failures", 0}, {"window", 0}, {"time", 0}, {NULL, 0}};
+
+/* A passcode or PIN: 1 to 15 of the digits 0-9 ('#' ends the entry on the
+ * phone; '*' and '+' are not passcode digits), not used by the bridge's
+ * first n_read rooms (their passcodes and PINs). */
+static int
+room_code(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf,
+          const struct bh_sc_bridge *x, size_t n_read) {
+    int rc = bh_sc_digits(L, n, what, buf, BH_SC_MAX_PASSCODE);
+    if (rc)
+        return rc;
+    for (size_t i = 0; buf[i]; i++)
+        if (buf[i] < '0' || buf[i] > '9')
+            return bh_sc_fail_at(L, n, i, "%s '%s' may hold only 0-9", what,
+                                 buf);
+    for (size_t j = 0; j < n_read; j++)
+        if (strcmp(x->passcodes[j], buf) == 0 ||
+            strcmp(x->moderator_pins[j], buf) == 0)
+            return bh_sc_fail(L, n, "%s %s is used twice in this bridge", what,
+                              buf);
+    return 0;
+}
+
+/* passcodes: a list of fixed rooms, each a passcode or a mapping with its
+ * passcode and moderator PIN. */
+static int
+rooms(struct sc_ld *L, yaml_node_t *n, struct bh_sc_bridge *x) {
+    size_t c;
+    int rc = bh_sc_seq(L, n, "passcodes", BH_SC_MAX_ITEMS, &c);
+    if (rc)
+        return rc;
+    x->passcodes = alloc(L, c, sizeof *x->passcodes);
+    x->moderator_pins = alloc(L, c, sizeof *x->moderator_pins);
+    if (!x->passcodes || !x->moderator_pins)
+        return BH_ENOMEM;
+    x->npasscodes = c;
+    for (size_t i = 0; i < c; i++) {
+        yaml_node_t *it = bh_sc_item(L, n, i);
+        if (it->type != YAML_MAPPING_NODE) {
+            if ((rc = room_code(L, it, "a passcode", x->passcodes[i], x, i)))
+                return rc;
+            continue;
+        }
+        struct sc_map m;
+        if ((rc = bh_sc_map(L, it, "a room", room_keys, &m)))
+            return rc;
+        if ((rc = room_code(L, m.val[R_PASSCODE], "a passcode", x->passcodes[i],
+                            x, i)))
+            return rc;
+        if (m.val[R_MODERATOR_PIN] &&
+            (rc = room_code(L, m.val[R_MODERATOR_PIN], "a moderator PIN",
+                            x->moderator_pins[i], x, i)))
+            return rc;
+        if (strcmp(x->passcodes[i], x->moderator_pins[i]) == 0)
+            return bh_sc_fail(L, m.val[R_MODERATOR_PIN],
+                              "a moderator PIN %s is the room's passcode",
+                              x->moderator_pins[i]);
+    }
+    return 0;
+}
+
+static int
+lockout(struct sc_ld *L, yaml_node_t *n, struct bh_sc_lockout *lo) {
+    struct sc_map m;
+    long v;
+    int rc = bh_sc_map(L, n, "lockout", lockout_keys, &m);
+    if (rc)
+        return rc;
+    if (m.val[L_FAILURES]) {
+        if ((rc = bh_sc_int(L, m.val[L_FAILURES], "failures", 0, 1000, &v)))
+            return rc;
+        lo->failures = (int)v;
+    }
+    if (m.val[L_WINDOW]) {
+        if ((rc = bh_sc_dur(L, m.val[L_WINDOW], "window", 0, DAY, &lo->window)))
+            return rc;
+        if (lo->window <= 0)
+            return bh_sc_fail(L, m.val[L_WINDOW],
+                              "window must be more than 0s");
+    }
+    if (m.val[L_TIME]) {
+        if ((rc = bh_sc_dur(L, m.val[L_TIME], "time", 0, DAY, &lo->time)))
+            return rc;
+        if (lo->time <= 0)
+            return bh_sc_fail(L, m.val[L_TIME], "time must be more than 0s");
+    }
+    return 0;
+}
+
+/* The settings of the real switch's bridge: rooms, moderators, mixing,
+ * passcode guessing. */
+static int
+bridge_rooms(struct sc_ld *L, struct sc_map *m, struct bh_sc_bridge *x) {
+    long v;
+    int rc;
+    x->talkers = DEF_TALKERS;
+    x->lockout = (struct bh_sc_lockout){DEF_LOCKOUT_FAILURES,
+                                        DEF_LOCKOUT_WINDOW, DEF_LOCKOUT_TIME};
+    if (m->val[B_PASSCODES] && (rc = rooms(L, m->val[B_PASSCODES], x)))
+        return rc;
+    if (m->val[B_PASSCODE_LENGTH]) {
+        if ((rc = bh_sc_int(L, m->val[B_PASSCODE_LENGTH], "passcode_length", 1,
+                            BH_SC_MAX_PASSCODE - 1, &v)))
+            return rc;
+        if (x->npasscodes > 0)
+            return bh_sc_fail(L, m->val[B_PASSCODE_LENGTH],
+                              "passcode_length is for open rooms; this "
+                              "bridge lists its passcodes");
+        x->passcode_length = (int)v;
+    }
+    if (m->val[B_END_WITH_MODERATOR] &&
+        (rc = bh_sc_bool(L, m->val[B_END_WITH_MODERATOR], "end_with_moderator",
+                         &x->end_with_moderator)))
+        return rc;
+    if (m->val[B_TALKERS]) {
+        if ((rc = bh_sc_int(L, m->val[B_TALKERS], "talkers", 1,
+                            BH_SC_MAX_TALKERS, &v)))
+            return rc;
+        x->talkers = (int)v;
+    }
+    if (m->val[B_LOCKOUT] && (rc = lockout(L, m->val[B_LOCKOUT], &x->lockout)))
+        return rc;
+    return 0;
+}
 
 static int
 bridge(struct sc_ld *L, yaml_node_t *n, struct bh_sc_bridge *x) {
@@ -292,26 +433,7 @@ bridge(struct sc_ld *L, yaml_node_t *n, struct bh_sc_bridge *x) {
     if (m.val[B_RECORDING] &&
         (rc = bh_sc_bool(L, m.val[B_RECORDING], "recording", &x->recording)))
         return rc;
-    if (m.val[B_PASSCODES]) {
-        size_t c;
-        if ((rc = bh_sc_seq(L, m.val[B_PASSCODES], "passcodes", BH_SC_MAX_ITEMS,
-                            &c)))
-            return rc;
-        x->passcodes = alloc(L, c, sizeof *x->passcodes);
-        if (!x->passcodes)
-            return BH_ENOMEM;
-        x->npasscodes = c;
-        for (size_t i = 0; i < c; i++) {
-            yaml_node_t *it = bh_sc_item(L, m.val[B_PASSCODES], i);
-            if ((rc = bh_sc_digits(L, it, "a passcode", x->passcodes[i], 16)))
-                return rc;
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(x->passcodes[j], x->passcodes[i]) == 0)
-                    return bh_sc_fail(L, it, "passcode %s is listed twice",
-                                      x->passcodes[i]);
-        }
-    }
-    return 0;
+    return bridge_rooms(L, &m, x);
 }
 
 enum { E_NUMBER, E_NAME, E_FORWARD };

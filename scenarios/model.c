@@ -13,8 +13,10 @@ bh_scenario_free(struct bh_scenario *sc) {
     for (size_t i = 0; i < sc->sw.nnumbers; i++)
         free(sc->sw.numbers[i].queue.contacts);
     free(sc->sw.numbers);
-    for (size_t i = 0; i < sc->sw.nbridges; i++)
+    for (size_t i = 0; i < sc->sw.nbridges; i++) {
         free(sc->sw.bridges[i].passcodes);
+        free(sc->sw.bridges[i].moderator_pins);
+    }
     free(sc->sw.bridges);
     free(sc->sw.extensions);
     free(sc->sw.accounts);

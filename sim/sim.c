@@ -73,6 +73,11 @@ struct meeting {
     uint32_t size, arrived, in_room;
     int bridge;
     int blocked;
+    /* end_with_moderator: the moderator is the first participant to take
+     * a port (the call in slot mod_slot at generation mod_gen); `ended`
+     * once it has left */
+    uint32_t mod_slot, mod_gen;
+    uint8_t has_mod, ended;
 };
 
 struct sim {
@@ -699,6 +704,9 @@ arrive_bridge(struct sim *s, const struct bh_arrival *a) {
         if (a->attempt == 1)
             m->arrived++;
     }
+    /* end_with_moderator: a participant of a meeting whose moderator has
+     * left (or that has been settled) finds the room ended */
+    int ended = b->sc->end_with_moderator && a->meeting && (!m || m->ended);
     int cap = b->sc->max_per_room;
     if (b->busy >= b->ports || (m && cap > 0 && (int)m->in_room >= cap)) {
         if (m)
@@ -725,12 +733,40 @@ arrive_bridge(struct sim *s, const struct bh_arrival *a) {
         m->in_room++;
         if (end < a->meeting_end)
             end = a->meeting_end;
+        if (b->sc->end_with_moderator && !m->has_mod) {
+            m->has_mod = 1;
+            m->mod_slot = slot;
+            m->mod_gen = c->gen;
+        }
     }
+    if (ended)
+        end = c->rec.connect; /* right after the passcode */
     schedule(s, end, slot, EV_END);
     bh_collector_level(s->col, BH_TARGET_BRIDGE, bi, t, b->busy, 0);
 }
 
 /* ---- events -------------------------------------------------------- */
+
+static void on_end(struct sim *s, uint32_t slot, double t);
+
+/* end_with_moderator: meeting id's moderator left at t; everyone else of
+ * the meeting in the room leaves with it (their pending ends go stale with
+ * their slots' generations), and those still keying the passcode leave
+ * right after it. O(call slots), once per meeting and only on such
+ * bridges. */
+static void
+end_meeting(struct sim *s, uint64_t id, double t) {
+    for (uint32_t i = 0; i < s->ncalls; i++) {
+        const struct call *c = &s->calls[i];
+        if (c->state != CALL_TALK || c->a.target_kind != BH_TARGET_BRIDGE ||
+            c->a.meeting != id)
+            continue;
+        if (c->rec.connect > t)
+            schedule(s, c->rec.connect, i, EV_END);
+        else
+            on_end(s, i, t);
+    }
+}
 
 static void
 on_end(struct sim *s, uint32_t slot, double t) {
@@ -747,13 +783,22 @@ on_end(struct sim *s, uint32_t slot, double t) {
         bh_collector_level(s->col, BH_TARGET_BRIDGE, a->target, t, b->busy, 0);
         finish(s, r, a, o, t);
         uint64_t meeting = a->meeting;
+        uint32_t gen = c->gen;
         call_free(s, slot);
         if (meeting) {
             struct meeting *m = meeting_find(s, meeting, 0);
-            if (m) {
-                m->in_room--;
-                meeting_settle(s, m);
+            if (!m)
+                return;
+            m->in_room--;
+            if (m->has_mod && !m->ended && m->mod_slot == slot &&
+                m->mod_gen == gen) {
+                m->ended = 1;
+                end_meeting(s, meeting, t);
+                /* the others' ends may have settled (moved) it */
+                m = meeting_find(s, meeting, 0);
             }
+            if (m)
+                meeting_settle(s, m);
         }
         return;
     }

@@ -23,6 +23,8 @@
 #define BH_SC_MAX_FILE (4 << 20)    /* bytes in a scenario file */
 #define BH_SC_MAX_CAPACITY 1000000  /* lines, operators, ports */
 #define BH_SC_MAX_REPLICATIONS 100000 /* sim.replications, --replications */
+#define BH_SC_MAX_PASSCODE 16 /* digits of a passcode or PIN, with NUL */
+#define BH_SC_MAX_TALKERS 16  /* talkers a bridge mixes at most */
 
 /* Where something was written, for located errors after loading. */
 struct bh_pos {
@@ -112,6 +114,15 @@ struct bh_sc_number {
     struct bh_pos pos;
 };
 
+/* Passcode guessing from one source address (the real switch): after
+ * `failures` wrong passcodes within `window`, the address is refused
+ * (403) for `time`. */
+struct bh_sc_lockout {
+    int failures;  /* 0 = never locked out */
+    double window; /* s */
+    double time;   /* s */
+};
+
 /* A dial-in conference bridge (seed 000). */
 struct bh_sc_bridge {
     char name[BH_SC_MAX_NAME];
@@ -120,8 +131,15 @@ struct bh_sc_bridge {
     int max_per_room;
     enum bh_payer payer;
     bool recording;
-    size_t npasscodes;     /* fixed rooms for the real switch; 0 = any */
-    char (*passcodes)[16]; /* owned */
+    size_t npasscodes; /* fixed rooms for the real switch; 0 = open rooms */
+    char (*passcodes)[BH_SC_MAX_PASSCODE];      /* owned, npasscodes */
+    char (*moderator_pins)[BH_SC_MAX_PASSCODE]; /* owned, npasscodes; "" =
+                                                   none (the room's first
+                                                   participant moderates) */
+    int passcode_length;     /* open rooms: digits; 0 = any, 1 to 15 */
+    bool end_with_moderator; /* the room ends when its moderator leaves */
+    int talkers;             /* loudest talkers a large room mixes */
+    struct bh_sc_lockout lockout;
     struct bh_pos pos;
 };
 

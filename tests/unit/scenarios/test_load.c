@@ -518,6 +518,10 @@ test_free_conference_example(void **state) {
     assert_int_equal(b->ports, 96);
     assert_int_equal(b->npasscodes, 3);
     assert_string_equal(b->passcodes[1], "333444");
+    assert_string_equal(b->moderator_pins[1], "909090");
+    assert_string_equal(b->moderator_pins[2], "");
+    assert_int_equal(b->lockout.failures, 10);
+    assert_true(b->lockout.time == 3600);
     const struct bh_sc_source *s = &sc->sources[0];
     assert_int_equal(s->kind, BH_SOURCE_MEETINGS);
     assert_true(s->meetings.passcode_entry == 10);
@@ -529,6 +533,61 @@ test_free_conference_example(void **state) {
     assert_int_equal(sc->thresholds[1].metric, BH_METRIC_INCOMPLETE_MEETINGS);
     assert_int_equal(sc->thresholds[2].metric, BH_METRIC_COST_PER_PARTICIPANT);
     assert_int_equal(sc->seed, 2026);
+    bh_scenario_free(sc);
+}
+
+/* A bridge's rooms: passcodes with and without moderator PINs, open rooms
+ * of a passcode length, moderators, talkers, lockout; and their defaults. */
+static void
+test_bridge_rooms(void **state) {
+    (void)state;
+    static const char text[] =
+        "name: rooms\n"
+        "switch:\n"
+        "  bridges:\n"
+        "    - name: fixed\n"
+        "      number: \"100\"\n"
+        "      ports: 10\n"
+        "      passcodes: [\"1234\", { passcode: \"5678\", "
+        "moderator_pin: \"9090\" }, { passcode: \"42\" }]\n"
+        "      end_with_moderator: true\n"
+        "      recording: true\n"
+        "      talkers: 5\n"
+        "      lockout: { failures: 3, window: 1m, time: 2h }\n"
+        "    - { name: open, number: \"200\", ports: 4, passcode_length: 6 }\n"
+        "    - { name: plain, number: \"300\", ports: 4 }\n"
+        "traffic:\n"
+        "  - { name: callers, to: fixed, rate: 30, holding: 3m }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, sizeof text - 1, "rooms.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    const struct bh_sc_bridge *b = &sc->sw.bridges[0];
+    assert_int_equal(b->npasscodes, 3);
+    assert_string_equal(b->passcodes[0], "1234");
+    assert_string_equal(b->moderator_pins[0], "");
+    assert_string_equal(b->passcodes[1], "5678");
+    assert_string_equal(b->moderator_pins[1], "9090");
+    assert_string_equal(b->passcodes[2], "42");
+    assert_string_equal(b->moderator_pins[2], "");
+    assert_true(b->end_with_moderator);
+    assert_true(b->recording);
+    assert_int_equal(b->talkers, 5);
+    assert_int_equal(b->passcode_length, 0);
+    assert_int_equal(b->lockout.failures, 3);
+    assert_true(b->lockout.window == 60 && b->lockout.time == 7200);
+    const struct bh_sc_bridge *o = &sc->sw.bridges[1];
+    assert_int_equal(o->npasscodes, 0);
+    assert_int_equal(o->passcode_length, 6);
+    const struct bh_sc_bridge *p = &sc->sw.bridges[2];
+    assert_int_equal(p->passcode_length, 0);
+    assert_false(p->end_with_moderator);
+    assert_false(p->recording);
+    assert_int_equal(p->talkers, 3);
+    assert_int_equal(p->lockout.failures, 10);
+    assert_true(p->lockout.window == 600 && p->lockout.time == 900);
     bh_scenario_free(sc);
 }
 
@@ -571,6 +630,7 @@ main(void) {
         cmocka_unit_test(test_campaign_example),
         cmocka_unit_test(test_office_example),
         cmocka_unit_test(test_free_conference_example),
+        cmocka_unit_test(test_bridge_rooms),
         cmocka_unit_test(test_examples_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
