@@ -31,6 +31,10 @@ struct source {
      * of bh_traffic_sample for them (12 instructions fewer per call,
      * callgrind, bench/sim) */
     double exp_holding;
+    /* first attempts made so far: calls (and campaign attempts) taken,
+     * meeting participants generated; their indexes deal them to
+     * segments */
+    uint64_t calls, joins;
 };
 
 struct bh_traffic {
@@ -53,7 +57,30 @@ struct bh_traffic {
     double cache_limit, cache_t;
     size_t cache_which;
     int cache_pending;
+    /* the segment this model yields (1-based index of count); count 0 or
+     * 1: the whole stream. seg_seed keys the deal (the scenario seed). */
+    uint32_t seg_index, seg_count;
+    uint64_t seg_seed;
 };
+
+/* Whether first attempt k of source i (kind 0 a call or campaign
+ * attempt, 1 a meeting participant) belongs to this model's segment. A
+ * finite source goes whole to segment (i mod count) + 1: its arrivals
+ * depend on when its own callers' attempts end, which only the driver
+ * that makes them hears. Every other first attempt is dealt by a hash of
+ * (seed, source, kind, k): independent thinning, so each segment is
+ * itself a Poisson process at 1/count of the rate, and the deal does not
+ * depend on what any switch answered. */
+static int
+owns(const struct bh_traffic *tm, size_t i, uint32_t kind, uint64_t k) {
+    if (tm->seg_count <= 1)
+        return 1;
+    uint32_t want = tm->seg_index - 1;
+    if (tm->src[i].sc->sources > 0)
+        return (uint32_t)(i % tm->seg_count) == want;
+    uint64_t h = bh_traffic_stream_seed(tm->seg_seed ^ k, (uint32_t)i, kind);
+    return (uint32_t)(h % tm->seg_count) == want;
+}
 
 static int
 heap_push(struct bh_traffic *tm, const struct bh_arrival *a) {
@@ -200,6 +227,9 @@ generate_meeting(struct bh_traffic *tm, struct source *s) {
             a.holding = 0;
         if (s->sc->has_patience)
             a.patience = bh_traffic_sample(&s->sc->patience, s->rng);
+        /* drawn whatever the segment, so every segment draws alike */
+        if (!owns(tm, (size_t)(s - tm->src), 1, s->joins++))
+            continue;
         int rc = heap_push(tm, &a);
         if (rc)
             return rc;
@@ -256,6 +286,7 @@ bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
     if (!tm)
         return BH_ENOMEM;
     tm->sc = sc;
+    tm->seg_seed = seed;
     tm->nsources = sc->nsources;
     tm->src = calloc(sc->nsources ? sc->nsources : 1, sizeof *tm->src);
     if (!tm->src) {
@@ -408,26 +439,93 @@ settle(struct bh_traffic *tm, double limit) {
     return settle_meetings(tm, limit);
 }
 
+/* Takes source i's next call (the head settle() found) into *out. */
+static inline void
+take_call(struct bh_traffic *tm, size_t i, struct bh_arrival *out) {
+    struct source *s = &tm->src[i];
+    make_call(s, out);
+    s->calls++;
+    if (s->sc->sources > 0 && s->idle > 0)
+        s->idle--;
+    draw_next(tm, s, out->t);
+}
+
+/* settle() for a model yielding one segment: calls of other segments
+ * are taken (their draws made, so the stream stays the same) and
+ * dropped until the head is this segment's. Meeting participants of
+ * other segments never reach the heap, and retrials only come from
+ * attempts this segment made. */
+static double __attribute__((noinline))
+settle_segment(struct bh_traffic *tm, double limit) {
+    for (;;) {
+        double t = settle(tm, limit);
+        if (!(t < limit) || tm->cache_pending)
+            return t;
+        size_t i = tm->cache_which;
+        if (owns(tm, i, 0, tm->src[i].calls))
+            return t;
+        struct bh_arrival drop;
+        take_call(tm, i, &drop);
+    }
+}
+
 double
 bh_traffic_peek(struct bh_traffic *tm, double limit) {
+    if (tm->seg_count > 1)
+        return settle_segment(tm, limit);
     return settle(tm, limit);
 }
 
 int
 bh_traffic_next(struct bh_traffic *tm, double limit, struct bh_arrival *out) {
-    double t = settle(tm, limit);
+    double t = tm->seg_count > 1 ? settle_segment(tm, limit)
+                                 : settle(tm, limit);
     if (!(t < limit))
         return 0;
-    if (tm->cache_pending) {
+    if (tm->cache_pending)
         heap_pop(tm, out);
-    } else {
-        struct source *s = &tm->src[tm->cache_which];
-        make_call(s, out);
-        if (s->sc->sources > 0 && s->idle > 0)
-            s->idle--;
-        draw_next(tm, s, out->t);
-    }
+    else
+        take_call(tm, tm->cache_which, out);
     return 1;
+}
+
+int
+bh_traffic_segment(struct bh_traffic *tm, uint32_t index, uint32_t count) {
+    if (count < 1 || count > BH_TRAFFIC_MAX_SEGMENTS || index < 1 ||
+        index > count)
+        return BH_EINVAL;
+    /* only before the first arrival: the deal counts from the start */
+    if (tm->meetings || tm->nheap)
+        return BH_EINVAL;
+    for (size_t i = 0; i < tm->nsources; i++)
+        if (tm->src[i].calls || tm->src[i].joins)
+            return BH_EINVAL;
+    tm->cached = 0;
+    tm->seg_index = index;
+    tm->seg_count = count;
+    return 0;
+}
+
+int
+bh_traffic_segment_parse(const char *text, uint32_t *index, uint32_t *count) {
+    unsigned long v[2] = {0, 0};
+    const char *p = text;
+    for (int k = 0; k < 2; k++) {
+        if (!p || *p < '0' || *p > '9')
+            return BH_EINVAL;
+        while (*p >= '0' && *p <= '9') {
+            v[k] = v[k] * 10 + (unsigned long)(*p++ - '0');
+            if (v[k] > BH_TRAFFIC_MAX_SEGMENTS)
+                return BH_EINVAL;
+        }
+        if (k == 0 && *p++ != '/')
+            return BH_EINVAL;
+    }
+    if (*p || v[1] < 1 || v[0] < 1 || v[0] > v[1])
+        return BH_EINVAL;
+    *index = (uint32_t)v[0];
+    *count = (uint32_t)v[1];
+    return 0;
 }
 
 int

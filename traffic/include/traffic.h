@@ -135,6 +135,30 @@ int bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
  * it would change nothing, and bh_traffic_peek stays as it was. */
 int bh_traffic_listens(const struct bh_traffic *tm, size_t i);
 
+/* ---- Segments (model.c) ---------------------------------------------
+ * N drivers on N machines generate one scenario once: each runs the same
+ * model (same scenario, seed and replication) restricted to segment I of
+ * N, and the N segments are disjoint and together are exactly the
+ * unsegmented stream of first attempts. A finite source goes whole to
+ * segment (source index mod N) + 1 (its arrivals depend on its callers'
+ * ends); every other first attempt (call, campaign attempt, meeting
+ * participant) is dealt by a hash of (seed, source, its index in its
+ * source), so each segment is a Poisson process at 1/N of the rate and
+ * the deal never depends on outcomes. Retrials stay with the segment of
+ * their first attempt; they follow outcomes and the segment's own
+ * retrial stream, so they have the same law as an unsegmented run's but
+ * not the same draws. Without a segment nothing changes: the simulator's
+ * arrivals are what they were. */
+#define BH_TRAFFIC_MAX_SEGMENTS 65536
+/* Restricts tm to segment `index` (1-based) of `count`; before its first
+ * peek or next. 0, or BH_EINVAL (bad numbers, or arrivals taken). 1 of 1
+ * is the whole stream. */
+int bh_traffic_segment(struct bh_traffic *tm, uint32_t index, uint32_t count);
+/* Parses "I/N" (decimal, 1 <= I <= N <= BH_TRAFFIC_MAX_SEGMENTS, nothing
+ * else): 0 and *index, *count set, or BH_EINVAL and both untouched. */
+int bh_traffic_segment_parse(const char *text, uint32_t *index,
+                             uint32_t *count);
+
 /* ---- Offered load (offered.c) ---------------------------------------
  * The one model of offered load: what check, plan, the collector and the
  * analytic figures count, for first attempts (retrials add load). Each
