@@ -14,15 +14,15 @@ static void
 usage(FILE *out) {
     fprintf(out, "usage: busyhour switch SCENARIO [--listen HOST:PORT] "
                  "[--http HOST:PORT]\n"
-                 "                        [--cdr FILE.sqlite] [--verbose] "
-                 "[--help]\n"
+                 "                        [--cdr FILE.sqlite] [--recordings "
+                 "DIR] [--verbose] [--help]\n"
                  "\n"
                  "Runs the reference SIP switch configured by the scenario's "
                  "switch: section\n"
                  "(multichannel numbers with lines, IVR and operator queues; "
-                 "accounts) in the\n"
-                 "foreground. SIGINT or SIGTERM end active calls with BYE "
-                 "(retransmitted\nuntil answered, at most 4 s), commit the "
+                 "dial-in conference\nbridges; accounts) in the "
+                 "foreground. SIGINT or SIGTERM end active calls with\nBYE "
+                 "(retransmitted until answered, at most 4 s), commit the "
                  "CDRs and exit: 0, or 3 when CDR\nrows could not be "
                  "written (how many is said on stderr); 2 on bad usage,\n"
                  "a bad scenario or a CDR file that is not busyhour's (left "
@@ -37,6 +37,11 @@ usage(FILE *out) {
                  "written at answer and\n"
                  "                      at the end; a reused file is "
                  "appended to\n"
+                 "  --recordings DIR    where recorded bridge rooms' WAV files "
+                 "go (default: the\n"
+                 "                      CDR file's folder, or the current "
+                 "one); listed at\n"
+                 "                      /recordings\n"
                  "  --verbose           log each call's fate to stderr\n");
 }
 
@@ -131,7 +136,8 @@ bh_cmd_switch(int argc, char **argv) {
         const char **slot = strcmp(a, "--listen") == 0 ? &opt.listen
                             : strcmp(a, "--http") == 0 ? &opt.http
                             : strcmp(a, "--cdr") == 0  ? &opt.cdr_path
-                                                       : NULL;
+                            : strcmp(a, "--recordings") == 0 ? &opt.recordings
+                                                             : NULL;
         if (slot) {
             if (i + 1 >= argc)
                 return bh_cli_usage_error("switch", "%s needs a value", a);

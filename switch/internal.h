@@ -63,6 +63,7 @@ struct call;
 struct leg;
 struct rtp_sock;
 struct sw_service_ops;
+struct sw_conf;
 
 /* A peer address. */
 struct sw_addr {
@@ -237,6 +238,9 @@ struct bh_switch {
     uint64_t next_call;
     uint64_t rnd; /* xorshift state for tags and branches */
     double mono0, epoch0;
+    /* Conference rooms (conf.c), made on the first; NULL before. */
+    struct sw_conf *conf;
+    char rec_dir[BH_CDR_PATH_MAX - 96]; /* where recordings are written */
     struct rtp_sock *rtp_free;
     size_t rtp_open;
     struct leg *playing; /* legs being sent a sound */

@@ -229,6 +229,48 @@ bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
                (unsigned long long)m->retransmissions_out,
                (unsigned long long)m->overload_rejected,
                (unsigned long long)m->rtp_in, (unsigned long long)m->rtp_out);
+    out_printf(
+        &o,
+        "# HELP bh_switch_bridge_locked_out_total INVITEs refused 403: the "
+        "source address guessed passcodes\n"
+        "# TYPE bh_switch_bridge_locked_out_total counter\n"
+        "bh_switch_bridge_locked_out_total %llu\n"
+        "# HELP bh_switch_bridge_lockouts_total source addresses locked "
+        "out\n"
+        "# TYPE bh_switch_bridge_lockouts_total counter\n"
+        "bh_switch_bridge_lockouts_total %llu\n"
+        "# HELP bh_switch_bridge_wrong_passcodes_total wrong passcodes\n"
+        "# TYPE bh_switch_bridge_wrong_passcodes_total counter\n"
+        "bh_switch_bridge_wrong_passcodes_total %llu\n"
+        "# HELP bh_switch_bridge_joined_total participants who joined a "
+        "room\n"
+        "# TYPE bh_switch_bridge_joined_total counter\n"
+        "bh_switch_bridge_joined_total %llu\n"
+        "# HELP bh_switch_bridge_ports_busy bridge ports held\n"
+        "# TYPE bh_switch_bridge_ports_busy gauge\n"
+        "bh_switch_bridge_ports_busy %llu\n"
+        "# HELP bh_switch_mixer_ticks_total 20 ms mixer ticks run\n"
+        "# TYPE bh_switch_mixer_ticks_total counter\n"
+        "bh_switch_mixer_ticks_total %llu\n"
+        "# HELP bh_switch_mixer_late_ticks_total frames whose mixer tick "
+        "did not run within its 20 ms\n"
+        "# TYPE bh_switch_mixer_late_ticks_total counter\n"
+        "bh_switch_mixer_late_ticks_total %llu\n"
+        "# HELP bh_switch_mixer_rooms conference rooms mixed\n"
+        "# TYPE bh_switch_mixer_rooms gauge\n"
+        "bh_switch_mixer_rooms %llu\n"
+        "# HELP bh_switch_mixer_participants participants mixed\n"
+        "# TYPE bh_switch_mixer_participants gauge\n"
+        "bh_switch_mixer_participants %llu\n",
+        (unsigned long long)m->bridge_locked_out,
+        (unsigned long long)m->bridge_lockouts,
+        (unsigned long long)m->bridge_wrong,
+        (unsigned long long)m->bridge_joined,
+        (unsigned long long)m->bridge_ports_busy,
+        (unsigned long long)m->mixer_ticks,
+        (unsigned long long)m->mixer_late_ticks,
+        (unsigned long long)m->mixer_rooms,
+        (unsigned long long)m->mixer_participants);
     return out_end(&o);
 }
 
@@ -272,6 +314,20 @@ bh_switch_metrics_json(const struct bh_switch_metrics *m,
         (unsigned long long)m->cdr_lost, (unsigned long long)m->cdr_retries,
         (unsigned long long)m->cdr_busy, (unsigned long long)m->cdr_full,
         (unsigned long long)m->cdr_held);
+    out_printf(&o,
+               ",\"bridges\":{\"ports_busy\":%llu,\"joined\":%llu,"
+               "\"wrong_passcodes\":%llu,\"lockouts\":%llu,"
+               "\"locked_out\":%llu},\"mixer\":{\"ticks\":%llu,"
+               "\"late_ticks\":%llu,\"rooms\":%llu,\"participants\":%llu}",
+               (unsigned long long)m->bridge_ports_busy,
+               (unsigned long long)m->bridge_joined,
+               (unsigned long long)m->bridge_wrong,
+               (unsigned long long)m->bridge_lockouts,
+               (unsigned long long)m->bridge_locked_out,
+               (unsigned long long)m->mixer_ticks,
+               (unsigned long long)m->mixer_late_ticks,
+               (unsigned long long)m->mixer_rooms,
+               (unsigned long long)m->mixer_participants);
     out_printf(&o, ",\"parse_errors\":%llu,\"numbers\":[",
                (unsigned long long)m->parse_errors);
     for (size_t i = 0; i < nnumbers; i++) {

@@ -1,6 +1,8 @@
 /* switch.c: the switch context: the SIP socket on the event_base it is
  * given, the clock and the random stream; start and clean shutdown. */
 #define _GNU_SOURCE /* recvmmsg */
+#include "bridge.h"
+#include "conf.h"
 #include "number.h"
 
 #include <arpa/inet.h>
@@ -376,6 +378,7 @@ sw_uri_addr(const char *uri, struct sw_addr *out) {
  * more line here and a file of its own beside number.c. */
 static const struct sw_service_ops *const service_table[] = {
     &sw_number_service,
+    &sw_bridge_service,
 };
 
 _Static_assert(sizeof service_table / sizeof *service_table <= SW_MAX_SERVICES,
@@ -489,6 +492,21 @@ control_init(struct bh_switch *sw) {
     return 0;
 }
 
+/* Where recordings go: the option, else the CDR file's folder, else the
+ * current one. */
+static void
+recordings_dir(struct bh_switch *sw, const struct bh_switch_options *opt) {
+    const char *cdr = opt->cdr_path;
+    const char *slash = cdr ? strrchr(cdr, '/') : NULL;
+    if (opt->recordings)
+        snprintf(sw->rec_dir, sizeof sw->rec_dir, "%s", opt->recordings);
+    else if (slash)
+        snprintf(sw->rec_dir, sizeof sw->rec_dir, "%.*s",
+                 (int)(slash == cdr ? 1 : slash - cdr), cdr);
+    else
+        snprintf(sw->rec_dir, sizeof sw->rec_dir, ".");
+}
+
 int
 bh_switch_new(const struct bh_sc_switch *cfg,
               const struct bh_switch_options *opt, struct event_base *base,
@@ -513,6 +531,7 @@ bh_switch_new(const struct bh_sc_switch *cfg,
     sw->sink = opt->sink;
     sw->on_stopped = opt->on_stopped;
     sw->on_stopped_arg = opt->on_stopped_arg;
+    recordings_dir(sw, opt);
     char err[sizeof diag->msg] = "";
     int rc = context_init(sw);
     if (rc == 0)
@@ -600,6 +619,7 @@ bh_switch_free(struct bh_switch *sw) {
         while (sw->ctx.b && sw->ctx.b[i])
             sw_ctx_free((struct ctx *)sw->ctx.b[i]);
     services_fini(sw);
+    sw_conf_fini(sw);
     sw_media_fini(sw);
     free(sw->rxbuf);
     if (sw->http)

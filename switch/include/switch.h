@@ -55,6 +55,9 @@ struct bh_switch_options {
     const char *listen;
     const char *http;     /* "127.0.0.1:8080"; NULL = no HTTP endpoint */
     const char *cdr_path; /* SQLite file; NULL = no CDRs */
+    /* Folder for recordings (bridges with `recording: true`); NULL: the
+     * CDR file's folder, or the current one without a CDR file. */
+    const char *recordings;
     /* The CDR store's retry and bound settings (records.h); NULL: its
      * defaults. Borrowed for bh_switch_new only. */
     const struct bh_cdr_options *cdr_options;
@@ -444,6 +447,16 @@ struct bh_switch_metrics {
     uint64_t cdr_written, cdr_pending, cdr_lost, cdr_retries, cdr_busy,
         cdr_full;
     uint64_t cdr_held; /* answers and BYEs waiting for a CDR commit */
+    /* Conference bridges and the mixer, copied in when rendered (but
+     * bridge_locked_out, counted as it happens). */
+    uint64_t bridge_locked_out; /* INVITEs refused 403: address locked out */
+    uint64_t bridge_lockouts;   /* addresses locked out */
+    uint64_t bridge_wrong;      /* wrong passcodes */
+    uint64_t bridge_joined;     /* participants who joined a room */
+    uint64_t bridge_ports_busy; /* ports held now */
+    uint64_t mixer_ticks, mixer_late_ticks; /* 20 ms ticks run; frames
+                                               whose tick ran late */
+    uint64_t mixer_rooms, mixer_participants; /* now */
 };
 
 /* A live view of one number for /metrics and /status. */
