@@ -20,7 +20,7 @@ static const struct bh_command commands[] = {
      bh_cmd_sim},
     {"plan", "fewest lines / operators / ports that meet the thresholds",
      bh_cmd_plan},
-    {"load", "real SIP/RTP load against a SIP switch", NULL},
+    {"load", "real SIP/RTP load against a SIP switch", bh_cmd_load},
     {"switch", "run the reference SIP switch in the foreground", bh_cmd_switch},
     {"erlang", "Erlang B, C, A and Engset calculator", bh_cmd_erlang},
     {"report", "render or compare results files", bh_cmd_report},
