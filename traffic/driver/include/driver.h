@@ -48,6 +48,11 @@ int bh_driver_sched_new(const struct bh_scenario *sc, uint64_t seed,
                         double speed, double span, bh_driver_filter_fn filter,
                         void *filter_arg, struct bh_driver_sched **out);
 void bh_driver_sched_free(struct bh_driver_sched *s);
+/* Restricts s to segment `index` (1-based) of `count` of the arrival
+ * stream (bh_traffic_segment: disjoint, deterministic, together the
+ * whole stream); before the first due or take. 0 or BH_EINVAL. */
+int bh_driver_sched_segment(struct bh_driver_sched *s, uint32_t index,
+                            uint32_t count);
 /* Wall time (s since the start) the next arrival is due; INFINITY when
  * there is none left. */
 double bh_driver_sched_due(struct bh_driver_sched *s);
@@ -156,8 +161,11 @@ struct bh_driver_options {
     struct bh_record_sink sink; /* where records go (may be empty) */
     void (*on_call)(void *arg, const struct bh_driver_call *c);
     void *call_arg;
-    bh_driver_filter_fn filter; /* segments; NULL: every arrival */
+    bh_driver_filter_fn filter; /* a filter; NULL: every arrival */
     void *filter_arg;
+    /* segment index (1-based) of count of the arrival stream
+     * (bh_driver_sched_segment); count 0: the whole stream */
+    uint32_t segment_index, segment_count;
     bh_driver_packet_fn on_packet; /* captures; NULL: none */
     void *packet_arg;
     /* Called about once a wall second, and at the end, with the stats,
@@ -168,6 +176,62 @@ struct bh_driver_options {
                      double total);
     void *progress_arg;
 };
+
+/* ---- Captures (pcap.c) ------------------------------------------------
+ * busyhour load --pcap FILE: the datagrams the driver sent and received,
+ * each framed in the Ethernet, IPv4/IPv6 and UDP headers it had on the
+ * wire (checksums computed; MACs made up), written with libpcap in the
+ * classic pcap format (Ethernet link type, microsecond timestamps), so
+ * tshark, Wireshark and sngrep open it. */
+struct bh_pcap;
+
+/* Creates (truncates) path. rtp: 0 keeps SIP only, 1 RTP and RTCP too;
+ * epoch: the Unix time (s) of the driver's t = 0, so packets carry wall
+ * clock times. Returns 0 and *out (owned: bh_pcap_close), BH_EINVAL (no
+ * path), BH_ENOMEM, or BH_EIO with the reason in diag. */
+int bh_pcap_open(const char *path, int rtp, double epoch, struct bh_pcap **out,
+                 struct bh_diag *diag);
+/* A bh_driver_packet_fn (arg: the struct bh_pcap): writes one datagram.
+ * Datagrams between address families, or longer than UDP allows, are
+ * left out. */
+void bh_pcap_packet(void *arg, int dir, const struct sockaddr *from,
+                    const struct sockaddr *to, const void *buf, size_t len,
+                    double t);
+/* Packets written so far. */
+uint64_t bh_pcap_count(const struct bh_pcap *p);
+/* Flushes and closes: 0, or BH_EIO when a write failed (a full disk).
+ * NULL is harmless. */
+int bh_pcap_close(struct bh_pcap *p);
+
+/* ---- SIPp export (export.c) -------------------------------------------
+ * busyhour export sipp SCENARIO DIR: for each number that callers call,
+ * DIR/<name>.xml, a SIPp UAC scenario (INVITE with SDP, 486/503 ACKed,
+ * ACK, the reference switch's queue UPDATE answered when the number has
+ * a queue, a pause for the call's holding time, BYE), and DIR/<name>.csv,
+ * its injection file: the holding times (ms) the traffic model draws for
+ * the calls of the number's busiest reporting interval, whose rate the
+ * XML's comment gives for `-r` with the command line and the limits
+ * (SIPp spaces calls evenly and cannot follow a profile; no patience,
+ * retrials, digits, passcodes or costs). Bridges and campaigns are not
+ * exported. */
+#define BH_EXPORT_MAX_FILES BH_SC_MAX_ITEMS
+struct bh_export_file {
+    char base[BH_SC_MAX_NAME];     /* DIR/<base>.xml and .csv */
+    char number[BH_SC_MAX_NUMBER]; /* the number dialled */
+    double calls_per_hour;         /* the busiest interval's rate */
+    double interval_start;         /* s since the horizon start */
+    long calls;                    /* lines of the .csv */
+};
+struct bh_export_sipp {
+    size_t n;
+    struct bh_export_file files[BH_EXPORT_MAX_FILES];
+    size_t skipped; /* sources not exported (meetings, campaigns) */
+};
+/* Writes the files (DIR created if need be; existing files of the same
+ * names replaced) and fills *out. 0, BH_EINVAL, BH_ENOMEM, or BH_EIO with
+ * diag naming the file. Numbers no caller calls get no files. */
+int bh_driver_export_sipp(const struct bh_scenario *sc, const char *dir,
+                          struct bh_export_sipp *out, struct bh_diag *diag);
 
 /* A driver for sc (borrowed; must outlive it). Resolves nothing by name:
  * the target must be a literal address. Opens the SIP sockets. Returns
