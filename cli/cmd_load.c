@@ -22,7 +22,7 @@ help(FILE *out) {
             "[--duration D]\n"
             "                     [--seed N] [--local IP] [--json FILE] "
             "[--records FILE]\n"
-            "                     [--calls FILE]\n"
+            "                     [--calls FILE] [--no-operators]\n"
             "\n"
             "Places the scenario's traffic as real SIP calls with RTP "
             "against the switch at\nHOST:PORT (a literal IPv4 address or "
@@ -48,6 +48,12 @@ help(FILE *out) {
             "scenario's)\n"
             "  --local IP          our address (default 127.0.0.1, or ::1 "
             "for an IPv6 target)\n"
+            "  --no-operators      do not answer as the queues' operators "
+            "(they are someone\n"
+            "                      else's); by default the driver listens "
+            "on the static\n"
+            "                      contacts and registers the accounts "
+            "first\n"
             "  --json FILE         write the results file (source \"load\"; "
             "'-' = stdout)\n"
             "  --records FILE      write every call attempt as CSV (the "
@@ -71,6 +77,7 @@ help(FILE *out) {
 struct load_args {
     const char *path, *target, *local, *json, *records, *calls;
     double speed, duration;
+    int no_operators;
     unsigned long seed;
     int have_seed;
 };
@@ -126,6 +133,8 @@ parse(struct load_args *a, int argc, char **argv) {
                 return bh_cli_usage_error("load", "--records needs a file");
             a->records = v;
             i++;
+        } else if (strcmp(o, "--no-operators") == 0) {
+            a->no_operators = 1;
         } else if (strcmp(o, "--calls") == 0) {
             if (!v)
                 return bh_cli_usage_error("load", "--calls needs a file");
@@ -347,6 +356,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
     opt.local_ip = a->local;
     opt.seed = sc->seed;
     opt.speed = speed;
+    opt.no_operators = a->no_operators;
     opt.span = span;
     opt.sink = bh_collector_sink(col);
     opt.on_call = on_call;
