@@ -1,7 +1,8 @@
 /* conf.c: conference rooms on legs (conf.h): one mixer tick every 20 ms
  * for all rooms, from a timerfd at absolute times (frame k is due at
  * start + k x 20 ms, so the tick never drifts; frames the loop missed are
- * counted late and skipped, the mixer shows them as a timestamp gap). */
+ * counted late, the last few mixed at once, older ones skipped: the mixer
+ * shows them as a timestamp gap). */
 #include "conf.h"
 
 #include "grow.h"
@@ -155,6 +156,10 @@ run_tick(struct sw_conf *c, double due) {
     c->st.ticks++;
 }
 
+/* Frames a late tick catches up on (each mixed and sent, so that a loop
+ * a little late loses nothing); older missed frames are skipped. */
+#define CONF_CATCH_UP 3
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg) {
     struct sw_conf *c = arg;
@@ -162,11 +167,16 @@ on_tick(evutil_socket_t fd, short what, void *arg) {
     if (read(c->tfd, &expired, sizeof expired) != sizeof expired ||
         expired == 0)
         return;
-    /* More than one expiry: the loop missed frames; they are late (and
-     * skipped: the mix goes on from the frame due now). */
-    c->frame += expired;
+    /* More than one expiry: the loop missed frames; they are late. The
+     * last CONF_CATCH_UP are mixed now, older ones skipped (the mixer
+     * shows them as a timestamp gap). */
     c->st.late += expired - 1;
-    run_tick(c, c->t0 + (double)c->frame * BH_MIXER_PTIME);
+    uint64_t run = expired < CONF_CATCH_UP ? expired : CONF_CATCH_UP;
+    c->frame += expired - run;
+    for (uint64_t i = 0; i < run; i++) {
+        c->frame++;
+        run_tick(c, c->t0 + (double)c->frame * BH_MIXER_PTIME);
+    }
 }
 
 static int

@@ -52,7 +52,8 @@ sw_log(struct bh_switch *sw, const char *fmt, ...) {
 void
 sw_copy_str(char *dst, size_t size, struct bh_str s) {
     size_t n = s.len < size - 1 ? s.len : size - 1;
-    memcpy(dst, s.p, n);
+    if (n > 0) /* an absent value is a NULL view */
+        memcpy(dst, s.p, n);
     dst[n] = '\0';
 }
 
