@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 static void
 help(FILE *out) {
@@ -22,7 +23,9 @@ help(FILE *out) {
             "[--duration D]\n"
             "                     [--seed N] [--local IP] [--json FILE] "
             "[--records FILE]\n"
-            "                     [--calls FILE] [--no-operators]\n"
+            "                     [--calls FILE] [--no-operators] "
+            "[--segment I/N]\n"
+            "                     [--pcap FILE [--pcap-rtp]]\n"
             "\n"
             "Places the scenario's traffic as real SIP calls with RTP "
             "against the switch at\nHOST:PORT (a literal IPv4 address or "
@@ -66,6 +69,18 @@ help(FILE *out) {
             "100/18x/200 (s),\n"
             "                      RTP sent/received/lost, jitter (ms), MOS "
             "in and out\n"
+            "  --segment I/N       drive only segment I of N of the arrival "
+            "stream: N\n"
+            "                      drivers (same scenario and seed) with "
+            "1/N..N/N place\n"
+            "                      the whole scenario once; merge their "
+            "--json files with\n"
+            "                      busyhour report --merge "
+            "(traffic/README.md, Segments)\n"
+            "  --pcap FILE         write the SIP the driver sent and "
+            "received as a pcap\n"
+            "                      (tshark, Wireshark, sngrep open it)\n"
+            "  --pcap-rtp          put the RTP and RTCP in the capture too\n"
             "  --help              show this help\n"
             "\n"
             "Progress is shown on a terminal only. Exit status: 0 success, "
@@ -75,11 +90,13 @@ help(FILE *out) {
 }
 
 struct load_args {
-    const char *path, *target, *local, *json, *records, *calls;
+    const char *path, *target, *local, *json, *records, *calls, *pcap;
     double speed, duration;
     int no_operators;
     unsigned long seed;
     int have_seed;
+    int pcap_rtp;
+    uint32_t segment_index, segment_count;
 };
 
 static int
@@ -140,6 +157,20 @@ parse(struct load_args *a, int argc, char **argv) {
                 return bh_cli_usage_error("load", "--calls needs a file");
             a->calls = v;
             i++;
+        } else if (strcmp(o, "--segment") == 0) {
+            if (!v || bh_traffic_segment_parse(v, &a->segment_index,
+                                               &a->segment_count))
+                return bh_cli_usage_error(
+                    "load", "--segment needs I/N, 1 <= I <= N <= %d (e.g. 1/2)",
+                    BH_TRAFFIC_MAX_SEGMENTS);
+            i++;
+        } else if (strcmp(o, "--pcap") == 0) {
+            if (!v)
+                return bh_cli_usage_error("load", "--pcap needs a file");
+            a->pcap = v;
+            i++;
+        } else if (strcmp(o, "--pcap-rtp") == 0) {
+            a->pcap_rtp = 1;
         } else if (o[0] == '-' && o[1]) {
             return bh_cli_usage_error(
                 "load", "unknown option '%s' (see busyhour load --help)", o);
@@ -155,6 +186,8 @@ parse(struct load_args *a, int argc, char **argv) {
                                   "--target HOST:PORT)");
     if (!a->target)
         return bh_cli_usage_error("load", "--target HOST:PORT is required");
+    if (a->pcap_rtp && !a->pcap)
+        return bh_cli_usage_error("load", "--pcap-rtp needs --pcap FILE");
     return -1;
 }
 
@@ -244,6 +277,9 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
     printf("%s: load at speed %g, %llu calls started, %llu finished\n",
            sc->name, speed, (unsigned long long)st->started,
            (unsigned long long)st->finished);
+    if (res->segment_count > 0)
+        printf("  segment     %u of %u of the arrival stream\n",
+               (unsigned)res->segment_index, (unsigned)res->segment_count);
     printf("  outcomes   ");
     for (int o = 0; o < BH_OUTCOME_COUNT; o++)
         printf(" %s %llu", bh_outcome_name((enum bh_outcome)o),
@@ -362,11 +398,31 @@ run(struct load_args *a, struct bh_scenario *sc) {
     opt.on_call = on_call;
     opt.call_arg = &lr;
     opt.progress = progress;
+    opt.segment_index = a->segment_index;
+    opt.segment_count = a->segment_count;
+    struct bh_pcap *cap = NULL;
     struct bh_driver *d = NULL;
     struct bh_diag diag;
-    rc = bh_driver_new(sc, &opt, &d, &diag);
+    memset(&diag, 0, sizeof diag);
+    rc = 0;
+    if (a->pcap) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        rc = bh_pcap_open(a->pcap, a->pcap_rtp,
+                          (double)now.tv_sec + (double)now.tv_nsec * 1e-9,
+                          &cap, &diag);
+        if (rc)
+            fprintf(stderr, "busyhour load: %s: %s\n", a->pcap,
+                    diag.msg[0] ? diag.msg : bh_strerror(rc));
+        opt.on_packet = bh_pcap_packet;
+        opt.packet_arg = cap;
+    }
     int status = BH_EXIT_OK;
-    if (rc) {
+    if (rc == 0)
+        rc = bh_driver_new(sc, &opt, &d, &diag);
+    else
+        status = BH_EXIT_USAGE; /* the capture cannot be written */
+    if (rc && status == BH_EXIT_OK) {
         fprintf(stderr, "busyhour load: %s\n",
                 diag.msg[0] ? diag.msg : bh_strerror(rc));
         status = rc == BH_EINVAL ? BH_EXIT_USAGE : BH_EXIT_TARGET;
@@ -379,6 +435,11 @@ run(struct load_args *a, struct bh_scenario *sc) {
         sigaction(SIGTERM, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
         rc = bh_driver_run(d);
+        if (cap && bh_pcap_close(cap)) {
+            fprintf(stderr, "busyhour load: %s: write failed\n", a->pcap);
+            status = BH_EXIT_USAGE;
+        }
+        cap = NULL;
         if (bh_cli_interactive())
             fputc('\n', stderr);
         struct bh_driver_stats st;
@@ -386,6 +447,8 @@ run(struct load_args *a, struct bh_scenario *sc) {
         struct bh_results res;
         memset(&res, 0, sizeof res);
         int crc = bh_collector_results(col, &res);
+        res.segment_index = a->segment_index;
+        res.segment_count = a->segment_count;
         int failed = crc ? crc : bh_thresholds_eval(sc, &res);
         if (crc || failed < 0) {
             fprintf(stderr, "busyhour load: results: %s\n",
@@ -416,6 +479,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
         bh_results_clear(&res);
     }
     bh_driver_free(d);
+    bh_pcap_close(cap); /* not run: nothing to report */
     if (lr.records && lr.records != stdout && fclose(lr.records) &&
         status == BH_EXIT_OK) {
         fprintf(stderr, "busyhour load: %s: write failed\n", a->records);

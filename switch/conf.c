@@ -50,6 +50,8 @@ struct sw_conf {
     size_t nrooms, caprooms;
     struct sw_conf_recording *recs;
     size_t nrecs, caprecs;
+    struct rtp_sock **socks; /* scratch of a tick: the sockets to read */
+    size_t capsocks;
     struct sw_conf_stats st;
     /* Linear sounds: tones and the switch's music on hold. */
     int16_t *join, *leave, *lock, *music;
@@ -127,9 +129,33 @@ feed_music(struct sw_conf *c) {
     }
 }
 
+/* Reads every participant's socket (their events are off: no wakeup per
+ * packet), so that this tick mixes what came since the last. A digit read
+ * here may end calls and change the rooms: the sockets are listed first,
+ * and sw_rtp_poll stops at a socket whose owner changed. */
+static void
+receive_all(struct sw_conf *c) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->nrooms; i++)
+        n += c->rooms[i]->n;
+    if (sw_grow(&c->socks, &c->capsocks, n + 1, sizeof *c->socks))
+        return; /* out of memory: this tick mixes what it has */
+    n = 0;
+    for (size_t i = 0; i < c->nrooms; i++) {
+        struct sw_conf_room *r = c->rooms[i];
+        for (size_t k = 0; k < r->n; k++)
+            if (r->parts[k]->leg->rtp)
+                c->socks[n++] = r->parts[k]->leg->rtp;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (c->socks[i]->leg)
+            sw_rtp_poll(c->socks[i]);
+}
+
 static void
 run_tick(struct sw_conf *c, double due) {
     struct bh_switch *sw = c->sw;
+    receive_all(c);
     feed_music(c);
     for (int t = 0; t <= BH_MIXER_MAX_TALKERS; t++) {
         if (!c->mixers[t] || bh_mixer_participants(c->mixers[t]) == 0)
@@ -223,6 +249,7 @@ conf_free(struct sw_conf *c) {
         bh_mixer_free(c->mixers[t]);
     free(c->rooms);
     free(c->recs);
+    free(c->socks);
     free(c->join);
     free(c->leave);
     free(c->lock);
@@ -406,6 +433,7 @@ sw_conf_join(struct sw_conf_room *r, struct leg *leg,
     r->parts[r->n++] = p;
     sw_play_stop(r->conf->sw, leg);
     sw_leg_attach(leg, conf_sink, p);
+    sw_rtp_watch(r->conf->sw, leg, 0);
     *out = p;
     return 0;
 }
@@ -418,6 +446,7 @@ sw_conf_leave(struct sw_conf_part *p) {
     struct leg *leg = p->leg;
     if (leg->sink == conf_sink && leg->sink_arg == p)
         sw_leg_attach(leg, NULL, NULL);
+    sw_rtp_watch(r->conf->sw, leg, 1);
     bh_mixer_leave(p->mp);
     struct sw_conf_part *last = r->parts[--r->n];
     r->parts[p->index] = last;

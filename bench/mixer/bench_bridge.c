@@ -233,7 +233,7 @@ sip_reply200(const char *msg) {
     sip_send(out, (size_t)n);
 }
 
-static int answers, busy, failed, bye_ok;
+static int answers, busy, failed, failed503, bye_ok;
 
 static void
 sip_read(void) {
@@ -287,6 +287,8 @@ sip_read(void) {
                 busy++;
             } else {
                 failed++;
+                if (status == 503)
+                    failed503++;
             }
         }
         if (status == 200) {
@@ -603,8 +605,9 @@ main(int argc, char **argv) {
         fetch_metrics();
         double joined = metric("bh_switch_bridge_joined_total") - joined0;
         printf("mode=joins\ncalls=%d\noffered_rate=%.0f\nanswered=%d\n"
-               "busy=%d\nother_failures=%d\nunanswered=%d\njoined=%.0f\n",
-               NP, rate, answers, busy, failed, NP - answers - busy - failed,
+               "busy=%d\nother_failures=%d\nfailed_503=%d\nunanswered=%d\n"
+               "joined=%.0f\n",
+               NP, rate, answers, busy, failed, failed503, NP - answers - busy - failed,
                joined);
         printf("seconds_to_all_joined=%.3f\njoins_per_s=%.0f\n",
                t_join > 0 ? t_join - t0 : -1,
@@ -676,9 +679,11 @@ main(int argc, char **argv) {
            late = metric("bh_switch_mixer_late_ticks_total") - late0;
     qsort(lat, (size_t)nlat, sizeof *lat, cmp_d);
     printf("mode=mix\nparticipants=%d\nroom=%d\ntalkers=%d\nprobe_rooms=%d\n"
-           "answered=%d\nbusy=%d\nfailed=%d\nmixed_participants=%.0f\n"
+           "answered=%d\nbusy=%d\nfailed=%d\nfailed_503=%d\n"
+           "mixed_participants=%.0f\n"
            "setup_s=%.2f\nseconds=%.2f\n",
-           n, room, talkers, probes, answers, busy, failed, parts, t_join - t0,
+           n, room, talkers, probes, answers, busy, failed, failed503, parts,
+           t_join - t0,
            m1 - m0);
     printf("switch_ticks=%.0f\nswitch_late_ticks=%.0f\nlate_percent=%.3f\n",
            ticks, late, ticks > 0 ? 100 * late / (ticks + late) : -1);

@@ -5,7 +5,10 @@ benchmark's client (bench_bridge) to core 1. Prints the client's figures
 and the issue's goals beside them as ratios. Never part of ctest (it
 measures; it asserts nothing).
 
-    bench_bridge.py BUSYHOUR BENCH_BRIDGE [case ...]
+    bench_bridge.py BUSYHOUR BENCH_BRIDGE [--fifo] [case ...]
+
+--fifo runs both at SCHED_FIFO priority 10 (chrt), as a media switch
+would be run, so that other work on the shared VM does not preempt them.
 
 cases: a:N   rooms of 4, everyone talking, N participants (default 5000)
        b     one room of 1,000 with 3 talkers
@@ -63,11 +66,14 @@ def nofile():
     resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
 
 
+FIFO = []
+
+
 def run(busyhour, client, args, ports, per_room, talkers):
     sc, d = scenario(ports, per_room, talkers)
     sip, http = free_port(), free_port()
     log = open(os.path.join(d, "switch.log"), "w")
-    sw = subprocess.Popen(["taskset", "-c", "0", busyhour, "switch", sc,
+    sw = subprocess.Popen(FIFO + ["taskset", "-c", "0", busyhour, "switch", sc,
                            "--listen", "127.0.0.1:%d" % sip, "--http",
                            "127.0.0.1:%d" % http],
                           stdout=log, stderr=subprocess.STDOUT,
@@ -79,7 +85,7 @@ def run(busyhour, client, args, ports, per_room, talkers):
                 break
             except OSError:
                 time.sleep(0.05)
-        out = subprocess.run(["taskset", "-c", "1", client, args[0],
+        out = subprocess.run(FIFO + ["taskset", "-c", "1", client, args[0],
                               str(sip), str(http), str(sw.pid)] +
                              [str(a) for a in args[1:]],
                              capture_output=True, text=True, timeout=600,
@@ -100,8 +106,13 @@ def run(busyhour, client, args, ports, per_room, talkers):
 
 def main():
     busyhour, client = sys.argv[1], sys.argv[2]
-    cases = sys.argv[3:] or ["a:5000", "b", "joins:5000:1000"]
-    print("load_average=%.2f %.2f %.2f" % os.getloadavg())
+    cases = sys.argv[3:]
+    if "--fifo" in cases:
+        cases.remove("--fifo")
+        FIFO.extend(["chrt", "-f", "10"])
+    cases = cases or ["a:5000", "b", "joins:5000:1000"]
+    print("load_average=%.2f %.2f %.2f fifo=%s" % (os.getloadavg() +
+                                                  (bool(FIFO),)))
     for c in cases:
         parts = c.split(":")
         if parts[0] == "a":

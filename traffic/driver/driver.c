@@ -515,6 +515,17 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
     }
     int rc = bh_driver_sched_new(sc, opt->seed, d->speed, d->span, opt->filter,
                                  opt->filter_arg, &d->sched);
+    if (rc == 0 && opt->segment_count > 0) {
+        rc = bh_driver_sched_segment(d->sched, opt->segment_index,
+                                     opt->segment_count);
+        if (rc) {
+            bh_diag_set(diag, 0, 0, "segment %u/%u: not a segment",
+                        (unsigned)opt->segment_index,
+                        (unsigned)opt->segment_count);
+            bh_driver_free(d);
+            return rc;
+        }
+    }
     if (rc) {
         bh_diag_set(diag, 0, 0, "traffic model: %s", bh_strerror(rc));
         bh_driver_free(d);

@@ -42,6 +42,12 @@ bh_driver_sched_new(const struct bh_scenario *sc, uint64_t seed, double speed,
     return 0;
 }
 
+int
+bh_driver_sched_segment(struct bh_driver_sched *s, uint32_t index,
+                        uint32_t count) {
+    return bh_traffic_segment(s->tm, index, count);
+}
+
 void
 bh_driver_sched_free(struct bh_driver_sched *s) {
     if (!s)

@@ -48,6 +48,11 @@ int bh_driver_sched_new(const struct bh_scenario *sc, uint64_t seed,
                         double speed, double span, bh_driver_filter_fn filter,
                         void *filter_arg, struct bh_driver_sched **out);
 void bh_driver_sched_free(struct bh_driver_sched *s);
+/* Restricts s to segment `index` (1-based) of `count` of the arrival
+ * stream (bh_traffic_segment: disjoint, deterministic, together the
+ * whole stream); before the first due or take. 0 or BH_EINVAL. */
+int bh_driver_sched_segment(struct bh_driver_sched *s, uint32_t index,
+                            uint32_t count);
 /* Wall time (s since the start) the next arrival is due; INFINITY when
  * there is none left. */
 double bh_driver_sched_due(struct bh_driver_sched *s);
@@ -160,8 +165,11 @@ struct bh_driver_options {
     struct bh_record_sink sink; /* where records go (may be empty) */
     void (*on_call)(void *arg, const struct bh_driver_call *c);
     void *call_arg;
-    bh_driver_filter_fn filter; /* segments; NULL: every arrival */
+    bh_driver_filter_fn filter; /* a filter; NULL: every arrival */
     void *filter_arg;
+    /* segment index (1-based) of count of the arrival stream
+     * (bh_driver_sched_segment); count 0: the whole stream */
+    uint32_t segment_index, segment_count;
     bh_driver_packet_fn on_packet; /* captures; NULL: none */
     void *packet_arg;
     /* Called about once a wall second, and at the end, with the stats,
@@ -172,6 +180,32 @@ struct bh_driver_options {
                      double total);
     void *progress_arg;
 };
+
+/* ---- Captures (pcap.c) ------------------------------------------------
+ * busyhour load --pcap FILE: the datagrams the driver sent and received,
+ * each framed in the Ethernet, IPv4/IPv6 and UDP headers it had on the
+ * wire (checksums computed; MACs made up), written with libpcap in the
+ * classic pcap format (Ethernet link type, microsecond timestamps), so
+ * tshark, Wireshark and sngrep open it. */
+struct bh_pcap;
+
+/* Creates (truncates) path. rtp: 0 keeps SIP only, 1 RTP and RTCP too;
+ * epoch: the Unix time (s) of the driver's t = 0, so packets carry wall
+ * clock times. Returns 0 and *out (owned: bh_pcap_close), BH_EINVAL (no
+ * path), BH_ENOMEM, or BH_EIO with the reason in diag. */
+int bh_pcap_open(const char *path, int rtp, double epoch, struct bh_pcap **out,
+                 struct bh_diag *diag);
+/* A bh_driver_packet_fn (arg: the struct bh_pcap): writes one datagram.
+ * Datagrams between address families, or longer than UDP allows, are
+ * left out. */
+void bh_pcap_packet(void *arg, int dir, const struct sockaddr *from,
+                    const struct sockaddr *to, const void *buf, size_t len,
+                    double t);
+/* Packets written so far. */
+uint64_t bh_pcap_count(const struct bh_pcap *p);
+/* Flushes and closes: 0, or BH_EIO when a write failed (a full disk).
+ * NULL is harmless. */
+int bh_pcap_close(struct bh_pcap *p);
 
 /* A driver for sc (borrowed; must outlive it). Resolves nothing by name:
  * the target must be a literal address. Opens the SIP sockets. Returns
