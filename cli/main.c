@@ -21,6 +21,8 @@ static const struct bh_command commands[] = {
     {"plan", "fewest lines / operators / ports that meet the thresholds",
      bh_cmd_plan},
     {"load", "real SIP/RTP load against a SIP switch", bh_cmd_load},
+    {"export", "SIPp scenario and injection files approximating the traffic",
+     bh_cmd_export},
     {"switch", "run the reference SIP switch in the foreground", bh_cmd_switch},
     {"erlang", "Erlang B, C, A and Engset calculator", bh_cmd_erlang},
     {"report", "render or compare results files", bh_cmd_report},

@@ -207,6 +207,36 @@ uint64_t bh_pcap_count(const struct bh_pcap *p);
  * NULL is harmless. */
 int bh_pcap_close(struct bh_pcap *p);
 
+/* ---- SIPp export (export.c) -------------------------------------------
+ * busyhour export sipp SCENARIO DIR: for each number that callers call,
+ * DIR/<name>.xml, a SIPp UAC scenario (INVITE with SDP, 486/503 ACKed,
+ * ACK, the reference switch's queue UPDATE answered when the number has
+ * a queue, a pause for the call's holding time, BYE), and DIR/<name>.csv,
+ * its injection file: the holding times (ms) the traffic model draws for
+ * the calls of the number's busiest reporting interval, whose rate the
+ * XML's comment gives for `-r` with the command line and the limits
+ * (SIPp spaces calls evenly and cannot follow a profile; no patience,
+ * retrials, digits, passcodes or costs). Bridges and campaigns are not
+ * exported. */
+#define BH_EXPORT_MAX_FILES BH_SC_MAX_ITEMS
+struct bh_export_file {
+    char base[BH_SC_MAX_NAME];     /* DIR/<base>.xml and .csv */
+    char number[BH_SC_MAX_NUMBER]; /* the number dialled */
+    double calls_per_hour;         /* the busiest interval's rate */
+    double interval_start;         /* s since the horizon start */
+    long calls;                    /* lines of the .csv */
+};
+struct bh_export_sipp {
+    size_t n;
+    struct bh_export_file files[BH_EXPORT_MAX_FILES];
+    size_t skipped; /* sources not exported (meetings, campaigns) */
+};
+/* Writes the files (DIR created if need be; existing files of the same
+ * names replaced) and fills *out. 0, BH_EINVAL, BH_ENOMEM, or BH_EIO with
+ * diag naming the file. Numbers no caller calls get no files. */
+int bh_driver_export_sipp(const struct bh_scenario *sc, const char *dir,
+                          struct bh_export_sipp *out, struct bh_diag *diag);
+
 /* A driver for sc (borrowed; must outlive it). Resolves nothing by name:
  * the target must be a literal address. Opens the SIP sockets. Returns
  * 0, BH_EINVAL (bad target, speed ...) with the reason in diag, BH_EIO
