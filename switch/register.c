@@ -47,23 +47,46 @@ challenge(const struct sw_req *req, int stale) {
     sw_answer(req, WHY_UNAUTHORIZED, NULL, extra, NULL, 0);
 }
 
+size_t
+sw_registered_all(struct bh_switch *sw, const char *user, const char **out,
+                  size_t max) {
+    double now = sw_now(sw);
+    size_t k = 0;
+    for (size_t i = 0; i < sw->nregs && k < max; i++)
+        if (strcmp(sw->regs[i].user, user) == 0 && sw->regs[i].expires > now)
+            out[k++] = sw->regs[i].contact;
+    return k;
+}
+
 const char *
 sw_registered(struct bh_switch *sw, const char *user) {
+    /* The latest of its live bindings (the one that expires last). */
     double now = sw_now(sw);
+    const struct sw_registration *best = NULL;
     for (size_t i = 0; i < sw->nregs; i++)
-        if (strcmp(sw->regs[i].user, user) == 0 && sw->regs[i].expires > now)
-            return sw->regs[i].contact;
-    return NULL;
+        if (strcmp(sw->regs[i].user, user) == 0 && sw->regs[i].expires > now &&
+            (!best || sw->regs[i].expires >= best->expires))
+            best = &sw->regs[i];
+    return best ? best->contact : NULL;
 }
 
 static void
 bind_contact(struct bh_switch *sw, const char *user, struct bh_str contact,
              uint32_t expires) {
+    /* One binding per (account, contact): an account may have several
+     * phones (RFC 3261 10.3 step 7); an expired slot is reused. */
     double now = sw_now(sw);
-    struct sw_registration *r = NULL;
-    for (size_t i = 0; i < sw->nregs; i++)
-        if (strcmp(sw->regs[i].user, user) == 0 || sw->regs[i].expires <= now)
-            r = r ? r : &sw->regs[i];
+    struct sw_registration *r = NULL, *spare = NULL;
+    for (size_t i = 0; i < sw->nregs && !r; i++) {
+        struct sw_registration *x = &sw->regs[i];
+        if (strcmp(x->user, user) == 0 && strlen(x->contact) == contact.len &&
+            memcmp(x->contact, contact.p, contact.len) == 0)
+            r = x;
+        else if (x->expires <= now && !spare)
+            spare = x;
+    }
+    if (!r)
+        r = spare;
     if (!r && sw->nregs < SW_MAX_REGISTRATIONS)
         r = &sw->regs[sw->nregs++];
     if (!r)
@@ -77,13 +100,14 @@ bind_contact(struct bh_switch *sw, const char *user, struct bh_str contact,
 /* RFC 3261 22 with RFC 2617 / RFC 8760 digest: the account whose
  * credentials the request carries, or NULL once it has been answered
  * (401 with a fresh challenge, or 403). */
-static const struct bh_sc_account *
-authenticate(const struct sw_req *req) {
+const struct bh_sc_account *
+sw_authenticate(const struct sw_req *req, int *refused) {
     struct bh_switch *sw = req->sw;
     const struct bh_sip_msg *m = req->msg;
     const struct bh_sip_header *h =
         bh_sip_header_next(m, BH_SIP_H_AUTHORIZATION, NULL);
     struct bh_digest_credentials cr;
+    *refused = 0;
     if (!h || bh_digest_parse_credentials(h->value, &cr) < 0 ||
         !bh_str_eq(cr.realm, SW_REALM)) {
         /* No credentials, or for another realm (RFC 4475 regaut01):
@@ -93,6 +117,7 @@ authenticate(const struct sw_req *req) {
     }
     const struct bh_sc_account *a = account(sw, cr.username);
     if (!a) {
+        *refused = 1;
         sw_reply(req, WHY_FORBIDDEN);
         return NULL;
     }
@@ -105,6 +130,7 @@ authenticate(const struct sw_req *req) {
     }
     if (bh_digest_verify(&cr, m->method_name,
                          bh_str_make(a->password, strlen(a->password))) < 0) {
+        *refused = 1;
         sw_reply(req, WHY_FORBIDDEN);
         return NULL;
     }
@@ -133,7 +159,8 @@ sw_register(const struct sw_req *req) {
         sw_reply(req, WHY_BAD_REQUEST);
         return;
     }
-    const struct bh_sc_account *a = authenticate(req);
+    int refused;
+    const struct bh_sc_account *a = sw_authenticate(req, &refused);
     if (!a)
         return;
     /* The AOR's user must be the authenticated account (RFC 3261 10.3
@@ -148,7 +175,9 @@ sw_register(const struct sw_req *req) {
         expires = hdr;
     char extra[512] = "";
     if (star) {
-        bind_contact(sw, a->user, BH_STR_LIT(""), 0); /* remove all */
+        for (size_t i = 0; i < sw->nregs; i++) /* remove all */
+            if (strcmp(sw->regs[i].user, a->user) == 0)
+                sw->regs[i].expires = sw_now(sw);
     } else if (n > 0) {
         struct bh_str ev;
         if (bh_sip_param(contacts[0].params, "expires", &ev) && ev.len > 0 &&
