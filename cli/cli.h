@@ -18,6 +18,7 @@ int bh_cmd_plan(int argc, char **argv);
 int bh_cmd_report(int argc, char **argv);
 int bh_cmd_switch(int argc, char **argv);
 int bh_cmd_load(int argc, char **argv);
+int bh_cmd_export(int argc, char **argv);
 int bh_cmd_run(int argc, char **argv);
 
 /* Prints "busyhour CMD: message" to stderr and returns BH_EXIT_USAGE. */

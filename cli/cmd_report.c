@@ -24,6 +24,7 @@ help(FILE *out) {
         "                       [--csv DIR] [--junit FILE] [--md FILE]\n"
         "                       [--scenario FILE [--analytic]] "
         "[--exit-zero]\n"
+        "                       [--merge OUT.json]\n"
         "\n"
         "Reads results files written by busyhour sim, plan, load or run "
         "(format:\nreports/README.md) and renders them. Several files of one "
@@ -58,6 +59,17 @@ help(FILE *out) {
         "                   them by themselves): per interval, first "
         "attempts, Erlang\n"
         "                   B on lines and ports, C or A on operators\n"
+        "  --merge OUT.json the files are the segments 1/N..N/N of one "
+        "load run\n"
+        "                   (busyhour load --segment I/N): merge them "
+        "into the\n"
+        "                   results of the whole run (counts summed, "
+        "shares and\n"
+        "                   means from the summed counts, wait histograms "
+        "merged),\n"
+        "                   write OUT.json, and render that one file; "
+        "thresholds\n"
+        "                   are judged on it when --scenario is given\n"
         "  --exit-zero      exit 0 even when a threshold fails (the "
         "verdict stays in\n"
         "                   the outputs); bad input still exits 2\n"
@@ -96,10 +108,49 @@ write_to(const char *path, const struct bh_report *rep,
     return rc;
 }
 
+/* --merge: rs[0..n) (read from files) become rs[0], the whole run,
+ * written to `path`; *nread is then 1. Thresholds are judged on it
+ * when there is a scenario. */
+static int
+merge_files(const char *const *files, size_t n, struct bh_results *rs,
+            size_t *nread, const struct bh_scenario *sc, const char *path) {
+    const struct bh_results *in[MAX_RESULTS];
+    for (size_t f = 0; f < n; f++)
+        in[f] = &rs[f];
+    struct bh_results m;
+    struct bh_diag d;
+    int rc = bh_results_merge(in, files, n, &m, &d);
+    if (rc) {
+        if (rc == BH_ENOMEM)
+            fprintf(stderr, "busyhour report: out of memory\n");
+        else
+            bh_diag_print(&d, stderr);
+        return BH_EXIT_USAGE;
+    }
+    for (size_t f = 0; f < n; f++)
+        bh_results_clear(&rs[f]);
+    rs[0] = m;
+    *nread = 1;
+    if (sc && bh_thresholds_eval(sc, &rs[0]) < 0) {
+        fprintf(stderr, "busyhour report: out of memory\n");
+        return BH_EXIT_USAGE;
+    }
+    if (!sc)
+        fprintf(stderr, "busyhour report: %s: thresholds not judged (give "
+                        "--scenario)\n",
+                path);
+    if (bh_mkdir_parents(path) != 0 ||
+        bh_results_write_json(&rs[0], path) != 0) {
+        fprintf(stderr, "busyhour report: cannot write %s\n", path);
+        return BH_EXIT_USAGE;
+    }
+    return BH_EXIT_OK;
+}
+
 int
 bh_cmd_report(int argc, char **argv) {
     const char *html = NULL, *csv = NULL, *junit = NULL, *md = NULL,
-               *scen = NULL;
+               *scen = NULL, *merge = NULL;
     const char *files[MAX_RESULTS];
     size_t nfiles = 0;
     bool analytic = false, exit_zero = false;
@@ -119,6 +170,8 @@ bh_cmd_report(int argc, char **argv) {
             opt = &md;
         } else if (strcmp(a, "--scenario") == 0) {
             opt = &scen;
+        } else if (strcmp(a, "--merge") == 0) {
+            opt = &merge;
         } else if (strcmp(a, "--analytic") == 0) {
             analytic = true;
             continue;
@@ -143,6 +196,9 @@ bh_cmd_report(int argc, char **argv) {
     }
     if (analytic && !scen)
         return bh_cli_usage_error("report", "--analytic needs --scenario");
+    if (merge && nfiles == 0)
+        return bh_cli_usage_error("report", "--merge needs the segments' "
+                                            "results files");
     if (nfiles == 0 && !analytic)
         return bh_cli_usage_error("report",
                                   "no results file given (usage: busyhour "
@@ -181,11 +237,20 @@ bh_cmd_report(int argc, char **argv) {
         snprintf(labels[f], sizeof labels[f], "%s (%s)",
                  bh_results_source_name(rs[f].source), base);
         lp[f] = labels[f];
-        if (sc && bh_thresholds_eval(sc, &rs[f]) < 0) {
+        if (sc && !merge && bh_thresholds_eval(sc, &rs[f]) < 0) {
             fprintf(stderr, "busyhour report: out of memory\n");
             status = BH_EXIT_USAGE;
             goto out;
         }
+    }
+
+    if (merge) {
+        status = merge_files(files, nfiles, rs, &nread, sc, merge);
+        if (status != BH_EXIT_OK)
+            goto out;
+        snprintf(labels[0], sizeof labels[0], "load (%zu segments merged)",
+                 nfiles);
+        nfiles = 1;
     }
 
     if (analytic) {
@@ -238,7 +303,7 @@ bh_cmd_report(int argc, char **argv) {
     }
 
     int rc = 0;
-    if (md || (!html && !csv && !junit))
+    if (md || (!html && !csv && !junit && !merge))
         rc |= write_to(md ? md : "-", &rep, bh_report_md);
     if (junit)
         rc |= write_to(junit, &rep, bh_report_junit);

@@ -127,8 +127,10 @@ bh_rtp_stats_update(struct bh_rtp_stats *s, uint16_t seq, uint32_t ts,
         s->duplicates++;
     } else if (udelta < MAX_DROPOUT) {
         /* in order, with permissible gap */
-        if (seq < s->max_seq)
-            s->cycles += SEQ_MOD; /* wrapped */
+        /* wrapped; not on a stream's first packet, whose max_seq is
+         * seq - 1 (a first seq of 0 is no wrap) */
+        if (seq < s->max_seq && s->received > 0)
+            s->cycles += SEQ_MOD;
         s->max_seq = seq;
     } else if (udelta <= SEQ_MOD - MAX_MISORDER) {
         /* a very large jump */

@@ -659,6 +659,18 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         else
             t->occupancy = SHARE(S->busy / (span * cap));
 #undef S
+        if (c->src == BH_SOURCE_LOAD && c->nreps == 1 && !c->open) {
+            /* one measured run: its waits themselves, so that the files
+             * of its segments merge (bh_results_merge); c->hist still
+             * holds the replication just ended */
+            t->wait_hist = malloc(sizeof *t->wait_hist);
+            if (!t->wait_hist) {
+                free(sums);
+                bh_results_clear(r);
+                return BH_ENOMEM;
+            }
+            *t->wait_hist = c->hist[ti];
+        }
         t->wait_p50 = ESTIMATE(R->tot[ti].p50);
         t->wait_p90 = ESTIMATE(R->tot[ti].p90);
         t->wait_p99 = ESTIMATE(R->tot[ti].p99);

@@ -47,6 +47,8 @@ void
 bh_results_clear(struct bh_results *r) {
     if (!r)
         return;
+    for (size_t i = 0; r->targets && i < r->ntargets; i++)
+        free(r->targets[i].wait_hist);
     free(r->targets);
     free(r->intervals);
     free(r->costs.classes);
@@ -305,6 +307,29 @@ write_interval(struct jw *w, const struct bh_interval_result *iv) {
     jw_close(w, '}');
 }
 
+/* The wait histogram: its layout (sub-buckets per power of two, the
+ * smallest positive bucket's bound), the zero waits, count and sum, and
+ * the non-empty buckets as [index, count] pairs. */
+static void
+write_hist(struct jw *w, const struct bh_hist *h) {
+    jw_open(w, "histogram", '{', false);
+    jw_int(w, "sub", BH_HIST_SUB);
+    jw_num(w, "min", BH_HIST_MIN);
+    jw_int(w, "zero", (long long)h->zero);
+    jw_int(w, "count", (long long)h->count);
+    jw_num(w, "sum", h->sum);
+    jw_open(w, "buckets", '[', true);
+    for (size_t i = 0; i < BH_HIST_SUB * BH_HIST_EXP; i++)
+        if (h->bucket[i]) {
+            jw_open(w, NULL, '[', true);
+            jw_int(w, NULL, (long long)i);
+            jw_int(w, NULL, (long long)h->bucket[i]);
+            jw_close(w, ']');
+        }
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
 static void
 write_target(struct jw *w, const struct bh_results *r, size_t ti) {
     const struct bh_target_result *t = &r->targets[ti];
@@ -348,6 +373,8 @@ write_target(struct jw *w, const struct bh_results *r, size_t ti) {
         jw_ci(w, wf[i].key, wf[i].e);
     write_sl(w, t->nsl, t->sl, true);
     jw_close(w, '}');
+    if (t->wait_hist)
+        write_hist(w, t->wait_hist);
     jw_close(w, '}');
 
     jw_open(w, "intervals", '[', false);
@@ -440,6 +467,12 @@ write_all(struct jw *w, const struct bh_results *r) {
     jw_num(w, "horizon", r->horizon);
     jw_num(w, "warmup", r->warmup);
     jw_num(w, "interval", r->interval);
+    if (r->segment_count > 0) {
+        jw_open(w, "segment", '{', true);
+        jw_int(w, "index", r->segment_index);
+        jw_int(w, "count", r->segment_count);
+        jw_close(w, '}');
+    }
     jw_open(w, "targets", '{', false);
     for (size_t ti = 0; r->targets && ti < r->ntargets; ti++)
         write_target(w, r, ti);
@@ -799,6 +832,78 @@ rd_interval(struct rd *d, json_t *o, struct bh_interval_result *iv) {
     return d->err;
 }
 
+/* A count: an integer in [0, 2^53]. */
+static int
+rd_count(struct rd *d, json_t *v, uint64_t *out) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > (1LL << 53))
+        return rd_fail(d, "expected a count (an integer >= 0), got %s",
+                       type_name(v));
+    *out = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
+/* The wait histogram write_hist wrote, into a new *out (owned by the
+ * target). Its layout must be this build's; the buckets must add up. */
+static int
+rd_hist(struct rd *d, json_t *o, struct bh_hist **out) {
+    long long sub = 0;
+    double min = 0, sum = 0;
+    rd_int(d, o, "sub", true, 1, INT_MAX, &sub);
+    rd_num(d, o, "min", true, NONNEG, &min);
+    rd_num(d, o, "sum", true, NONNEG, &sum);
+    json_t *b = rd_array(d, o, "buckets", true);
+    if (d->err)
+        return d->err;
+    if (sub != BH_HIST_SUB || min != BH_HIST_MIN)
+        return rd_fail(d, "histogram layout sub %lld, min %g is not this "
+                          "build's (sub %d, min %g)",
+                       sub, min, BH_HIST_SUB, BH_HIST_MIN);
+    struct bh_hist *h = calloc(1, sizeof *h);
+    if (!h) {
+        bh_diag_set(d->diag, 0, 0, "out of memory");
+        return d->err = BH_ENOMEM;
+    }
+    *out = h;
+    h->sum = isnan(sum) ? 0 : sum;
+    const char *keys[] = {"zero", "count"};
+    uint64_t *vals[] = {&h->zero, &h->count};
+    for (size_t k = 0; k < 2 && !d->err; k++) {
+        json_t *v = rd_get(d, o, keys[k], true);
+        size_t s = rd_push(d, ".%s", keys[k]);
+        if (v)
+            rd_count(d, v, vals[k]);
+        rd_pop(d, s);
+    }
+    uint64_t total = h->zero;
+    for (size_t i = 0; i < json_array_size(b) && !d->err; i++) {
+        json_t *e = json_array_get(b, i);
+        size_t s = rd_push(d, ".buckets[%zu]", i);
+        uint64_t idx = 0, n = 0;
+        if (!json_is_array(e) || json_array_size(e) != 2)
+            rd_fail(d, "expected [index, count]");
+        else if (rd_count(d, json_array_get(e, 0), &idx) == 0 &&
+                 rd_count(d, json_array_get(e, 1), &n) == 0) {
+            if (idx >= BH_HIST_SUB * BH_HIST_EXP)
+                rd_fail(d, "bucket index %llu beyond the last, %d",
+                        (unsigned long long)idx, BH_HIST_SUB * BH_HIST_EXP - 1);
+            else if (total > h->count || n > h->count - total)
+                rd_fail(d, "buckets hold more than count, %llu",
+                        (unsigned long long)h->count);
+            else {
+                h->bucket[idx] += n;
+                total += n;
+            }
+        }
+        rd_pop(d, s);
+    }
+    if (!d->err && total != h->count)
+        return rd_fail(d, "zero and buckets hold %llu values, count says %llu",
+                       (unsigned long long)total,
+                       (unsigned long long)h->count);
+    return d->err;
+}
+
 static int
 rd_target(struct rd *d, json_t *o, const char *name,
           struct bh_target_result *t) {
@@ -849,6 +954,12 @@ rd_target(struct rd *d, json_t *o, const char *name,
     if (!d->err) {
         size_t s2 = rd_push(d, ".service_level");
         rd_sl(d, sl, slci, &t->nsl, t->sl);
+        rd_pop(d, s2);
+    }
+    json_t *h = rd_object(d, w, "histogram", false);
+    if (h && !d->err) {
+        size_t s2 = rd_push(d, ".histogram");
+        rd_hist(d, h, &t->wait_hist);
         rd_pop(d, s2);
     }
     rd_pop(d, s);
@@ -1008,6 +1119,17 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     rd_num(d, root, "horizon", false, NONNEG, &horizon);
     rd_num(d, root, "warmup", false, NONNEG, &warmup);
     rd_num(d, root, "interval", false, NONNEG, &interval);
+    long long seg_index = 0, seg_count = 0;
+    json_t *seg = rd_object(d, root, "segment", false);
+    if (seg && !d->err) {
+        size_t s = rd_push(d, ".segment");
+        rd_int(d, seg, "index", true, 1, 65536, &seg_index);
+        rd_int(d, seg, "count", true, 1, 65536, &seg_count);
+        if (!d->err && seg_index > seg_count)
+            rd_fail(d, "index %lld is beyond count %lld", seg_index,
+                    seg_count);
+        rd_pop(d, s);
+    }
     json_t *targets = rd_object(d, root, "targets", true);
     if (d->err)
         return d->err;
@@ -1044,6 +1166,8 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     r->horizon = horizon;
     r->warmup = warmup;
     r->interval = interval;
+    r->segment_index = (uint32_t)seg_index;
+    r->segment_count = (uint32_t)seg_count;
 
     size_t ti = 0;
     json_object_foreach(targets, name, t) {

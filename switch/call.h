@@ -45,6 +45,7 @@ struct rtp_sock {
     struct bh_switch *sw;
     struct leg *leg; /* NULL while free */
     unsigned gen;
+    int unwatched; /* its event is off: a service reads it (sw_rtp_poll) */
     struct rtp_sock *next_free;
 };
 
@@ -321,6 +322,15 @@ void sw_play(struct bh_switch *sw, struct leg *leg,
 void sw_play_stop(struct bh_switch *sw, struct leg *leg);
 /* Holds (1) or releases (0) a leg's sound without losing its place. */
 void sw_play_hold(struct bh_switch *sw, struct leg *leg, int hold);
+/* A service that reads a leg's socket on its own tick (conf.c's mixer)
+ * takes it out of the loop's watch (on = 0): no wakeup per packet; back
+ * in with 1 (also done when the socket is closed). */
+void sw_rtp_watch(struct bh_switch *sw, struct leg *leg, int on);
+/* Reads what waits on the socket (recvmmsg, a batch at a time, at most
+ * 64 packets) and handles each packet as the loop would (guard, symmetric
+ * RTP, digits, the sink). A digit may end calls: handling stops once the
+ * socket's owner changes (gen). Returns the packets read. */
+int sw_rtp_poll(struct rtp_sock *r);
 /* Sends one 20 ms frame (already in the leg's payload type) to the leg. */
 void sw_leg_send_audio(struct bh_switch *sw, struct leg *leg,
                        const uint8_t *payload, size_t n, int marker);

@@ -1,7 +1,8 @@
 /* conf.c: conference rooms on legs (conf.h): one mixer tick every 20 ms
  * for all rooms, from a timerfd at absolute times (frame k is due at
  * start + k x 20 ms, so the tick never drifts; frames the loop missed are
- * counted late and skipped, the mixer shows them as a timestamp gap). */
+ * counted late, the last few mixed at once, older ones skipped: the mixer
+ * shows them as a timestamp gap). */
 #include "conf.h"
 
 #include "grow.h"
@@ -49,6 +50,8 @@ struct sw_conf {
     size_t nrooms, caprooms;
     struct sw_conf_recording *recs;
     size_t nrecs, caprecs;
+    struct rtp_sock **socks; /* scratch of a tick: the sockets to read */
+    size_t capsocks;
     struct sw_conf_stats st;
     /* Linear sounds: tones and the switch's music on hold. */
     int16_t *join, *leave, *lock, *music;
@@ -126,9 +129,33 @@ feed_music(struct sw_conf *c) {
     }
 }
 
+/* Reads every participant's socket (their events are off: no wakeup per
+ * packet), so that this tick mixes what came since the last. A digit read
+ * here may end calls and change the rooms: the sockets are listed first,
+ * and sw_rtp_poll stops at a socket whose owner changed. */
+static void
+receive_all(struct sw_conf *c) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->nrooms; i++)
+        n += c->rooms[i]->n;
+    if (sw_grow(&c->socks, &c->capsocks, n + 1, sizeof *c->socks))
+        return; /* out of memory: this tick mixes what it has */
+    n = 0;
+    for (size_t i = 0; i < c->nrooms; i++) {
+        struct sw_conf_room *r = c->rooms[i];
+        for (size_t k = 0; k < r->n; k++)
+            if (r->parts[k]->leg->rtp)
+                c->socks[n++] = r->parts[k]->leg->rtp;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (c->socks[i]->leg)
+            sw_rtp_poll(c->socks[i]);
+}
+
 static void
 run_tick(struct sw_conf *c, double due) {
     struct bh_switch *sw = c->sw;
+    receive_all(c);
     feed_music(c);
     for (int t = 0; t <= BH_MIXER_MAX_TALKERS; t++) {
         if (!c->mixers[t] || bh_mixer_participants(c->mixers[t]) == 0)
@@ -155,6 +182,10 @@ run_tick(struct sw_conf *c, double due) {
     c->st.ticks++;
 }
 
+/* Frames a late tick catches up on (each mixed and sent, so that a loop
+ * a little late loses nothing); older missed frames are skipped. */
+#define CONF_CATCH_UP 3
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg) {
     struct sw_conf *c = arg;
@@ -162,11 +193,16 @@ on_tick(evutil_socket_t fd, short what, void *arg) {
     if (read(c->tfd, &expired, sizeof expired) != sizeof expired ||
         expired == 0)
         return;
-    /* More than one expiry: the loop missed frames; they are late (and
-     * skipped: the mix goes on from the frame due now). */
-    c->frame += expired;
+    /* More than one expiry: the loop missed frames; they are late. The
+     * last CONF_CATCH_UP are mixed now, older ones skipped (the mixer
+     * shows them as a timestamp gap). */
     c->st.late += expired - 1;
-    run_tick(c, c->t0 + (double)c->frame * BH_MIXER_PTIME);
+    uint64_t run = expired < CONF_CATCH_UP ? expired : CONF_CATCH_UP;
+    c->frame += expired - run;
+    for (uint64_t i = 0; i < run; i++) {
+        c->frame++;
+        run_tick(c, c->t0 + (double)c->frame * BH_MIXER_PTIME);
+    }
 }
 
 static int
@@ -213,6 +249,7 @@ conf_free(struct sw_conf *c) {
         bh_mixer_free(c->mixers[t]);
     free(c->rooms);
     free(c->recs);
+    free(c->socks);
     free(c->join);
     free(c->leave);
     free(c->lock);
@@ -396,6 +433,7 @@ sw_conf_join(struct sw_conf_room *r, struct leg *leg,
     r->parts[r->n++] = p;
     sw_play_stop(r->conf->sw, leg);
     sw_leg_attach(leg, conf_sink, p);
+    sw_rtp_watch(r->conf->sw, leg, 0);
     *out = p;
     return 0;
 }
@@ -408,6 +446,7 @@ sw_conf_leave(struct sw_conf_part *p) {
     struct leg *leg = p->leg;
     if (leg->sink == conf_sink && leg->sink_arg == p)
         sw_leg_attach(leg, NULL, NULL);
+    sw_rtp_watch(r->conf->sw, leg, 1);
     bh_mixer_leave(p->mp);
     struct sw_conf_part *last = r->parts[--r->n];
     r->parts[p->index] = last;

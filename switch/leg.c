@@ -40,7 +40,16 @@ sw_dialog_find(struct bh_switch *sw, const struct bh_sip_msg *m) {
     struct sw_hnode *x = sw_htab_get(&sw->dialogs, key, (size_t)n);
     if (!x)
         return NULL;
-    return (struct leg *)((char *)x - offsetof(struct leg, dnode));
+    struct leg *leg = (struct leg *)((char *)x - offsetof(struct leg, dnode));
+    /* RFC 3261 12.2.2: a dialog is its Call-ID and both tags; a request
+     * whose From tag is not the peer's (a BYE forged from elsewhere) is
+     * in no dialog of ours (481). The tag is compared as kept (cut to
+     * SW_TAG_MAX - 1 bytes). */
+    char tag[SW_TAG_MAX];
+    sw_copy_str(tag, sizeof tag, m->from.tag);
+    if (strcmp(tag, leg->remote_tag) != 0)
+        return NULL;
+    return leg;
 }
 
 /* The dialog's route set from Record-Route (RFC 3261 12.1.1: in order for

@@ -2,6 +2,7 @@
  * tick, digits (RFC 4733 events, in-band tones), and where a leg's audio
  * goes: relayed to another leg (media anchoring, PCMU <-> PCMA transcoding
  * when the two legs agreed different codecs) or to a service's sink. */
+#define _GNU_SOURCE /* recvmmsg */
 #include "call.h"
 
 #include <errno.h>
@@ -183,6 +184,33 @@ sw_media_fini(struct bh_switch *sw) {
 
 static void on_rtp(evutil_socket_t fd, short what, void *arg);
 
+static int
+bind_port(struct bh_switch *sw, int fd, uint16_t port) {
+    struct sw_addr a = sw->local;
+    if (a.ss.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&a.ss)->sin6_port = htons(port);
+    else
+        ((struct sockaddr_in *)&a.ss)->sin_port = htons(port);
+    return bind(fd, (struct sockaddr *)&a.ss, a.len);
+}
+
+/* Binds an RTP socket: any free port, or the next free even port of the
+ * configured range (--rtp-ports), round robin; BH_EIO when every port of
+ * the range is taken. */
+static int
+rtp_bind(struct bh_switch *sw, int fd) {
+    if (sw->rtp_lo == 0)
+        return bind_port(sw, fd, 0) < 0 ? BH_EIO : 0;
+    unsigned n = (unsigned)(sw->rtp_hi - sw->rtp_lo) / 2 + 1;
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t port = sw->rtp_next;
+        sw->rtp_next = port + 2 > sw->rtp_hi ? sw->rtp_lo : port + 2;
+        if (bind_port(sw, fd, port) == 0)
+            return 0;
+    }
+    return BH_EIO;
+}
+
 int
 sw_rtp_open(struct bh_switch *sw, struct leg *leg) {
     struct rtp_sock *r = sw->rtp_free;
@@ -198,14 +226,9 @@ sw_rtp_open(struct bh_switch *sw, struct leg *leg) {
             free(r);
             return BH_EIO;
         }
-        struct sw_addr a = sw->local;
-        if (a.ss.ss_family == AF_INET6)
-            ((struct sockaddr_in6 *)&a.ss)->sin6_port = 0;
-        else
-            ((struct sockaddr_in *)&a.ss)->sin_port = 0;
         struct sockaddr_storage got;
         socklen_t len = sizeof got;
-        if (bind(r->fd, (struct sockaddr *)&a.ss, a.len) < 0 ||
+        if (rtp_bind(sw, r->fd) < 0 ||
             getsockname(r->fd, (struct sockaddr *)&got, &len) < 0) {
             close(r->fd);
             free(r);
@@ -231,6 +254,8 @@ sw_rtp_close(struct bh_switch *sw, struct leg *leg) {
         return;
     /* Kept open for the next call: binding sockets is the costly part.
      * Packets that still arrive for the old call are dropped. */
+    if (r->unwatched)
+        sw_rtp_watch(sw, leg, 1);
     r->leg = NULL;
     r->gen++;
     r->next_free = sw->rtp_free;
@@ -456,6 +481,57 @@ on_rtp(evutil_socket_t fd, short what, void *arg) {
         if (r->leg)
             rtp_packet(r, r->leg, pkt, (size_t)n, &src);
     }
+}
+
+void
+sw_rtp_watch(struct bh_switch *sw, struct leg *leg, int on) {
+    struct rtp_sock *r = leg->rtp;
+    if (!r || r->unwatched == !on)
+        return;
+    if (on)
+        event_add(&r->ev, NULL);
+    else
+        event_del(&r->ev);
+    r->unwatched = !on;
+}
+
+#define POLL_BATCH 8
+
+int
+sw_rtp_poll(struct rtp_sock *r) {
+    struct bh_switch *sw = r->sw;
+    uint8_t buf[POLL_BATCH][BH_RTP_MAX_PACKET];
+    struct sockaddr_storage from[POLL_BATCH];
+    struct iovec iov[POLL_BATCH];
+    struct mmsghdr msgs[POLL_BATCH];
+    unsigned gen = r->gen;
+    int total = 0;
+    /* Bounded: at most 8 batches (64 packets, over a second of audio). */
+    for (int round = 0; round < 8; round++) {
+        for (int i = 0; i < POLL_BATCH; i++) {
+            iov[i] = (struct iovec){buf[i], sizeof buf[i]};
+            msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
+                                              .msg_namelen = sizeof from[i],
+                                              .msg_iov = &iov[i],
+                                              .msg_iovlen = 1};
+        }
+        int n = recvmmsg(r->fd, msgs, POLL_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            break;
+        sw->m.rtp_in += (uint64_t)n;
+        total += n;
+        for (int i = 0; i < n; i++) {
+            if (!r->leg || r->gen != gen)
+                return total;
+            struct sw_addr src;
+            memcpy(&src.ss, &from[i], sizeof src.ss);
+            src.len = msgs[i].msg_hdr.msg_namelen;
+            rtp_packet(r, r->leg, buf[i], msgs[i].msg_len, &src);
+        }
+        if (n < POLL_BATCH)
+            break;
+    }
+    return total;
 }
 
 /* ---- where audio goes, digits -------------------------------------------- */

@@ -45,7 +45,8 @@ enum bh_exit {
     BH_EXIT_OK = 0,        /* success */
     BH_EXIT_THRESHOLD = 1, /* a scenario threshold failed */
     BH_EXIT_USAGE = 2,     /* bad usage or bad input */
-    BH_EXIT_LOST = 3       /* data was lost (the switch's CDR rows) */
+    BH_EXIT_LOST = 3,      /* data was lost (the switch's CDR rows) */
+    BH_EXIT_TARGET = 3     /* `load`: the target failed (stopped answering) */
 };
 
 /* A counted string: a view of len bytes at p, not NUL-terminated, owned by

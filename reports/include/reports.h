@@ -93,6 +93,10 @@ struct bh_target_result {
     struct bh_estimate peak_busy;
     struct bh_estimate incomplete_meetings; /* bridges: share of meetings */
     struct bh_estimate meetings;
+    /* the waits of answered calls themselves (owned, NULL when the file
+     * has none): load results carry it so that segments' files merge
+     * into exact percentiles (bh_results_merge) */
+    struct bh_hist *wait_hist;
 };
 
 /* One reporting interval of one target. */
@@ -167,11 +171,15 @@ struct bh_results {
     struct bh_threshold_result *thresholds; /* owned */
     size_t nplan;
     struct bh_plan_row *plan; /* owned */
+    /* load results of one segment of the arrival stream (busyhour load
+     * --segment I/N): index 1..count; count 0 for the whole stream */
+    uint32_t segment_index, segment_count;
 };
 
 /* Allocates the arrays for ntargets x nintervals; everything zeroed. */
 int bh_results_init(struct bh_results *r, size_t ntargets, size_t nintervals);
-/* Frees what r owns (not r itself); harmless on a zeroed struct. */
+/* Frees what r owns (not r itself, but the targets' wait_hist too);
+ * harmless on a zeroed struct. */
 void bh_results_clear(struct bh_results *r);
 /* The interval slot of target ti, interval ii. */
 struct bh_interval_result *bh_results_interval(struct bh_results *r, size_t ti,
@@ -204,6 +212,21 @@ int bh_results_write_stream(const struct bh_results *r, FILE *f);
 /* A double in its shortest round-trip form ("0.1", "42"); NaN and
  * infinities as "null". buf of at least 32 bytes. */
 void bh_results_format_number(double v, char *buf, size_t size);
+
+/* ---- Merging segments (merge.c) -----------------------------------
+ * The results files of the N segments of one load run (busyhour load
+ * --segment I/N on N machines) as the results of the whole run: the
+ * figures of counts summed, shares and means recomputed from the summed
+ * counts (weighted by calls, never averaged over files), wait histograms
+ * merged and their percentiles read from the merged one. See
+ * reports/README.md for each figure. Every file must be source "load",
+ * of one scenario, seed, horizon, warm-up, interval and targets, and
+ * the segments 1..N of one N, each once. Fills *out (the caller owns it:
+ * bh_results_clear) with no thresholds (judge them on the merged figures:
+ * bh_thresholds_eval) and returns 0, or BH_EINVAL with diag naming the
+ * file and what does not fit, or BH_ENOMEM. */
+int bh_results_merge(const struct bh_results *const *in, const char *const *names,
+                     size_t n, struct bh_results *out, struct bh_diag *diag);
 
 /* ---- Collector (owned by the simulator's author; sim and load use it) --
  * Turns a stream of call records into struct bh_results without keeping

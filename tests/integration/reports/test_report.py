@@ -23,6 +23,11 @@ Cases:
              the HTML report of what it wrote
   schema     results written by busyhour sim, and the sample files, are
              valid against reports/results.schema.json
+  merge      --merge: two load segments' files (made from a sample, with
+             wait histograms) merge into one file whose counts are the
+             sums, shares recomputed from them, histograms merged, valid
+             for the schema and rendered; a segment given twice, a sim
+             file or a missing segment exit 2 with the reason
 """
 import csv
 import glob
@@ -536,11 +541,86 @@ def case_schema():
         check(list(v.iter_errors(doc)), f"schema rejects {name}")
 
 
+def case_merge():
+    import jsonschema
+    schema = json.load(open(os.path.join(SRC, "reports",
+                                         "results.schema.json")))
+    v = jsonschema.Draft202012Validator(schema)
+    base = json.load(open(os.path.join(DATA, "hotline-8800.sim.json")))
+    segs = []
+    for k in (1, 2):
+        doc = json.loads(json.dumps(base))
+        doc["source"] = "load"
+        doc["replications"] = 1
+        doc["segment"] = {"index": k, "count": 2}
+        doc["thresholds"] = []
+        doc["costs"] = None
+        for name, t in doc["targets"].items():
+            t.pop("ci95", None)
+            t["wait"].pop("ci95", None)
+            # segment k holds a share of the calls: k/3 of the counts
+            for key in ("offered", "answered", "blocked", "abandoned",
+                        "overflow", "retried"):
+                if t.get(key) is not None:
+                    t[key] = round(t[key] * k / 3)
+            answered = t["answered"]
+            zero = answered // 2
+            t["wait"]["histogram"] = {
+                "sub": 64, "min": 0.001, "zero": zero, "count": answered,
+                "sum": 10.0 * (answered - zero),
+                "buckets": [[600 + 64 * k, answered - zero]]}
+            for iv in t["intervals"]:
+                iv.pop("ci95", None)
+                iv.pop("service_level_ci95", None)
+        path = os.path.join(WORK, f"seg{k}.json")
+        json.dump(doc, open(path, "w"))
+        segs.append((path, doc))
+    out = os.path.join(WORK, "merged.json")
+    md = os.path.join(WORK, "merged.md")
+    p = report([segs[1][0], segs[0][0], "--merge", out, "--md", md])
+    sanitizer_clean(p, "merge")
+    check(p.returncode == 0, f"merge exits 0: {p.stderr}")
+    check("thresholds not judged" in p.stderr, "merge says thresholds "
+          "were not judged without --scenario")
+    if p.returncode == 0:
+        m = json.load(open(out))
+        check(m["source"] == "load" and "segment" not in m,
+              "merged file is the whole load run")
+        errs = list(v.iter_errors(m))
+        check(not errs, "merged file valid for the schema: " +
+              "; ".join(e.message for e in errs[:3]))
+        for name, t in m["targets"].items():
+            a, b = (d["targets"][name] for _, d in segs)
+            for key in ("offered", "answered", "blocked", "abandoned"):
+                check(t[key] == a[key] + b[key], f"{name}.{key} summed")
+            lost = t["blocked"] + (t.get("overflow") or 0)
+            if t["offered"]:
+                check(abs(t["blocking"]["mean"] - lost / t["offered"]) <
+                      1e-12, f"{name}.blocking from the summed counts")
+            h = t["wait"]["histogram"]
+            check(h["count"] == a["answered"] + b["answered"] and
+                  sorted(x[0] for x in h["buckets"]) == [664, 728],
+                  f"{name}: histograms merged")
+        check(os.path.exists(md) and "load" in open(md).read(),
+              "merged file rendered")
+    for args, why in (([segs[0][0], segs[0][0]], "twice"),
+                      ([segs[0][0], os.path.join(DATA,
+                                                 "hotline-8800.sim.json")],
+                       "sim"),
+                      ([segs[0][0]], "segment count")):
+        p = report(args + ["--merge", os.path.join(WORK, "bad.json")])
+        sanitizer_clean(p, "merge refused")
+        check(p.returncode == 2 and why in p.stderr,
+              f"merge refuses ({why}): {p.returncode} {p.stderr}")
+    check(not os.path.exists(os.path.join(WORK, "bad.json")),
+          "a refused merge writes nothing")
+
+
 os.makedirs(WORK, exist_ok=True)
 {"broken": case_broken, "failing": case_failing, "outputs": case_outputs,
  "chromium": case_chromium, "sim_report": case_sim_report,
  "analytic": case_analytic, "records": case_records,
- "schema": case_schema}[CASE]()
+ "schema": case_schema, "merge": case_merge}[CASE]()
 if failures:
     print(f"{len(failures)} check(s) failed")
     sys.exit(1)

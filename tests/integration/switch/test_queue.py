@@ -70,12 +70,16 @@ h.check(sorted(r["operator"] for r in ans[:3]) == [0, 1, 2],
 h.check(all(r["wait"] < 0.5 for r in ans[:3]), "the first three did not wait")
 h.check(all(r["wait"] > 2.0 for r in ans[3:]),
         "the last three waited for a free operator")
+# The switch holds a final answer until the loop turn's CDR commit (group
+# commit), so the caller hears the 200 up to one commit later than the CDR's
+# answer time: on a loaded machine that commit has taken 100 ms. The
+# tolerance covers it; the waits compared are seconds apart.
 for r in ans:
     seen = (connected[r["call_id"]] - answered[r["call_id"]]) / 1000.0
-    if abs(seen - r["wait"]) > 0.1:
+    if abs(seen - r["wait"]) > 0.25:
         h.fail("call %s: CDR wait %.3f s, caller saw %.3f s" %
                (r["call_id"], r["wait"], seen))
-h.check(True, "CDR waits match the callers' (answer to UPDATE) within 0.1 s")
+h.check(True, "CDR waits match the callers' (answer to UPDATE) within 0.25 s")
 a = ab[0]
 h.check(a["operator"] == -1 and a["connect"] == -1 and
         0.4 <= a["wait"] <= 2.5, "abandoned row: no operator, waited %.3f s"

@@ -120,6 +120,20 @@ test_stats_wrap_and_loss(void **state) {
     assert_int_equal(rb.cum_lost, 2);
 }
 
+/* A stream whose first sequence number is 0: its first packet is no
+ * wrap (A.1's max_seq starts at seq - 1 = 65535). */
+static void
+test_stats_first_seq_zero(void **state) {
+    (void)state;
+    struct bh_rtp_stats s;
+    bh_rtp_stats_init(&s, 3, 0);
+    for (uint16_t i = 0; i < 50; i++)
+        assert_int_equal(bh_rtp_stats_update(&s, i, i * 160u, i * 160u), 0);
+    assert_int_equal(bh_rtp_stats_expected(&s), 50);
+    assert_int_equal(bh_rtp_stats_lost(&s), 0);
+    assert_int_equal(bh_rtp_stats_ext_max(&s), 49);
+}
+
 static void
 test_stats_reorder_dup_jump(void **state) {
     (void)state;
@@ -204,6 +218,7 @@ main(void) {
         cmocka_unit_test(test_parse_rejects),
         cmocka_unit_test(test_wrap_arithmetic),
         cmocka_unit_test(test_stats_wrap_and_loss),
+        cmocka_unit_test(test_stats_first_seq_zero),
         cmocka_unit_test(test_stats_reorder_dup_jump),
         cmocka_unit_test(test_jitter_a8),
         cmocka_unit_test(test_rtcp_round_trip),

@@ -1,0 +1,173 @@
+/* driver_int.h: private to the load driver: the context, a call, and the
+ * functions its files share (driver.c the loop and sockets, caller.c the
+ * UAC, media.c RTP). */
+#ifndef BH_DRIVER_INT_H
+#define BH_DRIVER_INT_H
+
+#include "driver.h"
+#include "proto.h"
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/* RFC 3261 17.1.1.1 / 17.1.2.1 timers, s. */
+#define DRV_T1 0.5
+#define DRV_T2 4.0
+#define DRV_TIMER_B (64 * DRV_T1) /* no final answer to a request */
+/* After a provisional answer an INVITE is not retransmitted; a final
+ * answer must still come within this (a proxy's timer C is >= 3 min). */
+#define DRV_RING_MAX 180.0
+#define DRV_MAX_BURST 5 /* RTP packets one tick sends for one call */
+#define DRV_USER_MAX 32
+#define DRV_URI_MAX 160
+#define DRV_TICK 0.005 /* s: housekeeping and the media tick's floor */
+
+enum call_state {
+    CALL_FREE = 0,
+    CALL_INVITING,   /* INVITE sent, nothing back */
+    CALL_PROCEEDING, /* a provisional answer came */
+    CALL_CANCELLING, /* CANCEL sent (patience ran out while ringing) */
+    CALL_UP,         /* 2xx ACKed: menu, waiting or talking */
+    CALL_BYE_SENT,   /* our BYE waits for its answer */
+};
+
+enum call_phase {
+    PHASE_NONE = 0,
+    PHASE_MENU, /* the IVR: a digit at menu_time */
+    PHASE_WAIT, /* in the queue until an operator answers (UPDATE) */
+    PHASE_TALK, /* connected: BYE at the end of the holding time */
+};
+
+struct drv_media {
+    int fd;          /* -1 none; owned */
+    struct event ev; /* read event */
+    int ev_added;
+    uint16_t port;                /* our RTP port */
+    struct sockaddr_storage peer; /* where we send, from the SDP */
+    socklen_t peer_len;
+    int on;         /* sending */
+    double start;   /* wall s the stream started */
+    uint64_t ticks; /* packet times elapsed */
+    uint32_t sent;  /* packets sent */
+    uint16_t seq;
+    uint32_t ts, ssrc;
+    uint8_t pt;
+    int te_pt;
+    /* a tone: rotating phasor (cos, sin) by (wc, ws) per sample */
+    double pc, ps, wc, ws;
+    struct bh_dtmf_tx dtmf;
+    int dtmf_on;
+    /* receiving */
+    int rx_started;
+    struct bh_rtp_stats rx;
+    uint32_t received;
+};
+
+struct drv_call {
+    struct bh_driver *d;
+    uint32_t slot, gen;
+    enum call_state state;
+    enum call_phase phase;
+    struct bh_arrival a;
+    uint64_t id; /* record id: starts in arrival order */
+    char user[DRV_USER_MAX];
+    char call_id[BH_DRIVER_CALL_ID_MAX];
+    char from_tag[BH_SIP_TOKEN_MAX], to_tag[BH_SIP_TOKEN_MAX];
+    char branch[BH_SIP_TOKEN_MAX]; /* the INVITE's */
+    char ruri[DRV_URI_MAX];        /* the number at the target */
+    char remote[DRV_URI_MAX];      /* the 2xx's Contact: in-dialog R-URI */
+    uint32_t cseq;                 /* last CSeq we used in the dialog */
+    int cancel_wanted;             /* patience ran out before a 1xx */
+    /* the one request waiting for its answer (retransmitted); owned */
+    char *req;
+    size_t req_len;
+    double rtx_at, rtx_gap, req_dead; /* wall s */
+    double act_at;                    /* wall s of the phase's next step */
+    struct event timer;
+    /* measurements, wall s since the start; -1 not happened */
+    double late, t_invite, t_100, t_180, t_200, t_queue, t_connect;
+    int status;
+    enum bh_outcome outcome;
+    enum bh_driver_fail fail;
+    struct drv_media m;
+    int in_up;        /* counted in the target's busy level */
+    int in_connected; /* counted in its operators' level */
+    int agent;        /* operator who answered, -1 */
+    struct drv_call *next_free;
+};
+
+struct bh_driver {
+    const struct bh_scenario *sc; /* borrowed */
+    struct bh_driver_options opt;
+    struct bh_driver_sched *sched;
+    double speed, span;
+    struct event_base *base;
+    struct event sched_ev, tick_ev, media_ev;
+    int sched_added;
+    struct timespec t0; /* the run's start, CLOCK_MONOTONIC */
+    /* the target and our SIP socket (connected to it) */
+    struct sockaddr_storage target;
+    socklen_t target_len;
+    char target_host[72]; /* as written in URIs ("[::1]" for IPv6) */
+    uint16_t target_port;
+    int family;
+    char local_ip[64];
+    char local_host[72];
+    uint16_t sip_port;
+    int sip_fd;
+    struct event sip_ev;
+    /* calls: pointers stable, slots reused with a new generation */
+    struct drv_call **calls;
+    size_t ncalls, cap;
+    struct drv_call *free_list;
+    uint64_t next_id;
+    uint64_t rnd; /* splitmix64 state: tags, branches, SSRCs */
+    /* per target (numbers, then bridges): calls up and connected */
+    int *up, *connected;
+    double last_rx;      /* wall s of the last datagram from the target */
+    double last_unreach; /* wall s of the last ICMP unreachable, -1 */
+    double next_progress;
+    int stopping, done;
+    int rc;
+    struct bh_driver_stats st;
+    size_t frame; /* samples per packet */
+};
+
+/* driver.c */
+double drv_now(const struct bh_driver *d);
+uint64_t drv_random(struct bh_driver *d);
+/* Sends a SIP message to the target; counts it. 0 or -1 (errno). */
+int drv_sip_send(struct bh_driver *d, const char *buf, size_t len);
+void drv_packet(struct bh_driver *d, int dir, const struct sockaddr *peer,
+                socklen_t peer_len, int local_fd, const void *buf, size_t len);
+struct drv_call *drv_call_find(struct bh_driver *d, struct bh_str call_id);
+/* Ends the loop when no call is up and no arrival is left (or we stop). */
+void drv_maybe_done(struct bh_driver *d);
+void drv_level(struct bh_driver *d, struct drv_call *c, int up, int connected);
+
+/* caller.c */
+void drv_caller_start(struct bh_driver *d, const struct bh_arrival *a,
+                      double late);
+void drv_caller_response(struct drv_call *c, const struct bh_sip_msg *m);
+void drv_caller_request(struct drv_call *c, const struct bh_sip_msg *m);
+void drv_caller_timer(struct drv_call *c);
+/* Ends the call now with failure f (no more SIP waited for). */
+void drv_caller_fail(struct drv_call *c, enum bh_driver_fail f);
+/* Hangs up a call for a stop (BYE, CANCEL, or drop). */
+void drv_caller_hangup(struct drv_call *c);
+void drv_call_rearm(struct drv_call *c);
+
+/* media.c */
+int drv_media_open(struct drv_call *c);
+void drv_media_close(struct drv_call *c);
+/* The peer's answer gives where to send; starts sending. */
+int drv_media_start(struct drv_call *c, const struct bh_sdp_plan *plan);
+void drv_media_tick(struct bh_driver *d, struct drv_call *c, double now);
+int drv_media_dtmf(struct drv_call *c, char digit);
+/* Writes our SDP offer (or answer) into buf. Returns its length or < 0. */
+int drv_media_sdp(struct drv_call *c, char *buf, size_t size);
+void drv_media_local(const struct drv_call *c, struct bh_sdp_audio *a);
+
+#endif

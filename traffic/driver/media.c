@@ -1,0 +1,310 @@
+/* media.c: a call's RTP (RFC 3550): our SDP offer, the stream we send for
+ * the whole call (a tone of the caller's own frequency, or silence),
+ * RFC 4733 digits, and the stream we receive measured for loss and
+ * jitter (proto's A.1/A.3/A.8 statistics). */
+#include "driver_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TONE_AMPLITUDE 6000.0 /* of 32767: about -15 dBm0 */
+#define TONE_BASE_HZ 300.0
+#define TONE_STEP_HZ 7.0
+#define TONE_COUNT 400    /* 300 .. 3093 Hz: distinct for 400 callers */
+#define DTMF_DURATION 800 /* RTP units: 100 ms at 8 kHz */
+
+static uint8_t
+codec_pt(const struct bh_driver *d) {
+    return d->sc->load.codec == BH_CODEC_PCMA ? BH_RTP_PT_PCMA : BH_RTP_PT_PCMU;
+}
+
+void
+drv_media_local(const struct drv_call *c, struct bh_sdp_audio *a) {
+    const struct bh_driver *d = c->d;
+    memset(a, 0, sizeof *a);
+    snprintf(a->addr, sizeof a->addr, "%s", d->local_ip);
+    a->port = c->m.port;
+    a->pt[0] = codec_pt(d);
+    a->pt[1] = a->pt[0] == BH_RTP_PT_PCMU ? BH_RTP_PT_PCMA : BH_RTP_PT_PCMU;
+    a->npt = 2;
+    a->te_pt = BH_RTP_PT_TELEPHONE_EVENT;
+    a->ptime = (int)lround(d->sc->load.ptime * 1000);
+    a->dir = BH_SDP_SENDRECV;
+    a->sess_id = a->sess_version = c->id + 1;
+}
+
+int
+drv_media_sdp(struct drv_call *c, char *buf, size_t size) {
+    struct bh_sdp_audio a;
+    drv_media_local(c, &a);
+    return bh_sdp_build_audio(buf, size, &a);
+}
+
+/* ---- receiving ------------------------------------------------------ */
+
+static void
+drain_errors(struct drv_call *c) {
+    char buf[256], ctl[256];
+    for (int i = 0; i < 64; i++) {
+        struct iovec iov = {buf, sizeof buf};
+        struct msghdr mh = {0};
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl;
+        mh.msg_controllen = sizeof ctl;
+        if (recvmsg(c->m.fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+            return;
+        /* the target's media port is unreachable: it is gone, or about
+         * to be found so (driver.c decides) */
+        c->d->last_unreach = drv_now(c->d);
+    }
+}
+
+static void
+on_rtp(evutil_socket_t fd, short what, void *arg) {
+    struct drv_call *c = arg;
+    struct bh_driver *d = c->d;
+    (void)what;
+    uint8_t buf[BH_RTP_MAX_PACKET];
+    for (int i = 0; i < 64; i++) {
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof from;
+        ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT,
+                             (struct sockaddr *)&from, &fl);
+        if (n < 0) {
+            if (errno == ECONNREFUSED || errno == EHOSTUNREACH) {
+                drain_errors(c);
+                continue;
+            }
+            break;
+        }
+        double now = drv_now(d);
+        d->last_rx = now;
+        drv_packet(d, 1, (struct sockaddr *)&from, fl, fd, buf, (size_t)n);
+        struct bh_rtp_hdr h;
+        if (bh_rtp_parse(buf, (size_t)n, &h) != 0)
+            continue;
+        if ((int)h.pt == c->m.te_pt || h.pt >= 72)
+            continue; /* events and RTCP-range types are not audio */
+        uint32_t arrival = (uint32_t)(uint64_t)(now * 8000);
+        if (!c->m.rx_started || h.ssrc != c->m.rx.ssrc) {
+            /* a new source (music on hold, then the operator) restarts
+             * the statistics' sequence, not the counts */
+            struct bh_rtp_stats keep = c->m.rx;
+            int had = c->m.rx_started;
+            bh_rtp_stats_init(&c->m.rx, h.ssrc, h.seq);
+            if (had) {
+                c->m.rx.jitter = keep.jitter;
+            }
+            c->m.rx_started = 1;
+        }
+        bh_rtp_stats_update(&c->m.rx, h.seq, h.ts, arrival);
+        c->m.received++;
+    }
+    drain_errors(c);
+}
+
+int
+drv_media_open(struct drv_call *c) {
+    struct bh_driver *d = c->d;
+    struct drv_media *m = &c->m;
+    m->fd = socket(d->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (m->fd < 0)
+        return -1;
+    int on = 1;
+    if (d->family == AF_INET)
+        setsockopt(m->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+    else
+        setsockopt(m->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
+    struct sockaddr_storage me;
+    memset(&me, 0, sizeof me);
+    socklen_t ml;
+    if (d->family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&me;
+        v4->sin_family = AF_INET;
+        inet_pton(AF_INET, d->local_ip, &v4->sin_addr);
+        ml = sizeof *v4;
+    } else {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&me;
+        v6->sin6_family = AF_INET6;
+        inet_pton(AF_INET6, d->local_ip, &v6->sin6_addr);
+        ml = sizeof *v6;
+    }
+    if (bind(m->fd, (struct sockaddr *)&me, ml) < 0) {
+        close(m->fd);
+        m->fd = -1;
+        return -1;
+    }
+    ml = sizeof me;
+    getsockname(m->fd, (struct sockaddr *)&me, &ml);
+    m->port =
+        ntohs(d->family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
+                                   : ((struct sockaddr_in6 *)&me)->sin6_port);
+    event_assign(&m->ev, d->base, m->fd, EV_READ | EV_PERSIST, on_rtp, c);
+    event_add(&m->ev, NULL);
+    m->ev_added = 1;
+    uint64_t r = drv_random(d);
+    m->ssrc = (uint32_t)r;
+    m->seq = (uint16_t)(r >> 32);
+    m->ts = (uint32_t)(r >> 16);
+    m->te_pt = -1;
+    double f = TONE_BASE_HZ + TONE_STEP_HZ * (double)(c->id % TONE_COUNT);
+    m->wc = cos(2 * M_PI * f / 8000);
+    m->ws = sin(2 * M_PI * f / 8000);
+    m->pc = 1;
+    m->ps = 0;
+    return 0;
+}
+
+void
+drv_media_close(struct drv_call *c) {
+    struct drv_media *m = &c->m;
+    if (m->ev_added)
+        event_del(&m->ev);
+    m->ev_added = 0;
+    if (m->fd >= 0)
+        close(m->fd);
+    m->fd = -1;
+    m->on = 0;
+}
+
+int
+drv_media_start(struct drv_call *c, const struct bh_sdp_plan *plan) {
+    struct bh_driver *d = c->d;
+    struct drv_media *m = &c->m;
+    memset(&m->peer, 0, sizeof m->peer);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&m->peer;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&m->peer;
+    if (d->family == AF_INET &&
+        inet_pton(AF_INET, plan->remote_addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(plan->remote_port);
+        m->peer_len = sizeof *v4;
+    } else if (d->family == AF_INET6 &&
+               inet_pton(AF_INET6, plan->remote_addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(plan->remote_port);
+        m->peer_len = sizeof *v6;
+    } else {
+        return -1;
+    }
+    if (plan->pt != BH_RTP_PT_PCMU && plan->pt != BH_RTP_PT_PCMA)
+        return -1;
+    m->pt = plan->pt;
+    m->te_pt = plan->te_pt;
+    m->start = drv_now(d);
+    m->on = plan->remote_port != 0;
+    return 0;
+}
+
+int
+drv_media_dtmf(struct drv_call *c, char digit) {
+    struct drv_media *m = &c->m;
+    if (m->te_pt < 0 || !m->on)
+        return -1;
+    if (bh_dtmf_tx_start(&m->dtmf, digit, m->ts, DTMF_DURATION,
+                         (uint16_t)c->d->frame) < 0)
+        return -1;
+    m->dtmf_on = 1;
+    return 0;
+}
+
+/* One packet's payload of the call's tone. */
+static void
+tone(struct drv_media *m, int16_t *pcm, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        pcm[i] = (int16_t)lround(TONE_AMPLITUDE * m->ps);
+        double c = m->pc * m->wc - m->ps * m->ws;
+        double s = m->ps * m->wc + m->pc * m->ws;
+        m->pc = c;
+        m->ps = s;
+    }
+    /* keep the phasor on the unit circle against rounding drift */
+    double r = sqrt(m->pc * m->pc + m->ps * m->ps);
+    if (r > 0) {
+        m->pc /= r;
+        m->ps /= r;
+    }
+}
+
+static void
+send_one(struct bh_driver *d, struct drv_call *c) {
+    struct drv_media *m = &c->m;
+    uint8_t payload[BH_JITTER_FRAME_MAX];
+    uint8_t pkt[BH_RTP_HEADER_LEN + BH_JITTER_FRAME_MAX];
+    struct bh_rtp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.version = 2;
+    h.ssrc = m->ssrc;
+    size_t len = d->frame;
+    const uint8_t *body = payload;
+    int send_it = 1;
+    if (m->dtmf_on) {
+        int marker = 0;
+        if (bh_dtmf_tx_next(&m->dtmf, payload, &marker) == 1) {
+            h.pt = (uint8_t)m->te_pt;
+            h.marker = (uint8_t)marker;
+            h.ts = m->dtmf.ts;
+            len = 4;
+        } else {
+            m->dtmf_on = 0;
+        }
+    }
+    if (!m->dtmf_on) {
+        h.pt = m->pt;
+        h.ts = m->ts;
+        switch (d->sc->load.media) {
+        case BH_MEDIA_TONE: {
+            int16_t pcm[BH_JITTER_FRAME_MAX];
+            tone(m, pcm, d->frame);
+            bh_g711_encode(m->pt, pcm, payload, d->frame);
+            break;
+        }
+        case BH_MEDIA_SILENCE:
+            memset(payload, m->pt == BH_RTP_PT_PCMA ? 0xd5 : 0xff, d->frame);
+            break;
+        default:
+            send_it = 0;
+        }
+    }
+    m->ts += (uint32_t)d->frame;
+    if (!send_it)
+        return;
+    h.seq = m->seq++;
+    int n = bh_rtp_build(pkt, sizeof pkt, &h, body, len);
+    if (n <= 0)
+        return;
+    if (sendto(m->fd, pkt, (size_t)n, 0, (struct sockaddr *)&m->peer,
+               m->peer_len) == n) {
+        m->sent++;
+        drv_packet(d, 0, (struct sockaddr *)&m->peer, m->peer_len, m->fd, pkt,
+                   (size_t)n);
+    } else if (errno == ECONNREFUSED || errno == EHOSTUNREACH) {
+        drain_errors(c);
+    }
+}
+
+/* Sends what is due by the stream's own clock (packet k at start + k
+ * ptime); a stream more than DRV_MAX_BURST packets behind skips ahead
+ * (its timestamps jump, as after a silence) rather than burst. */
+void
+drv_media_tick(struct bh_driver *d, struct drv_call *c, double now) {
+    struct drv_media *m = &c->m;
+    double pt = d->sc->load.ptime > 0 ? d->sc->load.ptime : 0.02;
+    uint64_t due = (uint64_t)floor((now - m->start) / pt) + 1;
+    uint64_t done = m->ticks;
+    if (due <= done)
+        return;
+    if (due - done > DRV_MAX_BURST) {
+        uint64_t skip = due - done - DRV_MAX_BURST;
+        m->ts += (uint32_t)(skip * d->frame);
+        done += skip;
+    }
+    for (; done < due; done++)
+        send_one(d, c);
+    m->ticks = due;
+}
