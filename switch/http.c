@@ -75,13 +75,13 @@ recordings(struct evhttp_request *req, struct bh_switch *sw) {
         json_text(b, r[i].label);
         evbuffer_add_printf(b, ",\"path\":");
         json_text(b, r[i].path);
-        evbuffer_add_printf(
-            b,
-            ",\"start\":%.3f,\"end\":%s%.3f,\"seconds\":%.3f,"
-            "\"open\":%s,\"error\":%s}",
-            r[i].start, "", r[i].end < 0 ? -1.0 : r[i].end,
-            (double)r[i].samples / 8000.0, r[i].end < 0 ? "true" : "false",
-            r[i].error ? "true" : "false");
+        evbuffer_add_printf(b,
+                            ",\"start\":%.3f,\"end\":%s%.3f,\"seconds\":%.3f,"
+                            "\"open\":%s,\"error\":%s}",
+                            r[i].start, "", r[i].end < 0 ? -1.0 : r[i].end,
+                            (double)r[i].samples / 8000.0,
+                            r[i].end < 0 ? "true" : "false",
+                            r[i].error ? "true" : "false");
     }
     evbuffer_add_printf(b, "]}\n");
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
@@ -101,6 +101,7 @@ reply(struct evhttp_request *req, struct bh_switch *sw, int json) {
     size_t n = sw_number_views(sw, v, max);
     sw_cdr_metrics(sw);
     bridge_metrics(sw);
+    sw->m.limit_blocked = sw_limiter_blocked_now(&sw->pike, sw_now(sw));
     size_t need =
         json ? bh_switch_metrics_json(&sw->m, v, n, sw_now(sw), NULL, 0)
              : bh_switch_metrics_prometheus(&sw->m, v, n, NULL, 0);
