@@ -249,6 +249,7 @@ struct bh_switch {
     const struct bh_sc_switch *cfg;
     struct event_base *base; /* borrowed, or own_base */
     struct evhttp *http;
+    struct sw_http_guard *http_guard; /* http.c: its connection limits */
     struct event *play_timer, *flush_ev;
     /* Stopping (switch.c): bh_switch_stop writes to stop_fd from any
      * thread; stop_ev starts the shutdown on the loop, stop_timer ends
@@ -511,5 +512,9 @@ const char *sw_registered(struct bh_switch *sw, const char *user);
 /* http.c */
 int sw_http_start(struct bh_switch *sw, const char *hostport, char *err,
                   size_t errlen);
+/* Frees the endpoint and its connection guard. */
+void sw_http_free(struct bh_switch *sw);
+/* Descriptors HTTP leaves to SIP and RTP below the process's limit. */
+#define SW_FD_RESERVE 256
 
 #endif

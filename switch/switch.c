@@ -666,8 +666,7 @@ bh_switch_free(struct bh_switch *sw) {
     sw_conf_fini(sw);
     sw_media_fini(sw);
     free(sw->rxbuf);
-    if (sw->http)
-        evhttp_free(sw->http);
+    sw_http_free(sw);
     event_drop(sw->sip_ev);
     event_drop(sw->stop_ev);
     event_drop(sw->stop_timer);
