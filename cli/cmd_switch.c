@@ -15,7 +15,8 @@ usage(FILE *out) {
     fprintf(out, "usage: busyhour switch SCENARIO [--listen HOST:PORT] "
                  "[--http HOST:PORT]\n"
                  "                        [--cdr FILE.sqlite] [--recordings "
-                 "DIR] [--verbose] [--help]\n"
+                 "DIR]\n                        [--rtp-ports LO-HI] "
+                 "[--verbose] [--help]\n"
                  "\n"
                  "Runs the reference SIP switch configured by the scenario's "
                  "switch: section\n"
@@ -42,6 +43,9 @@ usage(FILE *out) {
                  "                      CDR file's folder, or the current "
                  "one); listed at\n"
                  "                      /recordings\n"
+                 "  --rtp-ports LO-HI   RTP on the even ports of this range "
+                 "(default: any free\n"
+                 "                      port)\n"
                  "  --verbose           log each call's fate to stderr\n");
 }
 
@@ -137,6 +141,7 @@ bh_cmd_switch(int argc, char **argv) {
                             : strcmp(a, "--http") == 0 ? &opt.http
                             : strcmp(a, "--cdr") == 0  ? &opt.cdr_path
                             : strcmp(a, "--recordings") == 0 ? &opt.recordings
+                            : strcmp(a, "--rtp-ports") == 0  ? &opt.rtp_ports
                                                              : NULL;
         if (slot) {
             if (i + 1 >= argc)

@@ -243,6 +243,8 @@ struct bh_switch {
     char rec_dir[BH_CDR_PATH_MAX - 96]; /* where recordings are written */
     struct rtp_sock *rtp_free;
     size_t rtp_open;
+    /* RTP ports (--rtp-ports): even ports rtp_lo..rtp_hi, 0 = any. */
+    uint16_t rtp_lo, rtp_hi, rtp_next;
     struct leg *playing; /* legs being sent a sound */
     /* The default sounds services play when they have no WAV file. */
     struct sw_sound tone, music, prompt_tone;

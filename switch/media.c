@@ -184,6 +184,33 @@ sw_media_fini(struct bh_switch *sw) {
 
 static void on_rtp(evutil_socket_t fd, short what, void *arg);
 
+static int
+bind_port(struct bh_switch *sw, int fd, uint16_t port) {
+    struct sw_addr a = sw->local;
+    if (a.ss.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&a.ss)->sin6_port = htons(port);
+    else
+        ((struct sockaddr_in *)&a.ss)->sin_port = htons(port);
+    return bind(fd, (struct sockaddr *)&a.ss, a.len);
+}
+
+/* Binds an RTP socket: any free port, or the next free even port of the
+ * configured range (--rtp-ports), round robin; BH_EIO when every port of
+ * the range is taken. */
+static int
+rtp_bind(struct bh_switch *sw, int fd) {
+    if (sw->rtp_lo == 0)
+        return bind_port(sw, fd, 0) < 0 ? BH_EIO : 0;
+    unsigned n = (unsigned)(sw->rtp_hi - sw->rtp_lo) / 2 + 1;
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t port = sw->rtp_next;
+        sw->rtp_next = port + 2 > sw->rtp_hi ? sw->rtp_lo : port + 2;
+        if (bind_port(sw, fd, port) == 0)
+            return 0;
+    }
+    return BH_EIO;
+}
+
 int
 sw_rtp_open(struct bh_switch *sw, struct leg *leg) {
     struct rtp_sock *r = sw->rtp_free;
@@ -199,14 +226,9 @@ sw_rtp_open(struct bh_switch *sw, struct leg *leg) {
             free(r);
             return BH_EIO;
         }
-        struct sw_addr a = sw->local;
-        if (a.ss.ss_family == AF_INET6)
-            ((struct sockaddr_in6 *)&a.ss)->sin6_port = 0;
-        else
-            ((struct sockaddr_in *)&a.ss)->sin_port = 0;
         struct sockaddr_storage got;
         socklen_t len = sizeof got;
-        if (bind(r->fd, (struct sockaddr *)&a.ss, a.len) < 0 ||
+        if (rtp_bind(sw, r->fd) < 0 ||
             getsockname(r->fd, (struct sockaddr *)&got, &len) < 0) {
             close(r->fd);
             free(r);

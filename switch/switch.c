@@ -493,6 +493,31 @@ control_init(struct bh_switch *sw) {
     return 0;
 }
 
+/* --rtp-ports LO-HI: 0, or BH_EINVAL with the reason in err. */
+static int
+rtp_ports(struct bh_switch *sw, const char *spec, char *err, size_t errlen) {
+    if (!spec)
+        return 0;
+    unsigned lo, hi;
+    char tail;
+    if (sscanf(spec, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1024 ||
+        hi > 65535 || lo > hi) {
+        snprintf(err, errlen,
+                 "--rtp-ports %s: need LO-HI, 1024 <= LO <= HI <= 65535",
+                 spec);
+        return BH_EINVAL;
+    }
+    lo += lo & 1; /* even ports */
+    hi -= hi & 1;
+    if (lo > hi) {
+        snprintf(err, errlen, "--rtp-ports %s: no even port in it", spec);
+        return BH_EINVAL;
+    }
+    sw->rtp_lo = sw->rtp_next = (uint16_t)lo;
+    sw->rtp_hi = (uint16_t)hi;
+    return 0;
+}
+
 /* Where recordings go: the option, else the CDR file's folder, else the
  * current one. */
 static void
@@ -541,6 +566,9 @@ bh_switch_new(const struct bh_sc_switch *cfg,
         snprintf(err, sizeof err, "%s", bh_strerror(rc));
         goto fail;
     }
+    rc = rtp_ports(sw, opt->rtp_ports, err, sizeof err);
+    if (rc < 0)
+        goto fail;
     rc = open_sip(sw, opt->listen ? opt->listen : BH_SWITCH_LISTEN, err,
                   sizeof err);
     if (rc < 0)

@@ -4,7 +4,7 @@
  *
  *   bench_bridge mix   SIP_PORT HTTP_PORT PID PARTICIPANTS ROOM TALKERS
  *                      SECONDS [PROBES]
- *   bench_bridge joins SIP_PORT HTTP_PORT PID CALLS RATE
+ *   bench_bridge joins SIP_PORT HTTP_PORT PID CALLS RATE [HOLD]
  *
  * Every participant is a real call: INVITE, 200, ACK, its passcode as
  * RFC 4733 events, then (mix) one RTP packet every 20 ms, sent with
@@ -17,7 +17,8 @@
  * includes the switch's jitter buffer and the wait for its tick).
  *
  * joins: CALLS calls offered at RATE per second (answers, joins counted
- * through /metrics, polled every 50 ms). */
+ * through /metrics, polled every 50 ms); with HOLD each hangs up HOLD s
+ * after its answer, else they all stay (and are mixed) to the end. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +50,7 @@ struct part {
     int probe; /* 1: probe talker, 2: probe listener */
     char totag[64];
     int byed;
+    int bye_sent;
 };
 
 static struct part *P;
@@ -261,7 +263,7 @@ sip_read(void) {
         hdr(buf, "CSeq", cseq, sizeof cseq);
         struct part *p = &P[i];
         if (strstr(cseq, "BYE")) {
-            if (status == 200 && !p->byed) {
+            if (status >= 200 && !p->byed) {
                 p->byed = 1;
                 bye_ok++;
             }
@@ -455,6 +457,24 @@ rtp_read(void) {
     }
 }
 
+/* joins: each answered call hangs up `hold` s after its answer (0: they
+ * stay until the end). */
+static double hold;
+
+static void
+hold_tick(double t) {
+    if (hold <= 0)
+        return;
+    for (int i = 0; i < NP; i++) {
+        struct part *p = &P[i];
+        if (p->status == 200 && p->acked && !p->bye_sent && !p->byed &&
+            t - p->answered > hold) {
+            p->bye_sent = 1;
+            in_dialog(i, "BYE", 2);
+        }
+    }
+}
+
 static void
 wait_io(double until) {
     for (;;) {
@@ -506,6 +526,7 @@ offer(int from, int to, double rate, double limit, int media) {
             rtp_tick(t);
             next_tick += 0.020;
         }
+        hold_tick(t);
         wait_io(fmin(t + 0.002, media ? next_tick : t + 0.002));
     }
 }
@@ -513,7 +534,7 @@ offer(int from, int to, double rate, double limit, int media) {
 static void
 hang_up(void) {
     for (int i = 0; i < NP; i++)
-        if (P[i].status == 200 && !P[i].byed)
+        if (P[i].status == 200 && !P[i].byed && !P[i].bye_sent)
             in_dialog(i, "BYE", 2);
     double t0 = now();
     while (now() - t0 < 10) {
@@ -546,6 +567,7 @@ wait_joined(double target, double limit, int media) {
             rtp_tick(t);
             next_tick += 0.020;
         }
+        hold_tick(t);
         wait_io(fmin(next_poll, media ? next_tick : next_poll));
     }
     return -1;
@@ -584,6 +606,7 @@ main(int argc, char **argv) {
     if (strcmp(mode, "joins") == 0) {
         NP = atoi(argv[5]);
         double rate = atof(argv[6]);
+        hold = argc > 7 ? atof(argv[7]) : 0;
         P = calloc((size_t)NP, sizeof *P);
         for (int i = 0; i < NP; i++) {
             P[i].room = i / 10;
@@ -604,6 +627,7 @@ main(int argc, char **argv) {
         qsort(al, (size_t)na, sizeof *al, cmp_d);
         fetch_metrics();
         double joined = metric("bh_switch_bridge_joined_total") - joined0;
+        printf("hold_s=%.1f\n", hold);
         printf("mode=joins\ncalls=%d\noffered_rate=%.0f\nanswered=%d\n"
                "busy=%d\nother_failures=%d\nfailed_503=%d\nunanswered=%d\n"
                "joined=%.0f\n",

@@ -58,6 +58,10 @@ struct bh_switch_options {
     /* Folder for recordings (bridges with `recording: true`); NULL: the
      * CDR file's folder, or the current one without a CDR file. */
     const char *recordings;
+    /* RTP ports: "LO-HI", the even ports of that range (RTP's custom),
+     * taken round robin; NULL: any free port the kernel gives. A call
+     * that finds none free is refused (500). */
+    const char *rtp_ports;
     /* The CDR store's retry and bound settings (records.h); NULL: its
      * defaults. Borrowed for bh_switch_new only. */
     const struct bh_cdr_options *cdr_options;

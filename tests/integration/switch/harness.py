@@ -103,7 +103,8 @@ def options(host, port, timeout=0.2, rport=True, probe_port=0):
 
 class Switch:
     def __init__(self, busyhour, scenario, sip_port, http_port=None,
-                 cdr=None, netns=None, verbose=False, preexec_fn=None):
+                 cdr=None, netns=None, verbose=False, preexec_fn=None,
+                 extra=()):
         self.port = sip_port
         self.http_port = http_port
         self.tmp = tempfile.mkdtemp(prefix="bh_switch_")
@@ -115,6 +116,7 @@ class Switch:
             cmd += ["--http", "127.0.0.1:%d" % http_port]
         if verbose:
             cmd += ["--verbose"]
+        cmd += list(extra)
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
         self.logf = open(self.log, "w")
