@@ -48,6 +48,7 @@ call_alloc(struct bh_driver *d) {
     c->m.fd = -1;
     c->agent = -1;
     c->mos_out = NAN;
+    c->t_op_answer = c->t_op_end = -1;
     c->t_100 = c->t_180 = c->t_200 = c->t_queue = c->t_connect = -1;
     c->rtx_at = c->req_dead = c->act_at = INFINITY;
     evtimer_assign(&c->timer, d->base, on_timer, c);
@@ -225,6 +226,10 @@ static void
 finish(struct drv_call *c, enum bh_outcome o, enum bh_driver_fail f) {
     struct bh_driver *d = c->d;
     double now = drv_now(d);
+    /* our operator's hang-up is the call's end; the switch's BYE that
+     * tells the caller comes after its commit */
+    if (c->t_op_end >= 0 && c->t_op_end < now)
+        now = c->t_op_end;
     double sp = d->speed;
     struct bh_driver_call out;
     memset(&out, 0, sizeof out);
@@ -412,11 +417,17 @@ enter_phase(struct drv_call *c, enum call_phase p, double now) {
         c->act_at = now + scaled(d, n->ivr.menu_time);
         break;
     }
-    case PHASE_WAIT:
-        c->t_queue = now;
-        c->act_at =
-            isfinite(c->a.patience) ? now + scaled(d, c->a.patience) : INFINITY;
+    case PHASE_WAIT: {
+        /* without a menu the caller is queued from its INVITE (the
+         * switch queues it as it arrives, the simulator at arrival);
+         * after a menu, from the menu's end */
+        const struct bh_sc_number *n = &d->sc->sw.numbers[c->a.target];
+        c->t_queue = n->ivr.present ? now : c->t_invite;
+        c->act_at = isfinite(c->a.patience)
+                        ? c->t_queue + scaled(d, c->a.patience)
+                        : INFINITY;
         break;
+    }
     case PHASE_TALK: {
         c->t_connect = now;
         double hold = c->a.holding;
@@ -605,6 +616,10 @@ maybe_connected(struct drv_call *c, const struct bh_sip_msg *m) {
         c->agent = op;
     drv_level(c->d, c, 1, 1);
     enter_phase(c, PHASE_TALK, drv_now(c->d));
+    /* our operator's own answer is the connect time: the switch's UPDATE
+     * telling us of it comes after its database commit */
+    if (c->tied && c->t_op_answer >= 0)
+        c->t_connect = c->t_op_answer;
 }
 
 /* The target hung up on us: what that means depends on where we were. */

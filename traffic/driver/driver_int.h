@@ -95,11 +95,12 @@ struct drv_call {
     enum bh_outcome outcome;
     enum bh_driver_fail fail;
     struct drv_media m;
-    int in_up;        /* counted in the target's busy level */
-    int in_connected; /* counted in its operators' level */
-    int agent;        /* operator who answered, -1 */
-    int tied;         /* one of our operators took the call */
-    double mos_out;   /* what our operator heard of us; NaN */
+    int in_up;                    /* counted in the target's busy level */
+    int in_connected;             /* counted in its operators' level */
+    int agent;                    /* operator who answered, -1 */
+    int tied;                     /* one of our operators took the call */
+    double t_op_answer, t_op_end; /* wall s it answered, hung up; -1 */
+    double mos_out;               /* what our operator heard of us; NaN */
     struct drv_call *next_free;
 };
 

@@ -582,6 +582,7 @@ answer(struct drv_op *op) {
     struct drv_call *c = op->caller;
     if (c && c->gen == op->caller_gen && c->state != CALL_FREE) {
         c->tied = 1;
+        c->t_op_answer = drv_now(d);
         op->hangup_at = drv_now(d) + op->holding / d->speed;
     } else {
         op->hangup_at = INFINITY;
@@ -621,6 +622,9 @@ hang_up(struct drv_op *op) {
     if (len > 0)
         op_send(op, msg, (size_t)len, (struct sockaddr *)&op->peer,
                 op->peer_len);
+    struct drv_call *c = op->caller;
+    if (c && c->gen == op->caller_gen && c->state != CALL_FREE)
+        c->t_op_end = drv_now(d);
     /* what the caller's audio sounded like, before the stream closes */
     op->state = OP_BYE_SENT;
     op_idle(op);
