@@ -52,7 +52,7 @@ for c in calls:
     if c.resp.startswith("SIP/2.0 200"):
         burst.request(c, "BYE")
 burst.until(lambda: all(c.last is not None for c in calls
-                        if c.resp.startswith("SIP/2.0 200")), 10,
+                        if c.resp.startswith("SIP/2.0 200")), 30,
             "the answers to the BYEs")
 sw.stop()
 rows = sw.rows()
