@@ -68,7 +68,9 @@ help(FILE *out) {
             "                      final SIP status, lateness, INVITE to "
             "100/18x/200 (s),\n"
             "                      RTP sent/received/lost, jitter (ms), MOS "
-            "in and out\n"
+            "in and out,\n"
+            "                      the scenario time (s) the traffic model "
+            "gave the arrival\n"
             "  --segment I/N       drive only segment I of N of the arrival "
             "stream: N\n"
             "                      drivers (same scenario and seed) with "
@@ -221,12 +223,13 @@ on_call(void *arg, const struct bh_driver_call *c) {
     if (r->calls)
         fprintf(
             r->calls,
-            "%llu,%s,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%u,%u,%d,%.3f,%.2f,%.2f\n",
+            "%llu,%s,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%u,%u,%d,%.3f,%.2f,%.2f,"
+            "%.6f\n",
             (unsigned long long)c->rec.id, c->call_id,
             bh_outcome_name((enum bh_outcome)c->rec.outcome),
             bh_driver_fail_name(c->fail), c->status, c->late, c->t100, c->t180,
             c->t200, c->rtp_sent, c->rtp_received, c->rtp_lost, c->jitter_ms,
-            c->mos_in, c->mos_out);
+            c->mos_in, c->mos_out, c->arrival ? c->arrival->t : NAN);
     if (c->t100 >= 0) {
         r->t100 += c->t100;
         r->n100++;
@@ -419,7 +422,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
         }
         fprintf(lr.calls, "id,call_id,outcome,failure,status,late,t100,t180,"
                           "t200,rtp_sent,rtp_received,rtp_lost,jitter_ms,"
-                          "mos_in,mos_out\n");
+                          "mos_in,mos_out,due\n");
     }
     struct bh_driver_options opt;
     memset(&opt, 0, sizeof opt);
