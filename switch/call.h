@@ -187,6 +187,10 @@ struct sw_service_ops {
      * or timer B: no answer at all, c->leg_status says which); the core
      * has freed it. */
     void (*on_leg_failed)(struct call *c, int slot);
+    /* Optional: the peer of this outgoing leg hung up and the core is
+     * about to free the leg: the service lets go of what points at it (a
+     * conference room). Then on_leg_ended. */
+    void (*on_leg_leaving)(struct call *c, struct leg *leg);
     /* The peer of the outgoing leg `slot` hung up (BYE, answered 200);
      * the core has freed the leg. */
     void (*on_leg_ended)(struct call *c, int slot);
