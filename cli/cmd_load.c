@@ -23,8 +23,9 @@ help(FILE *out) {
             "[--duration D]\n"
             "                     [--seed N] [--local IP] [--json FILE] "
             "[--records FILE]\n"
-            "                     [--calls FILE] [--segment I/N] [--pcap FILE "
-            "[--pcap-rtp]]\n"
+            "                     [--calls FILE] [--no-operators] "
+            "[--segment I/N]\n"
+            "                     [--pcap FILE [--pcap-rtp]]\n"
             "\n"
             "Places the scenario's traffic as real SIP calls with RTP "
             "against the switch at\nHOST:PORT (a literal IPv4 address or "
@@ -50,6 +51,12 @@ help(FILE *out) {
             "scenario's)\n"
             "  --local IP          our address (default 127.0.0.1, or ::1 "
             "for an IPv6 target)\n"
+            "  --no-operators      do not answer as the queues' operators "
+            "(they are someone\n"
+            "                      else's); by default the driver listens "
+            "on the static\n"
+            "                      contacts and registers the accounts "
+            "first\n"
             "  --json FILE         write the results file (source \"load\"; "
             "'-' = stdout)\n"
             "  --records FILE      write every call attempt as CSV (the "
@@ -85,6 +92,7 @@ help(FILE *out) {
 struct load_args {
     const char *path, *target, *local, *json, *records, *calls, *pcap;
     double speed, duration;
+    int no_operators;
     unsigned long seed;
     int have_seed;
     int pcap_rtp;
@@ -142,6 +150,8 @@ parse(struct load_args *a, int argc, char **argv) {
                 return bh_cli_usage_error("load", "--records needs a file");
             a->records = v;
             i++;
+        } else if (strcmp(o, "--no-operators") == 0) {
+            a->no_operators = 1;
         } else if (strcmp(o, "--calls") == 0) {
             if (!v)
                 return bh_cli_usage_error("load", "--calls needs a file");
@@ -382,6 +392,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
     opt.local_ip = a->local;
     opt.seed = sc->seed;
     opt.speed = speed;
+    opt.no_operators = a->no_operators;
     opt.span = span;
     opt.sink = bh_collector_sink(col);
     opt.on_call = on_call;

@@ -433,12 +433,71 @@ dispatch(const struct sw_req *req) {
     }
 }
 
+/* Requests answered at once, with nothing to remember: OPTIONS outside a
+ * dialog (RFC 3261 11), methods we refuse (405, 501), and BYE, INFO or
+ * UPDATE naming no dialog (481). They get no server transaction, so a
+ * flood of them costs no memory: a retransmission is answered again, the
+ * same way (Kamailio's sl_send_reply). */
+static int
+stateless(const struct bh_sip_msg *m, int in_dialog) {
+    switch (m->method) {
+    case BH_SIP_INVITE:
+    case BH_SIP_REGISTER:
+    case BH_SIP_CANCEL:
+        return 0;
+    case BH_SIP_OPTIONS:
+        return m->to.tag.len == 0;
+    case BH_SIP_BYE:
+    case BH_SIP_INFO:
+    case BH_SIP_UPDATE:
+        return !in_dialog;
+    default: /* 405 or 501 */
+        return 1;
+    }
+}
+
+/* Kamailio's pike: new work (every request but those of a dialog we
+ * have) counts against its source address; a source over source_rate in
+ * one second is ignored for source_block s, said once on stderr. Returns
+ * 1 when the request is dropped. */
+static int
+over_limit(struct bh_switch *sw, const struct sw_addr *from) {
+    uint8_t key[16];
+    size_t klen = sw_addr_key(from, key);
+    int rc = sw_limiter_hit(&sw->pike, key, klen, sw_now(sw));
+    if (rc == SW_LIMIT_OK)
+        return 0;
+    sw->m.limit_dropped++;
+    if (rc == SW_LIMIT_NEWLY_BLOCKED) {
+        sw->m.limit_blocks++;
+        char who[SW_ADDR_STR];
+        sw_addr_str(from, who, sizeof who);
+        fprintf(stderr,
+                "busyhour switch: source %s sent over %u new requests in "
+                "1 s: ignored for %.0f s\n",
+                who, (unsigned)sw->pike.max, sw->pike.block);
+    }
+    return 1;
+}
+
 static void
 handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
                const struct sw_addr *from) {
     struct sw_req req = {.sw = sw, .msg = m, .st = NULL, .from = *from};
+    /* Requests of the dialogs of calls up (BYE, ACK, re-INVITE ...) are
+     * always served: no source limit, and room kept for them in the
+     * transaction table. */
+    int in_dialog = m->to.tag.len > 0 && sw_dialog_find(sw, m) != NULL;
+    if (!in_dialog && m->method != BH_SIP_ACK && over_limit(sw, from))
+        return;
     if (m->method == BH_SIP_ACK) {
         handle_ack(&req);
+        return;
+    }
+    if (stateless(m, in_dialog)) {
+        sw->m.stateless++;
+        if (!refused(&req))
+            dispatch(&req);
         return;
     }
     /* A CANCEL has a transaction of its own (RFC 3261 9.2), matched
@@ -448,7 +507,7 @@ handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
         absorb(sw, st);
         return;
     }
-    req.st = sw_stx_new(sw, m, from);
+    req.st = sw_stx_new(sw, m, from, !in_dialog);
     if (!req.st) {
         sw_reply(&req, WHY_UNAVAILABLE); /* stateless */
         return;
