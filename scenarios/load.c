@@ -259,13 +259,15 @@ enum {
     B_PASSCODE_LENGTH,
     B_END_WITH_MODERATOR,
     B_TALKERS,
-    B_LOCKOUT
+    B_LOCKOUT,
+    B_PROMPT
 };
 static const struct sc_key bridge_keys[] = {
     {"name", 1},         {"number", 1},          {"ports", 1},
     {"max_per_room", 0}, {"payer", 0},           {"recording", 0},
     {"passcodes", 0},    {"passcode_length", 0}, {"end_with_moderator", 0},
-    {"talkers", 0},      {"lockout", 0},         {NULL, 0}};
+    {"talkers", 0},      {"lockout", 0},         {"prompt", 0},
+    {NULL, 0}};
 
 enum { R_PASSCODE, R_MODERATOR_PIN };
 static const struct sc_key room_keys[] = {
@@ -394,6 +396,9 @@ bridge_rooms(struct sc_ld *L, struct sc_map *m, struct bh_sc_bridge *x) {
         x->talkers = (int)v;
     }
     if (m->val[B_LOCKOUT] && (rc = lockout(L, m->val[B_LOCKOUT], &x->lockout)))
+        return rc;
+    if (m->val[B_PROMPT] && (rc = bh_sc_str(L, m->val[B_PROMPT], "prompt",
+                                            x->prompt, sizeof x->prompt)))
         return rc;
     return 0;
 }

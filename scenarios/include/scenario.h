@@ -139,6 +139,7 @@ struct bh_sc_bridge {
     int passcode_length;     /* open rooms: digits; 0 = any, 1 to 15 */
     bool end_with_moderator; /* the room ends when its moderator leaves */
     int talkers;             /* loudest talkers a large room mixes */
+    char prompt[256];        /* WAV of the passcode prompt; "" = tones */
     struct bh_sc_lockout lockout;
     struct bh_pos pos;
 };
