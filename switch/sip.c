@@ -520,9 +520,51 @@ handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
         dispatch(&req);
 }
 
+/* 1 when a datagram may belong to one of our dialogs: a response, or a
+ * request whose To header (long or compact form) carries a tag. Looked at
+ * without parsing, for datagrams of blocked sources. */
+static int
+may_be_dialog(const char *buf, size_t len) {
+    const char *end = buf + len;
+    if (len >= 8 && memcmp(buf, "SIP/2.0 ", 8) == 0)
+        return 1;
+    for (const char *p = buf; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *q = p;
+        if (q < le && (*q == 't' || *q == 'T')) {
+            q++;
+            if (q + 1 < le && (q[0] == 'o' || q[0] == 'O'))
+                q++;
+            while (q < le && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q < le && *q == ':') {
+                for (const char *t = q; t + 4 <= le; t++)
+                    if (memcmp(t, "tag=", 4) == 0)
+                        return 1;
+                return 0;
+            }
+        }
+        p = le + 1;
+    }
+    return 0;
+}
+
 void
 sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
                const struct sw_addr *from) {
+    if (sw->pike.max > 0) {
+        /* A blocked source costs a hash lookup, not a parse: unless the
+         * datagram may be in a dialog (then it is parsed, and a request
+         * in no dialog of ours is dropped below). */
+        uint8_t key[16];
+        size_t klen = sw_addr_key(from, key);
+        if (sw_limiter_blocked(&sw->pike, key, klen, sw_now(sw)) &&
+            !may_be_dialog(buf, len)) {
+            sw->m.limit_dropped++;
+            return;
+        }
+    }
     if (len > BH_SWITCH_MAX_MSG) {
         /* RFC 3261 21.5.11 513: the switch bounds what it reads. */
         sw->m.oversize++;

@@ -413,8 +413,10 @@ enter_phase(struct drv_call *c, enum call_phase p, double now) {
     c->phase = p;
     switch (p) {
     case PHASE_MENU: {
+        /* the menu runs from the answer, which the switch gives as the
+         * INVITE arrives (its 200 reaches us after its commit) */
         const struct bh_sc_number *n = &d->sc->sw.numbers[c->a.target];
-        c->act_at = now + scaled(d, n->ivr.menu_time);
+        c->act_at = c->t_invite + scaled(d, n->ivr.menu_time);
         break;
     }
     case PHASE_WAIT: {

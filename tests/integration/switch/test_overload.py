@@ -25,13 +25,18 @@ ua.ack(up)
 h.check(up.resp.startswith("SIP/2.0 200"), "a call is up")
 time.sleep(0.1)  # the bucket refills: the burst below starts full
 burst = sipua.UA(SIP, "burst")
+t0 = time.time()
 calls = [burst.invite(wait=False) for _ in range(300)]
-burst.until(lambda: all(c.resp is not None for c in calls), 30,
+burst.until(lambda: all(c.resp is not None for c in calls), 60,
             "a final answer to each of 300 INVITEs")
+took = time.time() - t0
 codes = [int(c.resp.split()[1]) for c in calls]
 ok, shed = codes.count(200), codes.count(503)
-h.check(ok + shed == 300 and shed >= 200,
-        "300 INVITEs at once: %d answered, %d shed with 503" % (ok, shed))
+# The bucket admits 50 per second of the burst (plus the 3 it holds):
+# however slowly this machine sent them, no more than that.
+h.check(ok + shed == 300 and shed > 0 and 1 <= ok <= 3 + 50 * took + 5,
+        "300 INVITEs in %.2f s: %d answered (at most %d), %d shed with 503"
+        % (took, ok, 3 + 50 * took + 5, shed))
 h.check(all("Retry-After:" in c.resp for c in calls if
             c.resp.startswith("SIP/2.0 503")), "each 503 has Retry-After")
 for c in calls:
@@ -47,7 +52,7 @@ for c in calls:
     if c.resp.startswith("SIP/2.0 200"):
         burst.request(c, "BYE")
 burst.until(lambda: all(c.last is not None for c in calls
-                        if c.resp.startswith("SIP/2.0 200")), 10,
+                        if c.resp.startswith("SIP/2.0 200")), 30,
             "the answers to the BYEs")
 sw.stop()
 rows = sw.rows()
