@@ -8,23 +8,13 @@ CDRs: the customer's call, and one row per dialled leg, an outgoing call
 paid by the company to the number dialled."""
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pbxua  # noqa: E402
 from pbxua import h  # noqa: E402
 
 busyhour = sys.argv[1]
-SIP, HTTP = h.free_ports(2)
-net = pbxua.Net(SIP)
-carrier = pbxua.Endpoint(net, "carrier", policy="answer", tone=1200)
-text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                         "adhoc.yaml")).read()
-sc = os.path.join(tempfile.mkdtemp(prefix="bh_pbx_"), "adhoc.yaml")
-open(sc, "w").write(text.replace("127.0.0.1:5090",
-                                 "127.0.0.1:%d" % carrier.port))
-sw = h.Switch(busyhour, sc, SIP, HTTP, verbose=True)
-sw.wait_ready()
+net, carrier, sw = pbxua.with_carrier(busyhour, "adhoc.yaml")
 
 cust = pbxua.Endpoint(net, "customer", tone=500)
 emp = pbxua.Endpoint(net, "501", "s501", policy="answer", tone=700)
