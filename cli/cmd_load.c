@@ -202,8 +202,8 @@ struct load_run {
     /* setup times, s wall: sums and counts */
     double t100, t180, t200;
     uint64_t n100, n180, n200;
-    double jitter, mos_in;
-    uint64_t njitter, nmos;
+    double jitter, mos_in, mos_out;
+    uint64_t njitter, nmos, nmos_out;
     uint64_t status[7]; /* final statuses by class 1xx..6xx, [0] none */
 };
 
@@ -249,6 +249,10 @@ on_call(void *arg, const struct bh_driver_call *c) {
     if (!isnan(c->mos_in)) {
         r->mos_in += c->mos_in;
         r->nmos++;
+    }
+    if (!isnan(c->mos_out)) {
+        r->mos_out += c->mos_out;
+        r->nmos_out++;
     }
     r->status[c->status >= 100 && c->status < 700 ? c->status / 100 : 0]++;
 }
@@ -315,12 +319,13 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
            r->n180 ? 1000 * r->t180 / (double)r->n180 : NAN,
            r->n200 ? 1000 * r->t200 / (double)r->n200 : NAN);
     printf("  rtp         sent %llu, received %llu, lost %llu; jitter mean "
-           "%.2f ms; MOS in %.2f\n",
+           "%.2f ms; MOS in %.2f, out %.2f\n",
            (unsigned long long)st->rtp_sent,
            (unsigned long long)st->rtp_received,
            (unsigned long long)st->rtp_lost,
            r->njitter ? r->jitter / (double)r->njitter : NAN,
-           r->nmos ? r->mos_in / (double)r->nmos : NAN);
+           r->nmos ? r->mos_in / (double)r->nmos : NAN,
+           r->nmos_out ? r->mos_out / (double)r->nmos_out : NAN);
     printf("  sip         sent %llu, received %llu, retransmissions %llu\n",
            (unsigned long long)st->sip_sent,
            (unsigned long long)st->sip_received,
@@ -343,6 +348,36 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
     if (st->aborted)
         printf("the target stopped answering: run stopped, calls up failed "
                "(target-down)\n");
+}
+
+/* What the edge measured, for the results file. */
+static void
+measured(struct bh_measured *m, const struct bh_driver_stats *st,
+         const struct load_run *r) {
+    memset(m, 0, sizeof *m);
+    m->present = true;
+    m->calls = (double)st->started;
+    m->late = (double)st->late;
+    m->late_mean = st->started ? st->late_sum / (double)st->started : NAN;
+    m->late_max = st->late_max;
+    m->setup_trying = r->n100 ? r->t100 / (double)r->n100 : NAN;
+    m->setup_ringing = r->n180 ? r->t180 / (double)r->n180 : NAN;
+    m->setup_answer = r->n200 ? r->t200 / (double)r->n200 : NAN;
+    m->rtp_sent = (double)st->rtp_sent;
+    m->rtp_received = (double)st->rtp_received;
+    m->rtp_lost = (double)st->rtp_lost;
+    double expected = (double)(st->rtp_received + st->rtp_lost);
+    m->loss = expected > 0 ? (double)st->rtp_lost / expected : NAN;
+    m->jitter = r->njitter ? r->jitter / (double)r->njitter : NAN;
+    m->mos_in = r->nmos ? r->mos_in / (double)r->nmos : NAN;
+    m->mos_out = r->nmos_out ? r->mos_out / (double)r->nmos_out : NAN;
+    for (int f = 1; f < BH_DRIVER_FAIL_COUNT; f++)
+        if (st->failed[f] && m->nfailures < BH_RES_MAX_FAILURES) {
+            snprintf(m->failures[m->nfailures].reason,
+                     sizeof m->failures[0].reason, "%s",
+                     bh_driver_fail_name((enum bh_driver_fail)f));
+            m->failures[m->nfailures++].count = (double)st->failed[f];
+        }
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -412,8 +447,8 @@ run(struct load_args *a, struct bh_scenario *sc) {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         rc = bh_pcap_open(a->pcap, a->pcap_rtp,
-                          (double)now.tv_sec + (double)now.tv_nsec * 1e-9,
-                          &cap, &diag);
+                          (double)now.tv_sec + (double)now.tv_nsec * 1e-9, &cap,
+                          &diag);
         if (rc)
             fprintf(stderr, "busyhour load: %s: %s\n", a->pcap,
                     diag.msg[0] ? diag.msg : bh_strerror(rc));
@@ -450,6 +485,8 @@ run(struct load_args *a, struct bh_scenario *sc) {
         struct bh_results res;
         memset(&res, 0, sizeof res);
         int crc = bh_collector_results(col, &res);
+        if (!crc)
+            measured(&res.measured, &st, &lr);
         res.segment_index = a->segment_index;
         res.segment_count = a->segment_count;
         int failed = crc ? crc : bh_thresholds_eval(sc, &res);

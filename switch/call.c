@@ -827,15 +827,20 @@ sw_leg_digit(struct leg *leg, char digit) {
 
 void
 sw_call_cancel(const struct sw_req *req) {
-    /* RFC 3261 9.2: CANCEL matches the INVITE's server transaction. The
-     * switch answers INVITEs at once, so there is nothing left to cancel
-     * by the time a CANCEL arrives: 200 for the CANCEL, and the call
-     * goes on (the caller sends BYE). */
+    /* RFC 3261 9.2: CANCEL matches the INVITE's server transaction.
+     * Most services answer INVITEs at once, so there is nothing left to
+     * cancel by the time a CANCEL arrives: 200 for the CANCEL, and the
+     * call goes on (the caller sends BYE). A service that rings first
+     * (on_cancel) answers the INVITE 487. */
     struct stx *inv = sw_stx_find(req->sw, req->msg, 1);
     if (!inv) {
         sw_reply(req, WHY_NO_TXN);
         return;
     }
-    const char *tag = inv->call ? inv->call->caller.local_tag : NULL;
+    struct call *c = inv->call;
+    const char *tag = c ? c->caller.local_tag : NULL;
     sw_answer(req, WHY_OK, tag, NULL, NULL, 0);
+    /* A service that rings before it answers (pbx.c) stops ringing. */
+    if (c && !c->ended && c->final_status < 200 && c->svc->ops->on_cancel)
+        c->svc->ops->on_cancel(c);
 }

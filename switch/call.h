@@ -141,6 +141,8 @@ struct call {
     int ended;
     double arrival, answer; /* s since start; answer -1 until the 2xx */
     int final_status;       /* final SIP status sent to the caller */
+    int leg_status;         /* final status of the last outgoing leg that
+                               failed (408 for timer B), for on_leg_failed */
     struct leg caller;
     struct leg *legs;   /* outgoing legs, owned */
     struct stx *inv;    /* the caller's INVITE transaction; NULL when gone */
@@ -182,7 +184,8 @@ struct sw_service_ops {
      * the leg (sw_leg_connect ...) or ends it (sw_leg_end). */
     void (*on_leg_answered)(struct call *c, struct leg *leg, int usable);
     /* The outgoing leg `slot` failed before it answered (a non-2xx final,
-     * or timer B: no answer at all); the core has freed it. */
+     * or timer B: no answer at all, c->leg_status says which); the core
+     * has freed it. */
     void (*on_leg_failed)(struct call *c, int slot);
     /* The peer of the outgoing leg `slot` hung up (BYE, answered 200);
      * the core has freed the leg. */
@@ -191,6 +194,11 @@ struct sw_service_ops {
     void (*on_digit)(struct call *c, struct leg *leg, char digit);
     /* The call's timer (sw_call_arm) fired. */
     void (*on_timer)(struct call *c);
+    /* Optional (NULL: the caller's CANCEL is answered 200 and the call
+     * goes on, for services that answer at once). The caller CANCELled
+     * an INVITE the service has not answered finally yet; the CANCEL got
+     * its 200, the service answers the INVITE 487 and ends the call. */
+    void (*on_cancel)(struct call *c);
     /* The call ends (once): the service releases what it holds and writes
      * its CDR row (sw_call_record). Then the core ends the outgoing legs
      * (BYE or CANCEL), sends the caller BYE if the dialog is up, and frees

@@ -82,6 +82,7 @@ static const struct {
     {WHY_BAD_EXTENSION, 420},
     {WHY_SESSION_TOO_SMALL, 422},
     {WHY_INTERVAL_BRIEF, 423},
+    {WHY_OFFLINE, 480},
     {WHY_NO_TXN, 481},
     {WHY_LOOP, 483},
     {WHY_BUSY, 486},

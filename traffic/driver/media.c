@@ -213,6 +213,30 @@ drv_media_dtmf(struct drv_media *m, char digit) {
     return 0;
 }
 
+int
+drv_media_digits(struct drv_media *m, const char *digits) {
+    size_t n = strlen(digits);
+    if (m->te_pt < 0 || !m->on || n == 0 || n >= sizeof m->keys)
+        return -1;
+    memcpy(m->keys, digits, n);
+    m->nkeys = n;
+    m->key = 1;
+    m->last_key_at = -1;
+    if (drv_media_dtmf(m, digits[0]) < 0)
+        return -1;
+    if (n == 1)
+        m->last_key_at = drv_now(m->d); /* sent with the next packet */
+    return 0;
+}
+
+double
+drv_media_digits_time(const struct bh_driver *d, size_t n) {
+    /* each digit: DTMF_DURATION of packets, then its three end packets */
+    double pt = d->sc->load.ptime > 0 ? d->sc->load.ptime : 0.02;
+    double packets = ceil(DTMF_DURATION / (double)d->frame) + 3;
+    return (double)n * packets * pt;
+}
+
 /* One packet's payload of the call's tone. */
 static void
 tone(struct drv_media *m, int16_t *pcm, size_t n) {
@@ -242,16 +266,27 @@ send_one(struct bh_driver *d, struct drv_media *m) {
     size_t len = d->frame;
     const uint8_t *body = payload;
     int send_it = 1;
-    if (m->dtmf_on) {
-        int marker = 0;
-        if (bh_dtmf_tx_next(&m->dtmf, payload, &marker) == 1) {
-            h.pt = (uint8_t)m->te_pt;
-            h.marker = (uint8_t)marker;
-            h.ts = m->dtmf.ts;
-            len = 4;
-        } else {
-            m->dtmf_on = 0;
+    int marker = 0;
+    int event = m->dtmf_on && bh_dtmf_tx_next(&m->dtmf, payload, &marker) == 1;
+    if (m->dtmf_on && !event) {
+        /* the digit is over: the next queued one starts in this packet */
+        m->dtmf_on = 0;
+        if (m->key < m->nkeys &&
+            bh_dtmf_tx_start(&m->dtmf, m->keys[m->key++], m->ts, DTMF_DURATION,
+                             (uint16_t)d->frame) == 0) {
+            m->dtmf_on = 1;
+            event = bh_dtmf_tx_next(&m->dtmf, payload, &marker) == 1;
+            if (m->key == m->nkeys)
+                m->last_key_at = drv_now(d);
         }
+    }
+    if (event) {
+        h.pt = (uint8_t)m->te_pt;
+        h.marker = (uint8_t)marker;
+        h.ts = m->dtmf.ts;
+        len = 4;
+    } else {
+        m->dtmf_on = 0;
     }
     if (!m->dtmf_on) {
         h.pt = m->pt;
