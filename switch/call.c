@@ -38,6 +38,21 @@ put_row(struct bh_switch *sw, const struct bh_cdr_row *row,
 }
 
 void
+sw_call_record_refused(struct bh_switch *sw, struct bh_cdr_row *row,
+                       const struct sw_req *req, int status,
+                       enum bh_outcome outcome, const char *reason) {
+    const struct bh_sip_msg *m = req->msg;
+    row->rec.outcome = (uint8_t)outcome;
+    row->rec.end = row->rec.arrival;
+    sw_copy_str(row->called, sizeof row->called, m->ruri.user);
+    sw_copy_str(row->caller, sizeof row->caller, m->from.uri.user);
+    sw_copy_str(row->call_id, sizeof row->call_id, m->call_id);
+    snprintf(row->reason, sizeof row->reason, "%s", reason);
+    row->status = status;
+    sw_call_record(sw, row);
+}
+
+void
 sw_call_record(struct bh_switch *sw, const struct bh_cdr_row *row) {
     if (row->rec.outcome < BH_OUTCOME_COUNT)
         sw->m.outcomes[row->rec.outcome]++;

@@ -187,6 +187,10 @@ struct sw_service_ops {
      * or timer B: no answer at all, c->leg_status says which); the core
      * has freed it. */
     void (*on_leg_failed)(struct call *c, int slot);
+    /* Optional: the peer of this outgoing leg hung up and the core is
+     * about to free the leg: the service lets go of what points at it (a
+     * conference room). Then on_leg_ended. */
+    void (*on_leg_leaving)(struct call *c, struct leg *leg);
     /* The peer of the outgoing leg `slot` hung up (BYE, answered 200);
      * the core has freed the leg. */
     void (*on_leg_ended)(struct call *c, int slot);
@@ -257,6 +261,13 @@ void sw_call_disarm(struct call *c);
  * this loop turn with the other rows of the turn, before any answer or
  * BYE of the turn goes out) and hands its record to the owner's sink. */
 void sw_call_record(struct bh_switch *sw, const struct bh_cdr_row *row);
+/* The final row of an INVITE refused before it became a call: row comes
+ * with the service's fields and its arrival (now); the rest (end, the
+ * request's users and Call-ID, status, outcome, reason) is filled from
+ * req here, then recorded as sw_call_record does. */
+void sw_call_record_refused(struct bh_switch *sw, struct bh_cdr_row *row,
+                            const struct sw_req *req, int status,
+                            enum bh_outcome outcome, const char *reason);
 /* The row of a call in progress (state "up"), written when it is answered
  * (and updated when it connects): a crash leaves it, marked unfinished by
  * the next run, instead of nothing. The final row replaces it (same id). */

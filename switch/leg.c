@@ -491,6 +491,8 @@ dialog_bye(const struct sw_req *req, struct leg *leg) {
         sw_call_end(c, SW_END_CALLER_BYE, NULL);
     } else {
         int slot = leg->slot;
+        if (c->svc->ops->on_leg_leaving)
+            c->svc->ops->on_leg_leaving(c, leg);
         leg_destroy(leg);
         c->svc->ops->on_leg_ended(c, slot);
     }

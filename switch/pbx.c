@@ -16,6 +16,7 @@
  * later from any callback: 200 when a phone answers, 486/480/483/503, or
  * 487 after a CANCEL. */
 #include "pbx.h"
+#include "conf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ struct pbx {
     struct account_use *use;       /* owned, one per account */
     int outside;                   /* the target an outside number matches */
     struct bh_sip_msg scratch;     /* the kept INVITE, parsed again */
+    uint64_t recordings;           /* files named so far */
 };
 
 enum pstate { P_RINGING, P_TALKING };
@@ -75,6 +77,10 @@ struct pcall {
     size_t sdplen;
     enum bh_outcome outcome;
     const char *reason;
+    /* A recorded call: both legs in a room of two whose mix is the WAV. */
+    struct sw_conf_room *room;
+    struct sw_conf_part *parts[2];
+    char recording[BH_CDR_PATH_MAX]; /* the file, "error: why", or "" */
 };
 
 static struct pcall *
@@ -170,6 +176,7 @@ record(struct pcall *pc, enum bh_outcome outcome, double end, double billed,
         r->talk = pc->connect >= 0 ? fmax(0, billed - pc->connect) : 0;
     }
     snprintf(row.reason, sizeof row.reason, "%s", reason ? reason : "");
+    snprintf(row.recording, sizeof row.recording, "%s", pc->recording);
     if (state == BH_CDR_UP)
         sw_call_record_up(pc->c.sw, &row);
     else
@@ -384,6 +391,58 @@ route(struct pcall *pc, const char *number) {
 
 /* ---- the legs ------------------------------------------------------------ */
 
+/* The caller and the phone that answered, relayed, or (recording: true)
+ * mixed in a room of two whose mix, both directions, goes to a WAV file.
+ * A recording that cannot be made leaves the call relayed: said on
+ * stderr, counted, and the CDR says "error: ..." instead of the file. */
+static void
+connect_legs(struct pcall *pc, struct leg *leg) {
+    struct call *c = &pc->c;
+    struct bh_switch *sw = c->sw;
+    struct pbx *p = pc->pbx;
+    if (!pc->talker || !pc->talker->cfg->recording) {
+        sw_leg_connect(&c->caller, leg);
+        return;
+    }
+    const char *number = pc->talker->cfg->number;
+    char path[BH_CDR_PATH_MAX], label[2 * BH_SC_MAX_NAME], err[200] = "";
+    snprintf(path, sizeof path, "%s/ext-%s-%lld-%llu.wav", sw->rec_dir, number,
+             (long long)sw->epoch0, (unsigned long long)++p->recordings);
+    snprintf(label, sizeof label, "extension/%s", number);
+    int rc = sw_conf_room_new(sw, 2, path, label, &pc->room, err, sizeof err);
+    if (rc == 0 && (sw_conf_join(pc->room, &c->caller, &pc->parts[0]) < 0 ||
+                    sw_conf_join(pc->room, leg, &pc->parts[1]) < 0)) {
+        snprintf(err, sizeof err, "a codec the mixer does not take");
+        sw_conf_room_free(pc->room);
+        pc->room = NULL;
+        rc = BH_EINVAL;
+    }
+    if (rc < 0) {
+        sw->m.recording_errors++;
+        fprintf(stderr, "busyhour switch: call %llu to %s: recording %s: %s\n",
+                (unsigned long long)c->id, number, path,
+                err[0] ? err : bh_strerror(rc));
+        snprintf(pc->recording, sizeof pc->recording, "error: %s",
+                 err[0] ? err : bh_strerror(rc));
+        sw_leg_connect(&c->caller, leg);
+        return;
+    }
+    sw_conf_room_call(pc->room, c->from_user, number);
+    snprintf(pc->recording, sizeof pc->recording, "%s", path);
+}
+
+/* The recording's room goes before the legs in it. */
+static void
+disconnect(struct pcall *pc) {
+    sw_conf_room_free(pc->room);
+    pc->room = NULL;
+}
+
+static void
+on_leg_leaving(struct call *c, struct leg *leg) {
+    disconnect(pcall(c));
+}
+
 static int
 of_round(const struct pcall *pc, int slot) {
     return pc->state == P_RINGING && slot / SW_PBX_MAX_PHONES == pc->gen;
@@ -422,7 +481,7 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
     if (pc->talker)
         pc->talker->talking++;
     sw_call_answer(c, &req, pc->sdp, pc->sdplen);
-    sw_leg_connect(&c->caller, leg);
+    connect_legs(pc, leg);
     sw_log(sw, "call %llu: %s answered", (unsigned long long)c->id,
            pc->target);
     record(pc, BH_OUTCOME_ANSWERED, -1, -1, NULL, BH_CDR_UP);
@@ -622,6 +681,7 @@ on_end(struct call *c, enum sw_end why) {
     struct pbx *p = pc->pbx;
     struct bh_switch *sw = c->sw;
     double now = sw_now(sw);
+    disconnect(pc);
     if (c->final_status < 200) {
         /* Still ringing when the switch stops (or a guard fires). */
         struct sw_req req;
@@ -737,6 +797,7 @@ const struct sw_service_ops sw_pbx_service = {
     .on_invite = on_invite,
     .on_leg_answered = on_leg_answered,
     .on_leg_failed = on_leg_failed,
+    .on_leg_leaving = on_leg_leaving,
     .on_leg_ended = on_leg_ended,
     .on_digit = on_digit,
     .on_timer = on_timer,
