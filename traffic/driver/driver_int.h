@@ -215,6 +215,17 @@ struct bh_driver {
 };
 
 /* driver.c */
+/* ip (literal) and port into a sockaddr. 0 or BH_EINVAL. */
+int drv_addr(const char *ip, uint16_t port, struct sockaddr_storage *ss,
+             socklen_t *len);
+/* A non-blocking UDP socket with IP_RECVERR bound to ip:port (0: any);
+ * *bound gets its address. The descriptor, or -1 (errno). */
+int drv_udp_open(const char *ip, uint16_t port, struct sockaddr_storage *bound,
+                 socklen_t *len);
+uint16_t drv_port(const struct sockaddr_storage *ss);
+/* Reads (and drops) what IP_RECVERR queued on fd, at most 64 entries,
+ * so that the socket stops reporting an error. Returns how many. */
+int drv_errqueue_drain(int fd);
 double drv_now(const struct bh_driver *d);
 uint64_t drv_random(struct bh_driver *d);
 /* Sends a SIP message to the target; counts it. 0 or -1 (errno). */
