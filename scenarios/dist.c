@@ -53,16 +53,12 @@ cmp_double(const void *a, const void *b) {
 static int
 empirical(struct sc_ld *L, yaml_node_t *fnode, enum sc_dist_unit unit,
           struct bh_dist *d) {
-    char rel[256], path[1024];
-    int rc = bh_sc_str(L, fnode, "file", rel, sizeof rel);
+    char path[1024];
+    int rc = bh_sc_file(L, fnode, "file", path, sizeof path);
     if (rc)
         return rc;
-    if (!rel[0])
+    if (!path[0])
         return bh_sc_fail(L, fnode, "file is empty");
-    if (rel[0] == '/' || !L->dir[0])
-        snprintf(path, sizeof path, "%s", rel);
-    else
-        snprintf(path, sizeof path, "%s/%s", L->dir, rel);
     char *buf;
     size_t len;
     struct bh_diag tmp = {{0}, 0, 0, {0}};

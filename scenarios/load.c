@@ -233,7 +233,7 @@ number(struct sc_ld *L, yaml_node_t *n, struct bh_sc_number *x) {
                         &x->announcement)))
         return rc;
     if (m.val[N_MUSIC] &&
-        (rc = bh_sc_str(L, m.val[N_MUSIC], "music", x->music, sizeof x->music)))
+        (rc = bh_sc_file(L, m.val[N_MUSIC], "music", x->music, sizeof x->music)))
         return rc;
     if (m.val[N_IVR]) {
         struct sc_map im;
@@ -244,7 +244,7 @@ number(struct sc_ld *L, yaml_node_t *n, struct bh_sc_number *x) {
                             &x->ivr.menu_time)))
             return rc;
         if (im.val[I_PROMPT] &&
-            (rc = bh_sc_str(L, im.val[I_PROMPT], "prompt", x->ivr.prompt,
+            (rc = bh_sc_file(L, im.val[I_PROMPT], "prompt", x->ivr.prompt,
                             sizeof x->ivr.prompt)))
             return rc;
     }
@@ -402,7 +402,7 @@ bridge_rooms(struct sc_ld *L, struct sc_map *m, struct bh_sc_bridge *x) {
     }
     if (m->val[B_LOCKOUT] && (rc = lockout(L, m->val[B_LOCKOUT], &x->lockout)))
         return rc;
-    if (m->val[B_PROMPT] && (rc = bh_sc_str(L, m->val[B_PROMPT], "prompt",
+    if (m->val[B_PROMPT] && (rc = bh_sc_file(L, m->val[B_PROMPT], "prompt",
                                             x->prompt, sizeof x->prompt)))
         return rc;
     return 0;

@@ -75,6 +75,8 @@ int bh_sc_text(struct sc_ld *L, yaml_node_t *n, const char *what,
 int bh_sc_str(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf,
               size_t size);
 int bh_sc_name(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf);
+int bh_sc_file(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf,
+               size_t size);
 int bh_sc_digits(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf,
                  size_t size);
 int bh_sc_int(struct sc_ld *L, yaml_node_t *n, const char *what, long lo,

@@ -579,6 +579,25 @@ bh_sc_str(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf,
     return 0;
 }
 
+/* A file the scenario names: a relative path is taken from the scenario
+ * file's directory (as a shell in that directory would read it), so a
+ * scenario and its sounds or samples move together. "" stays "". */
+int
+bh_sc_file(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf,
+           size_t size) {
+    const char *v = NULL;
+    int rc = bh_sc_text(L, n, what, &v);
+    if (rc)
+        return rc;
+    int len = v[0] == '/' || !v[0] || !L->dir[0]
+                  ? snprintf(buf, size, "%s", v)
+                  : snprintf(buf, size, "%s/%s", L->dir, v);
+    if (len < 0 || (size_t)len >= size)
+        return bh_sc_fail(L, n, "%s: the path is longer than %zu bytes", what,
+                          size - 1);
+    return 0;
+}
+
 int
 bh_sc_name(struct sc_ld *L, yaml_node_t *n, const char *what, char *buf) {
     int rc = bh_sc_str(L, n, what, buf, BH_SC_MAX_NAME);
