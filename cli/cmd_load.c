@@ -23,8 +23,9 @@ help(FILE *out) {
             "[--duration D]\n"
             "                     [--seed N] [--local IP] [--json FILE] "
             "[--records FILE]\n"
-            "                     [--calls FILE] [--segment I/N] [--pcap FILE "
-            "[--pcap-rtp]]\n"
+            "                     [--calls FILE] [--no-operators] "
+            "[--segment I/N]\n"
+            "                     [--pcap FILE [--pcap-rtp]]\n"
             "\n"
             "Places the scenario's traffic as real SIP calls with RTP "
             "against the switch at\nHOST:PORT (a literal IPv4 address or "
@@ -50,6 +51,12 @@ help(FILE *out) {
             "scenario's)\n"
             "  --local IP          our address (default 127.0.0.1, or ::1 "
             "for an IPv6 target)\n"
+            "  --no-operators      do not answer as the queues' operators "
+            "(they are someone\n"
+            "                      else's); by default the driver listens "
+            "on the static\n"
+            "                      contacts and registers the accounts "
+            "first\n"
             "  --json FILE         write the results file (source \"load\"; "
             "'-' = stdout)\n"
             "  --records FILE      write every call attempt as CSV (the "
@@ -61,7 +68,9 @@ help(FILE *out) {
             "                      final SIP status, lateness, INVITE to "
             "100/18x/200 (s),\n"
             "                      RTP sent/received/lost, jitter (ms), MOS "
-            "in and out\n"
+            "in and out,\n"
+            "                      the scenario time (s) the traffic model "
+            "gave the arrival\n"
             "  --segment I/N       drive only segment I of N of the arrival "
             "stream: N\n"
             "                      drivers (same scenario and seed) with "
@@ -85,6 +94,7 @@ help(FILE *out) {
 struct load_args {
     const char *path, *target, *local, *json, *records, *calls, *pcap;
     double speed, duration;
+    int no_operators;
     unsigned long seed;
     int have_seed;
     int pcap_rtp;
@@ -142,6 +152,8 @@ parse(struct load_args *a, int argc, char **argv) {
                 return bh_cli_usage_error("load", "--records needs a file");
             a->records = v;
             i++;
+        } else if (strcmp(o, "--no-operators") == 0) {
+            a->no_operators = 1;
         } else if (strcmp(o, "--calls") == 0) {
             if (!v)
                 return bh_cli_usage_error("load", "--calls needs a file");
@@ -190,8 +202,8 @@ struct load_run {
     /* setup times, s wall: sums and counts */
     double t100, t180, t200;
     uint64_t n100, n180, n200;
-    double jitter, mos_in;
-    uint64_t njitter, nmos;
+    double jitter, mos_in, mos_out;
+    uint64_t njitter, nmos, nmos_out;
     uint64_t status[7]; /* final statuses by class 1xx..6xx, [0] none */
 };
 
@@ -211,12 +223,13 @@ on_call(void *arg, const struct bh_driver_call *c) {
     if (r->calls)
         fprintf(
             r->calls,
-            "%llu,%s,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%u,%u,%d,%.3f,%.2f,%.2f\n",
+            "%llu,%s,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%u,%u,%d,%.3f,%.2f,%.2f,"
+            "%.6f\n",
             (unsigned long long)c->rec.id, c->call_id,
             bh_outcome_name((enum bh_outcome)c->rec.outcome),
             bh_driver_fail_name(c->fail), c->status, c->late, c->t100, c->t180,
             c->t200, c->rtp_sent, c->rtp_received, c->rtp_lost, c->jitter_ms,
-            c->mos_in, c->mos_out);
+            c->mos_in, c->mos_out, c->arrival ? c->arrival->t : NAN);
     if (c->t100 >= 0) {
         r->t100 += c->t100;
         r->n100++;
@@ -236,6 +249,10 @@ on_call(void *arg, const struct bh_driver_call *c) {
     if (!isnan(c->mos_in)) {
         r->mos_in += c->mos_in;
         r->nmos++;
+    }
+    if (!isnan(c->mos_out)) {
+        r->mos_out += c->mos_out;
+        r->nmos_out++;
     }
     r->status[c->status >= 100 && c->status < 700 ? c->status / 100 : 0]++;
 }
@@ -302,12 +319,13 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
            r->n180 ? 1000 * r->t180 / (double)r->n180 : NAN,
            r->n200 ? 1000 * r->t200 / (double)r->n200 : NAN);
     printf("  rtp         sent %llu, received %llu, lost %llu; jitter mean "
-           "%.2f ms; MOS in %.2f\n",
+           "%.2f ms; MOS in %.2f, out %.2f\n",
            (unsigned long long)st->rtp_sent,
            (unsigned long long)st->rtp_received,
            (unsigned long long)st->rtp_lost,
            r->njitter ? r->jitter / (double)r->njitter : NAN,
-           r->nmos ? r->mos_in / (double)r->nmos : NAN);
+           r->nmos ? r->mos_in / (double)r->nmos : NAN,
+           r->nmos_out ? r->mos_out / (double)r->nmos_out : NAN);
     printf("  sip         sent %llu, received %llu, retransmissions %llu\n",
            (unsigned long long)st->sip_sent,
            (unsigned long long)st->sip_received,
@@ -330,6 +348,36 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
     if (st->aborted)
         printf("the target stopped answering: run stopped, calls up failed "
                "(target-down)\n");
+}
+
+/* What the edge measured, for the results file. */
+static void
+measured(struct bh_measured *m, const struct bh_driver_stats *st,
+         const struct load_run *r) {
+    memset(m, 0, sizeof *m);
+    m->present = true;
+    m->calls = (double)st->started;
+    m->late = (double)st->late;
+    m->late_mean = st->started ? st->late_sum / (double)st->started : NAN;
+    m->late_max = st->late_max;
+    m->setup_trying = r->n100 ? r->t100 / (double)r->n100 : NAN;
+    m->setup_ringing = r->n180 ? r->t180 / (double)r->n180 : NAN;
+    m->setup_answer = r->n200 ? r->t200 / (double)r->n200 : NAN;
+    m->rtp_sent = (double)st->rtp_sent;
+    m->rtp_received = (double)st->rtp_received;
+    m->rtp_lost = (double)st->rtp_lost;
+    double expected = (double)(st->rtp_received + st->rtp_lost);
+    m->loss = expected > 0 ? (double)st->rtp_lost / expected : NAN;
+    m->jitter = r->njitter ? r->jitter / (double)r->njitter : NAN;
+    m->mos_in = r->nmos ? r->mos_in / (double)r->nmos : NAN;
+    m->mos_out = r->nmos_out ? r->mos_out / (double)r->nmos_out : NAN;
+    for (int f = 1; f < BH_DRIVER_FAIL_COUNT; f++)
+        if (st->failed[f] && m->nfailures < BH_RES_MAX_FAILURES) {
+            snprintf(m->failures[m->nfailures].reason,
+                     sizeof m->failures[0].reason, "%s",
+                     bh_driver_fail_name((enum bh_driver_fail)f));
+            m->failures[m->nfailures++].count = (double)st->failed[f];
+        }
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -374,7 +422,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
         }
         fprintf(lr.calls, "id,call_id,outcome,failure,status,late,t100,t180,"
                           "t200,rtp_sent,rtp_received,rtp_lost,jitter_ms,"
-                          "mos_in,mos_out\n");
+                          "mos_in,mos_out,due\n");
     }
     struct bh_driver_options opt;
     memset(&opt, 0, sizeof opt);
@@ -382,6 +430,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
     opt.local_ip = a->local;
     opt.seed = sc->seed;
     opt.speed = speed;
+    opt.no_operators = a->no_operators;
     opt.span = span;
     opt.sink = bh_collector_sink(col);
     opt.on_call = on_call;
@@ -398,8 +447,8 @@ run(struct load_args *a, struct bh_scenario *sc) {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         rc = bh_pcap_open(a->pcap, a->pcap_rtp,
-                          (double)now.tv_sec + (double)now.tv_nsec * 1e-9,
-                          &cap, &diag);
+                          (double)now.tv_sec + (double)now.tv_nsec * 1e-9, &cap,
+                          &diag);
         if (rc)
             fprintf(stderr, "busyhour load: %s: %s\n", a->pcap,
                     diag.msg[0] ? diag.msg : bh_strerror(rc));
@@ -436,6 +485,8 @@ run(struct load_args *a, struct bh_scenario *sc) {
         struct bh_results res;
         memset(&res, 0, sizeof res);
         int crc = bh_collector_results(col, &res);
+        if (!crc)
+            measured(&res.measured, &st, &lr);
         res.segment_index = a->segment_index;
         res.segment_count = a->segment_count;
         int failed = crc ? crc : bh_thresholds_eval(sc, &res);

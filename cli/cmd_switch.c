@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static void
 usage(FILE *out) {
@@ -67,6 +68,15 @@ static int
 run(const struct bh_sc_switch *cfg, struct bh_switch_options *opt) {
     /* SIGPIPE never matters for UDP, but an HTTP client may hang up. */
     signal(SIGPIPE, SIG_IGN);
+    /* Every call holds RTP sockets: the soft limit on descriptors (often
+     * 1,024) is raised to the hard one. A process-wide setting, so here
+     * and not in the library; the HTTP endpoint still leaves the last
+     * 256 below the limit to SIP (switch/README.md). */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
     struct event_base *base = event_base_new();
     if (!base) {
         fprintf(stderr, "busyhour switch: out of memory\n");

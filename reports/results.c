@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -486,6 +487,30 @@ write_run(struct jw *w, const struct bh_run_numbers *n) {
 }
 
 static void
+write_measured(struct jw *w, const struct bh_measured *m) {
+    jw_open(w, "measured", '{', false);
+    jw_num(w, "calls", m->calls);
+    jw_num(w, "late", m->late);
+    jw_num(w, "late_mean", m->late_mean);
+    jw_num(w, "late_max", m->late_max);
+    jw_num(w, "setup_trying", m->setup_trying);
+    jw_num(w, "setup_ringing", m->setup_ringing);
+    jw_num(w, "setup_answer", m->setup_answer);
+    jw_num(w, "rtp_sent", m->rtp_sent);
+    jw_num(w, "rtp_received", m->rtp_received);
+    jw_num(w, "rtp_lost", m->rtp_lost);
+    jw_num(w, "loss", m->loss);
+    jw_num(w, "jitter", m->jitter);
+    jw_num(w, "mos_in", m->mos_in);
+    jw_num(w, "mos_out", m->mos_out);
+    jw_open(w, "failures", '{', true);
+    for (size_t i = 0; i < m->nfailures && i < BH_RES_MAX_FAILURES; i++)
+        jw_num(w, m->failures[i].reason, m->failures[i].count);
+    jw_close(w, '}');
+    jw_close(w, '}');
+}
+
+static void
 write_all(struct jw *w, const struct bh_results *r) {
     jw_open(w, NULL, '{', false);
     jw_str(w, "format", BH_RESULTS_FORMAT);
@@ -505,6 +530,8 @@ write_all(struct jw *w, const struct bh_results *r) {
     }
     if (r->run.present)
         write_run(w, &r->run);
+    if (r->measured.present)
+        write_measured(w, &r->measured);
     jw_open(w, "targets", '{', false);
     for (size_t ti = 0; r->targets && ti < r->ntargets; ti++)
         write_target(w, r, ti);
@@ -865,6 +892,58 @@ rd_interval(struct rd *d, json_t *o, struct bh_interval_result *iv) {
 }
 
 /* A count: an integer in [0, 2^53]. */
+/* The "measured" object of load results. */
+static int
+rd_measured(struct rd *d, json_t *o, struct bh_measured *m) {
+    size_t s = rd_push(d, ".measured");
+    m->present = true;
+    static const struct {
+        const char *key;
+        size_t off;
+    } nums[] = {
+        {"calls", offsetof(struct bh_measured, calls)},
+        {"late", offsetof(struct bh_measured, late)},
+        {"late_mean", offsetof(struct bh_measured, late_mean)},
+        {"late_max", offsetof(struct bh_measured, late_max)},
+        {"setup_trying", offsetof(struct bh_measured, setup_trying)},
+        {"setup_ringing", offsetof(struct bh_measured, setup_ringing)},
+        {"setup_answer", offsetof(struct bh_measured, setup_answer)},
+        {"rtp_sent", offsetof(struct bh_measured, rtp_sent)},
+        {"rtp_received", offsetof(struct bh_measured, rtp_received)},
+        {"rtp_lost", offsetof(struct bh_measured, rtp_lost)},
+        {"loss", offsetof(struct bh_measured, loss)},
+        {"jitter", offsetof(struct bh_measured, jitter)},
+        {"mos_in", offsetof(struct bh_measured, mos_in)},
+        {"mos_out", offsetof(struct bh_measured, mos_out)},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof *nums && !d->err; i++)
+        rd_num(d, o, nums[i].key, false,
+               strcmp(nums[i].key, "loss") == 0 ? SHARE : NONNEG,
+               (double *)((char *)m + nums[i].off));
+    json_t *f = rd_object(d, o, "failures", false);
+    const char *reason;
+    json_t *v;
+    if (f && !d->err) {
+        json_object_foreach(f, reason, v) {
+            if (m->nfailures == BH_RES_MAX_FAILURES) {
+                rd_fail(d, "more than %d failure reasons", BH_RES_MAX_FAILURES);
+                break;
+            }
+            if (strlen(reason) >= sizeof m->failures[0].reason) {
+                rd_fail(d, "failure reason '%s' too long", reason);
+                break;
+            }
+            snprintf(m->failures[m->nfailures].reason,
+                     sizeof m->failures[0].reason, "%s", reason);
+            rd_num(d, f, reason, true, NONNEG,
+                   &m->failures[m->nfailures].count);
+            m->nfailures++;
+        }
+    }
+    rd_pop(d, s);
+    return d->err;
+}
+
 static int
 rd_count(struct rd *d, json_t *v, uint64_t *out) {
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -888,8 +967,9 @@ rd_hist(struct rd *d, json_t *o, struct bh_hist **out) {
     if (d->err)
         return d->err;
     if (sub != BH_HIST_SUB || min != BH_HIST_MIN)
-        return rd_fail(d, "histogram layout sub %lld, min %g is not this "
-                          "build's (sub %d, min %g)",
+        return rd_fail(d,
+                       "histogram layout sub %lld, min %g is not this "
+                       "build's (sub %d, min %g)",
                        sub, min, BH_HIST_SUB, BH_HIST_MIN);
     struct bh_hist *h = calloc(1, sizeof *h);
     if (!h) {
@@ -931,8 +1011,7 @@ rd_hist(struct rd *d, json_t *o, struct bh_hist **out) {
     }
     if (!d->err && total != h->count)
         return rd_fail(d, "zero and buckets hold %llu values, count says %llu",
-                       (unsigned long long)total,
-                       (unsigned long long)h->count);
+                       (unsigned long long)total, (unsigned long long)h->count);
     return d->err;
 }
 
@@ -1158,10 +1237,14 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
         rd_int(d, seg, "index", true, 1, 65536, &seg_index);
         rd_int(d, seg, "count", true, 1, 65536, &seg_count);
         if (!d->err && seg_index > seg_count)
-            rd_fail(d, "index %lld is beyond count %lld", seg_index,
-                    seg_count);
+            rd_fail(d, "index %lld is beyond count %lld", seg_index, seg_count);
         rd_pop(d, s);
     }
+    struct bh_measured measured;
+    memset(&measured, 0, sizeof measured);
+    json_t *meas = rd_object(d, root, "measured", false);
+    if (meas && !d->err)
+        rd_measured(d, meas, &measured);
     json_t *targets = rd_object(d, root, "targets", true);
     if (d->err)
         return d->err;
@@ -1200,6 +1283,7 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     r->interval = interval;
     r->segment_index = (uint32_t)seg_index;
     r->segment_count = (uint32_t)seg_count;
+    r->measured = measured;
 
     size_t ti = 0;
     json_object_foreach(targets, name, t) {

@@ -259,13 +259,15 @@ enum {
     B_PASSCODE_LENGTH,
     B_END_WITH_MODERATOR,
     B_TALKERS,
-    B_LOCKOUT
+    B_LOCKOUT,
+    B_PROMPT
 };
 static const struct sc_key bridge_keys[] = {
     {"name", 1},         {"number", 1},          {"ports", 1},
     {"max_per_room", 0}, {"payer", 0},           {"recording", 0},
     {"passcodes", 0},    {"passcode_length", 0}, {"end_with_moderator", 0},
-    {"talkers", 0},      {"lockout", 0},         {NULL, 0}};
+    {"talkers", 0},      {"lockout", 0},         {"prompt", 0},
+    {NULL, 0}};
 
 enum { R_PASSCODE, R_MODERATOR_PIN };
 static const struct sc_key room_keys[] = {
@@ -395,6 +397,9 @@ bridge_rooms(struct sc_ld *L, struct sc_map *m, struct bh_sc_bridge *x) {
     }
     if (m->val[B_LOCKOUT] && (rc = lockout(L, m->val[B_LOCKOUT], &x->lockout)))
         return rc;
+    if (m->val[B_PROMPT] && (rc = bh_sc_str(L, m->val[B_PROMPT], "prompt",
+                                            x->prompt, sizeof x->prompt)))
+        return rc;
     return 0;
 }
 
@@ -490,10 +495,61 @@ timers(struct sc_ld *L, yaml_node_t *n, struct bh_sc_call_timers *t) {
     return 0;
 }
 
-enum { S_NUMBERS, S_BRIDGES, S_EXTENSIONS, S_ACCOUNTS, S_TIMERS };
-static const struct sc_key switch_keys[] = {{"numbers", 0},    {"bridges", 0},
-                                            {"extensions", 0}, {"accounts", 0},
-                                            {"timers", 0},     {NULL, 0}};
+static const struct sc_key limit_keys[] = {
+    {"source_rate", 0},   {"source_block", 0},
+    {"auth_failures", 0}, {"auth_block", 0},
+    {"max_cps", 0},       {"http_connections", 0},
+    {"http_idle", 0},     {NULL, 0}};
+
+/* switch.limits: what one source, one account or the HTTP endpoint may
+ * take of the real switch. Counts are 0 (no limit) or more, except the
+ * HTTP connections (at least 1); durations at least 1s. */
+static int
+limits(struct sc_ld *L, yaml_node_t *n, struct bh_sc_switch_limits *l) {
+    struct sc_map m;
+    int rc = bh_sc_map(L, n, "limits", limit_keys, &m);
+    if (rc)
+        return rc;
+    l->pos = bh_sc_pos(n);
+    static const struct {
+        const char *name;
+        size_t off;
+        long lo, hi; /* counts; hi 0: a duration of lo s to 1 day */
+    } keys[] = {
+        {"source_rate", offsetof(struct bh_sc_switch_limits, source_rate), 0,
+         10000000},
+        {"source_block", offsetof(struct bh_sc_switch_limits, source_block), 1,
+         0},
+        {"auth_failures", offsetof(struct bh_sc_switch_limits, auth_failures),
+         0, 1000000},
+        {"auth_block", offsetof(struct bh_sc_switch_limits, auth_block), 1, 0},
+        {"max_cps", offsetof(struct bh_sc_switch_limits, max_cps), 0, 1000000},
+        {"http_connections",
+         offsetof(struct bh_sc_switch_limits, http_connections), 1, 100000},
+        {"http_idle", offsetof(struct bh_sc_switch_limits, http_idle), 1, 0},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        yaml_node_t *v = m.val[i];
+        void *at = (char *)l + keys[i].off;
+        if (!v)
+            continue;
+        if (keys[i].hi == 0) {
+            if ((rc = bh_sc_dur(L, v, keys[i].name, 0, DAY, at)))
+                return rc;
+            if (*(double *)at < (double)keys[i].lo)
+                return bh_sc_fail(L, v, "%s must be at least 1s", keys[i].name);
+        } else if ((rc = bh_sc_int(L, v, keys[i].name, keys[i].lo, keys[i].hi,
+                                   at))) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+enum { S_NUMBERS, S_BRIDGES, S_EXTENSIONS, S_ACCOUNTS, S_TIMERS, S_LIMITS };
+static const struct sc_key switch_keys[] = {
+    {"numbers", 0}, {"bridges", 0}, {"extensions", 0}, {"accounts", 0},
+    {"timers", 0},  {"limits", 0},  {NULL, 0}};
 
 static int
 switch_section(struct sc_ld *L, yaml_node_t *n) {
@@ -512,6 +568,15 @@ switch_section(struct sc_ld *L, yaml_node_t *n) {
     sw->timers.min_se = BH_SC_MIN_SE_DEFAULT;
     sw->timers.max_call = BH_SC_MAX_CALL_DEFAULT;
     if (m.val[S_TIMERS] && (rc = timers(L, m.val[S_TIMERS], &sw->timers)))
+        return rc;
+    sw->limits.source_rate = BH_SC_SOURCE_RATE_DEFAULT;
+    sw->limits.source_block = BH_SC_SOURCE_BLOCK_DEFAULT;
+    sw->limits.auth_failures = BH_SC_AUTH_FAILURES_DEFAULT;
+    sw->limits.auth_block = BH_SC_AUTH_BLOCK_DEFAULT;
+    sw->limits.max_cps = BH_SC_MAX_CPS_DEFAULT;
+    sw->limits.http_connections = BH_SC_HTTP_CONNECTIONS_DEFAULT;
+    sw->limits.http_idle = BH_SC_HTTP_IDLE_DEFAULT;
+    if (m.val[S_LIMITS] && (rc = limits(L, m.val[S_LIMITS], &sw->limits)))
         return rc;
     if (m.val[S_NUMBERS]) {
         if ((rc = bh_sc_seq(L, m.val[S_NUMBERS], "numbers", BH_SC_MAX_ITEMS,

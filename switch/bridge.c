@@ -30,7 +30,9 @@ struct bridge {
     size_t nconf;
     struct event timer; /* at rooms.c's next entry timeout */
     int timer_assigned;
-    int polling; /* in poll(): actions queued meanwhile wait for it */
+    int polling; /* in rooms_poll(): actions queued meanwhile wait */
+    struct sw_sound prompt; /* the bridge's WAV prompt; n 0: the tones */
+    struct sw_sound again;  /* a wrong passcode: a low tone, the prompt */
     uint64_t recordings;
 };
 
@@ -225,7 +227,6 @@ on_port(struct bridge *b, int port) {
 static void
 act(struct bridge *b, const struct bh_rooms_action *a) {
     struct bh_switch *sw = b->sw;
-    struct bridges *bs = bridges_of(sw);
     struct bcall *bc = on_port(b, a->port);
     if (bc && bc->c.id != a->call)
         bc = NULL;
@@ -233,9 +234,11 @@ act(struct bridge *b, const struct bh_rooms_action *a) {
         a->room >= 0 && (size_t)a->room < b->nconf ? b->conf[a->room] : NULL;
     switch (a->kind) {
     case BH_ROOMS_PROMPT:
-        if (bc)
-            sw_play(sw, &bc->c.caller, a->arg > 0 ? &bs->wrong : &sw->prompt_tone,
-                    NULL);
+        if (bc) {
+            const struct sw_sound *p =
+                b->prompt.n ? &b->prompt : &sw->prompt_tone;
+            sw_play(sw, &bc->c.caller, a->arg > 0 ? &b->again : p, NULL);
+        }
         break;
     case BH_ROOMS_JOIN:
         if (bc)
@@ -450,6 +453,23 @@ match(struct sw_service *svc, struct bh_str user) {
     return NULL;
 }
 
+/* out = a then b (both laws). BH_ENOMEM. */
+static int
+sound_cat(struct sw_sound *out, const struct sw_sound *a,
+          const struct sw_sound *b) {
+    size_t n = a->n + b->n;
+    out->pcmu = malloc(n + 1);
+    out->pcma = malloc(n + 1);
+    if (!out->pcmu || !out->pcma)
+        return BH_ENOMEM;
+    memcpy(out->pcmu, a->pcmu, a->n);
+    memcpy(out->pcmu + a->n, b->pcmu, b->n);
+    memcpy(out->pcma, a->pcma, a->n);
+    memcpy(out->pcma + a->n, b->pcma, b->n);
+    out->n = n;
+    return 0;
+}
+
 static int
 init(struct sw_service *svc, char *err, size_t errlen) {
     const struct bh_sc_switch *cfg = svc->sw->cfg;
@@ -474,6 +494,18 @@ init(struct sw_service *svc, char *err, size_t errlen) {
         b->port = calloc((size_t)b->cfg->ports + 1, sizeof *b->port);
         if (!b->port)
             return BH_ENOMEM;
+        if (b->cfg->prompt[0] &&
+            (rc = sw_sound_wav(&b->prompt, b->cfg->prompt)) < 0) {
+            snprintf(err, errlen,
+                     "bridge %s: prompt %s: %s (need 8 kHz mono 16-bit PCM "
+                     "or G.711 WAV)",
+                     b->cfg->name, b->cfg->prompt, bh_strerror(rc));
+            return rc;
+        }
+        rc = sound_cat(&b->again, &bs->wrong,
+                       b->prompt.n ? &b->prompt : &svc->sw->prompt_tone);
+        if (rc < 0)
+            return rc;
         rc = bh_rooms_new(b->cfg, &b->rooms);
         if (rc < 0) {
             snprintf(err, errlen, "bridge %s: %s", b->cfg->name,
@@ -498,6 +530,8 @@ fini(struct sw_service *svc) {
         free(b->conf);
         free(b->port);
         bh_rooms_free(b->rooms);
+        sw_sound_free(&b->prompt);
+        sw_sound_free(&b->again);
     }
     sw_sound_free(&bs->wrong);
     free(bs->v);

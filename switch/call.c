@@ -481,12 +481,15 @@ sw_call_invite(const struct sw_req *req) {
     se_parse(m, &se);
     if (se_too_small(req, &se, NULL))
         return;
-    /* Overloaded (media.c's tick runs late) or at the bound of calls:
-     * 503 before the service spends anything on it. */
+    /* Overloaded (media.c's tick runs late), over max_cps, or at the
+     * bound of calls: 503 before the service spends anything on it. */
     int overloaded = sw_now(sw) < sw->overload_until;
-    if (overloaded || sw->m.calls_active >= BH_SWITCH_MAX_CALLS) {
+    int shed = !overloaded && !sw_cps_admit(sw); /* over max_cps */
+    if (overloaded || shed || sw->m.calls_active >= BH_SWITCH_MAX_CALLS) {
         if (overloaded)
             sw->m.overload_rejected++;
+        if (shed)
+            sw->m.shed++;
         int s = sw_reply(req, WHY_UNAVAILABLE);
         svc->ops->on_refused(svc, target, req, s, BH_OUTCOME_FAILED);
         return;

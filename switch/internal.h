@@ -183,6 +183,62 @@ struct sw_service {
 
 /* ---- the switch -------------------------------------------------------- */
 
+/* ---- limits.c: counts per source address or account -------------------- */
+
+#define SW_LIMIT_KEY 64 /* bytes of a key kept (an address, a user name) */
+#define SW_LIMIT_SOURCES 16384 /* slots of each limiter's table */
+
+struct sw_limit_slot {
+    uint64_t hash; /* 0: free */
+    double since;  /* s, when the current window started */
+    double blocked_until;
+    uint32_t count; /* events in the window */
+    uint8_t klen;
+    uint8_t key[SW_LIMIT_KEY];
+};
+
+/* Events of a key counted per window; more than max in one window blocks
+ * the key for `block` s. A fixed table of nslots: a key that finds no
+ * room is not counted (counted in untracked). max 0: no limit. */
+struct sw_limiter {
+    struct sw_limit_slot *slot; /* owned */
+    size_t nslots;
+    uint64_t seed;
+    uint32_t max;
+    double window, block;
+    uint64_t blocks;    /* times a key was blocked */
+    uint64_t untracked; /* events of keys that found no slot */
+};
+
+enum { SW_LIMIT_OK, SW_LIMIT_BLOCKED, SW_LIMIT_NEWLY_BLOCKED };
+
+int sw_limiter_init(struct sw_limiter *l, size_t nslots, uint64_t seed,
+                    uint32_t max, double window, double block);
+void sw_limiter_fini(struct sw_limiter *l);
+/* Counts one event of key at now: SW_LIMIT_OK, SW_LIMIT_BLOCKED (the key
+ * is blocked; not counted) or SW_LIMIT_NEWLY_BLOCKED (this event went over
+ * the bound). */
+int sw_limiter_hit(struct sw_limiter *l, const void *key, size_t klen,
+                   double now);
+/* 1 when key is blocked at now. */
+int sw_limiter_blocked(const struct sw_limiter *l, const void *key, size_t klen,
+                       double now);
+/* Keys blocked at now (O(nslots), for /metrics). */
+size_t sw_limiter_blocked_now(const struct sw_limiter *l, double now);
+/* 1 when a new call may start now (switch.limits.max_cps, a token
+ * bucket), 0 when it must be shed with 503. */
+int sw_cps_admit(struct bh_switch *sw);
+/* The address part of a (4 or 16 bytes): the key of a source. */
+size_t sw_addr_key(const struct sw_addr *a, uint8_t key[16]);
+
+/* A digest nonce the switch issued (register.c): its number and the
+ * highest nonce count accepted with it (RFC 2617 3.2.2: nc replay). */
+struct sw_nonce_slot {
+    uint32_t id;
+    uint32_t nc;
+};
+#define SW_NONCE_SLOTS 65536 /* nonces live at once; older ones are stale */
+
 struct sw_registration {
     char user[BH_SC_MAX_NAME];
     char contact[SW_URI_MAX];
@@ -193,6 +249,7 @@ struct bh_switch {
     const struct bh_sc_switch *cfg;
     struct event_base *base; /* borrowed, or own_base */
     struct evhttp *http;
+    struct sw_http_guard *http_guard; /* http.c: its connection limits */
     struct event *play_timer, *flush_ev;
     /* Stopping (switch.c): bh_switch_stop writes to stop_fd from any
      * thread; stop_ev starts the shutdown on the loop, stop_timer ends
@@ -235,6 +292,7 @@ struct bh_switch {
     struct sw_service services[SW_MAX_SERVICES];
     size_t nservices;
     struct sw_htab stx, ctx, dialogs, calls;
+    size_t stx_peak; /* most server transactions since the last trim */
     uint64_t next_call;
     uint64_t rnd; /* xorshift state for tags and branches */
     double mono0, epoch0;
@@ -251,6 +309,12 @@ struct bh_switch {
     struct sw_registration regs[SW_MAX_REGISTRATIONS];
     size_t nregs;
     uint8_t nonce_secret[32];
+    struct sw_nonce_slot *nonces; /* owned, SW_NONCE_SLOTS */
+    uint32_t next_nonce;
+    /* limits.c: new requests per source (pike), failed authentications
+     * per source and per account. */
+    struct sw_limiter pike, auth_src, auth_user;
+    double cps_tokens, cps_at; /* max_cps's bucket (limits.c) */
     int stopping, verbose;
     /* Overload: the 20 ms media tick measures how late the loop runs. */
     double last_tick;        /* s, when the tick last ran */
@@ -353,8 +417,15 @@ void sw_response_target(const struct bh_sip_msg *m, const struct sw_addr *src,
 
 struct stx *sw_stx_find(struct bh_switch *sw, const struct bh_sip_msg *m,
                         int for_ack_or_cancel);
+/* A server transaction for m (NULL when the table is full: new work
+ * stops at SW_STX_NEW_WORK, requests in a dialog at the bound). */
 struct stx *sw_stx_new(struct bh_switch *sw, const struct bh_sip_msg *m,
-                       const struct sw_addr *from);
+                       const struct sw_addr *from, int new_work);
+/* Server transactions new work may take; the rest of
+ * BH_SWITCH_MAX_TRANSACTIONS is kept for requests in dialogs. */
+#define SW_STX_NEW_WORK (BH_SWITCH_MAX_TRANSACTIONS / 8 * 7)
+/* Transactions at a peak after which memory is given back (txn.c). */
+#define SW_TRIM_AFTER 4096
 /* Records the response just built (buf) as the transaction's last and
  * moves it to its next state (17.2.1 / 17.2.2 / RFC 6026). */
 void sw_stx_responded(struct stx *st, const char *buf, size_t len, int status);
@@ -441,5 +512,9 @@ const char *sw_registered(struct bh_switch *sw, const char *user);
 /* http.c */
 int sw_http_start(struct bh_switch *sw, const char *hostport, char *err,
                   size_t errlen);
+/* Frees the endpoint and its connection guard. */
+void sw_http_free(struct bh_switch *sw);
+/* Descriptors HTTP leaves to SIP and RTP below the process's limit. */
+#define SW_FD_RESERVE 256
 
 #endif

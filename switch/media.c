@@ -216,6 +216,13 @@ sw_rtp_open(struct bh_switch *sw, struct leg *leg) {
     struct rtp_sock *r = sw->rtp_free;
     if (r) {
         sw->rtp_free = r->next_free;
+        /* Packets of the former call still queued would be the new
+         * call's first, and symmetric RTP would answer their sender:
+         * dropped (bounded, the socket's buffer). */
+        uint8_t junk[BH_RTP_MAX_PACKET];
+        for (int i = 0; i < 4096; i++)
+            if (recv(r->fd, junk, sizeof junk, MSG_DONTWAIT) < 0)
+                break;
     } else {
         r = calloc(1, sizeof *r);
         if (!r)

@@ -80,6 +80,67 @@ label(struct out *o, const char *s) {
     }
 }
 
+/* The limits (switch.limits): one table for both renderings. */
+static const struct {
+    const char *name, *json, *type, *help;
+    size_t off;
+} guard[] = {
+    {"bh_switch_limit_dropped_total", "dropped", "counter",
+     "requests ignored because their source was over source_rate",
+     offsetof(struct bh_switch_metrics, limit_dropped)},
+    {"bh_switch_limit_blocks_total", "blocks", "counter",
+     "times a source went over source_rate and was blocked",
+     offsetof(struct bh_switch_metrics, limit_blocks)},
+    {"bh_switch_limit_sources_blocked", "sources_blocked", "gauge",
+     "sources blocked now", offsetof(struct bh_switch_metrics, limit_blocked)},
+    {"bh_switch_sip_stateless_total", "stateless", "counter",
+     "requests answered without transaction state",
+     offsetof(struct bh_switch_metrics, stateless)},
+    {"bh_switch_auth_failures_total", "auth_failures", "counter",
+     "failed authentications (wrong password, unknown user, replay)",
+     offsetof(struct bh_switch_metrics, auth_failures)},
+    {"bh_switch_auth_replays_total", "auth_replays", "counter",
+     "of which a nonce count seen before",
+     offsetof(struct bh_switch_metrics, auth_replays)},
+    {"bh_switch_auth_refused_total", "auth_refused", "counter",
+     "attempts refused unchecked while their source or account was blocked",
+     offsetof(struct bh_switch_metrics, auth_refused)},
+    {"bh_switch_auth_blocks_total", "auth_blocks", "counter",
+     "times a source or account was blocked after failures",
+     offsetof(struct bh_switch_metrics, auth_blocks)},
+    {"bh_switch_shed_total", "shed", "counter",
+     "new calls refused with 503 over max_cps",
+     offsetof(struct bh_switch_metrics, shed)},
+    {"bh_switch_http_refused_total", "http_refused", "counter",
+     "HTTP connections closed at accept (over the cap or the descriptor "
+     "reserve)",
+     offsetof(struct bh_switch_metrics, http_refused)},
+};
+
+static uint64_t
+guard_value(const struct bh_switch_metrics *m, size_t i) {
+    uint64_t v;
+    memcpy(&v, (const char *)m + guard[i].off, sizeof v);
+    return v;
+}
+
+static void
+guard_prometheus(struct out *o, const struct bh_switch_metrics *m) {
+    for (size_t i = 0; i < sizeof guard / sizeof *guard; i++)
+        out_printf(o, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", guard[i].name,
+                   guard[i].help, guard[i].name, guard[i].type, guard[i].name,
+                   (unsigned long long)guard_value(m, i));
+}
+
+static void
+guard_json(struct out *o, const struct bh_switch_metrics *m) {
+    out_printf(o, ",\"limits\":{");
+    for (size_t i = 0; i < sizeof guard / sizeof *guard; i++)
+        out_printf(o, "%s\"%s\":%llu", i ? "," : "", guard[i].json,
+                   (unsigned long long)guard_value(m, i));
+    out_printf(o, "}");
+}
+
 /* The CDR store: rows written, waiting, lost; failed commits. */
 static void
 cdr_prometheus(struct out *o, const struct bh_switch_metrics *m) {
@@ -177,6 +238,7 @@ bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
                "bh_switch_session_refreshes_total %llu\n",
                (unsigned long long)m->session_refreshes);
     cdr_prometheus(&o, m);
+    guard_prometheus(&o, m);
     out_printf(&o, "# HELP bh_switch_sip_requests_total SIP requests\n"
                    "# TYPE bh_switch_sip_requests_total counter\n");
     for (int i = 0; i < BH_SWITCH_M_COUNT; i++) {
@@ -314,6 +376,7 @@ bh_switch_metrics_json(const struct bh_switch_metrics *m,
         (unsigned long long)m->cdr_lost, (unsigned long long)m->cdr_retries,
         (unsigned long long)m->cdr_busy, (unsigned long long)m->cdr_full,
         (unsigned long long)m->cdr_held);
+    guard_json(&o, m);
     out_printf(&o,
                ",\"bridges\":{\"ports_busy\":%llu,\"joined\":%llu,"
                "\"wrong_passcodes\":%llu,\"lockouts\":%llu,"

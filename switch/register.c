@@ -3,9 +3,12 @@
  * table of their bindings. */
 #include "internal.h"
 
+#include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NONCE_AGE 300    /* s a nonce stays valid */
 #define EXPIRES_MAX 7200 /* s, longest binding granted */
@@ -22,13 +25,114 @@ account(struct bh_switch *sw, struct bh_str user) {
     return NULL;
 }
 
+/* ---- nonces (RFC 2617, RFC 8760) ------------------------------------------
+ * A nonce is "IIIIIIII." + the proto's stateless nonce (time and HMAC),
+ * made with a key that mixes the switch's secret, the nonce's number
+ * IIIIIIII and the client's address: it is valid only from the address it
+ * was given to (Kamailio's auth_checks) and only while its slot in
+ * sw->nonces still holds its number (65,536 at once, older ones are
+ * stale). The slot keeps the highest nonce count accepted, so a captured
+ * Authorization replayed, from any port or Call-ID, is refused
+ * (Kamailio's nonce_count; without qop a nonce is single-use, as
+ * one_time_nonce). */
+
+#define NONCE_ID_HEX 8
+
+static size_t
+nonce_key(const struct bh_switch *sw, uint32_t id, const struct sw_addr *a,
+          uint8_t *key) {
+    memcpy(key, sw->nonce_secret, sizeof sw->nonce_secret);
+    size_t n = sizeof sw->nonce_secret;
+    memcpy(key + n, &id, sizeof id);
+    n += sizeof id;
+    return n + sw_addr_key(a, key + n);
+}
+
+#define NONCE_KEY_MAX (32 + 4 + 16)
+
+/* A fresh nonce for the client at a into out[BH_DIGEST_NONCE_MAX]. */
+static int
+nonce_new(struct bh_switch *sw, const struct sw_addr *a, char *out) {
+    uint32_t id = sw->next_nonce++;
+    struct sw_nonce_slot *slot = &sw->nonces[id % SW_NONCE_SLOTS];
+    slot->id = id;
+    slot->nc = 0;
+    uint8_t key[NONCE_KEY_MAX];
+    size_t klen = nonce_key(sw, id, a, key);
+    snprintf(out, NONCE_ID_HEX + 2, "%08x.", (unsigned)id);
+    uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
+    return bh_digest_nonce_make(out + NONCE_ID_HEX + 1, key, klen, now);
+}
+
+_Static_assert(NONCE_ID_HEX + 1 + 16 + 1 + 32 < BH_DIGEST_NONCE_MAX,
+               "a numbered nonce must fit BH_DIGEST_NONCE_MAX");
+
+/* 0: the nonce is ours, for this client, fresh, its slot live (*slot
+ * set); BH_ESTATE: genuine but stale (answer stale=true); BH_EAUTH:
+ * forged, for another client, or malformed. */
+static int
+nonce_check(struct bh_switch *sw, struct bh_str nonce, const struct sw_addr *a,
+            struct sw_nonce_slot **slot) {
+    if (nonce.len <= NONCE_ID_HEX + 1 || nonce.p[NONCE_ID_HEX] != '.')
+        return BH_EAUTH;
+    uint32_t id = 0;
+    for (size_t i = 0; i < NONCE_ID_HEX; i++) {
+        char c = nonce.p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                       : -1;
+        if (d < 0)
+            return BH_EAUTH;
+        id = id << 4 | (uint32_t)d;
+    }
+    uint8_t key[NONCE_KEY_MAX];
+    size_t klen = nonce_key(sw, id, a, key);
+    uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
+    int rc = bh_digest_nonce_check(
+        bh_str_make(nonce.p + NONCE_ID_HEX + 1, nonce.len - NONCE_ID_HEX - 1),
+        key, klen, now, NONCE_AGE);
+    if (rc < 0)
+        return rc;
+    *slot = &sw->nonces[id % SW_NONCE_SLOTS];
+    return (*slot)->id == id ? 0 : BH_ESTATE;
+}
+
+/* 1 when the credentials' nonce count is new for the nonce (and records
+ * it), 0 for a replay. */
+static int
+nonce_count_fresh(struct sw_nonce_slot *slot,
+                  const struct bh_digest_credentials *cr) {
+    uint32_t nc = UINT32_MAX; /* no qop: the nonce is used once */
+    if (cr->qop.len > 0) {
+        if (cr->nc.len == 0 || cr->nc.len > 8)
+            return 0;
+        nc = 0;
+        for (size_t i = 0; i < cr->nc.len; i++) {
+            char c = cr->nc.p[i];
+            int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+            if (d < 0)
+                return 0;
+            nc = nc << 4 | (uint32_t)d;
+        }
+    }
+    if (nc <= slot->nc)
+        return 0;
+    slot->nc = nc;
+    return 1;
+}
+
 static void
 challenge(const struct sw_req *req, int stale) {
     struct bh_switch *sw = req->sw;
     /* RFC 8760 2.4: one challenge per algorithm, preferred first. */
     char nonce[BH_DIGEST_NONCE_MAX];
-    uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
-    bh_digest_nonce_make(nonce, sw->nonce_secret, sizeof sw->nonce_secret, now);
+    if (nonce_new(sw, &req->from, nonce) < 0) {
+        sw_reply(req, WHY_SERVER_ERROR);
+        return;
+    }
     char extra[1024], v[400];
     size_t at = 0;
     static const enum bh_digest_alg algs[] = {BH_DIGEST_SHA256, BH_DIGEST_MD5};
@@ -45,6 +149,85 @@ challenge(const struct sw_req *req, int stale) {
     }
     extra[at] = '\0';
     sw_answer(req, WHY_UNAUTHORIZED, NULL, extra, NULL, 0);
+}
+
+/* ---- failed authentications ----------------------------------------------
+ * Each is one line on stderr, whatever --verbose says, in the format the
+ * fail2ban filter contrib/fail2ban/busyhour.conf reads (switch/README.md):
+ *   2026-12-07T21:10:00Z busyhour switch: auth failed: source=127.0.0.2
+ *   port=5071 user="op1" reason=wrong-password
+ * A source or an account with more than auth_failures in a minute is
+ * blocked for auth_block s: its attempts get 403 unchecked and unlogged
+ * (one line says when the block starts), so a guesser learns nothing and
+ * cannot fill the disk. */
+
+static void auth_line(struct bh_switch *sw, const char *what, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+
+static void
+auth_line(struct bh_switch *sw, const char *what, const char *fmt, ...) {
+    char when[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char rest[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof rest, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s busyhour switch: auth %s: %s\n", when, what, rest);
+    (void)sw;
+}
+
+/* A user name as it may be written in a log line: letters, digits and
+ * ._@+- kept, anything else '?', cut at 32 bytes. */
+static void
+safe_user(char *out, size_t size, struct bh_str u) {
+    size_t n = 0;
+    for (size_t i = 0; i < u.len && n + 1 < size && i < 32; i++) {
+        char c = u.p[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || strchr("._@+-", c);
+        out[n++] = ok && c ? c : '?';
+    }
+    out[n] = '\0';
+}
+
+/* A failed attempt: counted, logged, the source and the account charged;
+ * answered 403 (the same for an unknown user, Asterisk's
+ * alwaysauthreject), or with a fresh challenge (stale=true) for a replay,
+ * which a client that reused its nonce by mistake answers again. */
+static void
+auth_failed(const struct sw_req *req, struct bh_str user, const char *why,
+            int replay) {
+    struct bh_switch *sw = req->sw;
+    char ip[INET6_ADDRSTRLEN + 2], name[40];
+    uint16_t port;
+    sw_addr_format(&req->from, ip, sizeof ip, &port);
+    safe_user(name, sizeof name, user);
+    sw->m.auth_failures++;
+    auth_line(sw, "failed", "source=%s port=%u user=\"%s\" reason=%s", ip,
+              (unsigned)port, name, why);
+    double now = sw_now(sw);
+    uint8_t key[16];
+    size_t klen = sw_addr_key(&req->from, key);
+    if (sw_limiter_hit(&sw->auth_src, key, klen, now) ==
+        SW_LIMIT_NEWLY_BLOCKED) {
+        sw->m.auth_blocks++;
+        auth_line(sw, "blocked", "source=%s for %.0f s after %u failures", ip,
+                  sw->auth_src.block, (unsigned)sw->auth_src.max);
+    }
+    if (user.len > 0 && sw_limiter_hit(&sw->auth_user, user.p, user.len, now) ==
+                            SW_LIMIT_NEWLY_BLOCKED) {
+        sw->m.auth_blocks++;
+        auth_line(sw, "blocked", "user=\"%s\" for %.0f s after %u failures",
+                  name, sw->auth_user.block, (unsigned)sw->auth_user.max);
+    }
+    if (replay)
+        challenge(req, 1);
+    else
+        sw_reply(req, WHY_FORBIDDEN);
 }
 
 const char *
@@ -76,11 +259,20 @@ bind_contact(struct bh_switch *sw, const char *user, struct bh_str contact,
 
 /* RFC 3261 22 with RFC 2617 / RFC 8760 digest: the account whose
  * credentials the request carries, or NULL once it has been answered
- * (401 with a fresh challenge, or 403). */
+ * (401 with a fresh challenge, or 403). An unknown user and a wrong
+ * password get the same answer, after the same work. */
 static const struct bh_sc_account *
 authenticate(const struct sw_req *req) {
     struct bh_switch *sw = req->sw;
     const struct bh_sip_msg *m = req->msg;
+    double now = sw_now(sw);
+    uint8_t key[16];
+    size_t klen = sw_addr_key(&req->from, key);
+    if (sw_limiter_blocked(&sw->auth_src, key, klen, now)) {
+        sw->m.auth_refused++;
+        sw_reply(req, WHY_FORBIDDEN);
+        return NULL;
+    }
     const struct bh_sip_header *h =
         bh_sip_header_next(m, BH_SIP_H_AUTHORIZATION, NULL);
     struct bh_digest_credentials cr;
@@ -91,21 +283,34 @@ authenticate(const struct sw_req *req) {
         challenge(req, 0);
         return NULL;
     }
-    const struct bh_sc_account *a = account(sw, cr.username);
-    if (!a) {
+    if (sw_limiter_blocked(&sw->auth_user, cr.username.p, cr.username.len,
+                           now)) {
+        sw->m.auth_refused++;
         sw_reply(req, WHY_FORBIDDEN);
         return NULL;
     }
-    uint64_t now = (uint64_t)(sw->epoch0 + sw_now(sw));
-    int rc = bh_digest_nonce_check(cr.nonce, sw->nonce_secret,
-                                   sizeof sw->nonce_secret, now, NONCE_AGE);
+    /* The nonce before the user: a nonce that is not this client's gets a
+     * challenge whoever the user is. */
+    struct sw_nonce_slot *slot = NULL;
+    int rc = nonce_check(sw, cr.nonce, &req->from, &slot);
     if (rc < 0) {
         challenge(req, rc == BH_ESTATE); /* RFC 2617 3.2.1 stale=true */
         return NULL;
     }
-    if (bh_digest_verify(&cr, m->method_name,
-                         bh_str_make(a->password, strlen(a->password))) < 0) {
-        sw_reply(req, WHY_FORBIDDEN);
+    const struct bh_sc_account *a = account(sw, cr.username);
+    /* An unknown user is checked against a password nobody has, so that
+     * it costs what a wrong password costs. */
+    int ok = bh_digest_verify(&cr, m->method_name,
+                              a ? bh_str_make(a->password, strlen(a->password))
+                                : BH_STR_LIT("\001unknown\001")) == 0;
+    if (!a || !ok) {
+        auth_failed(req, cr.username, a ? "wrong-password" : "unknown-user", 0);
+        return NULL;
+    }
+    if (!nonce_count_fresh(slot, &cr)) {
+        /* A nonce count seen before: a replayed Authorization. */
+        sw->m.auth_replays++;
+        auth_failed(req, cr.username, "replay", 1);
         return NULL;
     }
     return a;

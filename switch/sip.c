@@ -433,12 +433,71 @@ dispatch(const struct sw_req *req) {
     }
 }
 
+/* Requests answered at once, with nothing to remember: OPTIONS outside a
+ * dialog (RFC 3261 11), methods we refuse (405, 501), and BYE, INFO or
+ * UPDATE naming no dialog (481). They get no server transaction, so a
+ * flood of them costs no memory: a retransmission is answered again, the
+ * same way (Kamailio's sl_send_reply). */
+static int
+stateless(const struct bh_sip_msg *m, int in_dialog) {
+    switch (m->method) {
+    case BH_SIP_INVITE:
+    case BH_SIP_REGISTER:
+    case BH_SIP_CANCEL:
+        return 0;
+    case BH_SIP_OPTIONS:
+        return m->to.tag.len == 0;
+    case BH_SIP_BYE:
+    case BH_SIP_INFO:
+    case BH_SIP_UPDATE:
+        return !in_dialog;
+    default: /* 405 or 501 */
+        return 1;
+    }
+}
+
+/* Kamailio's pike: new work (every request but those of a dialog we
+ * have) counts against its source address; a source over source_rate in
+ * one second is ignored for source_block s, said once on stderr. Returns
+ * 1 when the request is dropped. */
+static int
+over_limit(struct bh_switch *sw, const struct sw_addr *from) {
+    uint8_t key[16];
+    size_t klen = sw_addr_key(from, key);
+    int rc = sw_limiter_hit(&sw->pike, key, klen, sw_now(sw));
+    if (rc == SW_LIMIT_OK)
+        return 0;
+    sw->m.limit_dropped++;
+    if (rc == SW_LIMIT_NEWLY_BLOCKED) {
+        sw->m.limit_blocks++;
+        char who[SW_ADDR_STR];
+        sw_addr_str(from, who, sizeof who);
+        fprintf(stderr,
+                "busyhour switch: source %s sent over %u new requests in "
+                "1 s: ignored for %.0f s\n",
+                who, (unsigned)sw->pike.max, sw->pike.block);
+    }
+    return 1;
+}
+
 static void
 handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
                const struct sw_addr *from) {
     struct sw_req req = {.sw = sw, .msg = m, .st = NULL, .from = *from};
+    /* Requests of the dialogs of calls up (BYE, ACK, re-INVITE ...) are
+     * always served: no source limit, and room kept for them in the
+     * transaction table. */
+    int in_dialog = m->to.tag.len > 0 && sw_dialog_find(sw, m) != NULL;
+    if (!in_dialog && m->method != BH_SIP_ACK && over_limit(sw, from))
+        return;
     if (m->method == BH_SIP_ACK) {
         handle_ack(&req);
+        return;
+    }
+    if (stateless(m, in_dialog)) {
+        sw->m.stateless++;
+        if (!refused(&req))
+            dispatch(&req);
         return;
     }
     /* A CANCEL has a transaction of its own (RFC 3261 9.2), matched
@@ -448,7 +507,7 @@ handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
         absorb(sw, st);
         return;
     }
-    req.st = sw_stx_new(sw, m, from);
+    req.st = sw_stx_new(sw, m, from, !in_dialog);
     if (!req.st) {
         sw_reply(&req, WHY_UNAVAILABLE); /* stateless */
         return;
@@ -461,9 +520,51 @@ handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
         dispatch(&req);
 }
 
+/* 1 when a datagram may belong to one of our dialogs: a response, or a
+ * request whose To header (long or compact form) carries a tag. Looked at
+ * without parsing, for datagrams of blocked sources. */
+static int
+may_be_dialog(const char *buf, size_t len) {
+    const char *end = buf + len;
+    if (len >= 8 && memcmp(buf, "SIP/2.0 ", 8) == 0)
+        return 1;
+    for (const char *p = buf; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *q = p;
+        if (q < le && (*q == 't' || *q == 'T')) {
+            q++;
+            if (q + 1 < le && (q[0] == 'o' || q[0] == 'O'))
+                q++;
+            while (q < le && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q < le && *q == ':') {
+                for (const char *t = q; t + 4 <= le; t++)
+                    if (memcmp(t, "tag=", 4) == 0)
+                        return 1;
+                return 0;
+            }
+        }
+        p = le + 1;
+    }
+    return 0;
+}
+
 void
 sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
                const struct sw_addr *from) {
+    if (sw->pike.max > 0) {
+        /* A blocked source costs a hash lookup, not a parse: unless the
+         * datagram may be in a dialog (then it is parsed, and a request
+         * in no dialog of ours is dropped below). */
+        uint8_t key[16];
+        size_t klen = sw_addr_key(from, key);
+        if (sw_limiter_blocked(&sw->pike, key, klen, sw_now(sw)) &&
+            !may_be_dialog(buf, len)) {
+            sw->m.limit_dropped++;
+            return;
+        }
+    }
     if (len > BH_SWITCH_MAX_MSG) {
         /* RFC 3261 21.5.11 513: the switch bounds what it reads. */
         sw->m.oversize++;

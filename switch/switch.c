@@ -468,6 +468,21 @@ context_init(struct bh_switch *sw) {
     sw->held.next = sw->held.prev = &sw->held;
     sw->cdr_fail_since = -1;
     sw->rxbuf = malloc(RECV_BATCH * (size_t)(BH_SWITCH_MAX_MSG + 1));
+    sw->nonces = calloc(SW_NONCE_SLOTS, sizeof *sw->nonces);
+    /* switch.limits: new requests per source per second (pike), failed
+     * authentications per source and per account per minute. */
+    const struct bh_sc_switch_limits *lim = &sw->cfg->limits;
+    if (!sw->nonces ||
+        sw_limiter_init(&sw->pike, SW_LIMIT_SOURCES, sw_random(sw),
+                        (uint32_t)lim->source_rate, 1.0,
+                        lim->source_block) < 0 ||
+        sw_limiter_init(&sw->auth_src, SW_LIMIT_SOURCES, sw_random(sw),
+                        (uint32_t)lim->auth_failures, 60.0,
+                        lim->auth_block) < 0 ||
+        sw_limiter_init(&sw->auth_user, SW_LIMIT_SOURCES, sw_random(sw),
+                        (uint32_t)lim->auth_failures, 60.0,
+                        lim->auth_block) < 0)
+        return BH_ENOMEM;
     if (!sw->rxbuf || sw_htab_init(&sw->stx) < 0 ||
         sw_htab_init(&sw->ctx) < 0 || sw_htab_init(&sw->dialogs) < 0 ||
         sw_htab_init(&sw->calls) < 0)
@@ -651,8 +666,7 @@ bh_switch_free(struct bh_switch *sw) {
     sw_conf_fini(sw);
     sw_media_fini(sw);
     free(sw->rxbuf);
-    if (sw->http)
-        evhttp_free(sw->http);
+    sw_http_free(sw);
     event_drop(sw->sip_ev);
     event_drop(sw->stop_ev);
     event_drop(sw->stop_timer);
@@ -662,6 +676,10 @@ bh_switch_free(struct bh_switch *sw) {
         close(sw->sip_fd);
     if (sw->stop_fd >= 0)
         close(sw->stop_fd);
+    free(sw->nonces);
+    sw_limiter_fini(&sw->pike);
+    sw_limiter_fini(&sw->auth_src);
+    sw_limiter_fini(&sw->auth_user);
     sw_htab_fini(&sw->stx);
     sw_htab_fini(&sw->ctx);
     sw_htab_fini(&sw->dialogs);

@@ -4,6 +4,7 @@
  * Each has one libevent timer, armed at its next deadline. */
 #include "internal.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,11 +62,14 @@ static void stx_final(struct stx *st);
 
 struct stx *
 sw_stx_new(struct bh_switch *sw, const struct bh_sip_msg *m,
-           const struct sw_addr *from) {
+           const struct sw_addr *from, int new_work) {
     /* Bounded: a flood of distinct requests would otherwise keep 32 s
      * of transactions each (timer J); beyond the bound the caller
-     * answers 503 without keeping state. */
-    if (sw->stx.n >= BH_SWITCH_MAX_TRANSACTIONS)
+     * answers 503 without keeping state. New work (a new INVITE,
+     * REGISTER, CANCEL) stops at SW_STX_NEW_WORK: the rest is kept for
+     * the requests of calls already up, so that a BYE always gets
+     * through. */
+    if (sw->stx.n >= (new_work ? SW_STX_NEW_WORK : BH_SWITCH_MAX_TRANSACTIONS))
         return NULL;
     struct stx *st = calloc(1, sizeof *st);
     if (!st)
@@ -78,6 +82,8 @@ sw_stx_new(struct bh_switch *sw, const struct bh_sip_msg *m,
     st->node.key = st->key;
     evtimer_assign(&st->timer, sw->base, stx_timer, st);
     sw_htab_put(&sw->stx, &st->node);
+    if (sw->stx.n > sw->stx_peak)
+        sw->stx_peak = sw->stx.n;
     return st;
 }
 
@@ -85,12 +91,22 @@ void
 sw_stx_free(struct stx *st) {
     if (!st)
         return;
-    sw_unhold(st->sw, &st->held);
+    struct bh_switch *sw = st->sw;
+    sw_unhold(sw, &st->held);
     sw_call_stx_gone(st);
     event_del(&st->timer);
-    sw_htab_del(&st->sw->stx, &st->node);
+    sw_htab_del(&sw->stx, &st->node);
     free(st->resp);
     free(st);
+    /* After a burst (a flood of INVITEs, a peak) the memory of its
+     * transactions goes back to the system once the table has shrunk to
+     * a quarter: the allocator keeps freed small blocks otherwise. */
+    if (sw->stx.n > sw->stx_peak)
+        sw->stx_peak = sw->stx.n;
+    if (sw->stx_peak >= SW_TRIM_AFTER && sw->stx.n < sw->stx_peak / 4) {
+        malloc_trim(0);
+        sw->stx_peak = sw->stx.n;
+    }
 }
 
 void

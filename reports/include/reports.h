@@ -177,6 +177,33 @@ struct bh_run_numbers {
     char note[600];           /* why incomplete, what was lost */
 };
 
+#define BH_RES_MAX_FAILURES 16 /* failure reasons a results file names */
+
+/* What a load run measured at the edge beyond the call records (busyhour
+ * load): counts, and means over the calls that had each figure; NaN when
+ * none did. Wall-clock seconds (setup times, lateness) are not scaled by
+ * the speed. */
+struct bh_measured {
+    bool present;
+    double calls;            /* attempts placed */
+    double late;             /* of them started more than 10 ms late */
+    double late_mean;        /* s (wall) a start came after its due time */
+    double late_max;         /* s (wall) */
+    double setup_trying;     /* s (wall) INVITE to 100, mean */
+    double setup_ringing;    /* s (wall) INVITE to 18x: post-dial delay */
+    double setup_answer;     /* s (wall) INVITE to 2xx, mean */
+    double rtp_sent, rtp_received, rtp_lost; /* packets */
+    double loss;             /* share of expected packets lost */
+    double jitter;           /* ms, RFC 3550 A.8, mean over calls */
+    double mos_in;           /* E-model (G.107) of what callers heard */
+    double mos_out;          /* of what the far end (our operators) heard */
+    size_t nfailures;
+    struct {
+        char reason[24]; /* "timeout", "icmp-unreachable", "5xx" ... */
+        double count;
+    } failures[BH_RES_MAX_FAILURES];
+};
+
 struct bh_results {
     enum bh_results_source source;
     char scenario[BH_SC_MAX_NAME];
@@ -198,6 +225,7 @@ struct bh_results {
     /* a measured run's numbers (busyhour run; "run" in the file, written
      * when present, not read back) */
     struct bh_run_numbers run;
+    struct bh_measured measured; /* load only: what the edge measured */
 };
 
 /* Allocates the arrays for ntargets x nintervals; everything zeroed. */

@@ -139,6 +139,7 @@ struct bh_sc_bridge {
     int passcode_length;     /* open rooms: digits; 0 = any, 1 to 15 */
     bool end_with_moderator; /* the room ends when its moderator leaves */
     int talkers;             /* loudest talkers a large room mixes */
+    char prompt[256];        /* WAV of the passcode prompt; "" = tones */
     struct bh_sc_lockout lockout;
     struct bh_pos pos;
 };
@@ -173,6 +174,31 @@ struct bh_sc_call_timers {
 #define BH_SC_MIN_SE_DEFAULT 90.0
 #define BH_SC_MAX_CALL_DEFAULT 43200.0
 
+/* What one source, one account or the HTTP endpoint may take of the
+ * real switch (switch.limits); the simulator does not model them. */
+struct bh_sc_switch_limits {
+    long source_rate;      /* new requests per second from one address;
+                              0: no limit */
+    double source_block;   /* s a source over source_rate is ignored */
+    long auth_failures;    /* failed authentications per minute of one
+                              address or account before it is blocked;
+                              0: no limit */
+    double auth_block;     /* s the address or account is refused */
+    long max_cps;          /* new calls admitted per second; 0: no limit */
+    long http_connections; /* HTTP connections open at once */
+    double http_idle;      /* s an HTTP connection may stay idle */
+    struct bh_pos pos;     /* of the limits: mapping, 0 when absent */
+};
+
+/* Their defaults (also what a scenario without switch.limits gets). */
+#define BH_SC_SOURCE_RATE_DEFAULT 20000
+#define BH_SC_SOURCE_BLOCK_DEFAULT 10.0
+#define BH_SC_AUTH_FAILURES_DEFAULT 10
+#define BH_SC_AUTH_BLOCK_DEFAULT 60.0
+#define BH_SC_MAX_CPS_DEFAULT 0
+#define BH_SC_HTTP_CONNECTIONS_DEFAULT 64
+#define BH_SC_HTTP_IDLE_DEFAULT 10.0
+
 struct bh_sc_switch {
     size_t nnumbers;
     struct bh_sc_number *numbers; /* owned */
@@ -183,6 +209,7 @@ struct bh_sc_switch {
     size_t naccounts;
     struct bh_sc_account *accounts; /* owned */
     struct bh_sc_call_timers timers;
+    struct bh_sc_switch_limits limits;
 };
 
 /* A caller class: a share of a source's callers with an origin (rate

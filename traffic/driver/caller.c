@@ -47,6 +47,8 @@ call_alloc(struct bh_driver *d) {
     c->d = d;
     c->m.fd = -1;
     c->agent = -1;
+    c->mos_out = NAN;
+    c->t_op_answer = c->t_op_end = -1;
     c->t_100 = c->t_180 = c->t_200 = c->t_queue = c->t_connect = -1;
     c->rtx_at = c->req_dead = c->act_at = INFINITY;
     evtimer_assign(&c->timer, d->base, on_timer, c);
@@ -57,7 +59,7 @@ static void
 call_release(struct drv_call *c) {
     struct bh_driver *d = c->d;
     evtimer_del(&c->timer);
-    drv_media_close(c);
+    drv_media_close(&c->m);
     free(c->req);
     c->req = NULL;
     c->state = CALL_FREE;
@@ -122,7 +124,7 @@ build(struct drv_call *c, enum bh_sip_method method, uint32_t cseq,
     }
     char sdp[1024];
     int sdplen = 0;
-    if (with_sdp && (sdplen = drv_media_sdp(c, sdp, sizeof sdp)) < 0)
+    if (with_sdp && (sdplen = drv_media_sdp(&c->m, sdp, sizeof sdp)) < 0)
         return sdplen;
     return bh_sip_build_finish(&b, "application/sdp",
                                bh_str_make(sdp, (size_t)sdplen));
@@ -207,7 +209,7 @@ respond(struct drv_call *c, const struct bh_sip_msg *m, int status,
                  c->d->sip_port);
         bh_sip_build_nameaddr(&b, "Contact", BH_STR_NULL,
                               bh_str_make(uri, strlen(uri)), BH_STR_NULL);
-        sdplen = drv_media_sdp(c, sdp, sizeof sdp);
+        sdplen = drv_media_sdp(&c->m, sdp, sizeof sdp);
         if (sdplen < 0)
             sdplen = 0;
     }
@@ -224,6 +226,10 @@ static void
 finish(struct drv_call *c, enum bh_outcome o, enum bh_driver_fail f) {
     struct bh_driver *d = c->d;
     double now = drv_now(d);
+    /* our operator's hang-up is the call's end; the switch's BYE that
+     * tells the caller comes after its commit */
+    if (c->t_op_end >= 0 && c->t_op_end < now)
+        now = c->t_op_end;
     double sp = d->speed;
     struct bh_driver_call out;
     memset(&out, 0, sizeof out);
@@ -264,17 +270,8 @@ finish(struct drv_call *c, enum bh_outcome o, enum bh_driver_fail f) {
     out.t200 = c->t_200 >= 0 ? c->t_200 - c->t_invite : -1;
     out.rtp_sent = c->m.sent;
     out.rtp_received = c->m.received;
-    out.mos_in = out.mos_out = NAN;
-    if (c->m.rx_started) {
-        uint32_t exp = bh_rtp_stats_expected(&c->m.rx);
-        out.rtp_lost = bh_rtp_stats_lost(&c->m.rx);
-        out.jitter_ms = c->m.rx.jitter / 8.0;
-        double loss =
-            exp ? (double)(out.rtp_lost > 0 ? out.rtp_lost : 0) / exp : 0;
-        /* one-way delay at the edge is unknown: count the packet time */
-        out.mos_in = bh_emodel_mos(
-            bh_emodel_r(loss, d->sc->load.ptime * 1000, out.jitter_ms, 0));
-    }
+    out.mos_in = drv_media_mos(&c->m, &out.jitter_ms, &out.rtp_lost);
+    out.mos_out = c->mos_out;
     d->st.finished++;
     d->st.outcomes[(int)o < BH_OUTCOME_COUNT ? (int)o : BH_OUTCOME_FAILED]++;
     if (o == BH_OUTCOME_FAILED)
@@ -386,7 +383,7 @@ drv_caller_start(struct bh_driver *d, const struct bh_arrival *a, double late) {
              d->target_port);
     c->cseq = 1;
     drv_level(d, c, 0, 0);
-    if (drv_media_open(c) < 0) {
+    if (drv_media_open(d, &c->m, c->id) < 0) {
         finish(c, BH_OUTCOME_FAILED, BH_DRIVER_FAIL_LOCAL);
         return;
     }
@@ -416,21 +413,32 @@ enter_phase(struct drv_call *c, enum call_phase p, double now) {
     c->phase = p;
     switch (p) {
     case PHASE_MENU: {
+        /* the menu runs from the answer, which the switch gives as the
+         * INVITE arrives (its 200 reaches us after its commit) */
         const struct bh_sc_number *n = &d->sc->sw.numbers[c->a.target];
-        c->act_at = now + scaled(d, n->ivr.menu_time);
+        c->act_at = c->t_invite + scaled(d, n->ivr.menu_time);
         break;
     }
-    case PHASE_WAIT:
-        c->t_queue = now;
-        c->act_at =
-            isfinite(c->a.patience) ? now + scaled(d, c->a.patience) : INFINITY;
+    case PHASE_WAIT: {
+        /* without a menu the caller is queued from its INVITE (the
+         * switch queues it as it arrives, the simulator at arrival);
+         * after a menu, from the menu's end */
+        const struct bh_sc_number *n = &d->sc->sw.numbers[c->a.target];
+        c->t_queue = n->ivr.present ? now : c->t_invite;
+        c->act_at = isfinite(c->a.patience)
+                        ? c->t_queue + scaled(d, c->a.patience)
+                        : INFINITY;
         break;
+    }
     case PHASE_TALK: {
         c->t_connect = now;
         double hold = c->a.holding;
         if (c->a.meeting && !(hold > 0))
             hold = c->a.meeting_end - c->a.t;
-        c->act_at = now + scaled(d, hold > 0 ? hold : 0);
+        /* tied to our operator, who hangs up at the holding time: the
+         * caller hangs up itself only if that never reaches it */
+        c->act_at =
+            now + scaled(d, hold > 0 ? hold : 0) + (c->tied ? DRV_OP_GRACE : 0);
         break;
     }
     default:
@@ -446,10 +454,10 @@ answered(struct drv_call *c, const struct bh_sip_msg *m, double now) {
     struct bh_sdp sdp;
     struct bh_sdp_audio offer;
     struct bh_sdp_plan plan;
-    drv_media_local(c, &offer);
+    drv_media_local(&c->m, &offer);
     if (bh_sdp_parse(m->body.p, m->body.len, &sdp, NULL) != 0 ||
         bh_sdp_accept(&sdp, &offer, &plan) != 0 ||
-        drv_media_start(c, &plan) != 0) {
+        drv_media_start(&c->m, &plan) != 0) {
         c->outcome = BH_OUTCOME_FAILED;
         c->fail = BH_DRIVER_FAIL_BAD_ANSWER;
         send_bye(c);
@@ -457,6 +465,19 @@ answered(struct drv_call *c, const struct bh_sip_msg *m, double now) {
     }
     c->state = CALL_UP;
     drv_level(d, c, 1, 0);
+    const struct bh_sip_header *op =
+        bh_sip_header_find(m, "X-BH-Operator", NULL);
+    if (op) {
+        /* the 2xx is our operator's own, through a proxy: the caller
+         * waited (rang) from its INVITE until now */
+        char buf[16];
+        snprintf(buf, sizeof buf, "%.*s", (int)op->value.len, op->value.p);
+        c->agent = atoi(buf);
+        c->t_queue = c->t_invite;
+        drv_level(d, c, 1, 1);
+        enter_phase(c, PHASE_TALK, now);
+        return;
+    }
     if (c->a.target_kind == BH_TARGET_NUMBER) {
         const struct bh_sc_number *n = &d->sc->sw.numbers[c->a.target];
         if (n->ivr.present)
@@ -597,6 +618,10 @@ maybe_connected(struct drv_call *c, const struct bh_sip_msg *m) {
         c->agent = op;
     drv_level(c->d, c, 1, 1);
     enter_phase(c, PHASE_TALK, drv_now(c->d));
+    /* our operator's own answer is the connect time: the switch's UPDATE
+     * telling us of it comes after its database commit */
+    if (c->tied && c->t_op_answer >= 0)
+        c->t_connect = c->t_op_answer;
 }
 
 /* The target hung up on us: what that means depends on where we were. */
@@ -669,7 +694,7 @@ act(struct drv_call *c, double now) {
     switch (c->phase) {
     case PHASE_MENU: {
         const struct bh_sc_number *n = &c->d->sc->sw.numbers[c->a.target];
-        drv_media_dtmf(c, '1');
+        drv_media_dtmf(&c->m, '1');
         enter_phase(c, n->queue.present ? PHASE_WAIT : PHASE_TALK, now);
         break;
     }

@@ -342,6 +342,8 @@ calls_up(const struct bh_driver *d) {
 
 void
 drv_maybe_done(struct bh_driver *d) {
+    if (!d->started && !d->stopping)
+        return; /* operators still registering */
     if (calls_up(d) == 0 &&
         (d->stopping || !isfinite(bh_driver_sched_due(d->sched)))) {
         d->done = 1;
@@ -376,6 +378,7 @@ static void
 stop_all(struct bh_driver *d, enum bh_driver_fail why) {
     d->stopping = 1;
     evtimer_del(&d->sched_ev);
+    drv_ops_hangup(d);
     for (size_t i = 0; i < d->ncalls; i++) {
         struct drv_call *c = d->calls[i];
         if (c->state == CALL_FREE)
@@ -442,8 +445,9 @@ on_media(evutil_socket_t fd, short what, void *arg) {
     for (size_t i = 0; i < d->ncalls; i++) {
         struct drv_call *c = d->calls[i];
         if (c->state != CALL_FREE && c->m.on)
-            drv_media_tick(d, c, now);
+            drv_media_tick(&c->m, now);
     }
+    drv_ops_media_tick(d, now);
 }
 
 /* ---- the driver -------------------------------------------------------- */
@@ -528,6 +532,8 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
         return rc;
     }
     rc = open_sip(d, diag);
+    if (rc == 0 && !opt->no_operators)
+        rc = drv_ops_new(d, diag);
     if (rc) {
         bh_driver_free(d);
         return rc;
@@ -539,15 +545,18 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
     return 0;
 }
 
-int
-bh_driver_run(struct bh_driver *d) {
+void
+drv_start_arrivals(struct bh_driver *d) {
+    if (d->started || d->stopping)
+        return;
+    d->started = 1;
+    if (d->reg_wait_on)
+        evtimer_del(&d->reg_wait);
+    d->reg_wait_on = 0;
+    /* the run's clock starts with the first arrival's schedule */
     clock_gettime(CLOCK_MONOTONIC, &d->t0);
     d->last_rx = 0;
-    int rc = bh_sink_begin(d->opt.sink, 0);
-    if (rc)
-        return rc;
-    struct timeval tick = {0, 100000};
-    event_add(&d->tick_ev, &tick);
+    d->last_unreach = -1;
     double pt = d->sc->load.ptime > 0 ? d->sc->load.ptime : 0.02;
     /* the media tick at half the packet time: each stream sends what is
      * due by its own start time, so the tick's phase does not matter */
@@ -557,6 +566,21 @@ bh_driver_run(struct bh_driver *d) {
     if (isfinite(due))
         timer_at(d, &d->sched_ev, due);
     drv_maybe_done(d);
+}
+
+int
+bh_driver_run(struct bh_driver *d) {
+    clock_gettime(CLOCK_MONOTONIC, &d->t0);
+    d->last_rx = 0;
+    int rc = bh_sink_begin(d->opt.sink, 0);
+    if (rc)
+        return rc;
+    struct timeval tick = {0, 100000};
+    event_add(&d->tick_ev, &tick);
+    d->registering = -1;
+    drv_ops_register(d);
+    if (d->registering == 0)
+        drv_start_arrivals(d);
     if (!d->done)
         event_base_dispatch(d->base);
     event_del(&d->tick_ev);
@@ -585,7 +609,7 @@ bh_driver_free(struct bh_driver *d) {
         struct drv_call *c = d->calls[i];
         if (c->state != CALL_FREE) {
             evtimer_del(&c->timer);
-            drv_media_close(c);
+            drv_media_close(&c->m);
             free(c->req);
         }
         free(c);
@@ -597,6 +621,7 @@ bh_driver_free(struct bh_driver *d) {
         close(d->sip_fd);
     }
     bh_driver_sched_free(d->sched);
+    drv_ops_free(d);
     if (d->base)
         event_base_free(d->base);
     free(d->up);

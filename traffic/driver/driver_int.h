@@ -41,6 +41,8 @@ enum call_phase {
 };
 
 struct drv_media {
+    struct bh_driver *d;
+    uint64_t id;     /* picks the tone */
     int fd;          /* -1 none; owned */
     struct event ev; /* read event */
     int ev_added;
@@ -63,6 +65,7 @@ struct drv_media {
     int rx_started;
     struct bh_rtp_stats rx;
     uint32_t received;
+    uint64_t lost_before, expected_before; /* of earlier sources */
 };
 
 struct drv_call {
@@ -92,10 +95,71 @@ struct drv_call {
     enum bh_outcome outcome;
     enum bh_driver_fail fail;
     struct drv_media m;
-    int in_up;        /* counted in the target's busy level */
-    int in_connected; /* counted in its operators' level */
-    int agent;        /* operator who answered, -1 */
+    int in_up;                    /* counted in the target's busy level */
+    int in_connected;             /* counted in its operators' level */
+    int agent;                    /* operator who answered, -1 */
+    int tied;                     /* one of our operators took the call */
+    double t_op_answer, t_op_end; /* wall s it answered, hung up; -1 */
+    double mos_out;               /* what our operator heard of us; NaN */
     struct drv_call *next_free;
+};
+
+/* ---- operators (operator.c) ------------------------------------------ */
+
+#define DRV_OP_RING 0.05 /* s an operator rings before answering */
+/* s a caller tied to our operator waits past its holding time for the
+ * operator's hang-up to reach it before hanging up itself */
+#define DRV_OP_GRACE 2.0
+#define DRV_REG_EXPIRES 3600 /* s of binding asked */
+#define DRV_REG_WAIT 5.0     /* s every account has to register in */
+
+/* A socket operators listen on: a static contact's address, or ours for
+ * the registered accounts. */
+struct drv_opsock {
+    struct bh_driver *d;
+    int index; /* in the driver's opsocks */
+    int fd;
+    int ev_added;
+    struct event ev;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    char host[72];
+    uint16_t port;
+};
+
+enum op_state { OP_IDLE, OP_RINGING, OP_TALKING, OP_BYE_SENT };
+
+struct drv_op {
+    struct bh_driver *d;
+    int number;  /* index into the scenario's numbers */
+    int pos;     /* position in its queue (the switch's operator N) */
+    int account; /* index into switch.accounts, -1: a static contact */
+    int sock;    /* index into the driver's opsocks */
+    char user[BH_SC_MAX_NAME];
+    enum op_state state;
+    /* the call being handled */
+    char *invite; /* a copy of its INVITE (owned), to answer it later */
+    size_t invite_len;
+    char call_id[BH_CDR_TEXT_MAX];
+    char tag[BH_SIP_TOKEN_MAX]; /* our To tag */
+    char *final; /* our last final answer (owned): for retransmissions */
+    size_t final_len;
+    struct sockaddr_storage peer; /* where the INVITE came from */
+    socklen_t peer_len;
+    double answer_at, hangup_at; /* wall s */
+    struct drv_call *caller;     /* the tied caller, checked by gen */
+    uint32_t caller_gen;
+    double holding; /* scenario s the caller talks */
+    struct drv_media m;
+    struct event timer;
+    /* registration */
+    int registered;
+    uint32_t reg_cseq;
+    char reg_call_id[BH_DRIVER_CALL_ID_MAX];
+    char reg_tag[BH_SIP_TOKEN_MAX];
+    int reg_auth_tries;
+    struct event reg_timer;
+    uint64_t handled; /* calls answered */
 };
 
 struct bh_driver {
@@ -129,6 +193,15 @@ struct bh_driver {
     double last_rx;      /* wall s of the last datagram from the target */
     double last_unreach; /* wall s of the last ICMP unreachable, -1 */
     double next_progress;
+    struct drv_op *ops; /* owned, nops */
+    size_t nops;
+    struct drv_opsock *opsocks; /* owned, nopsocks */
+    size_t nopsocks;
+    int reg_sock;    /* opsock of the registering accounts, -1 none */
+    int registering; /* accounts still to register before the start */
+    struct event reg_wait;
+    int reg_wait_on;
+    int started; /* arrivals started (after registration) */
     int stopping, done;
     int rc;
     struct bh_driver_stats st;
@@ -159,15 +232,38 @@ void drv_caller_fail(struct drv_call *c, enum bh_driver_fail f);
 void drv_caller_hangup(struct drv_call *c);
 void drv_call_rearm(struct drv_call *c);
 
-/* media.c */
-int drv_media_open(struct drv_call *c);
-void drv_media_close(struct drv_call *c);
-/* The peer's answer gives where to send; starts sending. */
-int drv_media_start(struct drv_call *c, const struct bh_sdp_plan *plan);
-void drv_media_tick(struct bh_driver *d, struct drv_call *c, double now);
-int drv_media_dtmf(struct drv_call *c, char digit);
-/* Writes our SDP offer (or answer) into buf. Returns its length or < 0. */
-int drv_media_sdp(struct drv_call *c, char *buf, size_t size);
-void drv_media_local(const struct drv_call *c, struct bh_sdp_audio *a);
+/* operator.c */
+/* Sets up the operators of every queue (sockets, accounts). 0 or < 0
+ * with diag. */
+int drv_ops_new(struct bh_driver *d, struct bh_diag *diag);
+/* Starts the registrations; when none is needed, 0 and nothing to wait
+ * for (d->registering 0). */
+void drv_ops_register(struct bh_driver *d);
+void drv_ops_free(struct bh_driver *d);
+/* Hangs up every operator call (a stop). */
+void drv_ops_hangup(struct bh_driver *d);
+void drv_ops_media_tick(struct bh_driver *d, double now);
+/* Operators with a call (for the end of the loop). */
+int drv_ops_busy(const struct bh_driver *d);
+/* The caller "c<slot>.<gen>" named by user, or NULL. */
+struct drv_call *drv_call_by_user(struct bh_driver *d, struct bh_str user);
+/* Arrivals start (after the registrations). */
+void drv_start_arrivals(struct bh_driver *d);
+
+/* media.c: a stream of a caller or an operator */
+/* Opens its socket; id picks the tone. 0 or -1. */
+int drv_media_open(struct bh_driver *d, struct drv_media *m, uint64_t id);
+void drv_media_close(struct drv_media *m);
+/* The agreed plan gives where to send; starts sending. 0 or -1. */
+int drv_media_start(struct drv_media *m, const struct bh_sdp_plan *plan);
+void drv_media_tick(struct drv_media *m, double now);
+int drv_media_dtmf(struct drv_media *m, char digit);
+/* Writes our SDP offer into buf. Returns its length or < 0. */
+int drv_media_sdp(const struct drv_media *m, char *buf, size_t size);
+void drv_media_local(const struct drv_media *m, struct bh_sdp_audio *a);
+/* The received stream's E-model MOS (NaN: nothing received), its jitter
+ * (ms) and packets lost over every source it had. */
+double drv_media_mos(const struct drv_media *m, double *jitter_ms,
+                     int32_t *lost);
 
 #endif

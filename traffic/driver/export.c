@@ -71,15 +71,14 @@ holdings(const struct bh_scenario *sc, size_t n, double t0, double t1,
 
 /* The message lines every request of the dialog shares. */
 #define FROM_TO_CALL                                                           \
-    "      From: \"busyhour\" "                                               \
+    "      From: \"busyhour\" "                                                \
     "<sip:c[call_number]@[local_ip]:[local_port]>;tag=[pid]bh[call_number]\n"  \
     "      To: <sip:%s@[remote_ip]:[remote_port]>%s\n"                         \
     "      Call-ID: [call_id]\n"
 
 static void
-write_xml(FILE *f, const struct bh_scenario *sc,
-          const struct bh_sc_number *num, double rate_h, double t0,
-          long calls, const char *base) {
+write_xml(FILE *f, const struct bh_scenario *sc, const struct bh_sc_number *num,
+          double rate_h, double t0, long calls, const char *base) {
     double iv = sc->interval > 0 ? sc->interval : sc->horizon;
     int h = (int)(fmod(sc->start + t0, 86400) / 3600);
     int m = (int)(fmod(sc->start + t0, 3600) / 60);
@@ -121,37 +120,37 @@ write_xml(FILE *f, const struct bh_scenario *sc,
             : "");
     fprintf(f, "<scenario name=\"busyhour %s %s\">\n", sc->name, num->name);
     /* INVITE */
-    fprintf(f, "  <send retrans=\"500\">\n    <![CDATA[\n\n"
-               "      INVITE sip:%s@[remote_ip]:[remote_port] SIP/2.0\n"
-               "      Via: SIP/2.0/[transport] "
-               "[local_ip]:[local_port];branch=[branch]\n" FROM_TO_CALL
-               "      CSeq: 1 INVITE\n"
-               "      Contact: sip:c[call_number]@[local_ip]:[local_port]\n"
-               "      Max-Forwards: 70\n"
-               "      Content-Type: application/sdp\n"
-               "      Content-Length: [len]\n\n"
-               "      v=0\n"
-               "      o=busyhour 1 1 IN IP[local_ip_type] [local_ip]\n"
-               "      s=-\n"
-               "      c=IN IP[media_ip_type] [media_ip]\n"
-               "      t=0 0\n"
-               "      m=audio [media_port] RTP/AVP 0 8\n"
-               "      a=rtpmap:0 PCMU/8000\n"
-               "      a=rtpmap:8 PCMA/8000\n\n"
-               "    ]]>\n  </send>\n",
-            num->number, num->number, "");
     fprintf(f,
-            "  <recv response=\"100\" optional=\"true\"/>\n"
-            "  <recv response=\"180\" optional=\"true\"/>\n"
-            "  <recv response=\"183\" optional=\"true\"/>\n"
-            "  <recv response=\"486\" optional=\"true\" next=\"busy\"/>\n"
-            "  <recv response=\"503\" optional=\"true\" next=\"busy\"/>\n"
-            "  <recv response=\"200\">\n"
-            "    <action>\n"
-            "      <assignstr assign_to=\"h\" value=\"[field0]\"/>\n"
-            "      <todouble assign_to=\"holding\" variable=\"h\"/>\n"
-            "    </action>\n"
-            "  </recv>\n");
+            "  <send retrans=\"500\">\n    <![CDATA[\n\n"
+            "      INVITE sip:%s@[remote_ip]:[remote_port] SIP/2.0\n"
+            "      Via: SIP/2.0/[transport] "
+            "[local_ip]:[local_port];branch=[branch]\n" FROM_TO_CALL
+            "      CSeq: 1 INVITE\n"
+            "      Contact: sip:c[call_number]@[local_ip]:[local_port]\n"
+            "      Max-Forwards: 70\n"
+            "      Content-Type: application/sdp\n"
+            "      Content-Length: [len]\n\n"
+            "      v=0\n"
+            "      o=busyhour 1 1 IN IP[local_ip_type] [local_ip]\n"
+            "      s=-\n"
+            "      c=IN IP[media_ip_type] [media_ip]\n"
+            "      t=0 0\n"
+            "      m=audio [media_port] RTP/AVP 0 8\n"
+            "      a=rtpmap:0 PCMU/8000\n"
+            "      a=rtpmap:8 PCMA/8000\n\n"
+            "    ]]>\n  </send>\n",
+            num->number, num->number, "");
+    fprintf(f, "  <recv response=\"100\" optional=\"true\"/>\n"
+               "  <recv response=\"180\" optional=\"true\"/>\n"
+               "  <recv response=\"183\" optional=\"true\"/>\n"
+               "  <recv response=\"486\" optional=\"true\" next=\"busy\"/>\n"
+               "  <recv response=\"503\" optional=\"true\" next=\"busy\"/>\n"
+               "  <recv response=\"200\">\n"
+               "    <action>\n"
+               "      <assignstr assign_to=\"h\" value=\"[field0]\"/>\n"
+               "      <todouble assign_to=\"holding\" variable=\"h\"/>\n"
+               "    </action>\n"
+               "  </recv>\n");
     const char *ack = "  <send>\n    <![CDATA[\n\n"
                       "      ACK sip:%s@[remote_ip]:[remote_port] SIP/2.0\n"
                       "      Via: SIP/2.0/[transport] "
@@ -172,33 +171,35 @@ write_xml(FILE *f, const struct bh_scenario *sc,
                    "      Content-Length: 0\n\n"
                    "    ]]>\n  </send>\n");
     fprintf(f, "  <pause variable=\"holding\"/>\n");
-    fprintf(f, "  <send retrans=\"500\">\n    <![CDATA[\n\n"
-               "      BYE sip:%s@[remote_ip]:[remote_port] SIP/2.0\n"
-               "      Via: SIP/2.0/[transport] "
-               "[local_ip]:[local_port];branch=[branch]\n" FROM_TO_CALL
-               "      CSeq: 2 BYE\n"
-               "      Max-Forwards: 70\n"
-               "      Content-Length: 0\n\n"
-               "    ]]>\n  </send>\n"
-               "  <recv response=\"200\" crlf=\"true\" next=\"done\"/>\n",
+    fprintf(f,
+            "  <send retrans=\"500\">\n    <![CDATA[\n\n"
+            "      BYE sip:%s@[remote_ip]:[remote_port] SIP/2.0\n"
+            "      Via: SIP/2.0/[transport] "
+            "[local_ip]:[local_port];branch=[branch]\n" FROM_TO_CALL
+            "      CSeq: 2 BYE\n"
+            "      Max-Forwards: 70\n"
+            "      Content-Length: 0\n\n"
+            "    ]]>\n  </send>\n"
+            "  <recv response=\"200\" crlf=\"true\" next=\"done\"/>\n",
             num->number, num->number, "[peer_tag_param]");
     /* RFC 3261 17.1.1.3: the ACK of a non-2xx final answer is hop by hop,
      * in the INVITE's transaction (its branch) */
-    fprintf(f, "  <label id=\"busy\"/>\n"
-               "  <send>\n    <![CDATA[\n\n"
-               "      ACK sip:%s@[remote_ip]:[remote_port] SIP/2.0\n"
-               "      [last_Via:]\n"
-               "      From: \"busyhour\" "
-               "<sip:c[call_number]@[local_ip]:[local_port]>;"
-               "tag=[pid]bh[call_number]\n"
-               "      [last_To:]\n"
-               "      Call-ID: [call_id]\n"
-               "      CSeq: 1 ACK\n"
-               "      Max-Forwards: 70\n"
-               "      Content-Length: 0\n\n"
-               "    ]]>\n  </send>\n"
-               "  <label id=\"done\"/>\n"
-               "</scenario>\n",
+    fprintf(f,
+            "  <label id=\"busy\"/>\n"
+            "  <send>\n    <![CDATA[\n\n"
+            "      ACK sip:%s@[remote_ip]:[remote_port] SIP/2.0\n"
+            "      [last_Via:]\n"
+            "      From: \"busyhour\" "
+            "<sip:c[call_number]@[local_ip]:[local_port]>;"
+            "tag=[pid]bh[call_number]\n"
+            "      [last_To:]\n"
+            "      Call-ID: [call_id]\n"
+            "      CSeq: 1 ACK\n"
+            "      Max-Forwards: 70\n"
+            "      Content-Length: 0\n\n"
+            "    ]]>\n  </send>\n"
+            "  <label id=\"done\"/>\n"
+            "</scenario>\n",
             num->number);
 }
 

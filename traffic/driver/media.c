@@ -23,31 +23,31 @@ codec_pt(const struct bh_driver *d) {
 }
 
 void
-drv_media_local(const struct drv_call *c, struct bh_sdp_audio *a) {
-    const struct bh_driver *d = c->d;
+drv_media_local(const struct drv_media *m, struct bh_sdp_audio *a) {
+    const struct bh_driver *d = m->d;
     memset(a, 0, sizeof *a);
     snprintf(a->addr, sizeof a->addr, "%s", d->local_ip);
-    a->port = c->m.port;
+    a->port = m->port;
     a->pt[0] = codec_pt(d);
     a->pt[1] = a->pt[0] == BH_RTP_PT_PCMU ? BH_RTP_PT_PCMA : BH_RTP_PT_PCMU;
     a->npt = 2;
     a->te_pt = BH_RTP_PT_TELEPHONE_EVENT;
     a->ptime = (int)lround(d->sc->load.ptime * 1000);
     a->dir = BH_SDP_SENDRECV;
-    a->sess_id = a->sess_version = c->id + 1;
+    a->sess_id = a->sess_version = m->id + 1;
 }
 
 int
-drv_media_sdp(struct drv_call *c, char *buf, size_t size) {
+drv_media_sdp(const struct drv_media *m, char *buf, size_t size) {
     struct bh_sdp_audio a;
-    drv_media_local(c, &a);
+    drv_media_local(m, &a);
     return bh_sdp_build_audio(buf, size, &a);
 }
 
 /* ---- receiving ------------------------------------------------------ */
 
 static void
-drain_errors(struct drv_call *c) {
+drain_errors(struct drv_media *m) {
     char buf[256], ctl[256];
     for (int i = 0; i < 64; i++) {
         struct iovec iov = {buf, sizeof buf};
@@ -56,18 +56,18 @@ drain_errors(struct drv_call *c) {
         mh.msg_iovlen = 1;
         mh.msg_control = ctl;
         mh.msg_controllen = sizeof ctl;
-        if (recvmsg(c->m.fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+        if (recvmsg(m->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
             return;
         /* the target's media port is unreachable: it is gone, or about
          * to be found so (driver.c decides) */
-        c->d->last_unreach = drv_now(c->d);
+        m->d->last_unreach = drv_now(m->d);
     }
 }
 
 static void
 on_rtp(evutil_socket_t fd, short what, void *arg) {
-    struct drv_call *c = arg;
-    struct bh_driver *d = c->d;
+    struct drv_media *m = arg;
+    struct bh_driver *d = m->d;
     (void)what;
     uint8_t buf[BH_RTP_MAX_PACKET];
     for (int i = 0; i < 64; i++) {
@@ -77,7 +77,7 @@ on_rtp(evutil_socket_t fd, short what, void *arg) {
                              (struct sockaddr *)&from, &fl);
         if (n < 0) {
             if (errno == ECONNREFUSED || errno == EHOSTUNREACH) {
-                drain_errors(c);
+                drain_errors(m);
                 continue;
             }
             break;
@@ -88,30 +88,33 @@ on_rtp(evutil_socket_t fd, short what, void *arg) {
         struct bh_rtp_hdr h;
         if (bh_rtp_parse(buf, (size_t)n, &h) != 0)
             continue;
-        if ((int)h.pt == c->m.te_pt || h.pt >= 72)
+        if ((int)h.pt == m->te_pt || h.pt >= 72)
             continue; /* events and RTCP-range types are not audio */
         uint32_t arrival = (uint32_t)(uint64_t)(now * 8000);
-        if (!c->m.rx_started || h.ssrc != c->m.rx.ssrc) {
-            /* a new source (music on hold, then the operator) restarts
-             * the statistics' sequence, not the counts */
-            struct bh_rtp_stats keep = c->m.rx;
-            int had = c->m.rx_started;
-            bh_rtp_stats_init(&c->m.rx, h.ssrc, h.seq);
-            if (had) {
-                c->m.rx.jitter = keep.jitter;
+        if (!m->rx_started || h.ssrc != m->rx.ssrc) {
+            /* a new source (music on hold, then the operator): the loss
+             * of the earlier ones is kept, the sequence starts again */
+            if (m->rx_started) {
+                int32_t lost = bh_rtp_stats_lost(&m->rx);
+                m->lost_before += lost > 0 ? (uint32_t)lost : 0;
+                m->expected_before += bh_rtp_stats_expected(&m->rx);
             }
-            c->m.rx_started = 1;
+            double jitter = m->rx_started ? m->rx.jitter : 0;
+            bh_rtp_stats_init(&m->rx, h.ssrc, h.seq);
+            m->rx.jitter = jitter;
+            m->rx_started = 1;
         }
-        bh_rtp_stats_update(&c->m.rx, h.seq, h.ts, arrival);
-        c->m.received++;
+        bh_rtp_stats_update(&m->rx, h.seq, h.ts, arrival);
+        m->received++;
     }
-    drain_errors(c);
+    drain_errors(m);
 }
 
 int
-drv_media_open(struct drv_call *c) {
-    struct bh_driver *d = c->d;
-    struct drv_media *m = &c->m;
+drv_media_open(struct bh_driver *d, struct drv_media *m, uint64_t id) {
+    memset(m, 0, sizeof *m);
+    m->d = d;
+    m->id = id;
     m->fd = socket(d->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m->fd < 0)
         return -1;
@@ -144,7 +147,7 @@ drv_media_open(struct drv_call *c) {
     m->port =
         ntohs(d->family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
                                    : ((struct sockaddr_in6 *)&me)->sin6_port);
-    event_assign(&m->ev, d->base, m->fd, EV_READ | EV_PERSIST, on_rtp, c);
+    event_assign(&m->ev, d->base, m->fd, EV_READ | EV_PERSIST, on_rtp, m);
     event_add(&m->ev, NULL);
     m->ev_added = 1;
     uint64_t r = drv_random(d);
@@ -152,7 +155,7 @@ drv_media_open(struct drv_call *c) {
     m->seq = (uint16_t)(r >> 32);
     m->ts = (uint32_t)(r >> 16);
     m->te_pt = -1;
-    double f = TONE_BASE_HZ + TONE_STEP_HZ * (double)(c->id % TONE_COUNT);
+    double f = TONE_BASE_HZ + TONE_STEP_HZ * (double)(id % TONE_COUNT);
     m->wc = cos(2 * M_PI * f / 8000);
     m->ws = sin(2 * M_PI * f / 8000);
     m->pc = 1;
@@ -161,8 +164,7 @@ drv_media_open(struct drv_call *c) {
 }
 
 void
-drv_media_close(struct drv_call *c) {
-    struct drv_media *m = &c->m;
+drv_media_close(struct drv_media *m) {
     if (m->ev_added)
         event_del(&m->ev);
     m->ev_added = 0;
@@ -173,9 +175,8 @@ drv_media_close(struct drv_call *c) {
 }
 
 int
-drv_media_start(struct drv_call *c, const struct bh_sdp_plan *plan) {
-    struct bh_driver *d = c->d;
-    struct drv_media *m = &c->m;
+drv_media_start(struct drv_media *m, const struct bh_sdp_plan *plan) {
+    struct bh_driver *d = m->d;
     memset(&m->peer, 0, sizeof m->peer);
     struct sockaddr_in *v4 = (struct sockaddr_in *)&m->peer;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&m->peer;
@@ -202,12 +203,11 @@ drv_media_start(struct drv_call *c, const struct bh_sdp_plan *plan) {
 }
 
 int
-drv_media_dtmf(struct drv_call *c, char digit) {
-    struct drv_media *m = &c->m;
+drv_media_dtmf(struct drv_media *m, char digit) {
     if (m->te_pt < 0 || !m->on)
         return -1;
     if (bh_dtmf_tx_start(&m->dtmf, digit, m->ts, DTMF_DURATION,
-                         (uint16_t)c->d->frame) < 0)
+                         (uint16_t)m->d->frame) < 0)
         return -1;
     m->dtmf_on = 1;
     return 0;
@@ -232,8 +232,7 @@ tone(struct drv_media *m, int16_t *pcm, size_t n) {
 }
 
 static void
-send_one(struct bh_driver *d, struct drv_call *c) {
-    struct drv_media *m = &c->m;
+send_one(struct bh_driver *d, struct drv_media *m) {
     uint8_t payload[BH_JITTER_FRAME_MAX];
     uint8_t pkt[BH_RTP_HEADER_LEN + BH_JITTER_FRAME_MAX];
     struct bh_rtp_hdr h;
@@ -284,7 +283,7 @@ send_one(struct bh_driver *d, struct drv_call *c) {
         drv_packet(d, 0, (struct sockaddr *)&m->peer, m->peer_len, m->fd, pkt,
                    (size_t)n);
     } else if (errno == ECONNREFUSED || errno == EHOSTUNREACH) {
-        drain_errors(c);
+        drain_errors(m);
     }
 }
 
@@ -292,8 +291,8 @@ send_one(struct bh_driver *d, struct drv_call *c) {
  * ptime); a stream more than DRV_MAX_BURST packets behind skips ahead
  * (its timestamps jump, as after a silence) rather than burst. */
 void
-drv_media_tick(struct bh_driver *d, struct drv_call *c, double now) {
-    struct drv_media *m = &c->m;
+drv_media_tick(struct drv_media *m, double now) {
+    struct bh_driver *d = m->d;
     double pt = d->sc->load.ptime > 0 ? d->sc->load.ptime : 0.02;
     uint64_t due = (uint64_t)floor((now - m->start) / pt) + 1;
     uint64_t done = m->ticks;
@@ -305,6 +304,24 @@ drv_media_tick(struct bh_driver *d, struct drv_call *c, double now) {
         done += skip;
     }
     for (; done < due; done++)
-        send_one(d, c);
+        send_one(d, m);
     m->ticks = due;
+}
+
+double
+drv_media_mos(const struct drv_media *m, double *jitter_ms, int32_t *lost) {
+    if (!m->rx_started) {
+        *jitter_ms = 0;
+        *lost = 0;
+        return NAN;
+    }
+    int32_t l = bh_rtp_stats_lost(&m->rx);
+    uint64_t lost_all = m->lost_before + (uint64_t)(l > 0 ? l : 0);
+    uint64_t exp = m->expected_before + bh_rtp_stats_expected(&m->rx);
+    *jitter_ms = m->rx.jitter / 8.0;
+    *lost = (int32_t)lost_all;
+    double loss = exp ? (double)lost_all / (double)exp : 0;
+    /* one-way delay at the edge is unknown: count the packet time */
+    return bh_emodel_mos(
+        bh_emodel_r(loss, m->d->sc->load.ptime * 1000, *jitter_ms, 0));
 }

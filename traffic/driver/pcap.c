@@ -48,8 +48,8 @@ bh_pcap_open(const char *path, int rtp, double epoch, struct bh_pcap **out,
         return BH_ENOMEM;
     p->rtp = rtp;
     p->epoch = epoch;
-    p->dead = pcap_open_dead_with_tstamp_precision(
-        DLT_EN10MB, SNAPLEN, PCAP_TSTAMP_PRECISION_MICRO);
+    p->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, SNAPLEN,
+                                                   PCAP_TSTAMP_PRECISION_MICRO);
     if (p->dead)
         p->dump = pcap_dump_open(p->dead, path);
     if (!p->dump) {

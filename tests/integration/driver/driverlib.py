@@ -77,6 +77,7 @@ def match_cdr(sw, joined, speed=1.0, tol=0.05):
     """Each driver record matches the switch's CDR row of its Call-ID in
     outcome, and in wait and talk within tol s of wall-clock time."""
     cdr = {r["call_id"]: r for r in sw.rows()}
+    worst = {"wait": 0.0, "talk": 0.0}
     for r in joined:
         row = cdr.get(r["call_id"])
         if row is None:
@@ -89,9 +90,12 @@ def match_cdr(sw, joined, speed=1.0, tol=0.05):
         for k in ("wait", "talk"):
             a = float(r[k]) / speed
             b = float(row[k] or 0) / 1.0
+            worst[k] = max(worst[k], abs(a - b))
             if abs(a - b) > tol:
                 fail("Call-ID %s: %s %.3f s at the edge, %.3f s in the CDR"
                      % (r["call_id"], k, a, b))
     check(True, "%d driver records match the switch's CDR by Call-ID "
-          "(outcome; wait and talk within %.0f ms)" % (len(joined),
-                                                       tol * 1000))
+          "(outcome; wait and talk within %.0f ms; largest differences: "
+          "wait %.1f ms, talk %.1f ms)" % (len(joined), tol * 1000,
+                                          worst["wait"] * 1000,
+                                          worst["talk"] * 1000))

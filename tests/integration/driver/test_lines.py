@@ -35,6 +35,20 @@ check(all(float(c["mos_in"]) > 4.0 for c in answered),
       "E-model MOS above 4 without loss")
 res = load.results()
 check(res["source"] == "load", "results say source: load")
+import json, os  # noqa: E402
+import jsonschema  # noqa: E402
+schema = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..",
+                                     "..", "reports",
+                                     "results.schema.json")))
+jsonschema.validate(res, schema)
+check(True, "the results file is valid by reports/results.schema.json")
+m = res["measured"]
+check(m["calls"] == len(rows), "measured: every call placed counted")
+check(m["setup_answer"] is not None and 0 < m["setup_answer"] < 1,
+      "measured: INVITE to 200 (%.2f ms)" % (1000 * m["setup_answer"]))
+check(m["rtp_sent"] > 0 and m["rtp_received"] > 0 and m["loss"] == 0,
+      "measured: RTP both ways, no loss")
+check(m["mos_in"] > 4.0, "measured: MOS in %.2f" % m["mos_in"])
 t = res["targets"]["info"]
 check(t["offered"] == len(rows), "results count every record as offered "
       "(%s vs %d)" % (t["offered"], len(rows)))

@@ -1,9 +1,10 @@
 """test_segments.py: `busyhour load --segment 1/2` and `2/2`, run at the
 same time against the reference switch, place exactly the arrivals of
-one unsegmented run (compared by source, caller and scheduled time: every
+one unsegmented run (compared by source, caller and the model's time: every
 arrival in one segment, none in both, none missing), and `busyhour report
---merge` of their results files gives the one run's offered calls
-exactly and its answered and blocked shares within sampling; a bad
+--merge` of their results files gives the one run's offered calls (but
+for a call started late past the end) and its blocking within sampling;
+a bad
 --segment is a usage error."""
 import json
 import math
@@ -51,22 +52,21 @@ check(bad.returncode == 2 and "--segment" in bad.stderr,
 
 
 def arrivals(records_path, calls_path):
-    """(source, class, subscriber, scheduled scenario time in ms) of each
-    attempt: the record's arrival less the start's lateness."""
+    """(source, class, subscriber, attempt, the model's time) of each
+    attempt: --calls gives the time the traffic model gave it ("due")."""
     import csv
     with open(calls_path) as f:
-        late = {c["id"]: float(c["late"]) for c in csv.DictReader(f)}
+        due = {c["id"]: float(c["due"]) for c in csv.DictReader(f)}
     out = []
     with open(records_path) as f:
         for r in csv.DictReader(f):
-            due = float(r["arrival"]) - late[r["id"]]  # speed 1
             out.append((r["source"], r["caller_class"], r["subscriber"],
-                        r["attempt"], due))
+                        r["attempt"], due[r["id"]]))
     return out
 
 
 def same(a, b):
-    return a[:4] == b[:4] and abs(a[4] - b[4]) < 0.002
+    return a[:4] == b[:4] and abs(a[4] - b[4]) < 2e-6
 
 
 w = sorted(arrivals(whole.records, whole.calls_path), key=lambda x: x[4])
@@ -81,9 +81,9 @@ check(len(union) == len(w), "the segments place as many arrivals as one "
       "run (%d + %d vs %d)" % (len(parts[0]), len(parts[1]), len(w)))
 check(all(same(a, b) for a, b in zip(union, w)),
       "the segments' arrivals together are the run's, one for one")
-# disjoint: no scheduled time in both segments
-t0 = {round(x[4], 3) for x in parts[0]}
-check(not any(round(x[4], 3) in t0 for x in parts[1]),
+# disjoint: no arrival in both segments
+t0 = {round(x[4], 6) for x in parts[0]}
+check(not any(round(x[4], 6) in t0 for x in parts[1]),
       "no arrival in both segments")
 
 merged = os.path.join(tempfile.mkdtemp(prefix="bh_merge_"), "merged.json")
@@ -95,8 +95,11 @@ print(p.stdout + p.stderr)
 check(p.returncode == 0, "report --merge exits 0: " + p.stderr)
 m = json.load(open(merged))["targets"]["desk"]
 o = whole.results()["targets"]["desk"]
-check(m["offered"] == o["offered"], "merged offered calls are the run's "
-      "(%s vs %s)" % (m["offered"], o["offered"]))
+# a call due just before the span's end that starts a little late falls
+# outside the results (their arrival is the INVITE's time): one or two
+check(abs(m["offered"] - o["offered"]) <= 2, "merged offered calls are "
+      "the run's, but for starts past the end (%s vs %s)"
+      % (m["offered"], o["offered"]))
 n = o["offered"]
 for key in ("blocking",):
     a, b = m[key]["mean"], o[key]["mean"]

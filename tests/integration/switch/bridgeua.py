@@ -52,15 +52,22 @@ def ulaw_encode(x):
     return ~(sign | (seg << 4) | mant) & 0xff
 
 
+def alaw_encode(x):
+    """One sample to an A-law code (G.711: 13-bit magnitude, segments)."""
+    x = int(x)
+    sign = 0x80 if x >= 0 else 0
+    x = min(abs(x), 32767) >> 3
+    if x < 32:
+        code = x >> 1
+    else:
+        seg = x.bit_length() - 5
+        code = (seg << 4) | ((x >> seg) & 0x0f)
+    return (code | sign) ^ 0x55
+
+
 def encode(pcm, pt=0):
-    if pt == 0:
-        return bytes(ulaw_encode(s) for s in pcm)
-    # A-law through the decode table (nearest code), slow but rare.
-    out = bytearray()
-    for s in pcm:
-        best = min(range(256), key=lambda c: abs(ALAW[c] - s))
-        out.append(best)
-    return bytes(out)
+    enc = ulaw_encode if pt == 0 else alaw_encode
+    return bytes(enc(s) for s in pcm)
 
 
 def goertzel(pcm, freq, rate=8000):
@@ -309,6 +316,7 @@ class UA:
             if now >= due:
                 self.tick()
                 k += 1
+                self.pump(0)  # a late loop still reads what came
                 continue
             self.pump(min(due - now, 0.02))
         if until and not until():

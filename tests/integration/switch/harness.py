@@ -238,3 +238,30 @@ def reply(req, code, reason, tag=None, body="", extra=""):
              "Content-Type: application/sdp\r\n" if body else "", body))
 
 
+
+
+# ---- digest authentication (RFC 2617, RFC 8760) for tests that register ----
+
+def challenges(resp):
+    """The WWW-Authenticate values of a 401, in order."""
+    return re.findall(r"WWW-Authenticate: (Digest [^\r\n]*)", resp)
+
+
+def digest_param(ch, name):
+    m = re.search(r'%s="?([^",]*)"?' % name, ch)
+    return m.group(1) if m else None
+
+
+def credentials(ch, user, password, alg, uri, nc="00000001",
+                cnonce="0a4f113b", method="REGISTER"):
+    """An Authorization value answering challenge ch (qop=auth)."""
+    import hashlib
+    H = hashlib.sha256 if alg == "SHA-256" else hashlib.md5
+    realm, nonce = digest_param(ch, "realm"), digest_param(ch, "nonce")
+    ha1 = H(("%s:%s:%s" % (user, realm, password)).encode()).hexdigest()
+    ha2 = H(("%s:%s" % (method, uri)).encode()).hexdigest()
+    resp = H(("%s:%s:%s:%s:%s:%s" % (ha1, nonce, nc, cnonce, "auth",
+                                     ha2)).encode()).hexdigest()
+    return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+            'response="%s", algorithm=%s, cnonce="%s", qop=auth, nc=%s' %
+            (user, realm, nonce, uri, resp, alg, cnonce, nc))

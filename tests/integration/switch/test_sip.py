@@ -71,7 +71,12 @@ h.check(status(ask(request("INVITE", ruri="sip:999@127.0.0.1"))) == 404,
 big = request("OPTIONS", extra="X-Padding: %s\r\n" % ("x" * 9000))
 h.check(status(ask(big)) == 513, "a 9 kB message: 513 Message Too Large")
 # The same request twice: one transaction, the answer sent again.
-data = request("OPTIONS", branch="z9hG4bKretransmitted")
+data = request("REGISTER", branch="z9hG4bKretransmitted")
+a, b = ask(data), ask(data)
+h.check(a == b, "a retransmitted REGISTER gets the same answer again")
+# An OPTIONS keeps no transaction (issue 14 item 5): a retransmission is
+# answered again, the same way, and is no absorbed retransmission.
+data = request("OPTIONS", branch="z9hG4bKagain")
 a, b = ask(data), ask(data)
 h.check(a == b, "a retransmitted OPTIONS gets the same answer again")
 m = sw.metrics()

@@ -311,6 +311,63 @@ test_round_trip(void **state) {
     bh_results_clear(&b);
 }
 
+/* Load results carry what the edge measured; other results have none. */
+static void
+test_measured_round_trip(void **state) {
+    (void)state;
+    struct bh_results a, b;
+    fill(&a);
+    char path[512];
+    tmpname(path, sizeof path, "meas");
+    struct bh_diag d;
+    assert_int_equal(bh_results_write_json(&a, path), 0);
+    assert_int_equal(bh_results_read_json(path, &b, &d), 0);
+    assert_false(b.measured.present);
+    bh_results_clear(&b);
+    a.source = BH_SOURCE_LOAD;
+    struct bh_measured *m = &a.measured;
+    m->present = true;
+    m->calls = 120;
+    m->late = 2;
+    m->late_mean = 0.0005;
+    m->late_max = 0.02;
+    m->setup_trying = NAN;
+    m->setup_ringing = 0.0021;
+    m->setup_answer = 0.0011;
+    m->rtp_sent = 11800;
+    m->rtp_received = 11790;
+    m->rtp_lost = 10;
+    m->loss = 10.0 / 11800;
+    m->jitter = 0.4;
+    m->mos_in = 4.4;
+    m->mos_out = NAN;
+    m->nfailures = 2;
+    snprintf(m->failures[0].reason, sizeof m->failures[0].reason, "timeout");
+    m->failures[0].count = 3;
+    snprintf(m->failures[1].reason, sizeof m->failures[1].reason, "5xx");
+    m->failures[1].count = 1;
+    assert_int_equal(bh_results_write_json(&a, path), 0);
+    int rc = bh_results_read_json(path, &b, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    const struct bh_measured *n = &b.measured;
+    assert_true(n->present);
+    assert_true(n->calls == 120 && n->late == 2 && n->late_max == 0.02);
+    assert_true(isnan(n->setup_trying) && isnan(n->mos_out));
+    assert_true(n->setup_ringing == 0.0021 && n->setup_answer == 0.0011);
+    assert_true(n->rtp_sent == 11800 && n->rtp_lost == 10);
+    assert_true(fabs(n->loss - 10.0 / 11800) < 1e-12);
+    assert_true(n->jitter == 0.4 && n->mos_in == 4.4);
+    assert_int_equal(n->nfailures, 2);
+    assert_string_equal(n->failures[0].reason, "timeout");
+    assert_true(n->failures[0].count == 3);
+    assert_string_equal(n->failures[1].reason, "5xx");
+    bh_results_clear(&a);
+    bh_results_clear(&b);
+    remove(path);
+}
+
 static void
 test_no_costs_written_as_null(void **state) {
     (void)state;
@@ -510,6 +567,7 @@ main(void) {
         cmocka_unit_test(test_init_clear),
         cmocka_unit_test(test_number_format),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_measured_round_trip),
         cmocka_unit_test(test_no_costs_written_as_null),
         cmocka_unit_test(test_syntax_error_located),
         cmocka_unit_test(test_truncated_every_prefix),

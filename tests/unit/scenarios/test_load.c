@@ -291,6 +291,44 @@ test_defaults(void **state) {
     assert_true(t->max_call == BH_SC_MAX_CALL_DEFAULT &&
                 t->max_call == 12 * 3600);
     assert_int_equal(t->pos.line, 0);
+    const struct bh_sc_switch_limits *l = &sc->sw.limits;
+    assert_true(l->source_rate == BH_SC_SOURCE_RATE_DEFAULT &&
+                l->source_rate == 20000 && l->source_block == 10 &&
+                l->auth_failures == 10 && l->auth_block == 60 &&
+                l->max_cps == 0 && l->http_connections == 64 &&
+                l->http_idle == 10);
+    assert_int_equal(l->pos.line, 0);
+    bh_scenario_free(sc);
+}
+
+/* switch.limits: written values, 0 turning a limit off. */
+static void
+test_limits(void **state) {
+    (void)state;
+    static const char text[] = "name: limits\n"
+                               "switch:\n"
+                               "  numbers:\n"
+                               "    - { name: info, number: \"100\", "
+                               "lines: 4 }\n"
+                               "  limits: { source_rate: 0, source_block: 2s, "
+                               "auth_failures: 3, auth_block: 5m, max_cps: "
+                               "800, http_connections: 8, http_idle: 3s }\n"
+                               "traffic:\n"
+                               "  - { name: callers, to: info, rate: 30, "
+                               "holding: 3m }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, sizeof text - 1, "t.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    const struct bh_sc_switch_limits *l = &sc->sw.limits;
+    assert_true(l->source_rate == 0 && l->source_block == 2 &&
+                l->auth_failures == 3 && l->auth_block == 300 &&
+                l->max_cps == 800 && l->http_connections == 8 &&
+                l->http_idle == 3);
+    assert_int_equal(l->pos.line, 5);
+    assert_int_equal(l->pos.column, 11);
     bh_scenario_free(sc);
 }
 
@@ -623,6 +661,7 @@ main(void) {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_timers),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_profile_wrap),
         cmocka_unit_test(test_empirical),
         cmocka_unit_test(test_money_exact),

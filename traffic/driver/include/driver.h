@@ -158,6 +158,10 @@ struct bh_driver_options {
                                    0.010 */
     double dead_after;          /* wall s without any answer from the target
                                    while requests wait: the run stops; 0: 5 */
+    int no_operators;           /* 1: the queues' operators are not ours;
+                                   0: the driver answers as them (static
+                                   contacts listened on, accounts
+                                   registered before the first call) */
     struct bh_record_sink sink; /* where records go (may be empty) */
     void (*on_call)(void *arg, const struct bh_driver_call *c);
     void *call_arg;

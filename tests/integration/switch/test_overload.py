@@ -1,0 +1,62 @@
+"""test_overload.py: issue 14, item 7: load beyond capacity is shed early.
+
+With max_cps 50 (overload.yaml), 300 INVITEs sent at once: the calls over
+the rate get 503 with Retry-After at once (counted in
+bh_switch_shed_total, each a failed CDR row), the others are answered, and
+a call up before the burst still ends with its BYE answered 200. (Before:
+no such limit; the switch took every call until it fell behind.) The
+goodput under a sweep of offered load is measured by
+bench/switch/bench_overload.py."""
+import os
+import sys
+import time
+
+import harness as h
+import sipua
+
+busyhour = sys.argv[1]
+SIP, HTTP = h.free_ports(2)
+sw = h.Switch(busyhour, os.path.join(h.HERE, "overload.yaml"), SIP, HTTP)
+sw.wait_ready()
+
+ua = sipua.UA(SIP, "alice")
+up = ua.invite()
+ua.ack(up)
+h.check(up.resp.startswith("SIP/2.0 200"), "a call is up")
+time.sleep(0.1)  # the bucket refills: the burst below starts full
+burst = sipua.UA(SIP, "burst")
+t0 = time.time()
+calls = [burst.invite(wait=False) for _ in range(300)]
+burst.until(lambda: all(c.resp is not None for c in calls), 60,
+            "a final answer to each of 300 INVITEs")
+took = time.time() - t0
+codes = [int(c.resp.split()[1]) for c in calls]
+ok, shed = codes.count(200), codes.count(503)
+# The bucket admits 50 per second of the burst (plus the 3 it holds):
+# however slowly this machine sent them, no more than that.
+h.check(ok + shed == 300 and shed > 0 and 1 <= ok <= 3 + 50 * took + 5,
+        "300 INVITEs in %.2f s: %d answered (at most %d), %d shed with 503"
+        % (took, ok, 3 + 50 * took + 5, shed))
+h.check(all("Retry-After:" in c.resp for c in calls if
+            c.resp.startswith("SIP/2.0 503")), "each 503 has Retry-After")
+for c in calls:
+    if c.resp.startswith("SIP/2.0 200"):
+        burst.ack(c)
+h.check(sw.metric("bh_switch_shed_total") == shed,
+        "bh_switch_shed_total counts them")
+ua.request(up, "BYE")
+ua.until(lambda: up.last is not None, 10, "the answer to the BYE")
+h.check(up.last.startswith("SIP/2.0 200"),
+        "the call up before the burst: its BYE gets 200")
+for c in calls:
+    if c.resp.startswith("SIP/2.0 200"):
+        burst.request(c, "BYE")
+burst.until(lambda: all(c.last is not None for c in calls
+                        if c.resp.startswith("SIP/2.0 200")), 30,
+            "the answers to the BYEs")
+sw.stop()
+rows = sw.rows()
+failed = [r for r in rows if r["outcome"] == "failed" and r["status"] == 503]
+h.check(len(failed) == shed and len(rows) == 301,
+        "CDR: %d rows, %d of them failed with 503" % (len(rows), len(failed)))
+print("PASS")
