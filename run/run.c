@@ -229,7 +229,7 @@ load(struct run *r, double *wall) {
             snprintf(p, sizeof p, "%s%s", cdr, ext[i]);
             unlink(p);
         }
-        if ((rc = run_sut_start(&r->sut, r->sc, cdr, r->opt->sipp, r->diag)))
+        if ((rc = run_sut_start(&r->sut, r->sc, cdr, r->diag)))
             return rc;
         target = r->sut.target;
     } else if ((rc = run_sut_ping(target, RUN_PING_WAIT, r->diag))) {
@@ -377,9 +377,9 @@ report(struct run *r, struct bh_run_numbers *num) {
                  r->unjudged);
     if (r->sut.operators_port)
         snprintf(notes[nn++], sizeof notes[0],
-                 "The queue's operators were SIPp UAS (sipp -sn uas), "
-                 "answering at once; the caller hangs up after the model's "
-                 "holding time.");
+                 "The queue's operators were the driver's own UAS on "
+                 "loopback contacts, hanging up after the model's holding "
+                 "time.");
     if (r->opt->target)
         snprintf(notes[nn++], sizeof notes[0],
                  "The switch at %s is not ours: its CDRs were not read, so "

@@ -15,19 +15,19 @@
 
 struct run_sut {
     struct bh_switch *sw; /* ours, in its thread; NULL with a target */
-    pid_t operators;      /* SIPp answering as the operators; 0 none */
-    int operators_port;
-    char target[64]; /* "127.0.0.1:PORT" the driver loads */
-    int pinned;      /* 1: switch and driver on different cores */
+    int operators_port;   /* the contacts given to queues without any,
+                             where the driver answers as the operators */
+    char target[64];      /* "127.0.0.1:PORT" the driver loads */
+    int pinned;           /* 1: switch and driver on different cores */
 };
 
-/* Gives every queue of sc that names no operator contacts SIPp as its
- * operators (sipp -sn uas on a free loopback port; one contact per
- * operator, sip:opN@127.0.0.1:PORT), then starts the switch in its thread
+/* Gives every queue of sc that names no operator contacts one contact
+ * per operator on a free loopback port (sip:opN@127.0.0.1:PORT), where
+ * the driver answers as the operators, then starts the switch in its thread
  * with its CDRs in cdr_path, pinned away from the calling thread. 0, or
  * BH_EIO with diag. */
 int run_sut_start(struct run_sut *s, struct bh_scenario *sc,
-                  const char *cdr_path, const char *sipp, struct bh_diag *diag);
+                  const char *cdr_path, struct bh_diag *diag);
 /* 0 when target is "IP:PORT" or "[IPv6]:PORT", else BH_EINVAL. */
 int run_sut_check_target(const char *target);
 /* Waits until a switch at target answers OPTIONS (at most wait s): 0 or

@@ -1,6 +1,7 @@
 /* sut.c: the system under test of a run: the reference switch in a
  * thread of its own, pinned to a core of its own where there are two,
- * SIPp as the operators of queues without contacts, and the OPTIONS ping
+ * loopback contacts for the operators of queues without any (the driver
+ * answers there), and the OPTIONS ping
  * that tells a switch answers. */
 #define _GNU_SOURCE
 #include "run_int.h"
@@ -55,8 +56,7 @@ free_port(void) {
 }
 
 /* 1 when something holds UDP port on 127.0.0.1. */
-static int
-port_taken(int port) {
+static int __attribute__((unused)) port_taken(int port) {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0)
         return 0;
@@ -66,54 +66,6 @@ port_taken(int port) {
         bind(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno == EADDRINUSE;
     close(fd);
     return taken;
-}
-
-/* SIPp's built-in UAS (180, 200 with SDP, then the BYE answered) on a
- * free port: one process answers every operator of the run. */
-static int
-start_operators(struct run_sut *s, const char *sipp, struct bh_diag *diag) {
-    int port = free_port();
-    if (port < 0) {
-        bh_diag_set(diag, 0, 0, "no free UDP port for the operators");
-        return BH_EIO;
-    }
-    char p[16];
-    snprintf(p, sizeof p, "%d", port);
-    char *argv[] = {(char *)sipp, "-sn", "uas",      "-i", "127.0.0.1",
-                    "-p",         p,     "-nostdin", NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, sipp, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc) {
-        bh_diag_set(diag, 0, 0,
-                    "cannot start %s as the queue's operators: %s (install "
-                    "the Debian package sip-tester)",
-                    sipp, strerror(rc));
-        return BH_EIO;
-    }
-    s->operators = pid;
-    s->operators_port = port;
-    for (double t0 = mono(); mono() - t0 < 10;) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            s->operators = 0;
-            bh_diag_set(diag, 0, 0,
-                        "%s (the operators) exited at once with status %d",
-                        sipp, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-            return BH_EIO;
-        }
-        if (port_taken(port))
-            return 0;
-        nap(0.02);
-    }
-    bh_diag_set(diag, 0, 0, "%s (the operators) did not open port %d", sipp,
-                port);
-    return BH_EIO;
 }
 
 /* Points the queues without contacts at the operators. */
@@ -173,12 +125,16 @@ pin(int cpu) {
 
 int
 run_sut_start(struct run_sut *s, struct bh_scenario *sc, const char *cdr_path,
-              const char *sipp, struct bh_diag *diag) {
+              struct bh_diag *diag) {
     memset(s, 0, sizeof *s);
     int rc;
     if (needs_operators(sc)) {
-        if ((rc = start_operators(s, sipp ? sipp : "sipp", diag)))
-            return rc;
+        /* the driver answers as the operators on these contacts */
+        s->operators_port = free_port();
+        if (s->operators_port < 0) {
+            bh_diag_set(diag, 0, 0, "no free UDP port for the operators");
+            return BH_EIO;
+        }
         if ((rc = give_contacts(sc, s->operators_port))) {
             bh_diag_set(diag, 0, 0, "%s", bh_strerror(rc));
             return BH_EIO;
@@ -222,20 +178,6 @@ run_sut_stop(struct run_sut *s, uint64_t *lost) {
         *lost = st.lost;
         bh_switch_free(s->sw);
         s->sw = NULL;
-    }
-    if (s->operators > 0) {
-        kill(s->operators, SIGTERM);
-        int st;
-        double t0 = mono();
-        while (waitpid(s->operators, &st, WNOHANG) == 0) {
-            if (mono() - t0 > 3) {
-                kill(s->operators, SIGKILL);
-                waitpid(s->operators, &st, 0);
-                break;
-            }
-            nap(0.02);
-        }
-        s->operators = 0;
     }
     return rc;
 }

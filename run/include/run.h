@@ -4,8 +4,8 @@
  *
  * bh_run starts the reference switch in a thread of its own (its own
  * event loop, pinned to another core than the driver's where the process
- * may use two), with SIPp as the operators of queues that name no
- * contacts, waits until it answers, computes the analytic figures,
+ * may use two), the driver answering as the operators of queues that name
+ * no contacts, waits until it answers, computes the analytic figures,
  * simulates, drives the load (traffic/driver) at the speed asked over the
  * window asked, stops the switch cleanly (BYE to calls still up, CDRs
  * committed), joins the driver's records with the switch's CDRs by
@@ -43,7 +43,6 @@ struct bh_run_options {
     double window_end;    /* s since midnight (the next day if earlier) */
     double duration;      /* wall s of arrivals at most; 0: the window */
     const char *target;   /* "IP:PORT" of a running switch; NULL: ours */
-    const char *sipp;     /* SIPp for the operators; NULL: "sipp" */
     int replications;     /* of the simulation; 0: the scenario's, or 10 */
     int threads;          /* of the simulation; 0: 2 */
     void (*progress)(void *arg, const struct bh_run_progress *p);
