@@ -22,8 +22,13 @@ help(FILE *out) {
             "prints a short\nsummary: for every number and bridge, the "
             "offered load in Erlangs in its\nbusiest reporting interval "
             "against its capacity (lines, operators, ports),\nwith the "
-            "Erlang B blocking of that load on the lines or ports and, for\n"
+            "blocking of that load on the lines or ports and, for\n"
             "an operator queue, the Erlang C probability of waiting.\n"
+            "Blocking is Erlang B; Engset when the one traffic item is a "
+            "finite\npopulation (sources:); Hayward's approximation B(A/Z, "
+            "C/Z) on a bridge\nmeetings reach, Z the peakedness of their "
+            "participants arriving together\n(E[X^2]/E[X] of the "
+            "participants per meeting).\n"
             "\n"
             "Offered load counts first attempts only (no retries), with "
             "the mean\nholding times the simulator draws (a normal "
@@ -146,6 +151,10 @@ write_json(const char *path, const struct bh_scenario *sc,
             json_num(f, z->offered);
             fprintf(f, ", \"capacity\": %d, \"blocking\": ", s->capacity);
             json_num(f, z->blocking);
+            fputs(", \"model\": ", f);
+            json_str(f, z->model ? z->model : "Erlang B");
+            fputs(", \"peakedness\": ", f);
+            json_num(f, z->peakedness);
             if (s->operators) {
                 fprintf(f, ", \"operators\": %d, \"operator_offered\": ",
                         s->operators);
@@ -242,8 +251,17 @@ bh_cmd_check(int argc, char **argv) {
         }
         char off[32];
         snprintf(off, sizeof off, "%.2f E", z->offered);
-        fprintf(out, "%-16s %-7s %-9s %10s  %-16s Erlang B blocking %.4g%%\n",
-                s->name, s->kind, at, off, cap, 100 * z->blocking);
+        char model[48];
+        if (z->engset_sources > 0)
+            snprintf(model, sizeof model, "Engset (%ld sources)",
+                     z->engset_sources);
+        else if (z->peakedness > 1 + 1e-9)
+            snprintf(model, sizeof model, "Hayward (meetings, Z = %.2f)",
+                     z->peakedness);
+        else
+            snprintf(model, sizeof model, "Erlang B");
+        fprintf(out, "%-16s %-7s %-9s %10s  %-16s %s blocking %.4g%%\n",
+                s->name, s->kind, at, off, cap, model, 100 * z->blocking);
         if (s->operators) {
             snprintf(off, sizeof off, "%.2f E", z->op_offered);
             snprintf(cap, sizeof cap, "%d operators", s->operators);

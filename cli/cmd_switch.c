@@ -39,7 +39,7 @@ usage(FILE *out) {
                  "written at answer and\n"
                  "                      at the end; a reused file is "
                  "appended to\n"
-                 "  --recordings DIR    where recorded bridge rooms' WAV files "
+                 "  --recordings DIR    where recorded rooms' and calls' WAV files "
                  "go (default: the\n"
                  "                      CDR file's folder, or the current "
                  "one); listed at\n"

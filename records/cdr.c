@@ -52,6 +52,13 @@ static const char upsert_sql[] =
     " recording=excluded.recording, payer=excluded.payer,"
     " outbound=excluded.outbound";
 
+static const char *const kind_names[] = {
+    [BH_TARGET_NUMBER] = "number",
+    [BH_TARGET_BRIDGE] = "bridge",
+    [BH_TARGET_EXTENSION] = "extension",
+    [BH_TARGET_TRUNK] = "trunk",
+};
+
 static const char *const state_names[] = {
     [BH_CDR_UP] = "up",
     [BH_CDR_ENDED] = "ended",
@@ -290,8 +297,9 @@ write_row(struct bh_cdr *c, const struct bh_cdr_row *row) {
     sqlite3_bind_int(s, 2, c->run);
     sqlite3_bind_text(s, 3, row->number, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, r->target);
-    sqlite3_bind_text(s, 5,
-                      r->target_kind == BH_TARGET_BRIDGE ? "bridge" : "number",
+    sqlite3_bind_text(s, 5, kind_names[r->target_kind <= BH_TARGET_TRUNK
+                                           ? r->target_kind
+                                           : BH_TARGET_NUMBER],
                       -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, row->called, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->caller, -1, SQLITE_STATIC);
@@ -490,9 +498,10 @@ row_from(sqlite3_stmt *s, struct bh_cdr_row *row) {
     r->wait = sqlite3_column_double(s, 13);
     r->talk = sqlite3_column_double(s, 14);
     const unsigned char *k = sqlite3_column_text(s, 21);
-    r->target_kind = k && strcmp((const char *)k, "bridge") == 0
-                         ? BH_TARGET_BRIDGE
-                         : BH_TARGET_NUMBER;
+    r->target_kind = BH_TARGET_NUMBER;
+    for (int i = 0; k && i <= BH_TARGET_TRUNK; i++)
+        if (strcmp((const char *)k, kind_names[i]) == 0)
+            r->target_kind = (uint8_t)i;
     const unsigned char *p = sqlite3_column_text(s, 22);
     r->payer = p && strcmp((const char *)p, "company") == 0 ? BH_PAYER_CALLEE
                                                             : BH_PAYER_CALLER;

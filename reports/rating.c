@@ -312,6 +312,9 @@ static enum bh_payer
 payer_of(const struct bh_scenario *sc, const struct bh_call_record *rec) {
     if (rec->outbound)
         return BH_PAYER_CALLEE;
+    if (rec->target_kind == BH_TARGET_EXTENSION ||
+        rec->target_kind == BH_TARGET_TRUNK)
+        return BH_PAYER_CALLER; /* an office call, paid as dialled */
     if (rec->target_kind == BH_TARGET_BRIDGE) {
         if (rec->target < sc->sw.nbridges)
             return sc->sw.bridges[rec->target].payer;

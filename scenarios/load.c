@@ -6,6 +6,7 @@
 
 #include <libgen.h>
 #include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,10 +171,14 @@ queue(struct sc_ld *L, yaml_node_t *n, struct bh_sc_queue *q) {
             yaml_node_t *it = bh_sc_item(L, m.val[Q_CONTACTS], i);
             if ((rc = bh_sc_str(L, it, "a contact", q->contacts[i], 128)))
                 return rc;
-            if (strncmp(q->contacts[i], "sip:", 4) != 0)
+            /* A SIP URI, or an extension's number (its phones). */
+            if (strncmp(q->contacts[i], "sip:", 4) != 0 &&
+                strspn(q->contacts[i], "0123456789") !=
+                    strlen(q->contacts[i]))
                 return bh_sc_fail(L, it,
                                   "a contact is a SIP URI "
-                                  "(sip:op1@127.0.0.1:5070), not '%s'",
+                                  "(sip:op1@127.0.0.1:5070) or an "
+                                  "extension's number, not '%s'",
                                   q->contacts[i]);
         }
     }
@@ -441,9 +446,32 @@ bridge(struct sc_ld *L, yaml_node_t *n, struct bh_sc_bridge *x) {
     return bridge_rooms(L, &m, x);
 }
 
-enum { E_NUMBER, E_NAME, E_FORWARD };
+enum {
+    E_NUMBER,
+    E_NAME,
+    E_FORWARD,
+    E_FORWARD_BUSY,
+    E_FORWARD_NO_ANSWER,
+    E_NO_ANSWER,
+    E_ACCOUNT,
+    E_RECORDING
+};
 static const struct sc_key extension_keys[] = {
-    {"number", 1}, {"name", 0}, {"forward", 0}, {NULL, 0}};
+    {"number", 1},       {"name", 0},    {"forward", 0},
+    {"forward_busy", 0}, {"forward_no_answer", 0},
+    {"no_answer", 0},    {"account", 0}, {"recording", 0},
+    {NULL, 0}};
+enum {
+    K_GATEWAY,
+    K_LINES,
+    K_ALLOW,
+    K_ACCOUNT_CALLS,
+    K_ACCOUNT_PER_HOUR
+};
+static const struct sc_key trunk_keys[] = {
+    {"gateway", 1},       {"lines", 1},
+    {"allow", 1},         {"account_calls", 0},
+    {"account_per_hour", 0}, {NULL, 0}};
 enum { A_USER, A_PASSWORD };
 static const struct sc_key account_keys[] = {
     {"user", 1}, {"password", 1}, {NULL, 0}};
@@ -546,10 +574,128 @@ limits(struct sc_ld *L, yaml_node_t *n, struct bh_sc_switch_limits *l) {
     return 0;
 }
 
-enum { S_NUMBERS, S_BRIDGES, S_EXTENSIONS, S_ACCOUNTS, S_TIMERS, S_LIMITS };
+enum { S_NUMBERS, S_BRIDGES, S_EXTENSIONS, S_ACCOUNTS, S_TIMERS, S_LIMITS,
+       S_TRUNK };
 static const struct sc_key switch_keys[] = {
     {"numbers", 0}, {"bridges", 0}, {"extensions", 0}, {"accounts", 0},
-    {"timers", 0},  {"limits", 0},  {NULL, 0}};
+    {"timers", 0},  {"limits", 0},  {"trunk", 0},    {NULL, 0}};
+
+/* switch.trunk: the gateway outside numbers go through, its lines, and
+ * the toll-fraud guard. */
+static int
+trunk(struct sc_ld *L, yaml_node_t *n, struct bh_sc_trunk *t) {
+    struct sc_map m;
+    long v;
+    size_t c;
+    int rc = bh_sc_map(L, n, "trunk", trunk_keys, &m);
+    if (rc)
+        return rc;
+    t->present = true;
+    t->pos = bh_sc_pos(n);
+    t->account_calls = BH_SC_ACCOUNT_CALLS_DEFAULT;
+    t->account_per_hour = BH_SC_ACCOUNT_PER_HOUR_DEFAULT;
+    if ((rc = bh_sc_str(L, m.val[K_GATEWAY], "gateway", t->gateway,
+                        sizeof t->gateway)))
+        return rc;
+    if (strncmp(t->gateway, "sip:", 4) != 0 || !strchr(t->gateway + 4, ':'))
+        return bh_sc_fail(L, m.val[K_GATEWAY],
+                          "gateway is sip:HOST:PORT (sip:127.0.0.1:5090), "
+                          "not '%s'",
+                          t->gateway);
+    if ((rc = bh_sc_int(L, m.val[K_LINES], "lines", 1, BH_SC_MAX_CAPACITY, &v)))
+        return rc;
+    t->lines = (int)v;
+    if ((rc = bh_sc_seq(L, m.val[K_ALLOW], "allow", BH_SC_MAX_ITEMS, &c)))
+        return rc;
+    if (!(t->allow = alloc(L, c, sizeof *t->allow)))
+        return BH_ENOMEM;
+    t->nallow = c;
+    for (size_t i = 0; i < c; i++)
+        if ((rc = bh_sc_digits(L, bh_sc_item(L, m.val[K_ALLOW], i),
+                               "an allowed prefix", t->allow[i],
+                               sizeof t->allow[i])))
+            return rc;
+    if (m.val[K_ACCOUNT_CALLS]) {
+        if ((rc = bh_sc_int(L, m.val[K_ACCOUNT_CALLS], "account_calls", 1,
+                            BH_SC_MAX_CAPACITY, &v)))
+            return rc;
+        t->account_calls = (int)v;
+    }
+    if (m.val[K_ACCOUNT_PER_HOUR]) {
+        if ((rc = bh_sc_int(L, m.val[K_ACCOUNT_PER_HOUR], "account_per_hour", 1,
+                            1000000, &v)))
+            return rc;
+        t->account_per_hour = (int)v;
+    }
+    return 0;
+}
+
+/* A forward target of an extension: digits, not the extension itself. */
+static int
+forward_to(struct sc_ld *L, yaml_node_t *n, const char *what,
+           const struct bh_sc_extension *x, char *buf) {
+    int rc;
+    if (!n)
+        return 0;
+    if ((rc = bh_sc_digits(L, n, what, buf, BH_SC_MAX_NUMBER)))
+        return rc;
+    if (strcmp(buf, x->number) == 0)
+        return bh_sc_fail(L, n, "extension %s forwards to itself", x->number);
+    return 0;
+}
+
+/* The extensions, once the accounts are read: each is tied to the
+ * account it names, or to the account whose user is its number. */
+static int
+extension(struct sc_ld *L, yaml_node_t *it, struct bh_sc_extension *x) {
+    const struct bh_sc_switch *sw = &L->sc->sw;
+    struct sc_map em;
+    int rc;
+    if ((rc = bh_sc_map(L, it, "an extension", extension_keys, &em)))
+        return rc;
+    if ((rc = unique_digits(L, em.val[E_NUMBER], "extension", x->number)))
+        return rc;
+    if (em.val[E_NAME] &&
+        (rc = bh_sc_str(L, em.val[E_NAME], "name", x->name, sizeof x->name)))
+        return rc;
+    if ((rc = forward_to(L, em.val[E_FORWARD], "forward", x, x->forward)) ||
+        (rc = forward_to(L, em.val[E_FORWARD_BUSY], "forward_busy", x,
+                         x->forward_busy)) ||
+        (rc = forward_to(L, em.val[E_FORWARD_NO_ANSWER], "forward_no_answer",
+                         x, x->forward_no_answer)))
+        return rc;
+    x->no_answer = BH_SC_NO_ANSWER_DEFAULT;
+    if (em.val[E_NO_ANSWER]) {
+        if ((rc = bh_sc_dur(L, em.val[E_NO_ANSWER], "no_answer", 0, 3600,
+                            &x->no_answer)))
+            return rc;
+        if (x->no_answer < 1)
+            return bh_sc_fail(L, em.val[E_NO_ANSWER],
+                              "no_answer must be at least 1s");
+    }
+    if (em.val[E_RECORDING] &&
+        (rc = bh_sc_bool(L, em.val[E_RECORDING], "recording", &x->recording)))
+        return rc;
+    if (em.val[E_ACCOUNT]) {
+        if ((rc = bh_sc_str(L, em.val[E_ACCOUNT], "account", x->account,
+                            sizeof x->account)))
+            return rc;
+    } else {
+        snprintf(x->account, sizeof x->account, "%s", x->number);
+    }
+    size_t j = 0;
+    while (j < sw->naccounts && strcmp(sw->accounts[j].user, x->account) != 0)
+        j++;
+    if (j == sw->naccounts) {
+        if (em.val[E_ACCOUNT])
+            return bh_sc_fail(L, em.val[E_ACCOUNT],
+                              "account '%s' is not in switch.accounts",
+                              x->account);
+        x->account[0] = '\0'; /* no account of that name: no phones */
+    }
+    x->pos = bh_sc_pos(it);
+    return 0;
+}
 
 static int
 switch_section(struct sc_ld *L, yaml_node_t *n) {
@@ -559,10 +705,10 @@ switch_section(struct sc_ld *L, yaml_node_t *n) {
     int rc = bh_sc_map(L, n, "switch", switch_keys, &m);
     if (rc)
         return rc;
-    if (!m.val[S_NUMBERS] && !m.val[S_BRIDGES])
+    if (!m.val[S_NUMBERS] && !m.val[S_BRIDGES] && !m.val[S_EXTENSIONS])
         return bh_sc_fail(L, n,
-                          "switch needs at least one of numbers: or "
-                          "bridges:");
+                          "switch needs at least one of numbers:, bridges: "
+                          "or extensions:");
     sw->timers.rtp_timeout = BH_SC_RTP_TIMEOUT_DEFAULT;
     sw->timers.session_expires = BH_SC_SESSION_EXPIRES_DEFAULT;
     sw->timers.min_se = BH_SC_MIN_SE_DEFAULT;
@@ -606,35 +752,6 @@ switch_section(struct sc_ld *L, yaml_node_t *n) {
             sw->bridges[i].pos = bh_sc_pos(it);
         }
     }
-    if (m.val[S_EXTENSIONS]) {
-        if ((rc = bh_sc_seq(L, m.val[S_EXTENSIONS], "extensions",
-                            BH_SC_MAX_ITEMS, &c)))
-            return rc;
-        if (!(sw->extensions = alloc(L, c, sizeof *sw->extensions)))
-            return BH_ENOMEM;
-        sw->nextensions = c;
-        for (size_t i = 0; i < c; i++) {
-            yaml_node_t *it = bh_sc_item(L, m.val[S_EXTENSIONS], i);
-            struct bh_sc_extension *x = &sw->extensions[i];
-            struct sc_map em;
-            if ((rc = bh_sc_map(L, it, "an extension", extension_keys, &em)))
-                return rc;
-            if ((rc = unique_digits(L, em.val[E_NUMBER], "extension",
-                                    x->number)))
-                return rc;
-            if (em.val[E_NAME] && (rc = bh_sc_str(L, em.val[E_NAME], "name",
-                                                  x->name, sizeof x->name)))
-                return rc;
-            if (em.val[E_FORWARD] &&
-                (rc = bh_sc_digits(L, em.val[E_FORWARD], "forward", x->forward,
-                                   sizeof x->forward)))
-                return rc;
-            if (strcmp(x->forward, x->number) == 0)
-                return bh_sc_fail(L, em.val[E_FORWARD],
-                                  "extension %s forwards to itself", x->number);
-            x->pos = bh_sc_pos(it);
-        }
-    }
     if (m.val[S_ACCOUNTS]) {
         if ((rc = bh_sc_seq(L, m.val[S_ACCOUNTS], "accounts", BH_SC_MAX_ITEMS,
                             &c)))
@@ -661,6 +778,20 @@ switch_section(struct sc_ld *L, yaml_node_t *n) {
             x->pos = bh_sc_pos(it);
         }
     }
+    if (m.val[S_EXTENSIONS]) {
+        if ((rc = bh_sc_seq(L, m.val[S_EXTENSIONS], "extensions",
+                            BH_SC_MAX_ITEMS, &c)))
+            return rc;
+        if (!(sw->extensions = alloc(L, c, sizeof *sw->extensions)))
+            return BH_ENOMEM;
+        sw->nextensions = c;
+        for (size_t i = 0; i < c; i++)
+            if ((rc = extension(L, bh_sc_item(L, m.val[S_EXTENSIONS], i),
+                                &sw->extensions[i])))
+                return rc;
+    }
+    if (m.val[S_TRUNK] && (rc = trunk(L, m.val[S_TRUNK], &sw->trunk)))
+        return rc;
     return 0;
 }
 

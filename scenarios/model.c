@@ -19,6 +19,7 @@ bh_scenario_free(struct bh_scenario *sc) {
     }
     free(sc->sw.bridges);
     free(sc->sw.extensions);
+    free(sc->sw.trunk.allow);
     free(sc->sw.accounts);
     for (size_t i = 0; i < sc->nsources; i++) {
         struct bh_sc_source *s = &sc->sources[i];

@@ -61,6 +61,162 @@ load_of(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
     l->patience = any_patience && all_exp ? exp_patience : INFINITY;
 }
 
+/* ---- The loss model of a target's lines or ports ------------------------
+ * Erlang B assumes independent Poisson arrivals. Two kinds of traffic are
+ * not: meeting participants arrive together (a batch per meeting), which
+ * makes the load peaked and Erlang B optimistic; and a finite population
+ * slows down as its callers are busy (Engset), which Erlang B overstates.
+ * A target's model: Engset when its one source is a finite population of
+ * callers; Hayward's approximation B(A/Z, C/Z) when meetings reach it,
+ * with the peakedness Z of their batches; else Erlang B. */
+
+/* E[X^2] / E[X] of a count distribution: the peakedness of batches of X
+ * arrivals that stay for the same time (variance over mean of the busy
+ * servers among infinitely many). Poisson counts with their bounds (and
+ * the rounding of the sampler) exactly; the others from their mean and
+ * standard deviation. */
+static double
+batch_z(const struct bh_dist *d) {
+    double m = bh_traffic_dist_mean(d), var = 0;
+    switch (d->kind) {
+    case BH_DIST_POISSON: {
+        if (!(d->mean > 0))
+            return 1;
+        double lo = d->has_min ? d->min : 0, hi = d->has_max ? d->max : 1e9;
+        double top = d->mean + 40 * sqrt(d->mean) + 50, p = exp(-d->mean);
+        double s1 = 0, s2 = 0, tot = 0;
+        if (!(p > 0)) /* too big a mean to sum from 0: near normal */
+            return d->mean > 0 ? 1 + d->mean : 1;
+        for (double k = 0; k <= top; k++) {
+            double x = k < lo ? lo : k > hi ? hi : k;
+            x = floor(x + 0.5);
+            s1 += p * x;
+            s2 += p * x * x;
+            tot += p;
+            p *= d->mean / (k + 1);
+        }
+        return s1 > 0 ? s2 / s1 : 1;
+    }
+    case BH_DIST_EMPIRICAL: {
+        double s1 = 0, s2 = 0;
+        for (size_t i = 0; d->samples && i < d->nsamples; i++) {
+            s1 += d->samples[i];
+            s2 += d->samples[i] * d->samples[i];
+        }
+        return s1 > 0 ? s2 / s1 : 1;
+    }
+    case BH_DIST_DETERMINISTIC:
+        var = 0;
+        break;
+    case BH_DIST_UNIFORM:
+        var = (d->max - d->min) * (d->max - d->min) / 12;
+        break;
+    case BH_DIST_EXPONENTIAL:
+        var = m * m;
+        break;
+    case BH_DIST_ERLANG:
+        var = d->k > 0 ? m * m / d->k : 0;
+        break;
+    default:
+        var = d->sd * d->sd;
+        break;
+    }
+    return m > 0 ? m + var / m : 1;
+}
+
+enum loss_kind { LOSS_ERLANG_B, LOSS_ENGSET, LOSS_HAYWARD };
+
+struct loss_model {
+    enum loss_kind kind;
+    double z;     /* Hayward: peakedness of the whole load */
+    long sources; /* Engset: the population */
+};
+
+static void
+loss_model(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
+           struct loss_model *m) {
+    memset(m, 0, sizeof *m);
+    m->z = 1;
+    double load = 0, zload = 0;
+    size_t n = 0;
+    const struct bh_sc_source *one = NULL;
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if ((int)s->target_kind != (int)kind || s->target != index)
+            continue;
+        n++;
+        one = s;
+        double a = bh_traffic_offered(sc, i, 0, sc->horizon);
+        double z = s->kind == BH_SOURCE_MEETINGS
+                       ? batch_z(&s->meetings.participants)
+                       : 1;
+        load += a;
+        zload += a * z;
+    }
+    if (n == 1 && one->sources > 0 && one->kind == BH_SOURCE_CALLS) {
+        m->kind = LOSS_ENGSET;
+        m->sources = one->sources;
+    } else if (load > 0 && zload / load > 1 + 1e-9) {
+        /* independent streams: the peakedness of the sum is the
+         * load-weighted mean of theirs */
+        m->kind = LOSS_HAYWARD;
+        m->z = zload / load;
+    }
+}
+
+/* Blocking of `offered` Erlangs on n lines or ports under model m. For
+ * Engset, offered is the population's intended traffic K b / (1 + b)
+ * (offered.c), b the traffic of one idle source. */
+static double
+loss_blocking(const struct loss_model *m, double offered, long n) {
+    switch (m->kind) {
+    case LOSS_ENGSET: {
+        double k = (double)m->sources;
+        if (!(offered < k))
+            return NAN;
+        return bh_erlang_engset(m->sources, n, offered / (k - offered));
+    }
+    case LOSS_HAYWARD:
+        return bh_erlang_hayward(offered, (double)n, m->z);
+    default:
+        return bh_erlang_b(offered, n);
+    }
+}
+
+static const char *
+loss_name(const struct loss_model *m) {
+    return m->kind == LOSS_ENGSET    ? "Engset"
+           : m->kind == LOSS_HAYWARD ? "Hayward"
+                                     : "Erlang B";
+}
+
+int
+bh_sim_loss_lines(const struct bh_sim_busiest *bz, double target, long *n) {
+    if (!(target > 0 && target <= 1))
+        return BH_EINVAL;
+    if (bz->peakedness <= 1 + 1e-9 && bz->engset_sources <= 0)
+        return bh_erlang_b_lines(bz->offered, target, n, NULL);
+    struct loss_model m = {bz->engset_sources > 0 ? LOSS_ENGSET : LOSS_HAYWARD,
+                           bz->peakedness, bz->engset_sources};
+    /* blocking falls as lines grow: gallop, then bisect */
+    long lo = 0, hi = 1;
+    while (!(loss_blocking(&m, bz->offered, hi) <= target)) {
+        if (hi >= BH_ERLANG_MAX_SERVERS)
+            return BH_ERANGE;
+        lo = hi;
+        hi = hi * 2 > BH_ERLANG_MAX_SERVERS ? BH_ERLANG_MAX_SERVERS : hi * 2;
+    }
+    while (hi - lo > 1) {
+        long mid = lo + (hi - lo) / 2;
+        if (loss_blocking(&m, bz->offered, mid) <= target)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    *n = hi;
+    return 0;
+}
+
 /* Reporting intervals of sc and their length (s): the horizon's when the
  * scenario has no interval. */
 static size_t
@@ -132,7 +288,12 @@ bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
         out->offered = 0;
     out->aht = operators && rate_w > 0 ? hold_w / rate_w : 0;
     out->patience = pat_rate > 0 ? pat_w / pat_rate : INFINITY;
-    out->blocking = bh_erlang_b(out->offered, lines);
+    struct loss_model m;
+    loss_model(sc, kind, index, &m);
+    out->peakedness = m.z;
+    out->engset_sources = m.kind == LOSS_ENGSET ? m.sources : 0;
+    out->model = loss_name(&m);
+    out->blocking = loss_blocking(&m, out->offered, lines);
     out->p_wait = operators ? bh_erlang_c(out->op_offered, operators) : 0;
     return 0;
 }
@@ -281,7 +442,9 @@ number_iv(const struct bh_scenario *sc, size_t ni, double a, double b,
         o->line_load =
             l.offered +
             (num->queue.present ? 0 : l.attempts * num->announcement);
-        o->blocking = bh_erlang_b(o->line_load, num->lines);
+        struct loss_model m;
+        loss_model(sc, BH_TARGET_NUMBER, (int)ni, &m);
+        o->blocking = loss_blocking(&m, o->line_load, num->lines);
         for (size_t k = 0; k < nsl; k++)
             o->sl[k] = 1 - o->blocking;
         o->occupancy = num->lines > 0
@@ -305,7 +468,10 @@ bridge_iv(const struct bh_scenario *sc, size_t bi, double a, double b,
     memset(o, 0, sizeof *o);
     o->calls = l.attempts * (b - a);
     o->offered = o->line_load = l.offered;
-    o->blocking = o->calls > 0 ? bh_erlang_b(o->line_load, br->ports) : 0;
+    struct loss_model m;
+    loss_model(sc, BH_TARGET_BRIDGE, (int)bi, &m);
+    o->blocking =
+        o->calls > 0 ? loss_blocking(&m, o->line_load, br->ports) : 0;
     o->busy = o->line_load * (1 - o->blocking);
     o->occupancy = br->ports > 0 ? o->busy / br->ports : NAN;
 }
@@ -549,6 +715,12 @@ struct curve_in {
     double line_month; /* the rental of one line a month, NaN if none */
     int simulated;     /* the capacity the results were simulated at */
     const struct bh_plan_row *pr; /* busyhour plan's row, or NULL */
+    struct loss_model lm; /* lines and ports: the loss model */
+    bool lm_known;        /* false: no scenario to tell it (Erlang B is
+                             then shown but no capacity recommended for a
+                             bridge, where it is known optimistic) */
+    bool op_load;         /* a and aht are the operators' (talk and
+                             wrap-up), from the scenario */
 };
 
 /* The curve's target, resource, limit and service-level time, and the
@@ -570,15 +742,33 @@ curve_head(const struct bh_results *r, size_t ti, const struct bh_scenario *sc,
     c->now = in->queue ? t->operators : t->lines;
     in->aht = NAN;
     in->patience = INFINITY;
+    int num = sc ? bh_scenario_find_number(sc, t->name) : -1;
+    int br = sc ? bh_scenario_find_bridge(sc, t->name) : -1;
     if (!in->queue) {
         c->limit = limit_of(r, t->name, "blocking", NULL);
+        if (in->bridge ? br >= 0 : num >= 0) {
+            loss_model(sc, in->bridge ? BH_TARGET_BRIDGE : BH_TARGET_NUMBER,
+                       in->bridge ? br : num, &in->lm);
+            in->lm_known = true;
+        }
         return true;
     }
     double slt = NAN;
     c->limit = limit_of(r, t->name, "service_level", &slt);
     c->sl_time = isfinite(slt) ? slt : t->nsl ? t->sl[0].t : BH_SIM_SL_TIME;
     const struct bh_sc_source *src = source_for(sc, t->name);
-    if (src) {
+    struct bh_sim_busiest bz;
+    if (src && num >= 0 &&
+        bh_sim_busiest(sc, BH_TARGET_NUMBER, num, r->warmup, &bz) == 0 &&
+        bz.op_peak > 0 && bz.aht > 0) {
+        /* the operators' own load and handling time (talk and wrap-up),
+         * as busyhour plan's analytic figure takes them */
+        in->a = bz.op_peak;
+        in->aht = bz.aht;
+        in->op_load = true;
+        if (src->has_patience && src->patience.kind == BH_DIST_EXPONENTIAL)
+            in->patience = bh_traffic_dist_mean(&src->patience);
+    } else if (src) {
         in->aht = bh_traffic_dist_mean(&src->holding);
         if (src->has_patience && src->patience.kind == BH_DIST_EXPONENTIAL)
             in->patience = bh_traffic_dist_mean(&src->patience);
@@ -649,7 +839,8 @@ curve_points(struct bh_capacity_curve *c, const struct curve_in *in,
             p->service_level = curve_sl(in, n, c->sl_time);
             /* Operators are not in the tariffs: no cost line. */
         } else {
-            p->blocking = bh_erlang_b(in->a, n);
+            p->blocking = in->lm_known ? loss_blocking(&in->lm, in->a, n)
+                                       : bh_erlang_b(in->a, n);
             if (isfinite(in->month_now) && isfinite(in->line_month) &&
                 in->simulated > 0)
                 p->cost_month =
@@ -660,6 +851,10 @@ curve_points(struct bh_capacity_curve *c, const struct curve_in *in,
                        : p->blocking <= c->limit))
             found = n;
     }
+    /* never a recommendation from a model known to be wrong: Erlang B on
+     * a bridge whose meetings the scenario does not describe */
+    if (!in->queue && in->bridge && !in->lm_known)
+        found = 0;
     if (in->pr)
         c->recommended = in->pr->recommended;
     else if (found)
@@ -672,28 +867,39 @@ curve_note(struct bh_capacity_curve *c, const struct curve_in *in, int found) {
     char dur[32];
     bh_format_duration(c->sl_time, dur, sizeof dur);
     bool exp = isfinite(in->patience);
+    char model[160];
+    if (in->lm_known && in->lm.kind == LOSS_HAYWARD)
+        snprintf(model, sizeof model,
+                 "Hayward's approximation B(A/Z, C/Z), Z = %.2f from the "
+                 "participants per meeting (they join together)",
+                 in->lm.z);
+    else if (in->lm_known && in->lm.kind == LOSS_ENGSET)
+        snprintf(model, sizeof model, "Engset, %ld sources",
+                 in->lm.sources);
+    else if (in->bridge && !in->lm_known)
+        snprintf(model, sizeof model,
+                 "Erlang B (optimistic for meetings: no recommendation "
+                 "without the scenario)");
+    else
+        snprintf(model, sizeof model, "Erlang B");
     if (in->queue)
         snprintf(c->note, sizeof c->note,
-                 "Erlang %s at the busiest interval's load, %.1f Erlangs, "
-                 "mean handling %.0f s%s; share answered within %s. "
-                 "Operators are not in the tariffs: no cost line. "
+                 "Erlang %s at the busiest interval's %s load, %.1f "
+                 "Erlangs, mean handling %.0f s%s%s; share answered within "
+                 "%s. Operators are not in the tariffs: no cost line. "
                  "Recommended: %s.",
-                 exp ? "A" : "C", in->a, in->aht,
+                 exp ? "A" : "C", in->op_load ? "operators'" : "line",
+                 in->a, in->aht, in->op_load ? " (talk and wrap-up)" : "",
                  exp ? " and exponential patience" : "", dur,
                  in->pr  ? "busyhour plan's simulated search"
                  : found ? "fewest operators meeting the threshold"
                          : "no threshold on the service level");
     else
         snprintf(c->note, sizeof c->note,
-                 "Erlang B at the busiest interval's load, %.1f Erlangs%s. "
+                 "%s at the busiest interval's load, %.1f Erlangs. "
                  "Cost: the simulated monthly cost, plus the rental of each "
                  "%s added, less each removed. Recommended: %s.",
-                 in->a,
-                 in->bridge ? " (participants taken as independent calls, "
-                              "which is optimistic for meetings that join "
-                              "at once)"
-                            : "",
-                 in->bridge ? "port" : "line",
+                 model, in->a, in->bridge ? "port" : "line",
                  in->pr  ? "busyhour plan's simulated search"
                  : found ? "fewest that meet the blocking threshold"
                          : "no threshold on blocking");

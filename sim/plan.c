@@ -14,8 +14,11 @@
 #define MAX_EVALS 64          /* simulations per resource searched */
 #define MAX_REQS 16
 
-/* One requirement on a target: metric OP value (a threshold). */
+/* One requirement on a target: metric OP value (a threshold). The
+ * target is the number or bridge planned, or a campaign dialling out
+ * through the number: its thresholds size the number's lines too. */
 struct req {
+    const char *target; /* name in the results */
     enum bh_metric metric;
     double arg;
     enum bh_op op;
@@ -52,6 +55,16 @@ plan_fail(char *msg, size_t size, int rc, const char *fmt, ...) {
         va_end(ap);
     }
     return rc;
+}
+
+/* Whether `name` is a campaign of the sub-scenario's sources. */
+static int
+campaign_of(const struct sub *s, const char *name) {
+    for (size_t i = 0; i < s->sc.nsources; i++)
+        if (s->src[i].kind == BH_SOURCE_CAMPAIGN &&
+            strcmp(s->src[i].name, name) == 0)
+            return 1;
+    return 0;
 }
 
 static void
@@ -99,9 +112,10 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
     size_t m = 0;
     for (size_t i = 0; i < sc->nthresholds; i++) {
         const struct bh_sc_threshold *t = &sc->thresholds[i];
-        if (strcmp(t->target, name) != 0)
+        if (strcmp(t->target, name) != 0 && !campaign_of(s, t->target))
             continue;
-        s->thr[m++] = *t;
+        s->thr[m] = *t;
+        t = &s->thr[m++];
         switch (t->metric) {
         case BH_METRIC_BLOCKING:
         case BH_METRIC_ABANDONMENT:
@@ -112,7 +126,8 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
         case BH_METRIC_INCOMPLETE_MEETINGS:
             if (s->nreq < MAX_REQS)
                 s->req[s->nreq++] =
-                    (struct req){t->metric, t->arg, t->op, t->value};
+                    (struct req){t->target, t->metric, t->arg, t->op,
+                                 t->value};
             break;
         default: /* occupancy and costs are not capacity targets */
             break;
@@ -126,18 +141,34 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
      * target. The collector always reports service_level(20s). */
     int has_block = 0, has_wait = 0;
     for (size_t q = 0; q < s->nreq; q++) {
-        has_block |= s->req[q].metric == BH_METRIC_BLOCKING;
+        has_block |= s->req[q].metric == BH_METRIC_BLOCKING &&
+                     strcmp(s->req[q].target, name) == 0;
         has_wait |= s->req[q].metric == BH_METRIC_SERVICE_LEVEL ||
                     s->req[q].metric == BH_METRIC_WAIT_MEAN ||
                     s->req[q].metric == BH_METRIC_WAIT_P90 ||
                     s->req[q].metric == BH_METRIC_WAIT_P99;
     }
     if (!has_block && s->nreq < MAX_REQS)
-        s->req[s->nreq++] =
-            (struct req){BH_METRIC_BLOCKING, 0, BH_OP_LT, DEFAULT_BLOCKING};
+        s->req[s->nreq++] = (struct req){name, BH_METRIC_BLOCKING, 0,
+                                         BH_OP_LT, DEFAULT_BLOCKING};
+    /* so must every campaign through the number: a campaign is a target
+     * whose blocking the lines decide */
+    for (size_t i = 0; i < s->sc.nsources; i++) {
+        const struct bh_sc_source *x = &s->src[i];
+        if (x->kind != BH_SOURCE_CAMPAIGN)
+            continue;
+        int has = 0;
+        for (size_t q = 0; q < s->nreq; q++)
+            has |= s->req[q].metric == BH_METRIC_BLOCKING &&
+                   strcmp(s->req[q].target, x->name) == 0;
+        if (!has && s->nreq < MAX_REQS)
+            s->req[s->nreq++] = (struct req){x->name, BH_METRIC_BLOCKING, 0,
+                                             BH_OP_LT, DEFAULT_BLOCKING};
+    }
     if (!has_wait && !is_bridge && s->num.queue.present && s->nreq < MAX_REQS)
-        s->req[s->nreq++] = (struct req){BH_METRIC_SERVICE_LEVEL,
-                                         BH_SIM_SL_TIME, BH_OP_GE, DEFAULT_SL};
+        s->req[s->nreq++] =
+            (struct req){name, BH_METRIC_SERVICE_LEVEL, BH_SIM_SL_TIME,
+                         BH_OP_GE, DEFAULT_SL};
     return 0;
 }
 
@@ -159,19 +190,31 @@ sl_of(size_t nsl, const struct bh_service_level *sl, double t) {
     return bh_estimate_exact(NAN);
 }
 
-/* Does target 0 of r meet every requirement, overall and per interval? */
+/* The index of target `name` in r, or -1. */
+static long
+target_index(const struct bh_results *r, const char *name) {
+    for (size_t i = 0; i < r->ntargets; i++)
+        if (strcmp(r->targets[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Does r meet every requirement, overall and per interval? */
 static int
 meets(const struct sub *s, const struct bh_results *r) {
     for (size_t q = 0; q < s->nreq; q++) {
         const struct req *k = &s->req[q];
+        long ti = target_index(r, k->target);
+        if (ti < 0)
+            continue; /* not in the results: nothing measured */
         /* Over the horizon: judged as the verdict judges it. */
         struct bh_estimate e =
-            bh_target_figure(r, &r->targets[0], k->metric, k->arg);
+            bh_target_figure(r, &r->targets[ti], k->metric, k->arg);
         if (!bound_ok(e, k->op, k->value))
             return 0;
         for (size_t i = 0; i < r->nintervals; i++) {
             const struct bh_interval_result *ir =
-                &r->intervals[0 * r->nintervals + i];
+                &r->intervals[(size_t)ti * r->nintervals + i];
             if (ir->start + r->interval <= r->warmup)
                 continue;
             /* Per interval the t interval alone: a quiet night interval
@@ -320,6 +363,10 @@ figures(struct sub *s, struct bh_estimate *blocking, struct bh_estimate *sl) {
     int rc = simulate(s, &r);
     if (rc == 0) {
         *blocking = r.targets[0].blocking;
+        /* a number only campaigns use: their blocking is the lines' */
+        for (size_t i = 1; isnan(blocking->mean) && i < r.ntargets; i++)
+            if (strcmp(r.targets[i].kind, "campaign") == 0)
+                *blocking = r.targets[i].blocking;
         *sl = sl_of(r.targets[0].nsl, r.targets[0].sl, sl_time(s, NAN));
     }
     bh_results_clear(&r);
@@ -374,15 +421,16 @@ sub_open(struct sub *s, const struct bh_scenario *sc,
     return 0;
 }
 
-/* Erlang B's fewest lines (or ports) for load a (Erlangs) at the blocking
- * the target asks for; at least 1. */
+/* The loss model's fewest lines (or ports) at the busiest interval's
+ * load (Erlang B; Hayward for meetings, Engset for a finite population)
+ * at the blocking the target asks for; at least 1. */
 static long
-erlang_b_guess(const struct sub *s, double a) {
+loss_guess(const struct sub *s, const struct bh_sim_busiest *bz) {
     double b = req_value(s, BH_METRIC_BLOCKING, 0, DEFAULT_BLOCKING);
     if (!(b > 0))
         b = 1e-6;
     long n = 1;
-    if (bh_erlang_b_lines(a, b, &n, NULL) || n < 1)
+    if (bh_sim_loss_lines(bz, b, &n) || n < 1)
         n = 1;
     return n;
 }
@@ -447,7 +495,7 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     bh_sim_busiest(&s.sc, BH_TARGET_NUMBER, 0, sc->sim.warmup, &bz);
     double a_lines = bz.offered, a_ops = bz.op_peak, aht = bz.aht;
     double patience = bz.patience;
-    long lines_guess = erlang_b_guess(&s, a_lines);
+    long lines_guess = loss_guess(&s, &bz);
     int ops = 0;
     if (orig->queue.present) {
         /* operators first, with lines that never block */
@@ -526,7 +574,7 @@ plan_bridge(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     struct bh_sim_busiest bz;
     bh_sim_busiest(&s.sc, BH_TARGET_BRIDGE, 0, sc->sim.warmup, &bz);
     double a = bz.offered;
-    long g = erlang_b_guess(&s, a);
+    long g = loss_guess(&s, &bz);
     row_init(row, orig->name, res_name[RES_PORTS], orig->ports);
     row->analytic = (int)g;
     int hi = ceiling(a, orig->ports);

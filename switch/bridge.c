@@ -126,22 +126,13 @@ static void
 on_refused(struct sw_service *svc, void *target, const struct sw_req *req,
            int status, enum bh_outcome outcome) {
     struct bh_switch *sw = svc->sw;
-    const struct bh_sip_msg *m = req->msg;
-    double now = sw_now(sw);
     struct bh_cdr_row row;
-    row_init(&row, target, sw->next_call++, now);
-    row.rec.outcome = (uint8_t)outcome;
-    row.rec.end = now;
-    sw_copy_str(row.called, sizeof row.called, m->ruri.user);
-    sw_copy_str(row.caller, sizeof row.caller, m->from.uri.user);
-    sw_copy_str(row.call_id, sizeof row.call_id, m->call_id);
-    snprintf(row.reason, sizeof row.reason, "%s",
-             status == 486   ? "busy"
-             : status == 403 ? "locked-out"
-             : status == 503 ? "unavailable"
-                             : "refused");
-    row.status = status;
-    sw_call_record(sw, &row);
+    row_init(&row, target, sw->next_call++, sw_now(sw));
+    sw_call_record_refused(sw, &row, req, status, outcome,
+                           status == 486   ? "busy"
+                           : status == 403 ? "locked-out"
+                           : status == 503 ? "unavailable"
+                                           : "refused");
 }
 
 /* ---- rooms.c's actions --------------------------------------------------- */

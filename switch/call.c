@@ -38,6 +38,21 @@ put_row(struct bh_switch *sw, const struct bh_cdr_row *row,
 }
 
 void
+sw_call_record_refused(struct bh_switch *sw, struct bh_cdr_row *row,
+                       const struct sw_req *req, int status,
+                       enum bh_outcome outcome, const char *reason) {
+    const struct bh_sip_msg *m = req->msg;
+    row->rec.outcome = (uint8_t)outcome;
+    row->rec.end = row->rec.arrival;
+    sw_copy_str(row->called, sizeof row->called, m->ruri.user);
+    sw_copy_str(row->caller, sizeof row->caller, m->from.uri.user);
+    sw_copy_str(row->call_id, sizeof row->call_id, m->call_id);
+    snprintf(row->reason, sizeof row->reason, "%s", reason);
+    row->status = status;
+    sw_call_record(sw, row);
+}
+
+void
 sw_call_record(struct bh_switch *sw, const struct bh_cdr_row *row) {
     if (row->rec.outcome < BH_OUTCOME_COUNT)
         sw->m.outcomes[row->rec.outcome]++;
@@ -827,15 +842,20 @@ sw_leg_digit(struct leg *leg, char digit) {
 
 void
 sw_call_cancel(const struct sw_req *req) {
-    /* RFC 3261 9.2: CANCEL matches the INVITE's server transaction. The
-     * switch answers INVITEs at once, so there is nothing left to cancel
-     * by the time a CANCEL arrives: 200 for the CANCEL, and the call
-     * goes on (the caller sends BYE). */
+    /* RFC 3261 9.2: CANCEL matches the INVITE's server transaction.
+     * Most services answer INVITEs at once, so there is nothing left to
+     * cancel by the time a CANCEL arrives: 200 for the CANCEL, and the
+     * call goes on (the caller sends BYE). A service that rings first
+     * (on_cancel) answers the INVITE 487. */
     struct stx *inv = sw_stx_find(req->sw, req->msg, 1);
     if (!inv) {
         sw_reply(req, WHY_NO_TXN);
         return;
     }
-    const char *tag = inv->call ? inv->call->caller.local_tag : NULL;
+    struct call *c = inv->call;
+    const char *tag = c ? c->caller.local_tag : NULL;
     sw_answer(req, WHY_OK, tag, NULL, NULL, 0);
+    /* A service that rings before it answers (pbx.c) stops ringing. */
+    if (c && !c->ended && c->final_status < 200 && c->svc->ops->on_cancel)
+        c->svc->ops->on_cancel(c);
 }

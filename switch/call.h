@@ -141,6 +141,8 @@ struct call {
     int ended;
     double arrival, answer; /* s since start; answer -1 until the 2xx */
     int final_status;       /* final SIP status sent to the caller */
+    int leg_status;         /* final status of the last outgoing leg that
+                               failed (408 for timer B), for on_leg_failed */
     struct leg caller;
     struct leg *legs;   /* outgoing legs, owned */
     struct stx *inv;    /* the caller's INVITE transaction; NULL when gone */
@@ -182,8 +184,13 @@ struct sw_service_ops {
      * the leg (sw_leg_connect ...) or ends it (sw_leg_end). */
     void (*on_leg_answered)(struct call *c, struct leg *leg, int usable);
     /* The outgoing leg `slot` failed before it answered (a non-2xx final,
-     * or timer B: no answer at all); the core has freed it. */
+     * or timer B: no answer at all, c->leg_status says which); the core
+     * has freed it. */
     void (*on_leg_failed)(struct call *c, int slot);
+    /* Optional: the peer of this outgoing leg hung up and the core is
+     * about to free the leg: the service lets go of what points at it (a
+     * conference room). Then on_leg_ended. */
+    void (*on_leg_leaving)(struct call *c, struct leg *leg);
     /* The peer of the outgoing leg `slot` hung up (BYE, answered 200);
      * the core has freed the leg. */
     void (*on_leg_ended)(struct call *c, int slot);
@@ -191,6 +198,11 @@ struct sw_service_ops {
     void (*on_digit)(struct call *c, struct leg *leg, char digit);
     /* The call's timer (sw_call_arm) fired. */
     void (*on_timer)(struct call *c);
+    /* Optional (NULL: the caller's CANCEL is answered 200 and the call
+     * goes on, for services that answer at once). The caller CANCELled
+     * an INVITE the service has not answered finally yet; the CANCEL got
+     * its 200, the service answers the INVITE 487 and ends the call. */
+    void (*on_cancel)(struct call *c);
     /* The call ends (once): the service releases what it holds and writes
      * its CDR row (sw_call_record). Then the core ends the outgoing legs
      * (BYE or CANCEL), sends the caller BYE if the dialog is up, and frees
@@ -249,6 +261,13 @@ void sw_call_disarm(struct call *c);
  * this loop turn with the other rows of the turn, before any answer or
  * BYE of the turn goes out) and hands its record to the owner's sink. */
 void sw_call_record(struct bh_switch *sw, const struct bh_cdr_row *row);
+/* The final row of an INVITE refused before it became a call: row comes
+ * with the service's fields and its arrival (now); the rest (end, the
+ * request's users and Call-ID, status, outcome, reason) is filled from
+ * req here, then recorded as sw_call_record does. */
+void sw_call_record_refused(struct bh_switch *sw, struct bh_cdr_row *row,
+                            const struct sw_req *req, int status,
+                            enum bh_outcome outcome, const char *reason);
 /* The row of a call in progress (state "up"), written when it is answered
  * (and updated when it connects): a crash leaves it, marked unfinished by
  * the next run, instead of nothing. The final row replaces it (same id). */

@@ -394,6 +394,16 @@ sw_conf_room_size(const struct sw_conf_room *r) {
     return r->n;
 }
 
+void
+sw_conf_room_call(struct sw_conf_room *r, const char *caller,
+                  const char *number) {
+    if (!r || !r->rec)
+        return;
+    struct sw_conf_recording *x = &r->conf->recs[r->rec_index];
+    snprintf(x->caller, sizeof x->caller, "%s", caller);
+    snprintf(x->number, sizeof x->number, "%s", number);
+}
+
 const char *
 sw_conf_room_recording(const struct sw_conf_room *r) {
     return r->rec ? r->conf->recs[r->rec_index].path : "";

@@ -33,6 +33,10 @@ void sw_conf_room_free(struct sw_conf_room *r);
 size_t sw_conf_room_size(const struct sw_conf_room *r);
 /* The room's recording file, or "" when it is not recorded. */
 const char *sw_conf_room_recording(const struct sw_conf_room *r);
+/* A recorded room that is one call: its caller and the number called,
+ * for /recordings. */
+void sw_conf_room_call(struct sw_conf_room *r, const char *caller,
+                       const char *number);
 
 /* The leg joins the room: its received audio (what is left after digits
  * are taken out) goes to the mixer, and from the next tick on it hears
@@ -66,6 +70,8 @@ void sw_conf_stats(const struct bh_switch *sw, struct sw_conf_stats *st);
 struct sw_conf_recording {
     char path[BH_CDR_PATH_MAX];
     char label[2 * BH_SC_MAX_NAME];
+    char caller[BH_SC_MAX_NAME]; /* a call's recording: who called, */
+    char number[BH_SC_MAX_NAME]; /* and what; "" for a bridge's room */
     double start, end; /* s since the switch started; end -1 while open */
     uint64_t samples;  /* written so far */
     int error;         /* a write failed (disk full ...) */

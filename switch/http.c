@@ -65,7 +65,8 @@ json_text(struct evbuffer *b, const char *s) {
     evbuffer_add(b, "\"", 1);
 }
 
-/* /recordings: every WAV file the bridges' rooms wrote or are writing. */
+/* /recordings: every WAV file the bridges' rooms and the recorded calls
+ * wrote or are writing. */
 static void
 recordings(struct evhttp_request *req, struct bh_switch *sw) {
     size_t n;
@@ -79,6 +80,10 @@ recordings(struct evhttp_request *req, struct bh_switch *sw) {
     for (size_t i = 0; i < n; i++) {
         evbuffer_add_printf(b, "%s{\"room\":", i ? "," : "");
         json_text(b, r[i].label);
+        evbuffer_add_printf(b, ",\"caller\":");
+        json_text(b, r[i].caller);
+        evbuffer_add_printf(b, ",\"number\":");
+        json_text(b, r[i].number);
         evbuffer_add_printf(b, ",\"path\":");
         json_text(b, r[i].path);
         evbuffer_add_printf(b,

@@ -375,6 +375,7 @@ enum sw_why {
     WHY_UNSUPP_URI,       /* 416: not a sip/sips/tel URI */
     WHY_BAD_EXTENSION,    /* 420: Require names an extension we lack */
     WHY_INTERVAL_BRIEF,   /* 423 */
+    WHY_OFFLINE,          /* 480: nobody there (no phone registered) */
     WHY_NO_TXN,           /* 481: no such dialog or transaction */
     WHY_LOOP,             /* 483: Max-Forwards exhausted */
     WHY_BUSY,             /* 486: all lines busy, queue full */
@@ -508,6 +509,17 @@ void sw_media_fini(struct bh_switch *sw);
 void sw_register(const struct sw_req *req);
 /* The registered contact of user, or NULL. */
 const char *sw_registered(struct bh_switch *sw, const char *user);
+/* Every live binding of the account `user`, at most max, into out;
+ * returns how many. */
+size_t sw_registered_all(struct bh_switch *sw, const char *user,
+                         const char **out, size_t max);
+/* Digest authentication of a request (RFC 3261 22) against the accounts:
+ * the account, or NULL once the request has been answered (401 with a
+ * challenge when it carries no credentials for our realm or a stale
+ * nonce, 403 for an unknown user or a wrong password; *refused says
+ * which: 0 challenged, 1 forbidden). */
+const struct bh_sc_account *sw_authenticate(const struct sw_req *req,
+                                            int *refused);
 
 /* http.c */
 int sw_http_start(struct bh_switch *sw, const char *hostport, char *err,

@@ -398,8 +398,9 @@ leg_answered(struct bh_switch *sw, struct leg *leg,
 /* The outgoing leg failed before it answered: the core frees it, then
  * tells the service (which may end the call). */
 static void
-leg_failed(struct leg *leg) {
+leg_failed(struct leg *leg, int status) {
     struct call *c = leg->call;
+    c->leg_status = status;
     int slot = leg->slot;
     leg->state = LEG_DONE;
     leg_destroy(leg);
@@ -420,7 +421,7 @@ sw_leg_response(struct leg *leg, enum bh_sip_method method,
         return; /* ringing: the service's ring timeout runs on its own */
     if (m->status >= 300) {
         /* Busy, declined, 487 after our CANCEL ... */
-        leg_failed(leg);
+        leg_failed(leg, m->status);
         return;
     }
     if (leg->state == LEG_CONFIRMED)
@@ -434,7 +435,7 @@ sw_leg_timeout(struct leg *leg, enum bh_sip_method method) {
     /* Timer B: the peer never answered our INVITE at all. A BYE that
      * timed out (timer F) leaves nothing to wait for. */
     if (method == BH_SIP_INVITE && !leg->is_caller)
-        leg_failed(leg);
+        leg_failed(leg, 408);
     else if (method == BH_SIP_UPDATE && leg->is_caller)
         sw_call_refresh_answered(leg->call, 0); /* RFC 4028 10 */
 }
@@ -490,6 +491,8 @@ dialog_bye(const struct sw_req *req, struct leg *leg) {
         sw_call_end(c, SW_END_CALLER_BYE, NULL);
     } else {
         int slot = leg->slot;
+        if (c->svc->ops->on_leg_leaving)
+            c->svc->ops->on_leg_leaving(c, leg);
         leg_destroy(leg);
         c->svc->ops->on_leg_ended(c, slot);
     }

@@ -23,6 +23,18 @@ bh_switch_end_name(enum bh_switch_end e) {
     return end_names[e];
 }
 
+#define FRAUD_NAME_(id, name) [BH_SWITCH_FRAUD_##id] = name,
+static const char *const fraud_names[] = {
+    BH_SWITCH_FRAUD_MAP(FRAUD_NAME_)};
+#undef FRAUD_NAME_
+
+const char *
+bh_switch_fraud_name(enum bh_switch_fraud f) {
+    if ((int)f < 0 || f >= BH_SWITCH_FRAUD_COUNT)
+        return "unknown";
+    return fraud_names[f];
+}
+
 const char *
 bh_switch_method_name(enum bh_switch_method m) {
     if ((int)m < 0 || m >= BH_SWITCH_M_COUNT)
@@ -333,6 +345,42 @@ bh_switch_metrics_prometheus(const struct bh_switch_metrics *m,
         (unsigned long long)m->mixer_late_ticks,
         (unsigned long long)m->mixer_rooms,
         (unsigned long long)m->mixer_participants);
+    out_printf(&o,
+               "# HELP bh_switch_pbx_forwards_total forwards followed\n"
+               "# TYPE bh_switch_pbx_forwards_total counter\n"
+               "bh_switch_pbx_forwards_total %llu\n"
+               "# HELP bh_switch_pbx_forward_loops_total calls refused 483: "
+               "forwarded deeper than the limit\n"
+               "# TYPE bh_switch_pbx_forward_loops_total counter\n"
+               "bh_switch_pbx_forward_loops_total %llu\n"
+               "# HELP bh_switch_trunk_calls_total outside calls placed on "
+               "the trunk\n"
+               "# TYPE bh_switch_trunk_calls_total counter\n"
+               "bh_switch_trunk_calls_total %llu\n"
+               "# HELP bh_switch_trunk_full_total outside calls refused: "
+               "every trunk line taken\n"
+               "# TYPE bh_switch_trunk_full_total counter\n"
+               "bh_switch_trunk_full_total %llu\n"
+               "# HELP bh_switch_trunk_lines_busy trunk lines held\n"
+               "# TYPE bh_switch_trunk_lines_busy gauge\n"
+               "bh_switch_trunk_lines_busy %llu\n"
+               "# HELP bh_switch_recording_errors_total recordings that "
+               "could not be made or written\n"
+               "# TYPE bh_switch_recording_errors_total counter\n"
+               "bh_switch_recording_errors_total %llu\n"
+               "# HELP bh_switch_fraud_refused_total outside calls refused "
+               "403 by the toll-fraud guard\n"
+               "# TYPE bh_switch_fraud_refused_total counter\n",
+               (unsigned long long)m->pbx_forwards,
+               (unsigned long long)m->pbx_forward_loops,
+               (unsigned long long)m->pbx_trunk_calls,
+               (unsigned long long)m->pbx_trunk_full,
+               (unsigned long long)m->pbx_trunk_busy,
+               (unsigned long long)m->recording_errors);
+    for (int i = 0; i < BH_SWITCH_FRAUD_COUNT; i++)
+        out_printf(&o, "bh_switch_fraud_refused_total{reason=\"%s\"} %llu\n",
+                   bh_switch_fraud_name((enum bh_switch_fraud)i),
+                   (unsigned long long)m->pbx_fraud[i]);
     return out_end(&o);
 }
 
@@ -391,6 +439,22 @@ bh_switch_metrics_json(const struct bh_switch_metrics *m,
                (unsigned long long)m->mixer_late_ticks,
                (unsigned long long)m->mixer_rooms,
                (unsigned long long)m->mixer_participants);
+    out_printf(&o,
+               ",\"pbx\":{\"forwards\":%llu,\"forward_loops\":%llu,"
+               "\"trunk_calls\":%llu,\"trunk_full\":%llu,"
+               "\"trunk_busy\":%llu,\"recording_errors\":%llu,"
+               "\"fraud_refused\":{",
+               (unsigned long long)m->pbx_forwards,
+               (unsigned long long)m->pbx_forward_loops,
+               (unsigned long long)m->pbx_trunk_calls,
+               (unsigned long long)m->pbx_trunk_full,
+               (unsigned long long)m->pbx_trunk_busy,
+               (unsigned long long)m->recording_errors);
+    for (int i = 0; i < BH_SWITCH_FRAUD_COUNT; i++)
+        out_printf(&o, "%s\"%s\":%llu", i ? "," : "",
+                   bh_switch_fraud_name((enum bh_switch_fraud)i),
+                   (unsigned long long)m->pbx_fraud[i]);
+    out_printf(&o, "}}");
     out_printf(&o, ",\"parse_errors\":%llu,\"numbers\":[",
                (unsigned long long)m->parse_errors);
     for (size_t i = 0; i < nnumbers; i++) {

@@ -137,21 +137,12 @@ static void
 on_refused(struct sw_service *svc, void *target, const struct sw_req *req,
            int status, enum bh_outcome outcome) {
     struct bh_switch *sw = svc->sw;
-    const struct bh_sip_msg *m = req->msg;
-    double now = sw_now(sw);
     struct bh_cdr_row row;
-    row_init(&row, target, sw->next_call++, now);
-    row.rec.outcome = (uint8_t)outcome;
-    row.rec.end = now;
-    sw_copy_str(row.called, sizeof row.called, m->ruri.user);
-    sw_copy_str(row.caller, sizeof row.caller, m->from.uri.user);
-    sw_copy_str(row.call_id, sizeof row.call_id, m->call_id);
-    snprintf(row.reason, sizeof row.reason, "%s",
-             status == 486   ? "busy"
-             : status == 503 ? "unavailable"
-                             : "refused");
-    row.status = status;
-    sw_call_record(sw, &row);
+    row_init(&row, target, sw->next_call++, sw_now(sw));
+    sw_call_record_refused(sw, &row, req, status, outcome,
+                           status == 486   ? "busy"
+                           : status == 503 ? "unavailable"
+                                           : "refused");
 }
 
 /* ---- sounds -------------------------------------------------------------- */
@@ -550,7 +541,8 @@ match(struct sw_service *svc, struct bh_str user) {
     return NULL;
 }
 
-/* The operators of a queue: static contacts (literal addresses), or the
+/* The operators of a queue: static contacts (literal addresses),
+ * extensions (the latest phone of the account each is tied to), or the
  * accounts of the same positions, reached once they register. */
 static int
 operators_init(struct number *n, char *err, size_t errlen) {
@@ -568,7 +560,25 @@ operators_init(struct number *n, char *err, size_t errlen) {
         return BH_ENOMEM;
     for (int k = 0; k < n->noperators; k++) {
         struct operator* o = & n->ops[k];
-        if ((size_t)k < c->queue.ncontacts) {
+        if ((size_t)k < c->queue.ncontacts &&
+            strncmp(c->queue.contacts[k], "sip:", 4) != 0) {
+            /* An extension's number: the account it is tied to. */
+            const struct bh_sc_extension *x = NULL;
+            for (size_t i = 0; i < cfg->nextensions && !x; i++)
+                if (strcmp(cfg->extensions[i].number, c->queue.contacts[k]) ==
+                    0)
+                    x = &cfg->extensions[i];
+            if (!x || !x->account[0]) {
+                snprintf(err, errlen,
+                         "number %s: operator %s is %s (an operator that is "
+                         "an extension needs its account)",
+                         c->name, c->queue.contacts[k],
+                         x ? "an extension without an account"
+                           : "no extension of switch.extensions");
+                return BH_EINVAL;
+            }
+            snprintf(o->uri, sizeof o->uri, "account:%s", x->account);
+        } else if ((size_t)k < c->queue.ncontacts) {
             snprintf(o->uri, sizeof o->uri, "%s", c->queue.contacts[k]);
             if (sw_uri_addr(o->uri, &o->addr) < 0) {
                 snprintf(err, errlen,

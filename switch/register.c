@@ -230,23 +230,46 @@ auth_failed(const struct sw_req *req, struct bh_str user, const char *why,
         sw_reply(req, WHY_FORBIDDEN);
 }
 
+size_t
+sw_registered_all(struct bh_switch *sw, const char *user, const char **out,
+                  size_t max) {
+    double now = sw_now(sw);
+    size_t k = 0;
+    for (size_t i = 0; i < sw->nregs && k < max; i++)
+        if (strcmp(sw->regs[i].user, user) == 0 && sw->regs[i].expires > now)
+            out[k++] = sw->regs[i].contact;
+    return k;
+}
+
 const char *
 sw_registered(struct bh_switch *sw, const char *user) {
+    /* The latest of its live bindings (the one that expires last). */
     double now = sw_now(sw);
+    const struct sw_registration *best = NULL;
     for (size_t i = 0; i < sw->nregs; i++)
-        if (strcmp(sw->regs[i].user, user) == 0 && sw->regs[i].expires > now)
-            return sw->regs[i].contact;
-    return NULL;
+        if (strcmp(sw->regs[i].user, user) == 0 && sw->regs[i].expires > now &&
+            (!best || sw->regs[i].expires >= best->expires))
+            best = &sw->regs[i];
+    return best ? best->contact : NULL;
 }
 
 static void
 bind_contact(struct bh_switch *sw, const char *user, struct bh_str contact,
              uint32_t expires) {
+    /* One binding per (account, contact): an account may have several
+     * phones (RFC 3261 10.3 step 7); an expired slot is reused. */
     double now = sw_now(sw);
-    struct sw_registration *r = NULL;
-    for (size_t i = 0; i < sw->nregs; i++)
-        if (strcmp(sw->regs[i].user, user) == 0 || sw->regs[i].expires <= now)
-            r = r ? r : &sw->regs[i];
+    struct sw_registration *r = NULL, *spare = NULL;
+    for (size_t i = 0; i < sw->nregs && !r; i++) {
+        struct sw_registration *x = &sw->regs[i];
+        if (strcmp(x->user, user) == 0 && strlen(x->contact) == contact.len &&
+            memcmp(x->contact, contact.p, contact.len) == 0)
+            r = x;
+        else if (x->expires <= now && !spare)
+            spare = x;
+    }
+    if (!r)
+        r = spare;
     if (!r && sw->nregs < SW_MAX_REGISTRATIONS)
         r = &sw->regs[sw->nregs++];
     if (!r)
@@ -261,11 +284,12 @@ bind_contact(struct bh_switch *sw, const char *user, struct bh_str contact,
  * credentials the request carries, or NULL once it has been answered
  * (401 with a fresh challenge, or 403). An unknown user and a wrong
  * password get the same answer, after the same work. */
-static const struct bh_sc_account *
-authenticate(const struct sw_req *req) {
+const struct bh_sc_account *
+sw_authenticate(const struct sw_req *req, int *refused) {
     struct bh_switch *sw = req->sw;
     const struct bh_sip_msg *m = req->msg;
     double now = sw_now(sw);
+    *refused = 1; /* a 403, unless a challenge is sent below */
     uint8_t key[16];
     size_t klen = sw_addr_key(&req->from, key);
     if (sw_limiter_blocked(&sw->auth_src, key, klen, now)) {
@@ -280,6 +304,7 @@ authenticate(const struct sw_req *req) {
         !bh_str_eq(cr.realm, SW_REALM)) {
         /* No credentials, or for another realm (RFC 4475 regaut01):
          * challenge. */
+        *refused = 0;
         challenge(req, 0);
         return NULL;
     }
@@ -294,6 +319,7 @@ authenticate(const struct sw_req *req) {
     struct sw_nonce_slot *slot = NULL;
     int rc = nonce_check(sw, cr.nonce, &req->from, &slot);
     if (rc < 0) {
+        *refused = 0;
         challenge(req, rc == BH_ESTATE); /* RFC 2617 3.2.1 stale=true */
         return NULL;
     }
@@ -310,6 +336,7 @@ authenticate(const struct sw_req *req) {
     if (!nonce_count_fresh(slot, &cr)) {
         /* A nonce count seen before: a replayed Authorization. */
         sw->m.auth_replays++;
+        *refused = 0; /* challenged again (stale) */
         auth_failed(req, cr.username, "replay", 1);
         return NULL;
     }
@@ -338,7 +365,8 @@ sw_register(const struct sw_req *req) {
         sw_reply(req, WHY_BAD_REQUEST);
         return;
     }
-    const struct bh_sc_account *a = authenticate(req);
+    int refused;
+    const struct bh_sc_account *a = sw_authenticate(req, &refused);
     if (!a)
         return;
     /* The AOR's user must be the authenticated account (RFC 3261 10.3
@@ -353,7 +381,9 @@ sw_register(const struct sw_req *req) {
         expires = hdr;
     char extra[512] = "";
     if (star) {
-        bind_contact(sw, a->user, BH_STR_LIT(""), 0); /* remove all */
+        for (size_t i = 0; i < sw->nregs; i++) /* remove all */
+            if (strcmp(sw->regs[i].user, a->user) == 0)
+                sw->regs[i].expires = sw_now(sw);
     } else if (n > 0) {
         struct bh_str ev;
         if (bh_sip_param(contacts[0].params, "expires", &ev) && ev.len > 0 &&

@@ -82,6 +82,7 @@ static const struct {
     {WHY_BAD_EXTENSION, 420},
     {WHY_SESSION_TOO_SMALL, 422},
     {WHY_INTERVAL_BRIEF, 423},
+    {WHY_OFFLINE, 480},
     {WHY_NO_TXN, 481},
     {WHY_LOOP, 483},
     {WHY_BUSY, 486},
@@ -494,17 +495,20 @@ handle_request(struct bh_switch *sw, const struct bh_sip_msg *m,
         handle_ack(&req);
         return;
     }
+    /* A retransmission of a request we answered statefully is absorbed
+     * first: the BYE whose 200 was lost comes back after its dialog is
+     * gone, and must hear that 200 again, not a stateless 481. A CANCEL
+     * has a transaction of its own (RFC 3261 9.2), matched apart from the
+     * INVITE it cancels. */
+    struct stx *st = sw_stx_find(sw, m, 0);
+    if (st) {
+        absorb(sw, st);
+        return;
+    }
     if (stateless(m, in_dialog)) {
         sw->m.stateless++;
         if (!refused(&req))
             dispatch(&req);
-        return;
-    }
-    /* A CANCEL has a transaction of its own (RFC 3261 9.2), matched
-     * apart from the INVITE it cancels. */
-    struct stx *st = sw_stx_find(sw, m, 0);
-    if (st) {
-        absorb(sw, st);
         return;
     }
     req.st = sw_stx_new(sw, m, from, !in_dialog);

@@ -4,6 +4,7 @@
 #include "bridge.h"
 #include "conf.h"
 #include "number.h"
+#include "pbx.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -380,6 +381,7 @@ sw_uri_addr(const char *uri, struct sw_addr *out) {
 static const struct sw_service_ops *const service_table[] = {
     &sw_number_service,
     &sw_bridge_service,
+    &sw_pbx_service, /* last: with a trunk it takes any other digits */
 };
 
 _Static_assert(sizeof service_table / sizeof *service_table <= SW_MAX_SERVICES,

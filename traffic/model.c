@@ -536,14 +536,28 @@ bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
     struct source *s = &tm->src[a->source];
     const struct bh_sc_retry *r = &s->sc->retry;
     int retried = 0;
+    /* a campaign also re-dials the attempts nobody answered (the schema's
+     * "unanswered or blocked attempts") */
+    int campaign = s->sc->kind == BH_SOURCE_CAMPAIGN;
     if ((outcome == BH_OUTCOME_BLOCKED || outcome == BH_OUTCOME_ABANDONED ||
-         outcome == BH_OUTCOME_OVERFLOW) &&
+         outcome == BH_OUTCOME_OVERFLOW ||
+         (campaign && outcome == BH_OUTCOME_UNANSWERED)) &&
         r->present && a->attempt < r->max_attempts && a->attempt < 255 &&
         gsl_rng_uniform(s->retry_rng) < r->probability) {
         struct bh_arrival b = *a;
         double d = bh_traffic_sample(&r->delay, s->retry_rng);
         b.t = t + (d > 0 ? d : 0);
         b.attempt = (uint8_t)(a->attempt + 1);
+        if (campaign) {
+            /* a new dial: whether and when the called party answers is
+             * drawn again (the talk time, if answered, stays) */
+            const struct bh_sc_campaign *c = &s->sc->campaign;
+            b.ring = bh_traffic_sample(&c->ring, s->retry_rng);
+            if (b.ring < 0)
+                b.ring = 0;
+            b.answers =
+                gsl_rng_uniform(s->retry_rng) < c->answer_probability;
+        }
         if (heap_push(tm, &b) == 0)
             retried = 1;
     }

@@ -173,7 +173,7 @@ def setups(a):
     tmp = tempfile.mkdtemp(prefix="bh_bench_driver_")
     best = {}
     for rate in [int(x) for x in a.rates.split(",")]:
-        for tool in ("busyhour", "sipp"):
+        for tool in a.tools.split(","):
             port = free_port()
             u = uas(port)
             try:
@@ -324,7 +324,13 @@ def sink_run(sink, port):
 
 
 def sink_result(p):
-    out, _ = p.communicate(timeout=120)
+    """The sink's figures: it stops 3 s after its last packet, or on
+    SIGTERM when no packet ever came."""
+    try:
+        out, _ = p.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.kill(p.pid, signal.SIGTERM)
+        out, _ = p.communicate()
     return dict(l.split("=", 1) for l in out.split() if "=" in l)
 
 
@@ -332,7 +338,7 @@ def rtp(a):
     tmp = tempfile.mkdtemp(prefix="bh_bench_rtp_")
     best = {}
     for n in [int(x) for x in a.streams.split(",")]:
-        for tool in ("busyhour", "sipp"):
+        for tool in a.tools.split(","):
             sport, uport = free_port(), free_port()
             sf = os.path.join(tmp, "uas.xml")
             open(sf, "w").write(UAS_XML.replace("SINKPORT", str(sport)))
@@ -399,6 +405,7 @@ def main():
     ap.add_argument("--hold", type=float, default=15)
     ap.add_argument("--sink", default=None)
     ap.add_argument("--pcap", default="/usr/share/sip-tester/g711a.pcap")
+    ap.add_argument("--tools", default="busyhour,sipp")
     a = ap.parse_args()
     if a.mode == "setups":
         setups(a)

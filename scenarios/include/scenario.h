@@ -144,13 +144,39 @@ struct bh_sc_bridge {
     struct bh_pos pos;
 };
 
-/* An office extension of a virtual PBX (seed 003). */
+/* An office extension of a virtual PBX (seed 003). Forward targets are
+ * another extension or an outside number (through switch.trunk). */
 struct bh_sc_extension {
     char number[BH_SC_MAX_NUMBER]; /* short number, "101" */
     char name[BH_SC_MAX_NAME];
-    char forward[BH_SC_MAX_NUMBER]; /* forward to, "" = none */
+    char forward[BH_SC_MAX_NUMBER]; /* forward always to, "" = none */
+    char forward_busy[BH_SC_MAX_NUMBER];      /* when busy, "" = none */
+    char forward_no_answer[BH_SC_MAX_NUMBER]; /* after no_answer, "" none */
+    double no_answer;        /* s of ringing before forward_no_answer */
+    char account[BH_SC_MAX_NAME]; /* the account that owns it (its phones
+                                     are that account's registrations);
+                                     "" = none */
+    bool recording;               /* calls to it are recorded */
     struct bh_pos pos;
 };
+
+/* The PBX's way out (the real switch): outside numbers go to a SIP
+ * gateway through `lines` trunk lines, and only as the toll-fraud guard
+ * allows (authenticated accounts, allowed prefixes, per-account caps). */
+struct bh_sc_trunk {
+    bool present;
+    char gateway[128];  /* sip:HOST:PORT, a literal address */
+    int lines;          /* simultaneous outside calls */
+    size_t nallow;      /* prefixes an outside number may start with */
+    char (*allow)[BH_SC_MAX_NUMBER]; /* owned */
+    int account_calls;  /* simultaneous outgoing calls per account */
+    int account_per_hour; /* outgoing calls per account in any hour */
+    struct bh_pos pos;
+};
+
+#define BH_SC_NO_ANSWER_DEFAULT 20.0
+#define BH_SC_ACCOUNT_CALLS_DEFAULT 2
+#define BH_SC_ACCOUNT_PER_HOUR_DEFAULT 30
 
 struct bh_sc_account {
     char user[BH_SC_MAX_NAME];
@@ -208,6 +234,7 @@ struct bh_sc_switch {
     struct bh_sc_extension *extensions; /* owned */
     size_t naccounts;
     struct bh_sc_account *accounts; /* owned */
+    struct bh_sc_trunk trunk;
     struct bh_sc_call_timers timers;
     struct bh_sc_switch_limits limits;
 };
@@ -270,7 +297,15 @@ enum bh_source_kind {
     BH_SOURCE_CAMPAIGN  /* outbound dialer through a number's lines */
 };
 
-enum bh_target_kind { BH_TARGET_NUMBER, BH_TARGET_BRIDGE };
+/* What a call record is about. EXTENSION and TRUNK are the real switch's
+ * office PBX (a call to an extension; an outside call out through the
+ * trunk); the simulator makes neither. */
+enum bh_target_kind {
+    BH_TARGET_NUMBER,
+    BH_TARGET_BRIDGE,
+    BH_TARGET_EXTENSION,
+    BH_TARGET_TRUNK
+};
 
 /* A traffic item. CALLS and MEETINGS: target is what `to:` names.
  * CAMPAIGN: target is the number `via:` names (whose lines carry the

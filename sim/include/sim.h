@@ -41,6 +41,18 @@ double bh_erlang_b(double a, long n);
  * more than BH_ERLANG_MAX_SERVERS lines would be needed. */
 int bh_erlang_b_lines(double a, double target, long *lines, double *blocking);
 
+/* Erlang B for a real number of servers x >= 0, the continuous extension
+ * 1/B(a, x) = a times the integral over t >= 0 of e^-at (1 + t)^x dt
+ * (by the incomplete gamma function); equals bh_erlang_b at whole x. NaN
+ * for invalid input. */
+double bh_erlang_b_real(double a, double x);
+
+/* Hayward's approximation for peaked traffic (peakedness z = variance /
+ * mean of busy servers with infinitely many, z >= 1 for batches): the
+ * blocking of a Erlangs on n servers is B(a / z, n / z), by
+ * bh_erlang_b_real. z = 1 is Erlang B. NaN for invalid input. */
+double bh_erlang_hayward(double a, double n, double z);
+
 /* Erlang C: probability that a call waits (M/M/n, infinite queue, infinite
  * patience). 1 when a >= n (the queue grows without bound). NaN when a is
  * invalid or n < 1. */
@@ -141,7 +153,15 @@ struct bh_sim_busiest {
                           queue */
     double patience;   /* s: mean patience of the callers who have one,
                           over the intervals scanned; INFINITY if none */
-    double blocking;   /* Erlang B of `offered` on the lines or ports */
+    double blocking;   /* blocking of `offered` on the lines or ports by
+                          `model` */
+    const char *model; /* the loss model (static text): "Erlang B";
+                          "Engset" when the one source is a finite
+                          population of callers; "Hayward" (B(A/Z, C/Z))
+                          when meetings reach it, their participants
+                          arriving in batches */
+    double peakedness; /* Z of the load (1 but for Hayward) */
+    long engset_sources; /* Engset: the population, else 0 */
     double p_wait;     /* Erlang C of `op_offered` on the operators; 0
                           without a queue */
 };
@@ -153,13 +173,21 @@ struct bh_sim_busiest {
 int bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
                    int index, double from, struct bh_sim_busiest *out);
 
+/* The fewest lines or ports whose blocking under bz's model (model,
+ * peakedness, engset_sources) at bz->offered Erlangs is at most target
+ * (a fraction in (0, 1]) into *n. Returns 0, BH_EINVAL or BH_ERANGE. */
+int bh_sim_loss_lines(const struct bh_sim_busiest *bz, double target,
+                      long *n);
+
 /* Fills r (bh_results_init'ed here; the caller clears it) with the
  * figures of every number and then every bridge of sc at every interval,
  * and over the horizon after the warm-up, as results of source
  * "analytic": operators by Erlang C, or Erlang A when every caller who
  * gives up does so with exponential patience; a number's lines with its
- * operators as the M/M/n/K+M chain, without operators by Erlang B; a
- * bridge's ports by Erlang B. Service levels at the times the thresholds
+ * operators as the M/M/n/K+M chain, without operators by the loss model
+ * of bh_sim_busiest (Erlang B, or Engset for a finite population); a
+ * bridge's ports by Erlang B, or Hayward's approximation when meetings
+ * reach it. Service levels at the times the thresholds
  * name, else at BH_SIM_SL_TIME. No costs, no percentiles. Returns 0,
  * BH_ENOMEM, or BH_ERANGE for more than BH_SIM_MAX_INTERVALS intervals. */
 int bh_sim_analytic(const struct bh_scenario *sc, struct bh_results *r);

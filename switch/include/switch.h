@@ -434,6 +434,23 @@ enum bh_switch_end {
 /* The reason's name ("rtp-timeout"); "unknown" out of range. */
 const char *bh_switch_end_name(enum bh_switch_end e);
 
+/* Why the office PBX refused an outside call 403 (the toll-fraud guard),
+ * for /metrics: the caller is no account, its credentials are wrong, the
+ * number's prefix is not allowed, the account has its simultaneous
+ * outgoing calls, or its calls of the last hour. */
+#define BH_SWITCH_FRAUD_MAP(X)                                                 \
+    X(UNAUTHENTICATED, "unauthenticated")                                      \
+    X(AUTH_FAILED, "auth-failed")                                              \
+    X(PREFIX, "prefix")                                                        \
+    X(ACCOUNT_CALLS, "account-calls")                                          \
+    X(ACCOUNT_RATE, "account-rate")
+#define BH_SWITCH_FRAUD_ENUM_(id, name) BH_SWITCH_FRAUD_##id,
+enum bh_switch_fraud {
+    BH_SWITCH_FRAUD_MAP(BH_SWITCH_FRAUD_ENUM_) BH_SWITCH_FRAUD_COUNT
+};
+#undef BH_SWITCH_FRAUD_ENUM_
+const char *bh_switch_fraud_name(enum bh_switch_fraud f);
+
 struct bh_switch_metrics {
     uint64_t requests_in[BH_SWITCH_M_COUNT];
     uint64_t requests_out[BH_SWITCH_M_COUNT];
@@ -463,6 +480,14 @@ struct bh_switch_metrics {
     uint64_t mixer_ticks, mixer_late_ticks;   /* 20 ms ticks run; frames
                                                  whose tick ran late */
     uint64_t mixer_rooms, mixer_participants; /* now */
+    /* The office PBX (pbx.c), counted as it happens. */
+    uint64_t pbx_forwards;        /* forwards followed */
+    uint64_t pbx_forward_loops;   /* calls refused 483: forwarded too deep */
+    uint64_t pbx_trunk_calls;     /* outside calls placed on the trunk */
+    uint64_t pbx_trunk_full;      /* refused 503: every trunk line taken */
+    uint64_t pbx_trunk_busy;      /* trunk lines held now */
+    uint64_t pbx_fraud[BH_SWITCH_FRAUD_COUNT]; /* 403s by reason */
+    uint64_t recording_errors;    /* recordings that could not be made */
     /* Limits (switch.limits, limits.c). */
     uint64_t limit_dropped; /* requests of a blocked source, ignored */
     uint64_t limit_blocks;  /* times a source went over source_rate */

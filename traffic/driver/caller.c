@@ -407,6 +407,28 @@ drv_caller_start(struct bh_driver *d, const struct bh_arrival *a, double late) {
 /* ---- answers to our requests ----------------------------------------------
  */
 
+/* The room a bridge's caller keys, ended by '#': a fixed room's passcode
+ * (rooms by meeting), or for open rooms digits of the meeting's id (of
+ * passcode_length, else 6), so that one meeting's participants meet. */
+static void
+passcode(const struct bh_driver *d, struct drv_call *c) {
+    const struct bh_sc_bridge *b = &d->sc->sw.bridges[c->a.target];
+    uint64_t key = c->a.meeting ? c->a.meeting : (uint64_t)c->a.subscriber + 1;
+    if (b->npasscodes > 0) {
+        snprintf(c->code, sizeof c->code, "%s#",
+                 b->passcodes[key % b->npasscodes]);
+        return;
+    }
+    int len = b->passcode_length > 0 ? b->passcode_length : 6;
+    uint64_t x = key * 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < len; i++) {
+        c->code[i] = (char)('0' + (int)((x >> 33) % 10));
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    }
+    c->code[len] = '#';
+    c->code[len + 1] = 0;
+}
+
 static void
 enter_phase(struct drv_call *c, enum call_phase p, double now) {
     struct bh_driver *d = c->d;
@@ -439,6 +461,15 @@ enter_phase(struct drv_call *c, enum call_phase p, double now) {
          * caller hangs up itself only if that never reaches it */
         c->act_at =
             now + scaled(d, hold > 0 ? hold : 0) + (c->tied ? DRV_OP_GRACE : 0);
+        break;
+    }
+    case PHASE_PASSCODE: {
+        /* the '#' should reach the bridge when the model's passcode
+         * entry is over: the digits start that long before it */
+        passcode(d, c);
+        double done = c->t_invite + scaled(d, c->a.passcode);
+        double start = done - drv_media_digits_time(d, strlen(c->code));
+        c->act_at = start > now ? start : now;
         break;
     }
     default:
@@ -487,7 +518,7 @@ answered(struct drv_call *c, const struct bh_sip_msg *m, double now) {
         else
             enter_phase(c, PHASE_TALK, now);
     } else {
-        enter_phase(c, PHASE_TALK, now);
+        enter_phase(c, PHASE_PASSCODE, now);
     }
 }
 
@@ -701,6 +732,29 @@ act(struct drv_call *c, double now) {
     case PHASE_WAIT:
         c->outcome = BH_OUTCOME_ABANDONED;
         send_bye(c);
+        break;
+    case PHASE_PASSCODE:
+        if (!c->keyed) {
+            c->keyed = 1;
+            if (drv_media_digits(&c->m, c->code) == 0) {
+                double done = c->t_invite + scaled(c->d, c->a.passcode);
+                double sent =
+                    now + drv_media_digits_time(c->d, strlen(c->code));
+                c->act_at = done > sent ? done : sent;
+                break;
+            }
+            /* no telephone-event agreed: the bridge cannot hear us */
+            c->outcome = BH_OUTCOME_FAILED;
+            c->fail = BH_DRIVER_FAIL_BAD_ANSWER;
+            send_bye(c);
+            break;
+        }
+        /* the '#' is in: the participant is in the room until the
+         * meeting's end; it joined when the '#' began (RFC 4733 2.5.2:
+         * a receiver acts on an event's first packet) */
+        enter_phase(c, PHASE_TALK, now);
+        if (c->m.last_key_at >= 0 && c->m.last_key_at <= now)
+            c->t_connect = c->m.last_key_at;
         break;
     case PHASE_TALK:
         c->outcome = BH_OUTCOME_ANSWERED;

@@ -58,6 +58,77 @@ timer_at(struct bh_driver *d, struct event *ev, double at) {
 
 /* ---- addresses ------------------------------------------------------- */
 
+int
+drv_addr(const char *ip, uint16_t port, struct sockaddr_storage *ss,
+         socklen_t *len) {
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        *len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        *len = sizeof *v6;
+    } else {
+        return BH_EINVAL;
+    }
+    return 0;
+}
+
+int
+drv_udp_open(const char *ip, uint16_t port, struct sockaddr_storage *bound,
+             socklen_t *len) {
+    if (drv_addr(ip, port, bound, len) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd =
+        socket(bound->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int on = 1;
+    if (bound->ss_family == AF_INET)
+        setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+    else
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
+    if (bind(fd, (struct sockaddr *)bound, *len) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    socklen_t l = *len;
+    getsockname(fd, (struct sockaddr *)bound, &l);
+    return fd;
+}
+
+int
+drv_errqueue_drain(int fd) {
+    char buf[256], ctl[256];
+    int n = 0;
+    for (; n < 64; n++) {
+        struct iovec iov = {buf, sizeof buf};
+        struct msghdr mh = {0};
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = ctl;
+        mh.msg_controllen = sizeof ctl;
+        if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+            break;
+    }
+    return n;
+}
+
+uint16_t
+drv_port(const struct sockaddr_storage *ss) {
+    return ntohs(ss->ss_family == AF_INET
+                     ? ((const struct sockaddr_in *)ss)->sin_port
+                     : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
 /* "IP:PORT" or "[IPv6]:PORT" into a sockaddr; no names resolved. */
 static int
 parse_target(const char *s, struct sockaddr_storage *ss, socklen_t *len,
@@ -85,22 +156,9 @@ parse_target(const char *s, struct sockaddr_storage *ss, socklen_t *len,
     long p = strtol(colon + 1, &e, 10);
     if (errno || e == colon + 1 || *e || p < 1 || p > 65535)
         return BH_EINVAL;
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)p);
-        *len = sizeof *v4;
-        snprintf(host, hostlen, "%s", ip);
-    } else if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)p);
-        *len = sizeof *v6;
-        snprintf(host, hostlen, "[%s]", ip);
-    } else {
+    if (drv_addr(ip, (uint16_t)p, ss, len) < 0)
         return BH_EINVAL;
-    }
+    snprintf(host, hostlen, ss->ss_family == AF_INET6 ? "[%s]" : "%s", ip);
     *port = (uint16_t)p;
     return 0;
 }
@@ -284,49 +342,23 @@ on_sip(evutil_socket_t fd, short what, void *arg) {
 
 static int
 open_sip(struct bh_driver *d, struct bh_diag *diag) {
-    d->sip_fd = socket(d->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (d->sip_fd < 0) {
-        bh_diag_set(diag, 0, 0, "socket: %s", strerror(errno));
-        return BH_EIO;
-    }
-    int on = 1;
-    if (d->family == AF_INET)
-        setsockopt(d->sip_fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
-    else
-        setsockopt(d->sip_fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
-    int sz = 4 << 20;
-    setsockopt(d->sip_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-    setsockopt(d->sip_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
     struct sockaddr_storage me;
-    memset(&me, 0, sizeof me);
     socklen_t ml;
-    if (d->family == AF_INET) {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)&me;
-        v4->sin_family = AF_INET;
-        ml = sizeof *v4;
-        if (inet_pton(AF_INET, d->local_ip, &v4->sin_addr) != 1) {
-            bh_diag_set(diag, 0, 0, "%s: not an IPv4 address", d->local_ip);
-            return BH_EINVAL;
-        }
-    } else {
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&me;
-        v6->sin6_family = AF_INET6;
-        ml = sizeof *v6;
-        if (inet_pton(AF_INET6, d->local_ip, &v6->sin6_addr) != 1) {
-            bh_diag_set(diag, 0, 0, "%s: not an IPv6 address", d->local_ip);
-            return BH_EINVAL;
-        }
+    if (drv_addr(d->local_ip, 0, &me, &ml) < 0 || me.ss_family != d->family) {
+        bh_diag_set(diag, 0, 0, "%s: not an %s address", d->local_ip,
+                    d->family == AF_INET ? "IPv4" : "IPv6");
+        return BH_EINVAL;
     }
-    if (bind(d->sip_fd, (struct sockaddr *)&me, ml) < 0 ||
+    d->sip_fd = drv_udp_open(d->local_ip, 0, &me, &ml);
+    if (d->sip_fd < 0 ||
         connect(d->sip_fd, (struct sockaddr *)&d->target, d->target_len) < 0) {
         bh_diag_set(diag, 0, 0, "%s: %s", d->opt.target, strerror(errno));
         return BH_EIO;
     }
-    ml = sizeof me;
-    getsockname(d->sip_fd, (struct sockaddr *)&me, &ml);
-    d->sip_port =
-        ntohs(d->family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
-                                   : ((struct sockaddr_in6 *)&me)->sin6_port);
+    int sz = 4 << 20;
+    setsockopt(d->sip_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    setsockopt(d->sip_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    d->sip_port = drv_port(&me);
     event_assign(&d->sip_ev, d->base, d->sip_fd, EV_READ | EV_PERSIST, on_sip,
                  d);
     event_add(&d->sip_ev, NULL);

@@ -35,9 +35,10 @@ enum call_state {
 
 enum call_phase {
     PHASE_NONE = 0,
-    PHASE_MENU, /* the IVR: a digit at menu_time */
-    PHASE_WAIT, /* in the queue until an operator answers (UPDATE) */
-    PHASE_TALK, /* connected: BYE at the end of the holding time */
+    PHASE_MENU,     /* the IVR: a digit at menu_time */
+    PHASE_WAIT,     /* in the queue until an operator answers (UPDATE) */
+    PHASE_TALK,     /* connected: BYE at the end of the holding time */
+    PHASE_PASSCODE, /* a bridge: the passcode and '#' as RFC 4733 events */
 };
 
 struct drv_media {
@@ -61,6 +62,9 @@ struct drv_media {
     double pc, ps, wc, ws;
     struct bh_dtmf_tx dtmf;
     int dtmf_on;
+    char keys[24]; /* digits still to send after the current one */
+    size_t nkeys, key;
+    double last_key_at; /* wall s the last queued digit began; -1 */
     /* receiving */
     int rx_started;
     struct bh_rtp_stats rx;
@@ -98,6 +102,8 @@ struct drv_call {
     int in_up;                    /* counted in the target's busy level */
     int in_connected;             /* counted in its operators' level */
     int agent;                    /* operator who answered, -1 */
+    char code[24];                /* a bridge's passcode and '#' */
+    int keyed;                    /* its digits are on their way */
     int tied;                     /* one of our operators took the call */
     double t_op_answer, t_op_end; /* wall s it answered, hung up; -1 */
     double mos_out;               /* what our operator heard of us; NaN */
@@ -209,6 +215,17 @@ struct bh_driver {
 };
 
 /* driver.c */
+/* ip (literal) and port into a sockaddr. 0 or BH_EINVAL. */
+int drv_addr(const char *ip, uint16_t port, struct sockaddr_storage *ss,
+             socklen_t *len);
+/* A non-blocking UDP socket with IP_RECVERR bound to ip:port (0: any);
+ * *bound gets its address. The descriptor, or -1 (errno). */
+int drv_udp_open(const char *ip, uint16_t port, struct sockaddr_storage *bound,
+                 socklen_t *len);
+uint16_t drv_port(const struct sockaddr_storage *ss);
+/* Reads (and drops) what IP_RECVERR queued on fd, at most 64 entries,
+ * so that the socket stops reporting an error. Returns how many. */
+int drv_errqueue_drain(int fd);
 double drv_now(const struct bh_driver *d);
 uint64_t drv_random(struct bh_driver *d);
 /* Sends a SIP message to the target; counts it. 0 or -1 (errno). */
@@ -258,6 +275,11 @@ void drv_media_close(struct drv_media *m);
 int drv_media_start(struct drv_media *m, const struct bh_sdp_plan *plan);
 void drv_media_tick(struct drv_media *m, double now);
 int drv_media_dtmf(struct drv_media *m, char digit);
+/* Queues digits to send one after the other. 0 or -1 (no
+ * telephone-event agreed, or too many). */
+int drv_media_digits(struct drv_media *m, const char *digits);
+/* Wall s a train of n digits takes. */
+double drv_media_digits_time(const struct bh_driver *d, size_t n);
 /* Writes our SDP offer into buf. Returns its length or < 0. */
 int drv_media_sdp(const struct drv_media *m, char *buf, size_t size);
 void drv_media_local(const struct drv_media *m, struct bh_sdp_audio *a);

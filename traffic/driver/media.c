@@ -46,22 +46,12 @@ drv_media_sdp(const struct drv_media *m, char *buf, size_t size) {
 
 /* ---- receiving ------------------------------------------------------ */
 
+/* ICMP errors queued on the stream's socket: the target's media port
+ * is unreachable, it is gone or about to be found so (driver.c decides) */
 static void
 drain_errors(struct drv_media *m) {
-    char buf[256], ctl[256];
-    for (int i = 0; i < 64; i++) {
-        struct iovec iov = {buf, sizeof buf};
-        struct msghdr mh = {0};
-        mh.msg_iov = &iov;
-        mh.msg_iovlen = 1;
-        mh.msg_control = ctl;
-        mh.msg_controllen = sizeof ctl;
-        if (recvmsg(m->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-            return;
-        /* the target's media port is unreachable: it is gone, or about
-         * to be found so (driver.c decides) */
+    if (drv_errqueue_drain(m->fd) > 0)
         m->d->last_unreach = drv_now(m->d);
-    }
 }
 
 static void
@@ -115,38 +105,12 @@ drv_media_open(struct bh_driver *d, struct drv_media *m, uint64_t id) {
     memset(m, 0, sizeof *m);
     m->d = d;
     m->id = id;
-    m->fd = socket(d->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage me;
+    socklen_t ml;
+    m->fd = drv_udp_open(d->local_ip, 0, &me, &ml);
     if (m->fd < 0)
         return -1;
-    int on = 1;
-    if (d->family == AF_INET)
-        setsockopt(m->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
-    else
-        setsockopt(m->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
-    struct sockaddr_storage me;
-    memset(&me, 0, sizeof me);
-    socklen_t ml;
-    if (d->family == AF_INET) {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)&me;
-        v4->sin_family = AF_INET;
-        inet_pton(AF_INET, d->local_ip, &v4->sin_addr);
-        ml = sizeof *v4;
-    } else {
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&me;
-        v6->sin6_family = AF_INET6;
-        inet_pton(AF_INET6, d->local_ip, &v6->sin6_addr);
-        ml = sizeof *v6;
-    }
-    if (bind(m->fd, (struct sockaddr *)&me, ml) < 0) {
-        close(m->fd);
-        m->fd = -1;
-        return -1;
-    }
-    ml = sizeof me;
-    getsockname(m->fd, (struct sockaddr *)&me, &ml);
-    m->port =
-        ntohs(d->family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
-                                   : ((struct sockaddr_in6 *)&me)->sin6_port);
+    m->port = drv_port(&me);
     event_assign(&m->ev, d->base, m->fd, EV_READ | EV_PERSIST, on_rtp, m);
     event_add(&m->ev, NULL);
     m->ev_added = 1;
@@ -177,22 +141,10 @@ drv_media_close(struct drv_media *m) {
 int
 drv_media_start(struct drv_media *m, const struct bh_sdp_plan *plan) {
     struct bh_driver *d = m->d;
-    memset(&m->peer, 0, sizeof m->peer);
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&m->peer;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&m->peer;
-    if (d->family == AF_INET &&
-        inet_pton(AF_INET, plan->remote_addr, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(plan->remote_port);
-        m->peer_len = sizeof *v4;
-    } else if (d->family == AF_INET6 &&
-               inet_pton(AF_INET6, plan->remote_addr, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(plan->remote_port);
-        m->peer_len = sizeof *v6;
-    } else {
+    if (drv_addr(plan->remote_addr, plan->remote_port, &m->peer, &m->peer_len) <
+            0 ||
+        m->peer.ss_family != d->family)
         return -1;
-    }
     if (plan->pt != BH_RTP_PT_PCMU && plan->pt != BH_RTP_PT_PCMA)
         return -1;
     m->pt = plan->pt;
@@ -211,6 +163,30 @@ drv_media_dtmf(struct drv_media *m, char digit) {
         return -1;
     m->dtmf_on = 1;
     return 0;
+}
+
+int
+drv_media_digits(struct drv_media *m, const char *digits) {
+    size_t n = strlen(digits);
+    if (m->te_pt < 0 || !m->on || n == 0 || n >= sizeof m->keys)
+        return -1;
+    memcpy(m->keys, digits, n);
+    m->nkeys = n;
+    m->key = 1;
+    m->last_key_at = -1;
+    if (drv_media_dtmf(m, digits[0]) < 0)
+        return -1;
+    if (n == 1)
+        m->last_key_at = drv_now(m->d); /* sent with the next packet */
+    return 0;
+}
+
+double
+drv_media_digits_time(const struct bh_driver *d, size_t n) {
+    /* each digit: DTMF_DURATION of packets, then its three end packets */
+    double pt = d->sc->load.ptime > 0 ? d->sc->load.ptime : 0.02;
+    double packets = ceil(DTMF_DURATION / (double)d->frame) + 3;
+    return (double)n * packets * pt;
 }
 
 /* One packet's payload of the call's tone. */
@@ -242,16 +218,27 @@ send_one(struct bh_driver *d, struct drv_media *m) {
     size_t len = d->frame;
     const uint8_t *body = payload;
     int send_it = 1;
-    if (m->dtmf_on) {
-        int marker = 0;
-        if (bh_dtmf_tx_next(&m->dtmf, payload, &marker) == 1) {
-            h.pt = (uint8_t)m->te_pt;
-            h.marker = (uint8_t)marker;
-            h.ts = m->dtmf.ts;
-            len = 4;
-        } else {
-            m->dtmf_on = 0;
+    int marker = 0;
+    int event = m->dtmf_on && bh_dtmf_tx_next(&m->dtmf, payload, &marker) == 1;
+    if (m->dtmf_on && !event) {
+        /* the digit is over: the next queued one starts in this packet */
+        m->dtmf_on = 0;
+        if (m->key < m->nkeys &&
+            bh_dtmf_tx_start(&m->dtmf, m->keys[m->key++], m->ts, DTMF_DURATION,
+                             (uint16_t)d->frame) == 0) {
+            m->dtmf_on = 1;
+            event = bh_dtmf_tx_next(&m->dtmf, payload, &marker) == 1;
+            if (m->key == m->nkeys)
+                m->last_key_at = drv_now(d);
         }
+    }
+    if (event) {
+        h.pt = (uint8_t)m->te_pt;
+        h.marker = (uint8_t)marker;
+        h.ts = m->dtmf.ts;
+        len = 4;
+    } else {
+        m->dtmf_on = 0;
     }
     if (!m->dtmf_on) {
         h.pt = m->pt;

@@ -41,39 +41,18 @@ opsock(struct bh_driver *d, const char *ip, uint16_t port,
     struct drv_opsock *s = &v[d->nopsocks];
     memset(s, 0, sizeof *s);
     const char *bind_ip = ip ? ip : d->local_ip;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&s->addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&s->addr;
-    if (inet_pton(AF_INET, bind_ip, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        s->len = sizeof *v4;
-    } else if (inet_pton(AF_INET6, bind_ip, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        s->len = sizeof *v6;
-    } else {
-        bh_diag_set(diag, 0, 0, "operator address %s: not an IP address",
-                    bind_ip);
-        return BH_EINVAL;
-    }
-    s->fd =
-        socket(s->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&s->addr, s->len) < 0) {
+    s->fd = drv_udp_open(bind_ip, port, &s->addr, &s->len);
+    if (s->fd < 0) {
         bh_diag_set(diag, 0, 0,
                     "operator %s:%u: cannot listen: %s (the driver answers "
                     "as the queue's operators; a switch elsewhere needs "
                     "--no-operators)",
                     bind_ip, port, strerror(errno));
-        if (s->fd >= 0)
-            close(s->fd);
-        return BH_EIO;
+        return errno == EINVAL ? BH_EINVAL : BH_EIO;
     }
     int sz = 4 << 20;
     setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-    socklen_t l = s->len;
-    getsockname(s->fd, (struct sockaddr *)&s->addr, &l);
-    s->port =
-        ntohs(s->addr.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
+    s->port = drv_port(&s->addr);
     snprintf(s->host, sizeof s->host,
              s->addr.ss_family == AF_INET6 ? "[%s]" : "%s", bind_ip);
     s->d = d;
@@ -735,9 +714,13 @@ on_sip(evutil_socket_t fd, short what, void *arg) {
         ssize_t n = recvfrom(fd, buf, sizeof buf - 1, MSG_DONTWAIT,
                              (struct sockaddr *)&from, &fl);
         if (n < 0) {
-            if (errno == ECONNREFUSED || errno == EHOSTUNREACH)
+            if (errno == ECONNREFUSED || errno == EHOSTUNREACH) {
+                /* an answer we sent was not taken: nothing to do but
+                 * empty the queue, or the socket stays readable */
+                drv_errqueue_drain(fd);
                 continue;
-            return;
+            }
+            break;
         }
         d->st.sip_received++;
         drv_packet(d, 1, (struct sockaddr *)&from, fl, fd, buf, (size_t)n);
@@ -752,4 +735,5 @@ on_sip(evutil_socket_t fd, short what, void *arg) {
         }
         /* answers to our BYEs need nothing: the operator is idle */
     }
+    drv_errqueue_drain(fd);
 }

@@ -122,10 +122,12 @@ int bh_traffic_next(struct bh_traffic *tm, double limit,
                     struct bh_arrival *out);
 /* How arrival a's attempt ended at time t (s, not before a->t). Call it
  * once for every arrival taken, in time order (the model's own clock is
- * these times). For blocked, abandoned and overflowed attempts the caller
- * retries with the source's probability and delay (returns 1 when a
- * retrial is scheduled; it comes back from bh_traffic_next with attempt
- * + 1, the same class, subscriber, holding time and patience); a finite
+ * these times). For blocked, abandoned and overflowed attempts (and a
+ * campaign's unanswered ones) the caller retries with the source's
+ * probability and delay (returns 1 when a retrial is scheduled; it comes
+ * back from bh_traffic_next with attempt + 1, the same class, subscriber,
+ * holding time and patience; a campaign's redial draws its ring time and
+ * whether it is answered anew); a finite
  * source's caller becomes idle unless it retries. */
 int bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
                       enum bh_outcome outcome, double t);

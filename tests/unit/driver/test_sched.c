@@ -15,7 +15,8 @@
 
 #include <cmocka.h>
 
-#define EXAMPLE(f) BH_SOURCE_DIR "/scenarios/" f
+/* load_ok and EXAMPLE, shared with the traffic model's tests */
+#include "../traffic/traffic_testutil.h"
 
 struct first {
     double t;
@@ -53,17 +54,6 @@ on_record(void *arg, const struct bh_call_record *r) {
     if (r->attempt == 1)
         push(arg, r->arrival, r->source, r->caller_class, r->subscriber,
              r->meeting);
-}
-
-static struct bh_scenario *
-load_ok(const char *path) {
-    struct bh_scenario *sc = NULL;
-    struct bh_diag d;
-    int rc = bh_scenario_load(path, &sc, &d);
-    if (rc)
-        bh_diag_print(&d, stderr);
-    assert_int_equal(rc, 0);
-    return sc;
 }
 
 /* The first attempts of the simulator's replication 0 and those the

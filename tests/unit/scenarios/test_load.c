@@ -521,12 +521,29 @@ test_office_example(void **state) {
     assert_int_equal(n->queue.strategy, BH_STRATEGY_RING_ALL);
     assert_true(n->queue.ring_timeout == 20);
     assert_int_equal(n->queue.ncontacts, 4);
-    assert_string_equal(n->queue.contacts[3], "sip:104@127.0.0.1:5074");
+    assert_string_equal(n->queue.contacts[3], "104");
     assert_int_equal(sc->sw.nextensions, 6);
-    assert_string_equal(sc->sw.extensions[4].number, "105");
-    assert_string_equal(sc->sw.extensions[4].forward, "79161234567");
-    assert_string_equal(sc->sw.extensions[5].forward, "");
-    assert_int_equal(sc->sw.naccounts, 4);
+    const struct bh_sc_extension *x = sc->sw.extensions;
+    assert_string_equal(x[4].number, "105");
+    assert_string_equal(x[4].forward, "79161234567");
+    assert_string_equal(x[4].account, ""); /* no account 105: no phones */
+    assert_string_equal(x[5].forward, "");
+    assert_string_equal(x[0].account, "101"); /* tied by its number */
+    assert_false(x[0].recording);
+    assert_true(x[0].no_answer == BH_SC_NO_ANSWER_DEFAULT);
+    assert_string_equal(x[1].forward_busy, "103");
+    assert_true(x[5].recording);
+    assert_string_equal(x[5].forward_no_answer, "101");
+    assert_true(x[5].no_answer == 15);
+    const struct bh_sc_trunk *t = &sc->sw.trunk;
+    assert_true(t->present);
+    assert_string_equal(t->gateway, "sip:127.0.0.1:5090");
+    assert_int_equal(t->lines, 4);
+    assert_int_equal(t->nallow, 3);
+    assert_string_equal(t->allow[2], "79");
+    assert_int_equal(t->account_calls, 2);
+    assert_int_equal(t->account_per_hour, 20);
+    assert_int_equal(sc->sw.naccounts, 5);
     assert_string_equal(sc->sw.accounts[1].user, "102");
     assert_string_equal(sc->sw.accounts[1].password, "boris-secret");
     const struct bh_sc_source *s = &sc->sources[0];

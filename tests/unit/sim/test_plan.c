@@ -97,6 +97,46 @@ operators_vs_erlang_c(void **state) {
     tsc_free(sc);
 }
 
+/* Issue 15 item 3: a number only a campaign dials out through has no
+ * calls of its own; the campaign's threshold sizes its lines (before, "no
+ * blocking measured" passed and the plan said 1 line). 4 Erlangs of
+ * attempts answered at once (1 s of ringing, then talk), blocking < 2%:
+ * Erlang B says 9 lines. */
+static void
+campaign_sizes_its_lines(void **state) {
+    (void)state;
+    struct bh_scenario *sc = tsc_new(2000 * HOLD, 2000 * HOLD, 20 * HOLD);
+    int ni = tsc_number(sc, "trunk", 30);
+    struct bh_sc_source *s =
+        tsc_calls(sc, "dialer", BH_SOURCE_CAMPAIGN, BH_TARGET_NUMBER, ni,
+                  4 / (HOLD + 1) * 3600, texp(HOLD));
+    s->campaign.answer_probability = 1;
+    s->campaign.ring = tdist(BH_DIST_DETERMINISTIC, 1, 0);
+    tsc_threshold(sc, "dialer", BH_METRIC_BLOCKING, 0, BH_OP_LT, 0.02);
+    struct bh_results r;
+    assert_int_equal(plan(sc, &r), 0);
+    assert_int_equal(r.nplan, 1);
+    const struct bh_plan_row *p = &r.plan[0];
+    printf("  campaign lines: now %d, analytic %d, recommended %d, blocking "
+           "%.4f\n",
+           p->now, p->analytic, p->recommended, p->blocking_recommended.mean);
+    assert_int_equal(p->analytic, 9);
+    assert_int_equal(p->recommended, 9);
+    /* the row shows the campaign's blocking, the number having none */
+    assert_true(covers("campaign blocking at 9 lines", p->blocking_recommended,
+                       10, ref_erlang_b(4, 9)));
+    bh_results_clear(&r);
+    /* without a threshold of its own the campaign still gets the default
+     * blocking < 1%: Erlang B says 10 lines (0.53%; 9 block 1.33%) */
+    sc->nthresholds = 0;
+    assert_int_equal(plan(sc, &r), 0);
+    printf("  campaign lines, default target: recommended %d\n",
+           r.plan[0].recommended);
+    assert_int_equal(r.plan[0].recommended, 10);
+    bh_results_clear(&r);
+    tsc_free(sc);
+}
+
 static void
 bad_plan(void **state) {
     struct bh_scenario *sc = tsc_new(3600, 900, 0);
@@ -120,6 +160,7 @@ main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lines_vs_erlang_b),
         cmocka_unit_test(operators_vs_erlang_c),
+        cmocka_unit_test(campaign_sizes_its_lines),
         cmocka_unit_test(bad_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -393,6 +393,72 @@ retries_and_finite_sources(void **state) {
     free_scenario(sc);
 }
 
+/* Item 4 of issue 15: a campaign re-dials its unanswered attempts (the
+ * schema's "unanswered or blocked attempts"), each redial with a fresh
+ * chance of an answer; plain calls that end unanswered are not retried.
+ * Over 20,000 first attempts at answer probability 35% and retry
+ * probability 50%: the retries are half the unanswered (within 5 standard
+ * errors of a binomial), and the redials' answered share is 35% (within 5
+ * standard errors). */
+static void
+campaign_retries_unanswered(void **state) {
+    (void)state;
+    struct bh_scenario *sc = one_source();
+    struct bh_sc_source *s = &sc->sources[0];
+    s->kind = BH_SOURCE_CAMPAIGN;
+    s->nclasses = 0;
+    s->campaign.profile.n = 1;
+    s->campaign.profile.rate[0] = 3600;
+    s->campaign.answer_probability = 0.35;
+    s->campaign.ring = dist(BH_DIST_DETERMINISTIC, 20, 0);
+    s->retry.present = true;
+    s->retry.probability = 0.5;
+    s->retry.delay = dist(BH_DIST_DETERMINISTIC, 600, 0);
+    s->retry.max_attempts = 2;
+    struct bh_traffic *tm;
+    assert_int_equal(bh_traffic_new(sc, 5, 0, &tm), 0);
+    struct bh_arrival a;
+    double first = 0, unanswered = 0, retried = 0, redials = 0, answered = 0;
+    while (first < 20000 && bh_traffic_next(tm, sc->horizon, &a)) {
+        if (a.attempt == 1) {
+            first++;
+        } else {
+            redials++;
+            answered += a.answers;
+        }
+        enum bh_outcome o =
+            a.answers ? BH_OUTCOME_ANSWERED : BH_OUTCOME_UNANSWERED;
+        if (a.attempt == 1 && !a.answers)
+            unanswered++;
+        int r = bh_traffic_finish(tm, &a, o, a.t + 30);
+        if (a.attempt == 1)
+            retried += r;
+        else
+            assert_int_equal(r, 0); /* max_attempts */
+        if (a.answers)
+            assert_int_equal(r, 0);
+    }
+    bh_traffic_free(tm);
+    double se = sqrt(unanswered * 0.25);
+    printf("  campaign: %.0f first attempts, %.0f unanswered, %.0f retried "
+           "(expected %.0f +- %.0f); redials answered %.4f of %.0f\n",
+           first, unanswered, retried, unanswered / 2, se, answered / redials,
+           redials);
+    assert_true(fabs(retried - unanswered / 2) < 5 * se);
+    double p = answered / redials;
+    assert_true(fabs(p - 0.35) < 5 * sqrt(0.35 * 0.65 / redials));
+    /* plain calls: an unanswered end is not retried */
+    s->kind = BH_SOURCE_CALLS;
+    s->profile.n = 1;
+    s->profile.rate[0] = 3600;
+    s->retry.probability = 1;
+    assert_int_equal(bh_traffic_new(sc, 5, 0, &tm), 0);
+    assert_true(bh_traffic_next(tm, sc->horizon, &a));
+    assert_int_equal(bh_traffic_finish(tm, &a, BH_OUTCOME_UNANSWERED, a.t), 0);
+    bh_traffic_free(tm);
+    free_scenario(sc);
+}
+
 /* Exp(1) by the ziggurat (dist.c): a chi-square test of 2 million draws
  * against the exact CDF, on 100 bins of equal probability with the last
  * split at the ziggurat's tail start R = 7.697 and beyond (where the tail
@@ -467,6 +533,7 @@ main(void) {
         cmocka_unit_test(nhpp_exact),
         cmocka_unit_test(meetings),
         cmocka_unit_test(retries_and_finite_sources),
+        cmocka_unit_test(campaign_retries_unanswered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,806 @@
+/* pbx.c: the office PBX service (seeds 003, 004) on the call core.
+ *
+ * An extension (switch.extensions[]) belongs to an account; its phones are
+ * that account's live registrations. A call to it rings every phone at
+ * once (one outgoing leg each), the caller hears 180; the first phone to
+ * answer wins, the others get CANCEL, and the caller gets 200 then. An
+ * extension forwards always, when busy (every phone said busy, or it is in
+ * a call) or after no answer, to another extension or an outside number;
+ * a call follows at most SW_PBX_FORWARD_DEPTH forwards, then 483 (a loop,
+ * counted). Outside numbers go to the trunk's gateway on one of its lines
+ * (first come first served, 503 beyond); a caller dialling out must be an
+ * account that authenticates its INVITE (digest), dial an allowed prefix
+ * and stay within its caps, else 403 counted by reason.
+ *
+ * The caller's INVITE is kept (its bytes) so that it can be answered
+ * later from any callback: 200 when a phone answers, 486/480/483/503, or
+ * 487 after a CANCEL. */
+#include "pbx.h"
+#include "conf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ext {
+    const struct bh_sc_extension *cfg; /* borrowed from the scenario */
+    int index;
+    int talking; /* calls connected to it now */
+};
+
+/* An account's outside calls: now, and the start times of its last
+ * account_per_hour calls (a ring). */
+struct account_use {
+    int active;
+    double *times; /* owned, trunk.account_per_hour */
+    int next;
+};
+
+struct pbx {
+    struct bh_switch *sw;
+    size_t n;
+    struct ext *ext; /* owned, n */
+    /* The trunk (trunk.present). */
+    const struct bh_sc_trunk *trunk;
+    struct sw_addr gw;
+    char gw_host[128]; /* "127.0.0.1:5090", for Request-URIs */
+    struct bh_switch_lines *lines; /* owned */
+    struct account_use *use;       /* owned, one per account */
+    int outside;                   /* the target an outside number matches */
+    struct bh_sip_msg scratch;     /* the kept INVITE, parsed again */
+    uint64_t recordings;           /* files named so far */
+};
+
+enum pstate { P_RINGING, P_TALKING };
+
+struct pcall {
+    struct call c;
+    struct pbx *pbx;
+    enum pstate state;
+    struct ext *ext;    /* the extension ringing now; NULL: the trunk */
+    struct ext *talker; /* the extension connected, NULL */
+    char target[BH_SC_MAX_NUMBER]; /* what rings now, after forwards */
+    int depth;                     /* forwards followed */
+    int gen;                       /* ring round; its slots gen*PHONES+i */
+    int ringing, busy;             /* legs of the round ringing; busy ones */
+    int winner;                    /* slot connected, -1 */
+    int line;                      /* trunk line, -1 */
+    int account;                   /* account charged for an outside call */
+    int outbound;                  /* the connected leg went out the trunk */
+    double connect;
+    int rang; /* 180 sent */
+    char *invite; /* the caller's INVITE, owned */
+    size_t invite_len;
+    struct sw_addr from;
+    char sdp[1024]; /* our answer to the caller */
+    size_t sdplen;
+    enum bh_outcome outcome;
+    const char *reason;
+    /* A recorded call: both legs in a room of two whose mix is the WAV. */
+    struct sw_conf_room *room;
+    struct sw_conf_part *parts[2];
+    char recording[BH_CDR_PATH_MAX]; /* the file, "error: why", or "" */
+};
+
+static struct pcall *
+pcall(struct call *c) {
+    return (struct pcall *)c;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static struct ext *
+find_ext(struct pbx *p, const char *number) {
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->ext[i].cfg->number, number) == 0)
+            return &p->ext[i];
+    return NULL;
+}
+
+static int
+all_digits(const char *s, size_t n) {
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int
+account_index(const struct bh_switch *sw, const char *user) {
+    for (size_t i = 0; i < sw->cfg->naccounts; i++)
+        if (strcmp(sw->cfg->accounts[i].user, user) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The kept INVITE as a request again, to answer it. 0, or -1 when its
+ * transaction is gone (nothing can be answered any more). */
+static int
+kept_invite(struct pcall *pc, struct sw_req *req) {
+    struct pbx *p = pc->pbx;
+    if (!pc->c.inv || !pc->invite ||
+        bh_sip_parse(pc->invite, pc->invite_len, &p->scratch, NULL) < 0)
+        return -1;
+    req->sw = p->sw;
+    req->msg = &p->scratch;
+    req->st = pc->c.inv;
+    req->from = pc->from;
+    return 0;
+}
+
+/* ---- CDR rows ------------------------------------------------------------ */
+
+static void
+row_init(struct bh_cdr_row *row, struct pcall *pc) {
+    struct call *c = &pc->c;
+    memset(row, 0, sizeof *row);
+    struct bh_call_record *r = &row->rec;
+    r->id = c->id;
+    r->plan = -1;
+    r->attempt = 1;
+    r->arrival = c->arrival;
+    r->answer = c->answer;
+    r->connect = pc->connect;
+    r->end = -1;
+    r->line = pc->line;
+    r->agent = -1;
+    const struct ext *x = pc->talker ? pc->talker : pc->ext;
+    if (x) {
+        r->target_kind = BH_TARGET_EXTENSION;
+        r->target = (uint16_t)x->index;
+        snprintf(row->number, sizeof row->number, "%s", x->cfg->number);
+    } else {
+        r->target_kind = BH_TARGET_TRUNK;
+        r->outbound = 1;
+        r->payer = BH_PAYER_CALLEE; /* the company pays outside calls */
+        snprintf(row->number, sizeof row->number, "trunk");
+    }
+    snprintf(row->called, sizeof row->called, "%s", c->called);
+    snprintf(row->caller, sizeof row->caller, "%s", c->from_user);
+    snprintf(row->call_id, sizeof row->call_id, "%s", c->caller.call_id);
+    row->status = c->final_status;
+}
+
+static void
+record(struct pcall *pc, enum bh_outcome outcome, double end, double billed,
+       const char *reason, enum bh_cdr_state state) {
+    struct bh_cdr_row row;
+    row_init(&row, pc);
+    struct bh_call_record *r = &row.rec;
+    r->outcome = (uint8_t)outcome;
+    if (state != BH_CDR_UP) {
+        r->end = end;
+        r->talk = pc->connect >= 0 ? fmax(0, billed - pc->connect) : 0;
+    }
+    snprintf(row.reason, sizeof row.reason, "%s", reason ? reason : "");
+    snprintf(row.recording, sizeof row.recording, "%s", pc->recording);
+    if (state == BH_CDR_UP)
+        sw_call_record_up(pc->c.sw, &row);
+    else
+        sw_call_record(pc->c.sw, &row);
+}
+
+/* The row of an INVITE refused before it became a call. */
+static void
+refused_row(struct bh_switch *sw, const struct sw_req *req, struct ext *x,
+            int status, enum bh_outcome outcome, const char *reason) {
+    const struct bh_sip_msg *m = req->msg;
+    double now = sw_now(sw);
+    struct bh_cdr_row row;
+    memset(&row, 0, sizeof row);
+    struct bh_call_record *r = &row.rec;
+    r->id = sw->next_call++;
+    r->plan = -1;
+    r->attempt = 1;
+    r->arrival = r->end = now;
+    r->answer = r->connect = -1;
+    r->line = r->agent = -1;
+    r->outcome = (uint8_t)outcome;
+    if (x) {
+        r->target_kind = BH_TARGET_EXTENSION;
+        r->target = (uint16_t)x->index;
+        snprintf(row.number, sizeof row.number, "%s", x->cfg->number);
+    } else {
+        r->target_kind = BH_TARGET_TRUNK;
+        r->outbound = 1;
+        r->payer = BH_PAYER_CALLEE;
+        snprintf(row.number, sizeof row.number, "trunk");
+    }
+    sw_copy_str(row.called, sizeof row.called, m->ruri.user);
+    sw_copy_str(row.caller, sizeof row.caller, m->from.uri.user);
+    sw_copy_str(row.call_id, sizeof row.call_id, m->call_id);
+    snprintf(row.reason, sizeof row.reason, "%s", reason);
+    row.status = status;
+    sw_call_record(sw, &row);
+}
+
+static void
+on_refused(struct sw_service *svc, void *target, const struct sw_req *req,
+           int status, enum bh_outcome outcome) {
+    struct pbx *p = svc->state;
+    struct ext *x = target == &p->outside ? NULL : target;
+    refused_row(svc->sw, req, x, status, outcome,
+                status == 503 ? "unavailable" : "refused");
+}
+
+/* ---- ending a call that rings -------------------------------------------- */
+
+/* The caller's INVITE gets a final refusal and the call ends. */
+static void
+fail(struct pcall *pc, enum sw_why why, enum bh_outcome outcome,
+     const char *reason) {
+    struct sw_req req;
+    if (pc->c.final_status < 200 && kept_invite(pc, &req) == 0)
+        sw_call_refuse(&pc->c, &req, why);
+    pc->outcome = outcome;
+    pc->reason = reason;
+    sw_call_end(&pc->c, SW_END_SERVICE, NULL);
+}
+
+/* Stops every leg still ringing (CANCEL). */
+static void
+stop_ringing(struct pcall *pc) {
+    struct call *c = &pc->c;
+    while (c->legs)
+        sw_leg_end(c->legs);
+    pc->ringing = pc->busy = 0;
+    sw_call_disarm(c);
+}
+
+static void route(struct pcall *pc, const char *number);
+
+/* One more forward, unless the call has followed too many: a loop. */
+static void
+forward(struct pcall *pc, const char *to) {
+    struct bh_switch *sw = pc->c.sw;
+    stop_ringing(pc);
+    if (++pc->depth > SW_PBX_FORWARD_DEPTH) {
+        sw->m.pbx_forward_loops++;
+        sw_log(sw, "call %llu: forwarding loop at %s (%d forwards)",
+               (unsigned long long)pc->c.id, pc->target, pc->depth - 1);
+        fail(pc, WHY_LOOP, BH_OUTCOME_FAILED, "forward-loop");
+        return;
+    }
+    sw->m.pbx_forwards++;
+    sw_log(sw, "call %llu: %s forwards to %s", (unsigned long long)pc->c.id,
+           pc->target, to);
+    route(pc, to);
+}
+
+/* Every phone of the extension was busy, or it is in a call. */
+static void
+on_busy(struct pcall *pc) {
+    if (pc->ext && pc->ext->cfg->forward_busy[0])
+        forward(pc, pc->ext->cfg->forward_busy);
+    else
+        fail(pc, WHY_BUSY, BH_OUTCOME_BLOCKED, "busy");
+}
+
+/* Nobody answered in time, no phone is registered, or every phone
+ * failed. */
+static void
+on_no_answer(struct pcall *pc) {
+    if (pc->ext && pc->ext->cfg->forward_no_answer[0])
+        forward(pc, pc->ext->cfg->forward_no_answer);
+    else
+        fail(pc, WHY_OFFLINE, BH_OUTCOME_UNANSWERED,
+             pc->ext ? "no-answer" : "trunk-failed");
+}
+
+static void
+ringing(struct pcall *pc) {
+    struct sw_req req;
+    if (pc->rang || kept_invite(pc, &req) < 0)
+        return;
+    sw_answer(&req, WHY_RINGING, pc->c.caller.local_tag, NULL, NULL, 0);
+    pc->rang = 1;
+}
+
+/* ---- ringing an extension or the trunk ----------------------------------- */
+
+static void
+ring_ext(struct pcall *pc, struct ext *x) {
+    struct call *c = &pc->c;
+    struct bh_switch *sw = c->sw;
+    pc->ext = x;
+    pc->gen++;
+    pc->ringing = pc->busy = 0;
+    if (x->talking > 0) {
+        on_busy(pc);
+        return;
+    }
+    const char *phones[SW_PBX_MAX_PHONES];
+    size_t n = x->cfg->account[0]
+                   ? sw_registered_all(sw, x->cfg->account, phones,
+                                       SW_PBX_MAX_PHONES)
+                   : 0;
+    char subject[BH_SC_MAX_NUMBER + 160];
+    snprintf(subject, sizeof subject, "call for %s from %s", x->cfg->number,
+             c->from_user);
+    for (size_t i = 0; i < n; i++) {
+        struct sw_addr addr;
+        if (sw_uri_addr(phones[i], &addr) < 0)
+            continue; /* a name, not an address: no DNS */
+        struct sw_invite inv = {
+            .target = phones[i], .addr = &addr, .subject = subject};
+        if (sw_leg_invite(c, pc->gen * SW_PBX_MAX_PHONES + (int)i, &inv))
+            pc->ringing++;
+    }
+    if (pc->ringing == 0) {
+        on_no_answer(pc);
+        return;
+    }
+    sw_log(sw, "call %llu: ringing %s on %d phone(s)",
+           (unsigned long long)c->id, x->cfg->number, pc->ringing);
+    ringing(pc);
+    if (x->cfg->forward_no_answer[0])
+        sw_call_arm(c, x->cfg->no_answer);
+}
+
+static void
+ring_trunk(struct pcall *pc, const char *number) {
+    struct call *c = &pc->c;
+    struct bh_switch *sw = c->sw;
+    struct pbx *p = pc->pbx;
+    pc->ext = NULL;
+    pc->gen++;
+    pc->ringing = pc->busy = 0;
+    if (pc->line < 0) {
+        pc->line = bh_switch_lines_seize(p->lines);
+        if (pc->line < 0) {
+            sw->m.pbx_trunk_full++;
+            fail(pc, WHY_UNAVAILABLE, BH_OUTCOME_BLOCKED, "trunk-full");
+            return;
+        }
+        sw->m.pbx_trunk_busy++;
+    }
+    char uri[SW_URI_MAX];
+    snprintf(uri, sizeof uri, "sip:%s@%s", number, p->gw_host);
+    struct sw_invite inv = {.target = uri, .addr = &p->gw, .subject = NULL};
+    if (!sw_leg_invite(c, pc->gen * SW_PBX_MAX_PHONES, &inv)) {
+        fail(pc, WHY_SERVER_ERROR, BH_OUTCOME_FAILED, "error");
+        return;
+    }
+    pc->ringing = 1;
+    sw->m.pbx_trunk_calls++;
+    sw_log(sw, "call %llu: out to %s on trunk line %d",
+           (unsigned long long)c->id, number, pc->line);
+    ringing(pc);
+}
+
+/* Rings what `number` names: an extension (or where it forwards always),
+ * else an outside number through the trunk. */
+static void
+route(struct pcall *pc, const char *number) {
+    snprintf(pc->target, sizeof pc->target, "%s", number);
+    struct ext *x = find_ext(pc->pbx, number);
+    if (x && x->cfg->forward[0]) {
+        pc->ext = x;
+        forward(pc, x->cfg->forward);
+    } else if (x) {
+        ring_ext(pc, x);
+    } else if (pc->pbx->trunk->present) {
+        ring_trunk(pc, number);
+    } else {
+        fail(pc, WHY_NOT_FOUND, BH_OUTCOME_FAILED, "no-route");
+    }
+}
+
+/* ---- the legs ------------------------------------------------------------ */
+
+/* The caller and the phone that answered, relayed, or (recording: true)
+ * mixed in a room of two whose mix, both directions, goes to a WAV file.
+ * A recording that cannot be made leaves the call relayed: said on
+ * stderr, counted, and the CDR says "error: ..." instead of the file. */
+static void
+connect_legs(struct pcall *pc, struct leg *leg) {
+    struct call *c = &pc->c;
+    struct bh_switch *sw = c->sw;
+    struct pbx *p = pc->pbx;
+    if (!pc->talker || !pc->talker->cfg->recording) {
+        sw_leg_connect(&c->caller, leg);
+        return;
+    }
+    const char *number = pc->talker->cfg->number;
+    char path[BH_CDR_PATH_MAX], label[2 * BH_SC_MAX_NAME], err[200] = "";
+    snprintf(path, sizeof path, "%s/ext-%s-%lld-%llu.wav", sw->rec_dir, number,
+             (long long)sw->epoch0, (unsigned long long)++p->recordings);
+    snprintf(label, sizeof label, "extension/%s", number);
+    int rc = sw_conf_room_new(sw, 2, path, label, &pc->room, err, sizeof err);
+    if (rc == 0 && (sw_conf_join(pc->room, &c->caller, &pc->parts[0]) < 0 ||
+                    sw_conf_join(pc->room, leg, &pc->parts[1]) < 0)) {
+        snprintf(err, sizeof err, "a codec the mixer does not take");
+        sw_conf_room_free(pc->room);
+        pc->room = NULL;
+        rc = BH_EINVAL;
+    }
+    if (rc < 0) {
+        sw->m.recording_errors++;
+        fprintf(stderr, "busyhour switch: call %llu to %s: recording %s: %s\n",
+                (unsigned long long)c->id, number, path,
+                err[0] ? err : bh_strerror(rc));
+        snprintf(pc->recording, sizeof pc->recording, "error: %s",
+                 err[0] ? err : bh_strerror(rc));
+        sw_leg_connect(&c->caller, leg);
+        return;
+    }
+    sw_conf_room_call(pc->room, c->from_user, number);
+    snprintf(pc->recording, sizeof pc->recording, "%s", path);
+}
+
+/* The recording's room goes before the legs in it. */
+static void
+disconnect(struct pcall *pc) {
+    sw_conf_room_free(pc->room);
+    pc->room = NULL;
+}
+
+static void
+on_leg_leaving(struct call *c, struct leg *leg) {
+    disconnect(pcall(c));
+}
+
+static int
+of_round(const struct pcall *pc, int slot) {
+    return pc->state == P_RINGING && slot / SW_PBX_MAX_PHONES == pc->gen;
+}
+
+static void
+on_leg_answered(struct call *c, struct leg *leg, int usable) {
+    struct pcall *pc = pcall(c);
+    struct bh_switch *sw = c->sw;
+    if (!of_round(pc, leg->slot) || !usable) {
+        int mine = of_round(pc, leg->slot);
+        sw_leg_end(leg);
+        if (mine && --pc->ringing == 0)
+            on_no_answer(pc);
+        return;
+    }
+    /* The first answer wins; the other phones stop ringing. */
+    for (struct leg *l = c->legs, *next; l; l = next) {
+        next = l->next;
+        if (l != leg)
+            sw_leg_end(l);
+    }
+    sw_call_disarm(c);
+    struct sw_req req;
+    if (kept_invite(pc, &req) < 0) {
+        pc->outcome = BH_OUTCOME_FAILED;
+        pc->reason = "caller-gone";
+        sw_call_end(c, SW_END_SERVICE, NULL);
+        return;
+    }
+    pc->state = P_TALKING;
+    pc->winner = leg->slot;
+    pc->connect = sw_now(sw);
+    pc->talker = pc->ext;
+    pc->outbound = pc->ext == NULL;
+    if (pc->talker)
+        pc->talker->talking++;
+    sw_call_answer(c, &req, pc->sdp, pc->sdplen);
+    connect_legs(pc, leg);
+    sw_log(sw, "call %llu: %s answered", (unsigned long long)c->id,
+           pc->target);
+    record(pc, BH_OUTCOME_ANSWERED, -1, -1, NULL, BH_CDR_UP);
+}
+
+static void
+on_leg_failed(struct call *c, int slot) {
+    struct pcall *pc = pcall(c);
+    if (!of_round(pc, slot))
+        return;
+    int st = c->leg_status;
+    if (st == 486 || st == 600 || st == 603)
+        pc->busy++;
+    if (--pc->ringing > 0)
+        return;
+    sw_call_disarm(c);
+    if (!pc->ext) {
+        /* The gateway's refusal, told to the caller in our words. */
+        enum sw_why why = st == 486 || st == 600 ? WHY_BUSY
+                          : st == 404 || st == 484 ? WHY_NOT_FOUND
+                          : st == 480 || st == 408 ? WHY_OFFLINE
+                          : st == 403 ? WHY_FORBIDDEN
+                                      : WHY_UNAVAILABLE;
+        fail(pc, why,
+             why == WHY_BUSY ? BH_OUTCOME_BLOCKED : BH_OUTCOME_UNANSWERED,
+             "trunk-refused");
+    } else if (pc->busy > 0) {
+        on_busy(pc);
+    } else {
+        on_no_answer(pc);
+    }
+}
+
+static void
+on_leg_ended(struct call *c, int slot) {
+    struct pcall *pc = pcall(c);
+    if (pc->state == P_TALKING && slot == pc->winner) {
+        pc->outcome = BH_OUTCOME_ANSWERED;
+        pc->reason = "callee-bye";
+        sw_call_end(c, SW_END_SERVICE, NULL);
+    }
+}
+
+static void
+on_digit(struct call *c, struct leg *leg, char digit) {
+}
+
+/* The no-answer time of the ringing extension passed. */
+static void
+on_timer(struct call *c) {
+    struct pcall *pc = pcall(c);
+    if (pc->state == P_RINGING)
+        on_no_answer(pc);
+}
+
+static void
+on_cancel(struct call *c) {
+    struct pcall *pc = pcall(c);
+    fail(pc, WHY_TERMINATED, BH_OUTCOME_ABANDONED, "cancel");
+}
+
+/* ---- a caller's INVITE --------------------------------------------------- */
+
+static void
+fraud(struct bh_switch *sw, const struct sw_req *req, enum bh_switch_fraud f,
+      int answered) {
+    sw->m.pbx_fraud[f]++;
+    int status = answered ? 403 : sw_reply(req, WHY_FORBIDDEN);
+    char reason[48];
+    snprintf(reason, sizeof reason, "fraud-%s", bh_switch_fraud_name(f));
+    refused_row(sw, req, NULL, status, BH_OUTCOME_FAILED, reason);
+    sw_log(sw, "outside call to %.*s refused: %s",
+           (int)req->msg->ruri.user.len, req->msg->ruri.user.p, reason);
+}
+
+/* The toll-fraud guard: the account charged for an outside call, or -1
+ * once the INVITE has been answered (401 challenge, 403 refusal). */
+static int
+guard(struct pbx *p, const struct sw_req *req) {
+    struct bh_switch *sw = p->sw;
+    const struct bh_sip_msg *m = req->msg;
+    const struct bh_sc_trunk *t = p->trunk;
+    char from[BH_SC_MAX_NAME];
+    sw_copy_str(from, sizeof from, m->from.uri.user);
+    int k = account_index(sw, from);
+    if (k < 0) {
+        fraud(sw, req, BH_SWITCH_FRAUD_UNAUTHENTICATED, 0);
+        return -1;
+    }
+    int refused;
+    const struct bh_sc_account *a = sw_authenticate(req, &refused);
+    if (!a) {
+        if (refused)
+            fraud(sw, req, BH_SWITCH_FRAUD_AUTH_FAILED, 1);
+        return -1; /* challenged: the phone retries with credentials */
+    }
+    if (strcmp(a->user, from) != 0) {
+        fraud(sw, req, BH_SWITCH_FRAUD_AUTH_FAILED, 0);
+        return -1;
+    }
+    char to[BH_SC_MAX_NUMBER];
+    sw_copy_str(to, sizeof to, m->ruri.user);
+    int allowed = 0;
+    for (size_t i = 0; i < t->nallow && !allowed; i++)
+        allowed = strncmp(to, t->allow[i], strlen(t->allow[i])) == 0;
+    if (!allowed) {
+        fraud(sw, req, BH_SWITCH_FRAUD_PREFIX, 0);
+        return -1;
+    }
+    struct account_use *u = &p->use[k];
+    if (u->active >= t->account_calls) {
+        fraud(sw, req, BH_SWITCH_FRAUD_ACCOUNT_CALLS, 0);
+        return -1;
+    }
+    /* The oldest of its last account_per_hour calls is within the hour. */
+    double now = sw_now(sw), oldest = u->times[u->next];
+    if (!isnan(oldest) && now - oldest < 3600) {
+        fraud(sw, req, BH_SWITCH_FRAUD_ACCOUNT_RATE, 0);
+        return -1;
+    }
+    return k;
+}
+
+static void
+on_invite(struct sw_service *svc, void *target, const struct sw_req *req) {
+    struct pbx *p = svc->state;
+    struct bh_switch *sw = svc->sw;
+    int account = -1;
+    if (target == &p->outside) {
+        account = guard(p, req);
+        if (account < 0)
+            return;
+    }
+    struct call *c = sw_call_new(req, svc, sizeof(struct pcall));
+    if (!c) {
+        sw_reply(req, WHY_SERVER_ERROR);
+        return;
+    }
+    struct pcall *pc = pcall(c);
+    pc->pbx = p;
+    pc->state = P_RINGING;
+    pc->winner = pc->line = -1;
+    pc->account = account;
+    pc->connect = -1;
+    pc->outcome = BH_OUTCOME_FAILED;
+    pc->from = req->from;
+    pc->ext = target == &p->outside ? NULL : target;
+    if (sw_call_negotiate(c, req, pc->sdp, sizeof pc->sdp, &pc->sdplen) < 0) {
+        pc->reason = c->final_status == 400   ? "bad-sdp"
+                     : c->final_status == 488 ? "no-codec"
+                                              : "error";
+        sw_call_end(c, SW_END_SERVICE, NULL);
+        return;
+    }
+    pc->invite_len = req->msg->msg_len;
+    pc->invite = malloc(pc->invite_len ? pc->invite_len : 1);
+    if (!pc->invite) {
+        sw_call_refuse(c, req, WHY_SERVER_ERROR);
+        pc->reason = "error";
+        sw_call_end(c, SW_END_SERVICE, NULL);
+        return;
+    }
+    memcpy(pc->invite, req->msg->buf, pc->invite_len);
+    if (account >= 0) {
+        struct account_use *u = &p->use[account];
+        u->active++;
+        u->times[u->next] = sw_now(sw);
+        u->next = (u->next + 1) % p->trunk->account_per_hour;
+    }
+    char number[BH_SC_MAX_NUMBER];
+    sw_copy_str(number, sizeof number, req->msg->ruri.user);
+    route(pc, number);
+}
+
+/* ---- the call's end ------------------------------------------------------ */
+
+static enum bh_outcome
+outcome_of(const struct pcall *pc, enum sw_end why) {
+    switch (why) {
+    case SW_END_SERVICE:
+        return pc->outcome;
+    case SW_END_NO_ACK:
+        return BH_OUTCOME_FAILED;
+    case SW_END_RTP_TIMEOUT:
+        if (!pc->c.guard.rtp_seen)
+            return BH_OUTCOME_FAILED;
+        /* fall through */
+    default:
+        return pc->state == P_TALKING ? BH_OUTCOME_ANSWERED
+                                      : BH_OUTCOME_ABANDONED;
+    }
+}
+
+static void
+on_end(struct call *c, enum sw_end why) {
+    struct pcall *pc = pcall(c);
+    struct pbx *p = pc->pbx;
+    struct bh_switch *sw = c->sw;
+    double now = sw_now(sw);
+    disconnect(pc);
+    if (c->final_status < 200) {
+        /* Still ringing when the switch stops (or a guard fires). */
+        struct sw_req req;
+        if (kept_invite(pc, &req) == 0)
+            sw_call_refuse(c, &req, WHY_UNAVAILABLE);
+    }
+    if (pc->line >= 0) {
+        bh_switch_lines_release(p->lines, pc->line);
+        sw->m.pbx_trunk_busy--;
+    }
+    if (pc->account >= 0)
+        p->use[pc->account].active--;
+    if (pc->talker)
+        pc->talker->talking--;
+    if (why == SW_END_NO_ACK)
+        pc->connect = -1;
+    enum bh_outcome outcome = outcome_of(pc, why);
+    const char *reason = why == SW_END_SERVICE
+                             ? (pc->reason ? pc->reason : "service")
+                             : bh_switch_end_name((enum bh_switch_end)why);
+    record(pc, outcome, now, sw_call_billed_end(c, why, now), reason,
+           BH_CDR_ENDED);
+    sw_log(sw, "call %llu from %s to %s: %s (%s)", (unsigned long long)c->id,
+           c->from_addr, c->called, bh_outcome_name(outcome), reason);
+    free(pc->invite);
+    pc->invite = NULL;
+}
+
+/* ---- the service --------------------------------------------------------- */
+
+static void *
+match(struct sw_service *svc, struct bh_str user) {
+    struct pbx *p = svc->state;
+    for (size_t i = 0; i < p->n; i++)
+        if (bh_str_eq(user, p->ext[i].cfg->number))
+            return &p->ext[i];
+    if (p->trunk->present && all_digits(user.p, user.len))
+        return &p->outside;
+    return NULL;
+}
+
+static int
+init(struct sw_service *svc, char *err, size_t errlen) {
+    struct bh_switch *sw = svc->sw;
+    const struct bh_sc_switch *cfg = sw->cfg;
+    struct pbx *p = calloc(1, sizeof *p);
+    if (!p)
+        return BH_ENOMEM;
+    svc->state = p;
+    p->sw = sw;
+    p->trunk = &cfg->trunk;
+    p->ext = calloc(cfg->nextensions + 1, sizeof *p->ext);
+    if (!p->ext)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < cfg->nextensions; i++) {
+        p->ext[i].cfg = &cfg->extensions[i];
+        p->ext[i].index = (int)i;
+    }
+    p->n = cfg->nextensions;
+    if (!p->trunk->present)
+        return 0;
+    const char *gw = p->trunk->gateway + 4; /* after "sip:" */
+    snprintf(p->gw_host, sizeof p->gw_host, "%s", gw);
+    if (sw_uri_addr(p->trunk->gateway, &p->gw) < 0) {
+        snprintf(err, errlen,
+                 "trunk gateway %s: need sip:IP:port (a literal address, "
+                 "no DNS)",
+                 p->trunk->gateway);
+        return BH_EINVAL;
+    }
+    int rc = bh_switch_lines_new(p->trunk->lines, &p->lines);
+    if (rc < 0) {
+        snprintf(err, errlen, "trunk: %d lines: %s", p->trunk->lines,
+                 bh_strerror(rc));
+        return rc;
+    }
+    p->use = calloc(cfg->naccounts + 1, sizeof *p->use);
+    if (!p->use)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < cfg->naccounts; i++) {
+        int n = p->trunk->account_per_hour;
+        p->use[i].times = malloc((size_t)n * sizeof *p->use[i].times);
+        if (!p->use[i].times)
+            return BH_ENOMEM;
+        for (int j = 0; j < n; j++)
+            p->use[i].times[j] = NAN;
+    }
+    return 0;
+}
+
+static void
+fini(struct sw_service *svc) {
+    struct pbx *p = svc->state;
+    if (!p)
+        return;
+    if (p->use)
+        for (size_t i = 0; i < svc->sw->cfg->naccounts; i++)
+            free(p->use[i].times);
+    free(p->use);
+    bh_switch_lines_free(p->lines);
+    free(p->ext);
+    free(p);
+    svc->state = NULL;
+}
+
+const struct sw_service_ops sw_pbx_service = {
+    .name = "pbx",
+    .section = "extensions",
+    .init = init,
+    .fini = fini,
+    .match = match,
+    .on_refused = on_refused,
+    .on_invite = on_invite,
+    .on_leg_answered = on_leg_answered,
+    .on_leg_failed = on_leg_failed,
+    .on_leg_leaving = on_leg_leaving,
+    .on_leg_ended = on_leg_ended,
+    .on_digit = on_digit,
+    .on_timer = on_timer,
+    .on_cancel = on_cancel,
+    .on_end = on_end,
+};
