@@ -217,9 +217,11 @@ meets(const struct sub *s, const struct bh_results *r) {
                 &r->intervals[(size_t)ti * r->nintervals + i];
             if (ir->start + r->interval <= r->warmup)
                 continue;
-            /* Per interval the t interval alone: a quiet night interval
-             * has too few calls for a binomial bound to clear any useful
-             * target, and the horizon's figure above already has one. */
+            /* Per interval the pooled figure itself: an interval's
+             * honest interval (bh_ratio_estimate: at least the binomial
+             * one of its calls) is too wide in a quiet night interval to
+             * clear any useful target, and the horizon's figure above
+             * is already judged on its bound. */
             switch (k->metric) {
             case BH_METRIC_BLOCKING:
                 e = ir->blocking;
@@ -236,7 +238,7 @@ meets(const struct sub *s, const struct bh_results *r) {
             default:
                 continue; /* only over the horizon */
             }
-            if (!bound_ok(e, k->op, k->value))
+            if (!bound_ok(bh_estimate_exact(e.mean), k->op, k->value))
                 return 0;
         }
     }
