@@ -589,10 +589,12 @@ drv_start_arrivals(struct bh_driver *d) {
     clock_gettime(CLOCK_MONOTONIC, &d->t0);
     d->last_rx = 0;
     d->last_unreach = -1;
-    double pt = d->sc->load.ptime > 0 ? d->sc->load.ptime : 0.02;
-    /* the media tick at half the packet time: each stream sends what is
-     * due by its own start time, so the tick's phase does not matter */
-    struct timeval mt = {0, (suseconds_t)(pt * 5e5)};
+    /* the media tick every DRV_MEDIA_TICK: each stream sends what is due
+     * by its own clock (start + k ptime), so a packet leaves at most one
+     * tick late (plus the loop's own delay); streams start at any phase,
+     * so a tick of half the packet time would leave half the packets up
+     * to 10 ms late */
+    struct timeval mt = {0, (suseconds_t)(DRV_MEDIA_TICK * 1e6)};
     event_add(&d->media_ev, &mt);
     double due = bh_driver_sched_due(d->sched);
     if (isfinite(due))

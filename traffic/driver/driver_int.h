@@ -22,7 +22,7 @@
 #define DRV_MAX_BURST 5 /* RTP packets one tick sends for one call */
 #define DRV_USER_MAX 32
 #define DRV_URI_MAX 160
-#define DRV_TICK 0.005 /* s: housekeeping and the media tick's floor */
+#define DRV_MEDIA_TICK 0.002 /* s between walks of the streams */
 
 enum call_state {
     CALL_FREE = 0,
