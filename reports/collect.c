@@ -564,6 +564,22 @@ clip(struct bh_estimate e, double max) {
         clip(bh_running_estimate(&run_), INFINITY);                            \
     })
 #define SHARE(expr) clip(ESTIMATE(expr), 1)
+/* A ratio of per-replication counts, num / den, as the pooled ratio of
+ * their sums with its delta-method interval (bh_ratio_estimate); xs and
+ * ys are scratch arrays of c->nreps. RATIO_SHARE: a share of den. */
+#define RATIO_(num, den, share)                                                \
+    ({                                                                         \
+        for (size_t r_ = 0; r_ < c->nreps; r_++) {                             \
+            const struct rep *R = &c->reps[r_];                                \
+            (void)R;                                                           \
+            xs[r_] = (double)(num);                                            \
+            ys[r_] = (double)(den);                                            \
+        }                                                                      \
+        clip(bh_ratio_estimate(xs, ys, c->nreps, share),                       \
+             (share) ? 1 : INFINITY);                                          \
+    })
+#define RATIO(num, den) RATIO_(num, den, false)
+#define RATIO_SHARE(num, den) RATIO_(num, den, true)
 
 /* Sums one target's intervals in a replication. */
 static struct iv
@@ -602,8 +618,14 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
     r->interval = c->interval;
     double span = c->horizon - c->warmup;
     struct iv *sums = calloc(c->nreps * c->ntargets + 1, sizeof *sums);
-    if (!sums)
+    double *xs = calloc(2 * c->nreps + 2, sizeof *xs);
+    if (!sums || !xs) {
+        free(sums);
+        free(xs);
+        bh_results_clear(r);
         return BH_ENOMEM;
+    }
+    double *ys = xs + c->nreps + 1;
     for (size_t i = 0; i < c->nreps; i++)
         for (size_t ti = 0; ti < c->ntargets; ti++)
             sums[i * c->ntargets + ti] = sum_iv(c, &c->reps[i], ti);
@@ -644,14 +666,13 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         t->abandoned = ESTIMATE((double)S->abandoned);
         t->overflow = ESTIMATE((double)S->overflow);
         t->retried = ESTIMATE((double)S->retried);
-        t->blocking = SHARE(
-            ratio((double)(S->blocked + S->overflow), (double)S->offered));
-        t->abandonment = SHARE(ratio((double)S->abandoned, (double)S->offered));
-        t->wait_mean = ESTIMATE(ratio(S->wait_sum, (double)S->answered));
+        t->blocking = RATIO_SHARE(S->blocked + S->overflow, S->offered);
+        t->abandonment = RATIO_SHARE(S->abandoned, S->offered);
+        t->wait_mean = RATIO(S->wait_sum, S->answered);
         t->nsl = c->nsl;
         for (size_t k = 0; k < c->nsl; k++) {
             t->sl[k].t = c->sl_t[k];
-            t->sl[k].value = SHARE(ratio((double)S->sl[k], (double)S->offered));
+            t->sl[k].value = RATIO_SHARE(S->sl[k], S->offered);
         }
         t->busy_mean = ESTIMATE(S->busy / span);
         if (ops > 0)
@@ -666,6 +687,7 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
             t->wait_hist = malloc(sizeof *t->wait_hist);
             if (!t->wait_hist) {
                 free(sums);
+                free(xs);
                 bh_results_clear(r);
                 return BH_ENOMEM;
             }
@@ -677,8 +699,8 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         t->peak_busy = ESTIMATE(R->tot[ti].peak);
         if (ti >= c->nnumbers && ti < c->nnumbers + c->nbridges) {
             t->meetings = ESTIMATE((double)R->tot[ti].meetings);
-            t->incomplete_meetings = SHARE(ratio((double)R->tot[ti].incomplete,
-                                                 (double)R->tot[ti].meetings));
+            t->incomplete_meetings =
+                RATIO_SHARE(R->tot[ti].incomplete, R->tot[ti].meetings);
         } else {
             t->meetings = fixed(NAN);
             t->incomplete_meetings = fixed(NAN);
@@ -701,16 +723,13 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
             ir->offered_erlangs = fixed(offered_erlangs(c, ti, t0, t1));
 #define V (&R->iv[ti * c->nint + k])
             ir->offered = ESTIMATE(len > 0 ? (double)V->offered : NAN);
-            ir->blocking = SHARE(
-                ratio((double)(V->blocked + V->overflow), (double)V->offered));
-            ir->abandonment =
-                SHARE(ratio((double)V->abandoned, (double)V->offered));
-            ir->wait_mean = ESTIMATE(ratio(V->wait_sum, (double)V->answered));
+            ir->blocking = RATIO_SHARE(V->blocked + V->overflow, V->offered);
+            ir->abandonment = RATIO_SHARE(V->abandoned, V->offered);
+            ir->wait_mean = RATIO(V->wait_sum, V->answered);
             ir->nsl = c->nsl;
             for (size_t j = 0; j < c->nsl; j++) {
                 ir->sl[j].t = c->sl_t[j];
-                ir->sl[j].value =
-                    SHARE(ratio((double)V->sl[j], (double)V->offered));
+                ir->sl[j].value = RATIO_SHARE(V->sl[j], V->offered);
             }
             ir->busy_mean = ESTIMATE(ratio(V->busy, len));
             if (ops > 0)
@@ -723,6 +742,7 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         }
     }
     free(sums);
+    free(xs);
 
     if (sc->tariffs.present) {
         struct bh_cost_acc *acc = NULL;

@@ -134,3 +134,45 @@ bh_hist_cdf(const struct bh_hist *h, double x) {
     }
     return (double)n / (double)h->count;
 }
+
+struct bh_estimate
+bh_ratio_estimate(const double *x, const double *y, size_t n, bool share) {
+    struct bh_estimate e = {NAN, NAN, NAN};
+    double sx = 0, sy = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]) || isnan(y[i]))
+            continue;
+        sx += x[i];
+        sy += y[i];
+        m++;
+    }
+    if (m == 0 || !(sy > 0))
+        return e;
+    double r = sx / sy;
+    e.mean = e.lo = e.hi = r;
+    if (m < 2)
+        return e;
+    /* second pass: residuals about the pooled ratio (no cancellation) */
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]) || isnan(y[i]))
+            continue;
+        double d = x[i] - r * y[i];
+        ss += d * d;
+    }
+    double ybar = sy / (double)m;
+    double var = ss / (double)(m - 1) / ((double)m * ybar * ybar);
+    double t = gsl_cdf_tdist_Pinv(0.975, (double)(m - 1));
+    double half = t * sqrt(var);
+    e.lo = r - half;
+    e.hi = r + half;
+    if (!share)
+        return e;
+    /* the pooled binomial interval, its trials discounted by how much more
+     * the replications vary than independent trials would */
+    double p = r < 0 ? 0 : r > 1 ? 1 : r;
+    double vbin = p * (1 - p) / sy;
+    double deff = vbin > 0 && var > vbin ? var / vbin : 1;
+    return bh_share_widen(e, sy / deff);
+}

@@ -150,14 +150,14 @@ sw_addr_key(const struct sw_addr *a, uint8_t key[16]) {
 
 int
 sw_cps_admit(struct bh_switch *sw) {
-    /* A token bucket holding 50 ms of max_cps (at least one call): new
+    /* A token bucket holding 250 ms of max_cps (at least one call): new
      * calls beyond the rate are shed at once, before they cost anything,
      * so that the calls admitted keep their time. */
     long cps = sw->cfg->limits.max_cps;
     if (cps <= 0)
         return 1;
     double now = sw_now(sw);
-    double burst = fmax(1.0, (double)cps / 20.0);
+    double burst = fmax(1.0, (double)cps / 4.0);
     if (sw->cps_at == 0)
         sw->cps_tokens = burst;
     sw->cps_tokens =

@@ -54,6 +54,18 @@ struct pbx {
 
 enum pstate { P_RINGING, P_TALKING };
 
+/* A party the employee dialled into an ad-hoc conference: its own leg
+ * (slot SW_PBX_ADHOC_SLOT + index), its own CDR row. */
+struct party {
+    uint64_t id; /* its CDR row */
+    char number[BH_SC_MAX_NUMBER];
+    const struct ext *ext; /* NULL: outside, through the trunk */
+    int line;              /* trunk line, -1 */
+    double dialled, answered, ended; /* -1 until then */
+    struct sw_conf_part *part;
+    int done; /* its row written */
+};
+
 struct pcall {
     struct call c;
     struct pbx *pbx;
@@ -81,6 +93,13 @@ struct pcall {
     struct sw_conf_room *room;
     struct sw_conf_part *parts[2];
     char recording[BH_CDR_PATH_MAX]; /* the file, "error: why", or "" */
+    /* Ad-hoc conference by '#' (seed 004). */
+    enum { AD_NONE, AD_DIGITS, AD_CONSULT, AD_CONF } adhoc;
+    int emp_is_caller;       /* the employee (who pressed '#') */
+    char dial[BH_SC_MAX_NUMBER];
+    size_t ndial;
+    int nparties;
+    struct party parties[SW_PBX_MAX_PARTIES];
 };
 
 static struct pcall *
@@ -409,7 +428,7 @@ connect_legs(struct pcall *pc, struct leg *leg) {
     snprintf(path, sizeof path, "%s/ext-%s-%lld-%llu.wav", sw->rec_dir, number,
              (long long)sw->epoch0, (unsigned long long)++p->recordings);
     snprintf(label, sizeof label, "extension/%s", number);
-    int rc = sw_conf_room_new(sw, 2, path, label, &pc->room, err, sizeof err);
+    int rc = sw_conf_room_new(sw, 0, path, label, &pc->room, err, sizeof err);
     if (rc == 0 && (sw_conf_join(pc->room, &c->caller, &pc->parts[0]) < 0 ||
                     sw_conf_join(pc->room, leg, &pc->parts[1]) < 0)) {
         snprintf(err, sizeof err, "a codec the mixer does not take");
@@ -438,9 +457,70 @@ disconnect(struct pcall *pc) {
     pc->room = NULL;
 }
 
+static struct party *
+party_of(struct pcall *pc, int slot) {
+    int k = slot - SW_PBX_ADHOC_SLOT;
+    return k >= 0 && k < pc->nparties ? &pc->parties[k] : NULL;
+}
+
+/* The row of a party the employee dialled: an outgoing call paid by the
+ * company, to the number dialled. */
+static void
+party_row(struct pcall *pc, struct party *y, double now) {
+    struct call *c = &pc->c;
+    if (y->done)
+        return;
+    y->done = 1;
+    struct bh_cdr_row row;
+    memset(&row, 0, sizeof row);
+    struct bh_call_record *r = &row.rec;
+    r->id = y->id;
+    r->plan = -1;
+    r->attempt = 1;
+    r->outbound = 1;
+    r->payer = BH_PAYER_CALLEE;
+    r->arrival = y->dialled;
+    r->answer = r->connect = y->answered;
+    r->end = y->ended >= 0 ? y->ended : now;
+    r->talk = y->answered >= 0 ? fmax(0, r->end - y->answered) : 0;
+    r->line = y->line;
+    r->agent = -1;
+    r->outcome = (uint8_t)(y->answered >= 0 ? BH_OUTCOME_ANSWERED
+                                            : BH_OUTCOME_UNANSWERED);
+    r->target_kind = y->ext ? BH_TARGET_EXTENSION : BH_TARGET_TRUNK;
+    r->target = (uint16_t)(y->ext ? y->ext->index : 0);
+    snprintf(row.number, sizeof row.number, "%s",
+             y->ext ? y->ext->cfg->number : "trunk");
+    snprintf(row.called, sizeof row.called, "%s", y->number);
+    snprintf(row.caller, sizeof row.caller, "%s",
+             pc->emp_is_caller || !pc->talker ? c->from_user
+                                              : pc->talker->cfg->number);
+    snprintf(row.call_id, sizeof row.call_id, "%s", c->caller.call_id);
+    snprintf(row.reason, sizeof row.reason, "adhoc");
+    snprintf(row.recording, sizeof row.recording, "%s", pc->recording);
+    row.status = y->answered >= 0 ? 200 : c->leg_status;
+    sw_call_record(c->sw, &row);
+    if (y->line >= 0) {
+        bh_switch_lines_release(pc->pbx->lines, y->line);
+        c->sw->m.pbx_trunk_busy--;
+        y->line = -1;
+    }
+}
+
+/* A leg whose peer hung up leaves the room before the core frees it. */
 static void
 on_leg_leaving(struct call *c, struct leg *leg) {
-    disconnect(pcall(c));
+    struct pcall *pc = pcall(c);
+    struct party *y = party_of(pc, leg->slot);
+    if (y) {
+        sw_conf_leave(y->part);
+        y->part = NULL;
+        y->ended = sw_now(c->sw);
+        party_row(pc, y, y->ended);
+    } else if (leg->slot == pc->winner) {
+        sw_conf_leave(pc->parts[1]);
+        pc->parts[1] = NULL;
+    }
 }
 
 static int
@@ -452,6 +532,20 @@ static void
 on_leg_answered(struct call *c, struct leg *leg, int usable) {
     struct pcall *pc = pcall(c);
     struct bh_switch *sw = c->sw;
+    struct party *y = party_of(pc, leg->slot);
+    if (y) {
+        if (!usable || !pc->room ||
+            sw_conf_join(pc->room, leg, &y->part) < 0) {
+            sw_leg_end(leg);
+            y->ended = sw_now(sw);
+            party_row(pc, y, y->ended);
+            return;
+        }
+        y->answered = sw_now(sw);
+        sw_log(sw, "call %llu: ad-hoc party %s answered",
+               (unsigned long long)c->id, y->number);
+        return;
+    }
     if (!of_round(pc, leg->slot) || !usable) {
         int mine = of_round(pc, leg->slot);
         sw_leg_end(leg);
@@ -482,6 +576,12 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
         pc->talker->talking++;
     sw_call_answer(c, &req, pc->sdp, pc->sdplen);
     connect_legs(pc, leg);
+    /* Either side may be the employee who starts an ad-hoc conference. */
+    (void)sw_leg_digits(&c->caller, SW_DIGITS_EVENTS | SW_DIGITS_INFO |
+                                        (c->caller.te_pt < 0 ? SW_DIGITS_INBAND
+                                                             : 0));
+    (void)sw_leg_digits(leg, SW_DIGITS_EVENTS | SW_DIGITS_INFO |
+                                 (leg->te_pt < 0 ? SW_DIGITS_INBAND : 0));
     sw_log(sw, "call %llu: %s answered", (unsigned long long)c->id,
            pc->target);
     record(pc, BH_OUTCOME_ANSWERED, -1, -1, NULL, BH_CDR_UP);
@@ -490,6 +590,13 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
 static void
 on_leg_failed(struct call *c, int slot) {
     struct pcall *pc = pcall(c);
+    struct party *y = party_of(pc, slot);
+    if (y) {
+        /* Busy or no answer: the row says so; the call goes on. */
+        y->ended = sw_now(c->sw);
+        party_row(pc, y, y->ended);
+        return;
+    }
     if (!of_round(pc, slot))
         return;
     int st = c->leg_status;
@@ -515,18 +622,190 @@ on_leg_failed(struct call *c, int slot) {
     }
 }
 
+/* Employees still in an ad-hoc conference: the one who pressed '#' (if
+ * on the line) and the extensions added. */
+static int
+employees_left(struct pcall *pc) {
+    int n = pc->emp_is_caller || sw_leg_find(&pc->c, pc->winner) != NULL;
+    for (int k = 0; k < pc->nparties; k++)
+        n += pc->parties[k].ext && pc->parties[k].part != NULL;
+    return n;
+}
+
 static void
 on_leg_ended(struct call *c, int slot) {
     struct pcall *pc = pcall(c);
-    if (pc->state == P_TALKING && slot == pc->winner) {
+    if (pc->state != P_TALKING)
+        return;
+    /* In an ad-hoc conference the room ends when the customer hangs up
+     * or every employee has left; else the callee's BYE ends the call. */
+    int conf = pc->adhoc != AD_NONE;
+    int customer_left = slot == pc->winner && pc->emp_is_caller;
+    if ((slot == pc->winner && !conf) || customer_left ||
+        (conf && employees_left(pc) == 0)) {
         pc->outcome = BH_OUTCOME_ANSWERED;
-        pc->reason = "callee-bye";
+        pc->reason = conf ? "conference-end" : "callee-bye";
         sw_call_end(c, SW_END_SERVICE, NULL);
     }
 }
 
+/* The customer: the party of the first call who did not press '#'. */
+static struct leg *
+customer_leg(struct pcall *pc) {
+    return pc->emp_is_caller ? sw_leg_find(&pc->c, pc->winner)
+                             : &pc->c.caller;
+}
+
+/* The call's two legs into a room of the mixer (once). */
+static int
+to_room(struct pcall *pc) {
+    struct call *c = &pc->c;
+    struct bh_switch *sw = c->sw;
+    if (pc->room)
+        return 0;
+    struct leg *callee = sw_leg_find(c, pc->winner);
+    char err[200];
+    if (!callee || sw_conf_room_new(sw, 0, NULL, "adhoc", &pc->room, err,
+                                    sizeof err) < 0)
+        return -1;
+    if (sw_conf_join(pc->room, &c->caller, &pc->parts[0]) < 0 ||
+        sw_conf_join(pc->room, callee, &pc->parts[1]) < 0) {
+        disconnect(pc);
+        pc->parts[0] = pc->parts[1] = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The customer on hold: out of the room, music instead; or back. */
+static void
+hold_customer(struct pcall *pc, int hold) {
+    struct bh_switch *sw = pc->c.sw;
+    struct leg *cust = customer_leg(pc);
+    struct sw_conf_part **part = &pc->parts[pc->emp_is_caller ? 1 : 0];
+    if (!cust)
+        return;
+    if (hold && *part) {
+        sw_conf_leave(*part);
+        *part = NULL;
+        sw_play(sw, cust, &sw->music, &sw->music);
+    } else if (!hold && !*part) {
+        sw_play_stop(sw, cust);
+        (void)sw_conf_join(pc->room, cust, part);
+    }
+}
+
+/* The digits keyed after '#': a leg to that extension's phone or out
+ * through the trunk (the allowed prefixes and a line), joined to the room
+ * when it answers. */
+static void
+dial_party(struct pcall *pc) {
+    struct call *c = &pc->c;
+    struct bh_switch *sw = c->sw;
+    struct pbx *p = pc->pbx;
+    if (pc->nparties >= SW_PBX_MAX_PARTIES)
+        return;
+    struct party *y = &pc->parties[pc->nparties];
+    memset(y, 0, sizeof *y);
+    snprintf(y->number, sizeof y->number, "%s", pc->dial);
+    y->line = -1;
+    y->dialled = sw_now(sw);
+    y->answered = y->ended = -1;
+    y->ext = find_ext(p, pc->dial);
+    char uri[SW_URI_MAX];
+    struct sw_addr addr;
+    if (y->ext) {
+        const char *ph = y->ext->cfg->account[0]
+                             ? sw_registered(sw, y->ext->cfg->account)
+                             : NULL;
+        if (!ph || sw_uri_addr(ph, &addr) < 0)
+            return;
+        snprintf(uri, sizeof uri, "%s", ph);
+    } else {
+        int allowed = 0;
+        for (size_t i = 0; p->trunk->present && i < p->trunk->nallow; i++)
+            allowed |= strncmp(pc->dial, p->trunk->allow[i],
+                               strlen(p->trunk->allow[i])) == 0;
+        if (!allowed) {
+            sw->m.pbx_fraud[BH_SWITCH_FRAUD_PREFIX]++;
+            return;
+        }
+        if ((y->line = bh_switch_lines_seize(p->lines)) < 0) {
+            sw->m.pbx_trunk_full++;
+            return;
+        }
+        sw->m.pbx_trunk_busy++;
+        sw->m.pbx_trunk_calls++;
+        snprintf(uri, sizeof uri, "sip:%s@%s", pc->dial, p->gw_host);
+        addr = p->gw;
+    }
+    struct sw_invite inv = {.target = uri, .addr = &addr, .subject = NULL};
+    y->id = sw->next_call++;
+    pc->nparties++;
+    if (!sw_leg_invite(c, SW_PBX_ADHOC_SLOT + pc->nparties - 1, &inv)) {
+        y->ended = y->dialled;
+        party_row(pc, y, y->dialled);
+        return;
+    }
+    sw_log(sw, "call %llu: ad-hoc: dialling %s", (unsigned long long)c->id,
+           pc->dial);
+}
+
+/* '#' digits '#' on the employee's leg: the customer on hold, the new
+ * party called; '#' again: all in conference. '*' while keying gives up. */
 static void
 on_digit(struct call *c, struct leg *leg, char digit) {
+    struct pcall *pc = pcall(c);
+    if (pc->state != P_TALKING)
+        return;
+    int from_caller = leg == &c->caller;
+    if (pc->adhoc == AD_NONE) {
+        if (digit != '#' || to_room(pc) < 0)
+            return;
+        pc->emp_is_caller = from_caller;
+    } else if (from_caller != pc->emp_is_caller) {
+        return; /* the customer's keys do nothing */
+    }
+    switch (pc->adhoc) {
+    case AD_NONE:
+    case AD_CONF:
+        if (digit != '#')
+            return;
+        pc->adhoc = AD_DIGITS;
+        pc->ndial = 0;
+        pc->dial[0] = '\0';
+        hold_customer(pc, 1);
+        return;
+    case AD_DIGITS:
+        if (digit >= '0' && digit <= '9' && pc->ndial + 1 < sizeof pc->dial) {
+            pc->dial[pc->ndial++] = digit;
+            pc->dial[pc->ndial] = '\0';
+        } else if (digit == '#' && pc->ndial > 0) {
+            pc->adhoc = AD_CONSULT;
+            dial_party(pc);
+        } else if (digit == '*') {
+            pc->adhoc = AD_CONF;
+            hold_customer(pc, 0);
+        }
+        return;
+    case AD_CONSULT:
+        if (digit != '#')
+            return;
+        /* All in: a party still ringing is given up. */
+        for (int k = 0; k < pc->nparties; k++) {
+            struct party *y = &pc->parties[k];
+            struct leg *l = sw_leg_find(c, SW_PBX_ADHOC_SLOT + k);
+            if (l && y->answered < 0) {
+                sw_leg_end(l);
+                y->ended = sw_now(c->sw);
+                party_row(pc, y, y->ended);
+            }
+        }
+        pc->adhoc = AD_CONF;
+        hold_customer(pc, 0);
+        sw_conf_tone(pc->room, SW_CONF_JOIN_TONE);
+        return;
+    }
 }
 
 /* The no-answer time of the ringing extension passed. */
@@ -681,6 +960,8 @@ on_end(struct call *c, enum sw_end why) {
     struct pbx *p = pc->pbx;
     struct bh_switch *sw = c->sw;
     double now = sw_now(sw);
+    for (int k = 0; k < pc->nparties; k++)
+        party_row(pc, &pc->parties[k], now);
     disconnect(pc);
     if (c->final_status < 200) {
         /* Still ringing when the switch stops (or a guard fires). */

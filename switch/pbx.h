@@ -9,6 +9,9 @@
 #define SW_PBX_FORWARD_DEPTH 5
 /* Phones of one extension rung at once (its live registrations). */
 #define SW_PBX_MAX_PHONES 8
+/* Parties one ad-hoc conference may add, and where their slots start. */
+#define SW_PBX_MAX_PARTIES 8
+#define SW_PBX_ADHOC_SLOT (1 << 24)
 
 extern const struct sw_service_ops sw_pbx_service;
 

@@ -13,7 +13,8 @@ lines:
   offered          calls per second asked of SIPp
   connected        calls that reached an operator (the switch's UPDATE)
   goodput          connected / offered seconds: calls served per second
-  shed             calls answered 503 (load shed)
+  shed             calls answered 503 (load shed): by max_cps, and by the
+                   older guard (the media tick ran late)
   failed           SIPp's failed calls (timeouts, unexpected messages):
                    the collapse the issue saw at 8,000-10,000/s
   switch_cpu       the switch's CPU, cores
@@ -29,14 +30,12 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.request
+
+from bench_switch import ticks  # the switch's CPU ticks from /proc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SIP, CALLER, OPS = 27260, 27261, 27270
-
-
-def ticks(pid):
-    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])
+SIP, CALLER, OPS, HTTP = 27260, 27261, 27270, 27262
 
 
 def scenario(path, operators, max_cps):
@@ -68,7 +67,8 @@ def run(busyhour, rate, seconds, operators, max_cps, tmp):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(uas)
         sw = subprocess.Popen(["taskset", "-c", "0", busyhour, "switch", yaml,
-                               "--listen", "127.0.0.1:%d" % SIP],
+                               "--listen", "127.0.0.1:%d" % SIP,
+                               "--http", "127.0.0.1:%d" % HTTP],
                               stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
         procs.append(sw)
@@ -90,6 +90,8 @@ def run(busyhour, rate, seconds, operators, max_cps, tmp):
             sipp.kill()
             out = sipp.communicate()[0]
         t1, w1 = ticks(sw.pid), time.time()
+        metrics = urllib.request.urlopen(
+            "http://127.0.0.1:%d/metrics" % HTTP, timeout=10).read().decode()
         sw.send_signal(signal.SIGTERM)
         sw.wait()
     finally:
@@ -106,11 +108,17 @@ def run(busyhour, rate, seconds, operators, max_cps, tmp):
     m = re.search(r"Failed call\s*\|[^|]*\|\s*(\d+)", out)
     failed = int(m.group(1)) if m else -1
     cpu = (t1 - t0) / os.sysconf("SC_CLK_TCK")
+
+    def metric(name):
+        m = re.search(r"^%s (\d+)$" % name, metrics, re.M)
+        return int(m.group(1)) if m else -1
     return {"offered": rate, "calls": calls,
             "connected": events.get("connected", 0),
             "goodput": events.get("connected", 0) / float(seconds),
             "shed": events.get("shed", 0), "busy": events.get("busy", 0),
             "failed": failed,
+            "shed_cps": metric("bh_switch_shed_total"),
+            "shed_lag": metric("bh_switch_overload_rejected_total"),
             "switch_cpu": cpu / (w1 - w0) if w1 > w0 else 0}
 
 
@@ -131,9 +139,11 @@ def main():
             r = run(a.busyhour, rate, a.seconds, a.operators, cps, tmp)
             res[cps] = r
             print("limit=%s offered=%d calls=%d connected=%d goodput=%.0f "
-                  "shed=%d busy=%d failed=%d switch_cpu=%.2f" %
+                  "shed=%d (max_cps %d, late tick %d) busy=%d failed=%d "
+                  "switch_cpu=%.2f" %
                   ("max_cps" if cps else "none", r["offered"], r["calls"],
-                   r["connected"], r["goodput"], r["shed"], r["busy"],
+                   r["connected"], r["goodput"], r["shed"], r["shed_cps"],
+                   r["shed_lag"], r["busy"],
                    r["failed"], r["switch_cpu"]), flush=True)
         peer = res[0]["goodput"]
         print("offered=%d goodput_ratio=%s" %

@@ -40,6 +40,21 @@ struct bh_estimate bh_running_estimate(const struct bh_running *r);
 struct bh_estimate bh_running_interval(const struct bh_running *r,
                                        double level);
 
+/* A ratio of sums across n replications, x[i] / y[i] being replication
+ * i's numerator and denominator (blocked and offered calls, wait seconds
+ * and answered calls): the ratio estimator sum x / sum y (the pooled
+ * figure; the mean of the replications' ratios is biased, and more so as
+ * intervals shorten) with a delta-method 95% interval, Student t with
+ * n - 1 degrees of freedom on s^2 = sum (x - R y)^2 / (n - 1) over
+ * n mean(y)^2. A share (share = true: 0 <= x <= y) gets at least the 95%
+ * Wilson interval of the pooled counts, their effective number divided by
+ * the design effect (the delta variance over the binomial one, at least
+ * 1), so that rare events that cluster in a few replications keep their
+ * coverage. NaN when sum y is 0 or n is 0; lo == hi == mean when n == 1
+ * (one measured run). Pairs with a NaN are skipped. */
+struct bh_estimate bh_ratio_estimate(const double *x, const double *y,
+                                     size_t n, bool share);
+
 /* A histogram of non-negative values (waits in s) with log-spaced buckets:
  * every recorded value is reported within BH_HIST_REL_ERROR relative error
  * (and exactly 0 for zero). Fixed size, no allocation. */

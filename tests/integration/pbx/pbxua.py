@@ -14,6 +14,7 @@ import select
 import socket
 import struct
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -381,3 +382,20 @@ class Net:
             self.pump(min(due - now, 0.02))
         if until and not until():
             h.fail("timed out waiting for " + what)
+
+
+def with_carrier(busyhour, yaml_name, tone=1200):
+    """The switch on the scenario `yaml_name` (beside this file) whose
+    trunk gateway 127.0.0.1:5090 is replaced by a carrier endpoint that
+    answers with `tone`: (net, carrier, switch), the switch ready."""
+    sip, http = h.free_ports(2)
+    net = Net(sip)
+    carrier = Endpoint(net, "carrier", policy="answer", tone=tone)
+    text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             yaml_name)).read()
+    sc = os.path.join(tempfile.mkdtemp(prefix="bh_pbx_"), yaml_name)
+    with open(sc, "w") as f:
+        f.write(text.replace("127.0.0.1:5090", "127.0.0.1:%d" % carrier.port))
+    sw = h.Switch(busyhour, sc, sip, http, verbose=True)
+    sw.wait_ready()
+    return net, carrier, sw

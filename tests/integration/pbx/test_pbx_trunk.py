@@ -9,23 +9,13 @@ paid by the company."""
 import os
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pbxua  # noqa: E402
 from pbxua import h  # noqa: E402
 
 busyhour = sys.argv[1]
-SIP, HTTP = h.free_ports(2)
-net = pbxua.Net(SIP)
-carrier = pbxua.Endpoint(net, "carrier", policy="answer", tone=1200)
-text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                         "trunk.yaml")).read()
-sc = os.path.join(tempfile.mkdtemp(prefix="bh_pbx_"), "trunk.yaml")
-open(sc, "w").write(text.replace("127.0.0.1:5090",
-                                 "127.0.0.1:%d" % carrier.port))
-sw = h.Switch(busyhour, sc, SIP, HTTP, verbose=True)
-sw.wait_ready()
+net, carrier, sw = pbxua.with_carrier(busyhour, "trunk.yaml")
 
 
 def fraud(reason):

@@ -104,10 +104,49 @@ histogram(void **state) {
     free(empty);
 }
 
+/* The ratio estimator: pooled sums, not the mean of ratios; a delta
+ * interval; shares at least as wide as their pooled binomial interval. */
+static void
+ratio_estimator(void **state) {
+    (void)state;
+    double x[] = {1, 0, 3, 2}, y[] = {10, 5, 20, 15};
+    struct bh_estimate e = bh_ratio_estimate(x, y, 4, false);
+    assert_true(fabs(e.mean - 6.0 / 50) < 1e-15); /* not 0.0875 */
+    /* s^2 = sum (x - R y)^2 / 3 over 4 * 12.5^2, t(0.975, 3) = 3.1824463 */
+    double ss = 0;
+    for (int i = 0; i < 4; i++)
+        ss += (x[i] - 0.12 * y[i]) * (x[i] - 0.12 * y[i]);
+    double half = 3.182446305284263 * sqrt(ss / 3 / (4 * 12.5 * 12.5));
+    assert_true(fabs((e.hi - e.lo) / 2 - half) < 1e-9);
+    /* as a share: never narrower than Wilson over the 50 calls */
+    struct bh_estimate s = bh_ratio_estimate(x, y, 4, true);
+    assert_true(s.lo <= e.lo && s.hi >= e.hi);
+    /* no event in 4 x 1000 calls: not [0, 0] but about 3.84 / 4000 */
+    double z[] = {0, 0, 0, 0}, n[] = {1000, 1000, 1000, 1000};
+    s = bh_ratio_estimate(z, n, 4, true);
+    assert_true(s.mean == 0 && s.lo == 0);
+    assert_true(s.hi > 3.8 / 4000 && s.hi < 3.9 / 4000);
+    /* events clustered in one replication widen it (design effect) */
+    double c[] = {8, 0, 0, 0}, d[] = {1, 1, 3, 3};
+    struct bh_estimate clu = bh_ratio_estimate(c, n, 4, true);
+    struct bh_estimate spread = bh_ratio_estimate(d, n, 4, true);
+    assert_true(clu.mean == spread.mean);
+    assert_true(clu.hi - clu.lo > spread.hi - spread.lo);
+    /* one replication: exact; no calls: not measured; NaN pairs skipped */
+    s = bh_ratio_estimate(x, y, 1, true);
+    assert_true(s.mean == 0.1 && s.lo == 0.1 && s.hi == 0.1);
+    s = bh_ratio_estimate(z, z, 4, true);
+    assert_true(isnan(s.mean));
+    double xn[] = {1, NAN, 3}, yn[] = {10, 5, 30};
+    s = bh_ratio_estimate(xn, yn, 3, false);
+    assert_true(fabs(s.mean - 0.1) < 1e-15);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(running),
+        cmocka_unit_test(ratio_estimator),
         cmocka_unit_test(histogram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -298,8 +298,10 @@ bridges_and_campaigns(void **state) {
     sc->sw.bridges[0].ports = 1000;
     sc->sw.bridges[0].max_per_room = 0;
     assert_int_equal(tsc_run(sc, 2, reps, 2, &t), 0);
-    assert_true(t.targets[2].incomplete_meetings.hi == 0);
-    assert_true(t.targets[2].blocking.hi == 0);
+    assert_true(t.targets[2].incomplete_meetings.mean == 0 &&
+                t.targets[2].incomplete_meetings.hi < 0.05); /* 0 of n */
+    assert_true(t.targets[2].blocking.mean == 0 &&
+                t.targets[2].blocking.hi < 0.01);
     bh_results_clear(&t);
     bh_results_clear(&r);
     tsc_free(sc);

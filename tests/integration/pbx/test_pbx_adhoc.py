@@ -1,0 +1,99 @@
+"""test_pbx_adhoc.py: the ad-hoc conference by '#'. A customer calls
+extension 501; the employee keys #502# (RFC 4733): the customer hears
+music on hold, not the employee, while 502 is called and talks to the
+employee; '#' joins all three (each hears the two others, Goertzel);
+#74951234567# adds the carrier's party the same way (four, each hearing
+the three others); the customer hangs up and every leg gets BYE. The
+CDRs: the customer's call, and one row per dialled leg, an outgoing call
+paid by the company to the number dialled."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pbxua  # noqa: E402
+from pbxua import h  # noqa: E402
+
+busyhour = sys.argv[1]
+net, carrier, sw = pbxua.with_carrier(busyhour, "adhoc.yaml")
+
+cust = pbxua.Endpoint(net, "customer", tone=500)
+emp = pbxua.Endpoint(net, "501", "s501", policy="answer", tone=700)
+col = pbxua.Endpoint(net, "502", "s502", policy="answer", tone=900)
+for e in (emp, col):
+    h.check(e.register() == 200, "%s registers" % e.user)
+
+d = cust.call("501")
+net.run(until=lambda: d.status is not None, limit=5, what="answer")
+h.check(d.status == 200, "the customer calls 501: answered")
+net.run(seconds=0.6)
+
+TONES = {cust: 500, emp: 700, col: 900, carrier: 1200}
+
+
+def levels(ep, n=4000):
+    return {TONES[o]: ep.level(TONES[o], n) for o in TONES if o is not ep}
+
+
+emp.key("#502#")
+net.run(until=lambda: len(col.invites) == 1, limit=5, what="502 called")
+h.check(True, "the employee keys #502#: the switch calls 502")
+net.run(seconds=1.5)
+lc, l2, le = levels(cust), levels(col), levels(emp)
+h.check(l2[700] > 1000 and le[900] > 1000,
+        "502 and the employee talk (%.0f, %.0f)" % (l2[700], le[900]))
+h.check(lc[700] < 300 and lc[900] < 300 and l2[500] < 300 and
+        le[500] < 300,
+        "the customer is on hold: hears neither, is heard by neither "
+        "(%.0f %.0f %.0f %.0f)" % (lc[700], lc[900], l2[500], le[500]))
+h.check(len(cust.heard) > 0 and max(abs(x) for x in cust.heard[-4000:]) >
+        500, "the customer hears music on hold meanwhile")
+
+emp.key("#")
+net.run(seconds=1.5)
+lc, l2, le = levels(cust), levels(col), levels(emp)
+h.check(all(v > 700 for v in (lc[700], lc[900], l2[500], l2[700],
+                              le[500], le[900])),
+        "'#': all three in conference, each hears the two others "
+        "(%s / %s / %s)" % (lc, l2, le))
+
+emp.key("#74951234567#")
+net.run(until=lambda: len(carrier.invites) == 1, limit=5,
+        what="carrier called")
+h.check(carrier.invites[0].startswith("INVITE sip:74951234567@"),
+        "#74951234567#: the outside party is called through the trunk")
+net.run(seconds=1.0)
+emp.key("#")
+net.run(seconds=1.5)
+ok = True
+for ep in (cust, emp, col, carrier):
+    lv = levels(ep)
+    good = all(v > 500 for v in lv.values())
+    ok = ok and good
+    print("   %s hears %s" % (ep.user, {k: int(v) for k, v in lv.items()}))
+h.check(ok, "four in conference: every party hears the three others")
+
+cust.bye(d)
+others = [list(e.dialogs.values())[-1] for e in (emp, col, carrier)]
+net.run(until=lambda: all(x.byed for x in others), limit=5,
+        what="BYEs to the others")
+h.check(True, "the customer hangs up: the employee, 502 and the carrier "
+        "get BYE")
+h.check(sw.status()["calls_active"] == 0 and
+        sw.metric("bh_switch_trunk_lines_busy") == 0,
+        "no call left, the trunk line given back")
+sw.stop()
+rows = sw.rows()
+legs = [r for r in rows if r["reason"] == "adhoc"]
+h.check(sorted(r["called"] for r in legs) == ["502", "74951234567"] and
+        all(r["outbound"] == 1 and r["payer"] == "company" and
+            r["caller"] == "501" and r["outcome"] == "answered" and
+            r["talk"] > 1.0 for r in legs),
+        "CDR: each dialled leg its own row, outbound, paid by the company, "
+        "answered, with its talk")
+h.check({r["called"]: r["kind"] for r in legs} ==
+        {"502": "extension", "74951234567": "trunk"},
+        "CDR: the extension's leg and the trunk's")
+main = [r for r in rows if r["called"] == "501"]
+h.check(len(main) == 1 and main[0]["outcome"] == "answered",
+        "CDR: the customer's call, answered")
+print("PASS")
