@@ -468,6 +468,12 @@ run_b(struct args *ar, int argc, char **argv) {
         return rc;
     if (target < 1e-300)
         return bh_cli_usage_error(ar->cmd, "--target-blocking must be above 0");
+    if (target >= 1) /* 0 lines would "meet" it: every call blocked */
+        return bh_cli_usage_error(ar->cmd,
+                                  "--target-blocking %g means %g%%: every "
+                                  "call may be blocked; write 1%% for one "
+                                  "percent",
+                                  target, 100 * target);
     double b;
     rc = bh_erlang_b_lines(a, target, &n, &b);
     if (rc < 0)

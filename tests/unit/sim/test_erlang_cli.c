@@ -309,6 +309,8 @@ bad_arguments(void **state) {
     USAGE("erlang", "b", "--traffic", "10", "--target-blocking", "0");
     USAGE("erlang", "b", "--traffic", "10", "--target-blocking", "150%");
     USAGE("erlang", "b", "--traffic", "10", "--target-blocking", "2");
+    /* 1 is 100%: "0 lines" would meet it (issue 15 item 13) */
+    USAGE("erlang", "b", "--traffic", "50", "--target-blocking", "1");
     USAGE("erlang", "b", "--rate", "200", "--lines", "15");
     USAGE("erlang", "b", "--traffic", "10", "--rate", "200", "--aht", "3m",
           "--lines", "15");
