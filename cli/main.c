@@ -15,7 +15,7 @@
 /* The table of subcommands, in the order `busyhour help` lists them.
  * A command whose run is NULL is part of the design but not built yet. */
 static const struct bh_command commands[] = {
-    {"run", "the main job: simulate, drive real load, compare", NULL},
+    {"run", "the main job: simulate, drive real load, compare", bh_cmd_run},
     {"sim", "simulate a scenario (replications, confidence intervals)",
      bh_cmd_sim},
     {"plan", "fewest lines / operators / ports that meet the thresholds",

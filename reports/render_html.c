@@ -353,7 +353,8 @@ card(FILE *out, const char *value, const char *label) {
 
 static void
 verdict(struct page *pg) {
-    const struct bh_results *r0 = pg->rep->rs[0];
+    size_t vf = pg->rep->verdict_of < pg->rep->n ? pg->rep->verdict_of : 0;
+    const struct bh_results *r0 = pg->rep->rs[vf];
     FILE *out = pg->out;
     int failed = bh_results_failed(r0);
     const char *cls = r0->nthresholds == 0 ? "none" : failed ? "fail" : "pass";
@@ -365,14 +366,14 @@ verdict(struct page *pg) {
     else if (failed)
         fprintf(out,
                 "<div class=\"big\">FAIL</div><p>%d of %zu thresholds "
-                "failed.</p>",
-                failed, r0->nthresholds);
+                "failed (%s).</p>",
+                failed, r0->nthresholds, pg->rep->labels[vf]);
     else
         fprintf(out,
                 "<div class=\"big\">PASS</div><p>All %zu thresholds are "
                 "met, even at the pessimistic end of their 95%% confidence "
-                "intervals.</p>",
-                r0->nthresholds);
+                "intervals (%s).</p>",
+                r0->nthresholds, pg->rep->labels[vf]);
     fputs("</section>\n", out);
     for (size_t f = 0; f < pg->rep->n; f++) {
         const struct bh_results *r = pg->rep->rs[f];
@@ -1038,6 +1039,8 @@ bh_report_html(const struct bh_report *rep, FILE *out, struct bh_diag *diag) {
           "brackets.</p>\n",
           out);
     verdict(&pg);
+    if (rep->run)
+        bh_report_run_html(rep->run, out);
     const char *names[BH_RES_MAX_TARGETS];
     size_t nn = rd_target_names(rep, names, BH_RES_MAX_TARGETS);
     fputs("<nav>", out);

@@ -130,20 +130,21 @@ int
 bh_report_md(const struct bh_report *rep, FILE *out) {
     if (!rep || !out || rep->n == 0)
         return BH_EINVAL;
-    const struct bh_results *r0 = rep->rs[0];
-    int failed = bh_results_failed(r0);
+    size_t vf = rep->verdict_of < rep->n ? rep->verdict_of : 0;
+    const struct bh_results *r0 = rep->rs[0], *rv = rep->rs[vf];
+    int failed = bh_results_failed(rv);
     fprintf(out, "# busyhour report: %s\n\n", r0->scenario);
-    if (r0->nthresholds == 0)
+    if (rv->nthresholds == 0)
         fprintf(out, "**Verdict: no thresholds** (the scenario sets "
                      "none).\n\n");
     else if (failed)
         fprintf(out,
                 "**Verdict: FAIL** - %d of %zu thresholds failed "
                 "(%s).\n\n",
-                failed, r0->nthresholds, rep->labels[0]);
+                failed, rv->nthresholds, rep->labels[vf]);
     else
         fprintf(out, "**Verdict: PASS** - all %zu thresholds met (%s).\n\n",
-                r0->nthresholds, rep->labels[0]);
+                rv->nthresholds, rep->labels[vf]);
     fprintf(out, "Results: ");
     for (size_t f = 0; f < rep->n; f++)
         fprintf(out, "%s%s: %d replication%s, seed %lu", f ? "; " : "",
@@ -151,6 +152,8 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
                 rep->rs[f]->replications == 1 ? "" : "s", rep->rs[f]->seed);
     fprintf(out, ". Figures are means with 95%% confidence intervals "
                  "[lo, hi].\n\n");
+    if (rep->run && bh_report_run_md(rep->run, out))
+        return BH_EIO;
 
     for (size_t f = 0; f < rep->n; f++) {
         const struct bh_results *r = rep->rs[f];

@@ -462,6 +462,36 @@ write_plan(struct jw *w, const struct bh_results *r) {
     jw_close(w, ']');
 }
 
+/* busyhour run's numbers (reports.h, struct bh_run_numbers). */
+static void
+write_run(struct jw *w, const struct bh_run_numbers *n) {
+    jw_open(w, "run", '{', false);
+    jw_num(w, "speed", n->speed);
+    jw_num(w, "window_start", n->window_start);
+    jw_num(w, "window", n->window);
+    jw_num(w, "wall", n->wall);
+    jw_int(w, "calls_on_wire", (long long)n->calls_on_wire);
+    jw_int(w, "peak_calls", (long long)n->peak_calls);
+    if (n->peak_mixer >= 0)
+        jw_int(w, "peak_mixer_participants", (long long)n->peak_mixer);
+    else
+        jw_num(w, "peak_mixer_participants", NAN);
+    jw_int(w, "late_starts", (long long)n->late);
+    jw_num(w, "late_mean_ms", n->late_mean);
+    jw_num(w, "late_max_ms", n->late_max);
+    jw_open(w, "call_by_call", '{', true);
+    jw_int(w, "driver_records", (long long)n->driver_records);
+    jw_int(w, "cdrs", (long long)n->cdrs);
+    jw_int(w, "matched", (long long)n->matched);
+    jw_int(w, "mismatched", (long long)n->mismatched);
+    jw_int(w, "driver_only", (long long)n->driver_only);
+    jw_int(w, "cdr_only", (long long)n->cdr_only);
+    jw_close(w, '}');
+    jw_bool(w, "incomplete", n->incomplete);
+    jw_str(w, "note", n->note);
+    jw_close(w, '}');
+}
+
 static void
 write_measured(struct jw *w, const struct bh_measured *m) {
     jw_open(w, "measured", '{', false);
@@ -504,6 +534,8 @@ write_all(struct jw *w, const struct bh_results *r) {
         jw_int(w, "count", r->segment_count);
         jw_close(w, '}');
     }
+    if (r->run.present)
+        write_run(w, &r->run);
     if (r->measured.present)
         write_measured(w, &r->measured);
     jw_open(w, "targets", '{', false);

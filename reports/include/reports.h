@@ -178,6 +178,27 @@ struct bh_plan_row {
                                   over replications, 95% interval) */
 };
 
+/* The numbers of one measured run (load.json's "run", the report). */
+struct bh_run_numbers {
+    bool present;
+    double speed;             /* scenario s per wall s */
+    double window_start;      /* s since midnight of the window's start */
+    double window;            /* s of scenario time driven */
+    double wall;              /* wall s the run took */
+    uint64_t calls_on_wire;   /* INVITEs the driver sent (attempts) */
+    uint64_t peak_calls;      /* most calls up at once, at the edge */
+    int64_t peak_mixer;       /* most conference participants at once in
+                                 the switch's CDRs; -1 not measured */
+    uint64_t late;            /* starts more than 10 ms late */
+    double late_mean, late_max; /* ms, wall */
+    uint64_t driver_records, cdrs; /* call-by-call: records of each side */
+    uint64_t matched;         /* Call-IDs in both, with the same outcome */
+    uint64_t mismatched;      /* in both, outcomes differ */
+    uint64_t driver_only, cdr_only;
+    bool incomplete;          /* stopped early (Ctrl-C, a failed switch) */
+    char note[600];           /* why incomplete, what was lost */
+};
+
 #define BH_RES_MAX_FAILURES 16 /* failure reasons a results file names */
 
 /* What a load run measured at the edge beyond the call records (busyhour
@@ -223,6 +244,9 @@ struct bh_results {
     /* load results of one segment of the arrival stream (busyhour load
      * --segment I/N): index 1..count; count 0 for the whole stream */
     uint32_t segment_index, segment_count;
+    /* a measured run's numbers (busyhour run; "run" in the file, written
+     * when present, not read back) */
+    struct bh_run_numbers run;
     struct bh_measured measured; /* load only: what the edge measured */
 };
 
@@ -466,6 +490,56 @@ struct bh_chart {
  * be run (diag says to install gnuplot-nox), BH_EIO when it fails. */
 int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
 
+/* ---- A run: measured beside simulated (agree.c) ------------------------
+ * busyhour run puts one measured run (source "load") beside the
+ * simulation of the same window and capacity. For each target and figure
+ * (blocking, abandonment, mean wait, service levels) the measured value
+ * is tested against the simulation's 95% interval widened by the run's
+ * own sampling error: one run of the window varies as much as one
+ * replication does, so that error is the 95% spread of one replication
+ * (the simulation's half-width x sqrt(replications) x z / t), and for a
+ * share at least the binomial (Wilson) half-width of the run's calls.
+ * The run agrees when sim.lo - error <= measured <= sim.hi + error. */
+#define BH_AGREE_MAX 64 /* figures tested in one run, at most */
+
+struct bh_agreement {
+    char target[BH_SC_MAX_NAME];
+    char figure[32];      /* "blocking", "abandonment", "wait mean",
+                             "service level 20s" */
+    bool share;           /* shown in percent; else s */
+    struct bh_estimate sim; /* the simulation's mean and 95% interval */
+    double measured;      /* NaN: not measured (see why) */
+    double error;         /* the run's sampling error (half-width) */
+    double calls;         /* measured calls the figure is over */
+    int agrees;           /* 1 agrees, 0 disagrees, -1 not tested */
+    char why[160];        /* not tested: why ("not measured: ...") */
+};
+
+/* Fills out (up to max) with the agreement of every figure sim and load
+ * both have for each target of sim; returns how many. load's targets are
+ * found by name; a target whose measured offered count is NaN is "not
+ * measured" with `why_missing` (may be NULL) as the reason. */
+size_t bh_agree_test(const struct bh_results *sim,
+                     const struct bh_results *load, const char *why_missing,
+                     struct bh_agreement *out, size_t max);
+/* "measured 2.1% within simulated 1.8% [1.5, 2.2] +/- 0.6" (or "outside",
+ * or "not tested: why") into buf. */
+void bh_agree_format(const struct bh_agreement *a, char *buf, size_t size);
+
+/* What busyhour run adds to a report: the agreement, disagreements
+ * first, and the run's numbers. Borrowed by struct bh_report. */
+struct bh_run_report {
+    const struct bh_run_numbers *numbers;
+    size_t nagree;
+    const struct bh_agreement *agree;
+    size_t nnotes;
+    const char *const *notes; /* sentences the reader must know */
+};
+/* Writes the run's section (render_run.c), called by the writers when
+ * struct bh_report's run is set. */
+int bh_report_run_md(const struct bh_run_report *run, FILE *out);
+int bh_report_run_html(const struct bh_run_report *run, FILE *out);
+
 /* ---- Report writers (render_*.c) --------------------------------------
  * Several results files of one scenario (analytic, sim, load) side by
  * side. rs[0] is the reference: its thresholds give the verdict. */
@@ -502,6 +576,10 @@ struct bh_report {
     const struct bh_scenario *sc; /* borrowed, may be NULL: when given, each
                                      target's section shows the cost
                                      classes of the sources calling it */
+    const struct bh_run_report *run; /* borrowed, may be NULL: busyhour
+                                        run's agreement and numbers */
+    size_t verdict_of; /* the file whose thresholds give the verdict (run:
+                          the measured one); 0: rs[0] */
 };
 
 /* Markdown summary for CI logs. Returns 0 or BH_EIO. */

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""test_run.py: integration tests of `busyhour run` (issue 13).
+
+usage: test_run.py BUSYHOUR SOURCE_DIR WORK_DIR MODE
+
+  demo     the README's demo (scenarios/demo-run.yaml, 09:00-11:00 at speed
+           60, two minutes): every file written and valid; the measured
+           blocking and abandonment agree with the simulation by the test
+           stated below, recomputed here from sim.json and load.json, the
+           report states the same test for them and the mean wait, and the
+           exit status says the same (the mean wait disagrees today, a
+           known finding: see below); the driver's
+           records and the switch's CDRs agree call by call; the run's
+           numbers are in load.json and the report; the report opens in
+           headless Chromium with the three columns and no external URL
+  bundled  busyhour run on every bundled scenario (a short --window or
+           --duration) ends with an HTML report and valid results files;
+           a switch that cannot start is exit 3 with the reason, the
+           report saying the load did not run
+  killed   busyhour run --switch against `busyhour switch`, killed with
+           SIGKILL during the run: exit 3 within seconds (bounded, never a
+           hang) naming the lost calls; the files are valid and the report
+           is marked incomplete
+  usage    bad options, a missing scenario and a bad window are exit 2
+
+The agreement test (the same as reports/agree.c states): one run of the
+window varies as one replication does, so the run's sampling error e is
+the spread of one replication, half-width x sqrt(R) x z / t(R-1), and for
+a share at least the 95% Wilson half-width of the run's offered calls;
+the measured figure m agrees when sim.lo - e <= m <= sim.hi + e.
+"""
+import csv
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUSYHOUR, SRC, WORK, MODE = sys.argv[1:5]
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(SRC, "tests", "integration", "switch"))
+import harness  # noqa: E402
+from harness import check, fail  # noqa: E402
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+FILES = ("analytic.json", "sim.json", "load.json", "records.csv",
+         "report.html")
+URL = re.compile(r"https?://[^\s\"'<>)]+")
+ALLOWED = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+# Student t 97.5% quantiles by degrees of freedom (1..30); above, normal.
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
+        2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101,
+        2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052,
+        2.048, 2.045, 2.042]
+Z = 1.959963984540054
+
+
+def run(args, **kw):
+    p = subprocess.Popen([BUSYHOUR, "run"] + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, **kw)
+    harness._children.append(p)
+    return p
+
+
+def valid_files(out, cdr=True):
+    for f in FILES:
+        check(os.path.exists(os.path.join(out, f)), "%s written" % f)
+    res = {}
+    for src in ("analytic", "sim", "load"):
+        d = json.load(open(os.path.join(out, src + ".json")))
+        check(d["source"] == src, "%s.json has source %s" % (src, src))
+        res[src] = d
+    if cdr:
+        check(os.path.exists(os.path.join(out, "cdr.sqlite")),
+              "cdr.sqlite written")
+    return res
+
+
+def wilson_half(p, n):
+    if n < 1:
+        return 0
+    d = n + Z * Z
+    mid = (p * n + Z * Z / 2) / d
+    half = Z / d * math.sqrt(p * (1 - p) * n + Z * Z / 4)
+    return max(min(1, mid + half) - p, p - max(0, mid - half))
+
+
+def agrees(sim_t, load_t, reps, name):
+    """(agrees, statement) for one figure, as stated in the docstring."""
+    if name == "wait":
+        s, lo, hi = sim_t["wait"]["mean"], *sim_t["wait"]["ci95"]["mean"]
+        m, share = load_t["wait"]["mean"], False
+    else:
+        s, lo, hi = sim_t[name]["mean"], *sim_t[name]["ci95"]
+        m, share = load_t[name]["mean"], True
+    t = T975[reps - 2] if reps - 2 < len(T975) else Z
+    e = (hi - lo) / 2 * math.sqrt(reps) * Z / t
+    if share:
+        e = max(e, wilson_half(m, load_t["offered"]))
+    ok = lo - e - 1e-9 <= m <= hi + e + 1e-9
+    return ok, "%s: measured %.4g %s simulated %.4g [%.4g, %.4g] +- %.4g" % (
+        name, m, "within" if ok else "OUTSIDE", s, lo, hi, e)
+
+
+def chromium_dom(html):
+    exe = next((shutil.which(c) for c in ("chromium", "chromium-browser",
+                                          "google-chrome") if shutil.which(c)),
+               None)
+    check(exe is not None, "chromium is installed (Debian package chromium)")
+    prof = tempfile.mkdtemp(prefix="bh-chromium-")
+    try:
+        dom = subprocess.run([exe, "--headless", "--no-sandbox",
+                              "--disable-gpu", "--no-first-run",
+                              "--disable-background-networking",
+                              "--disable-component-update", "--disable-sync",
+                              "--user-data-dir=" + prof, "--dump-dom",
+                              "file://" + os.path.abspath(html)],
+                             capture_output=True, text=True, timeout=180)
+        check(dom.returncode == 0, "chromium opened %s" % html)
+        return dom.stdout
+    finally:
+        shutil.rmtree(prof, ignore_errors=True)
+
+
+def demo():
+    out = os.path.join(WORK, "demo")
+    p = run([os.path.join(SRC, "scenarios", "demo-run.yaml"), "--window",
+             "09:00-11:00", "--out", out])
+    stdout, stderr = p.communicate()
+    print(stdout + stderr)
+    check(p.returncode in (0, 1), "run exit %d is a verdict" % p.returncode)
+    check(stdout.startswith("report: %s/report.html" % out),
+          "stdout names the report first")
+    check("# busyhour report: demo-run" in stdout, "Markdown summary printed")
+    res = valid_files(out)
+    sim, load = res["sim"], res["load"]
+    hs, hl = sim["targets"]["hotline"], load["targets"]["hotline"]
+    check(hl["offered"] > 100, "the hotline took %s calls" % hl["offered"])
+    verdict_ok = True
+    for name in ("blocking", "abandonment", "wait"):
+        ok, text = agrees(hs, hl, sim["replications"], name)
+        print(text)
+        figure = "wait mean" if name == "wait" else name
+        line = [l for l in stdout.split("\n")
+                if l.startswith("| hotline | %s |" % figure)]
+        check(len(line) == 1, "the summary tests %s" % figure)
+        check(("within" in line[0]) == ok, "the report's test of %s is "
+              "the one stated here: %s" % (figure, line[0]))
+        if name == "wait" and not ok:
+            # Known, and what run is for: the driver's operators ring
+            # DRV_OP_RING = 50 ms of wall time before answering, 3 s of
+            # scenario time at speed 60, which the simulator's operators
+            # do not; the report lists it as a disagreement (exit 1).
+            print("KNOWN DISAGREEMENT: " + text)
+            continue
+        check(ok, text)
+    # the bridge is not driven yet: said, not faked
+    check(load["targets"]["conf"]["blocking"]["mean"] is None,
+          "the bridge's measured figures are null (not measured)")
+    check("not measured" in stdout, "the summary says what is not measured")
+    failed = [t for t in load["thresholds"] if not t["pass"]]
+    disagree = "DISAGREES" in stdout
+    want = 1 if failed or disagree else 0
+    check(p.returncode == want, "exit %d: thresholds failed %d, disagreement "
+          "%s" % (p.returncode, len(failed), disagree))
+
+    # call by call
+    rows = list(csv.DictReader(open(os.path.join(out, "records.csv"))))
+    cbc = load["run"]["call_by_call"]
+    no_cdr = [r for r in rows if r["match"] == "no-cdr"]
+    no_rec = [r for r in rows if r["match"] == "no-record"]
+    differ = [r for r in rows if r["match"] == "outcome"]
+    check(not no_cdr and not no_rec, "every driver record has its CDR and "
+          "every CDR its record (%d, %d)" % (len(no_cdr), len(no_rec)))
+    # a caller whose patience ends as the operator answers may be abandoned
+    # at the edge and answered at the switch: a race, at most 2% of calls
+    check(len(differ) <= 0.02 * len(rows), "outcomes differ on %d of %d "
+          "calls" % (len(differ), len(rows)))
+    check(cbc["driver_records"] == len(rows) - len(no_rec) and
+          cbc["matched"] == len(rows) - len(no_rec) - len(no_cdr) -
+          len(differ), "load.json's call-by-call counts match records.csv")
+    check(cbc["driver_records"] == cbc["cdrs"] == hl["offered"],
+          "records, CDRs and offered calls: %d" % hl["offered"])
+    for r in rows:
+        if r["match"] == "yes" and r["outcome"] == "answered":
+            check(abs(float(r["talk"]) - float(r["cdr_talk"])) < 0.25 * 60,
+                  "talk of %s at the edge and in the CDR" % r["call_id"])
+    n = load["run"]
+    check(n["calls_on_wire"] == len(rows) and n["peak_calls"] >= 1 and
+          n["late_max_ms"] >= 0, "the run's numbers are in load.json")
+    check("calls on the wire: %d" % n["calls_on_wire"] in stdout,
+          "the run's numbers are in the summary")
+
+    # the report in headless Chromium
+    html = os.path.join(out, "report.html")
+    text = open(html, encoding="utf-8").read()
+    bad = [u for u in URL.findall(text) if u not in ALLOWED]
+    check(not bad, "no external URL in the report (%s)" % bad[:3])
+    dom = chromium_dom(html)
+    for col in ("analytic (Erlang)", "simulated (", "measured (one run"):
+        check(col in dom, "the report's DOM has the column %s" % col)
+    check("Measured against simulated" in dom and "calls on the wire" in dom,
+          "the report has the agreement and the run's numbers")
+
+
+# A window (or duration) per bundled scenario: short, at its busy hours.
+BUNDLED = {"hotline-8800": ["--window", "10:00-10:20"],
+           "free-conference": ["--window", "10:00-10:20"],
+           "office-pbx": ["--window", "10:00-10:20"],
+           "outbound-campaign": ["--duration", "20s"]}
+
+
+def bundled():
+    for path in sorted(os.listdir(os.path.join(SRC, "scenarios"))):
+        if not path.endswith(".yaml"):
+            continue
+        name = path[:-5]
+        out = os.path.join(WORK, name)
+        args = BUNDLED.get(name, ["--duration", "20s"])
+        if name == "demo-run":
+            args = ["--window", "10:00-10:15"]
+        p = run([os.path.join(SRC, "scenarios", path), "--out", out] + args)
+        stdout, stderr = p.communicate()
+        print(name, p.returncode, stderr)
+        check(p.returncode in (0, 1, 3), "%s: exit %d" % (name, p.returncode))
+        valid_files(out, cdr=False)
+        html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+        check("Measured against simulated" in html, "%s: report" % name)
+        if p.returncode == 3:
+            check(stderr.strip() and "busyhour run:" in stderr,
+                  "%s: exit 3 says why" % name)
+            check("incomplete" in html, "%s: report marked incomplete" % name)
+
+
+def killed():
+    sip, = harness.free_ports(1)
+    sc = os.path.join(HERE, "lines.yaml")
+    sw = harness.Switch(BUSYHOUR, sc, sip)
+    sw.wait_ready()
+    out = os.path.join(WORK, "killed")
+    p = run([sc, "--switch", "127.0.0.1:%d" % sip, "--duration", "60s",
+             "--out", out])
+    # kill once calls are up (the driver places about 2 a second)
+    time.sleep(4)
+    check(p.poll() is None, "run still running when the switch dies")
+    sw.kill9()
+    try:
+        stdout, stderr = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail("run hangs after the switch died")
+    print(stdout + stderr)
+    check(p.returncode == 3, "exit 3 (got %d)" % p.returncode)
+    check("stopped answering" in stderr and "lost" in stderr,
+          "a clear message with what was lost: %s" % stderr.strip())
+    res = valid_files(out, cdr=False)
+    check(res["load"]["run"]["incomplete"] is True, "load.json incomplete")
+    html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    check("incomplete" in html, "the report is marked incomplete")
+
+
+def usage():
+    demo_sc = os.path.join(SRC, "scenarios", "demo-run.yaml")
+    for args, why in (([], "no scenario"),
+                      ([demo_sc, "--bogus"], "unknown option"),
+                      ([demo_sc, "--window", "25:00-26:00"], "bad window"),
+                      ([demo_sc, "--speed", "0"], "bad speed"),
+                      ([os.path.join(WORK, "none.yaml")], "missing file"),
+                      ([demo_sc, "--switch", "localhost"], "bad target")):
+        p = run(args + ["--out", os.path.join(WORK, "u")])
+        _, err = p.communicate()
+        check(p.returncode == 2, "%s: exit 2 (got %d)" % (why, p.returncode))
+        check("busyhour" in err or "none.yaml" in err, "%s: said" % why)
+
+
+{"demo": demo, "bundled": bundled, "killed": killed, "usage": usage}[MODE]()
+print("ok")
