@@ -19,24 +19,32 @@ help(FILE *out) {
             "\n"
             "Capacity planning: for every number (lines, and operators when "
             "it has a\nqueue) and every bridge (ports), the fewest that meet "
-            "the scenario's\nthresholds on it in every reporting interval "
-            "after the warm-up. A target\nwithout a blocking threshold must "
-            "keep blocking under 1%%; a queue without\na service-level or "
-            "wait threshold must answer 80%% of callers within 20 s.\n"
-            "Lines are never fewer than operators.\n"
+            "the scenario's\nthresholds on it (and on the campaigns dialling "
+            "out through it) over the\nperiod sim.plan_over names: the "
+            "target's busy hour (default: the 60\nminutes after the warm-up "
+            "with the most Erlangs offered), the horizon, or\nevery "
+            "reporting interval. A target without a blocking threshold must "
+            "keep\nblocking under 1%%; a queue without a service-level or "
+            "wait threshold must\nanswer 80%% of callers within 20 s. Lines "
+            "are never fewer than operators.\n"
             "\n"
-            "The first guess comes from the exact formulas at the busiest "
-            "interval\n(Erlang B for lines and ports, Erlang C, or A when "
-            "callers have patience,\nfor operators); simulation of the "
-            "target alone then confirms and refines\nit: a capacity meets a "
-            "threshold only when the 95%% confidence bound does\n(the upper "
-            "bound of blocking, the lower bound of a service level), not\n"
-            "just the mean. Operators are planned first (with lines that do "
-            "not\nblock), then lines for those operators.\n"
+            "A threshold is met when its pooled estimate over the period "
+            "(total blocked\nover total offered across the replications) "
+            "meets it. Every candidate\nruns the same replications with the "
+            "same random streams, so the answer\nconverges to the exact "
+            "inverse as replications grow. The search starts\nfrom the "
+            "exact formulas at the busiest interval (Erlang B, Engset or\n"
+            "Hayward for lines and ports, Erlang C, or A when callers have "
+            "patience,\nfor operators), gallops, then bisects. Operators are "
+            "planned first (with\nlines that do not block), then lines for "
+            "those operators.\n"
             "\n"
             "Prints a table of capacity now and recommended, with blocking "
-            "and service\nlevel at each and line rental per month when the "
-            "tariffs give one.\n"
+            "and service\nlevel at each (over the horizon) and line rental "
+            "per month when the\ntariffs give one; for each answer, the "
+            "threshold that set it (one fewer\nfails it), the period, and "
+            "its figure there with a 95%% interval; then the\nverdict of "
+            "every threshold at the recommended capacities.\n"
             "\n"
             "Options:\n"
             "  --seed N          seed of the random streams (default: the "
@@ -50,8 +58,10 @@ help(FILE *out) {
             "('-' = stdout)\n"
             "  --help            show this help\n"
             "\n"
-            "Exit status: 0 success, 2 bad usage, bad input, or no capacity "
-            "up to the\nsearch bound meets the thresholds.\n",
+            "Exit status: 0 success, 1 a threshold fails at the recommended "
+            "capacities\n(e.g. a cost the capacity cannot meet), 2 bad "
+            "usage, bad input, or no\ncapacity up to the search bound meets "
+            "the thresholds.\n",
             BH_CLI_DEFAULT_REPLICATIONS);
 }
 
@@ -95,6 +105,32 @@ table(const struct bh_scenario *sc, const struct bh_results *r) {
         printf("\ncost/month: line (port) rental in %s, operators not "
                "priced\n",
                sc->tariffs.currency);
+    printf("\n");
+    for (size_t i = 0; i < r->nplan; i++) {
+        const struct bh_plan_row *p = &r->plan[i];
+        char j[48] = "-";
+        if (!isnan(p->judged.mean)) {
+            if (strstr(p->binding, "wait_mean"))
+                snprintf(j, sizeof j, "%.1f s [%.1f, %.1f]", p->judged.mean,
+                         p->judged.lo, p->judged.hi);
+            else
+                bh_cli_pct(j, sizeof j, &p->judged, 2);
+        }
+        printf("%s %s %d: set by %s over the %s: %s\n", p->target,
+               p->resource, p->recommended,
+               p->binding[0] ? p->binding : "-",
+               p->period[0] ? p->period : "-", j);
+    }
+    size_t fails = 0;
+    for (size_t i = 0; i < r->nthresholds; i++)
+        fails += !r->thresholds[i].pass;
+    printf("\nverdict at the recommended capacities: %s (%zu of %zu "
+           "thresholds pass)\n",
+           fails ? "FAIL" : "PASS", r->nthresholds - fails, r->nthresholds);
+    for (size_t i = 0; i < r->nthresholds; i++)
+        if (!r->thresholds[i].pass)
+            printf("  FAIL %s (%.6g)\n", r->thresholds[i].expr,
+                   r->thresholds[i].value);
 }
 
 int
@@ -121,6 +157,9 @@ bh_cmd_plan(int argc, char **argv) {
         status = BH_EXIT_USAGE;
     } else {
         status = bh_cli_results_out(&args, sc, &res, table);
+        for (size_t i = 0; status == BH_EXIT_OK && i < res.nthresholds; i++)
+            if (!res.thresholds[i].pass)
+                status = BH_EXIT_THRESHOLD;
     }
     bh_results_clear(&res);
     bh_scenario_free(sc);

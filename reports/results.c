@@ -451,6 +451,12 @@ write_plan(struct jw *w, const struct bh_results *r) {
         jw_est(w, "sl_recommended", p->sl_recommended);
         jw_est(w, "cost_now", p->cost_now);
         jw_est(w, "cost_recommended", p->cost_recommended);
+        if (p->binding[0])
+            jw_str(w, "binding", p->binding);
+        if (p->period[0])
+            jw_str(w, "period", p->period);
+        if (!isnan(p->judged.mean))
+            jw_est(w, "judged", p->judged);
         jw_close(w, '}');
     }
     jw_close(w, ']');
@@ -1190,6 +1196,9 @@ rd_plan_row(struct rd *d, json_t *o, void *elem) {
     rd_est(d, o, "sl_recommended", false, SHARE, &p->sl_recommended);
     rd_est(d, o, "cost_now", false, ANY, &p->cost_now);
     rd_est(d, o, "cost_recommended", false, ANY, &p->cost_recommended);
+    rd_string(d, o, "binding", false, p->binding, sizeof p->binding);
+    rd_string(d, o, "period", false, p->period, sizeof p->period);
+    rd_est(d, o, "judged", false, ANY, &p->judged);
 }
 
 static int

@@ -1676,9 +1676,12 @@ source(struct sc_ld *L, yaml_node_t *n, struct bh_sc_source *s) {
 
 /* ---- the top level ---------------------------------------------------- */
 
-enum { SM_REPLICATIONS, SM_WARMUP };
+enum { SM_REPLICATIONS, SM_WARMUP, SM_PLAN_OVER };
 static const struct sc_key sim_keys[] = {
-    {"replications", 0}, {"warmup", 0}, {NULL, 0}};
+    {"replications", 0}, {"warmup", 0}, {"plan_over", 0}, {NULL, 0}};
+/* enum bh_plan_over, in order */
+static const char *const plan_over_names[] = {"busy-hour", "horizon",
+                                              "every-interval", NULL};
 enum { LD_SPEED, LD_CODEC, LD_PTIME, LD_MEDIA };
 static const struct sc_key load_keys[] = {
     {"speed", 0}, {"codec", 0}, {"ptime", 0}, {"media", 0}, {NULL, 0}};
@@ -1807,6 +1810,13 @@ top(struct sc_ld *L, yaml_node_t *root) {
             if (sc->sim.warmup >= sc->horizon)
                 return bh_sc_fail(L, s.val[SM_WARMUP],
                                   "warmup must be shorter than the horizon");
+        }
+        if (s.val[SM_PLAN_OVER]) {
+            int po;
+            if ((rc = bh_sc_enum(L, s.val[SM_PLAN_OVER], "plan_over",
+                                 plan_over_names, &po)))
+                return rc;
+            sc->sim.plan_over = (enum bh_plan_over)po;
         }
     }
     sc->load.speed = 1;

@@ -1,6 +1,19 @@
 /* plan.c: capacity planning: the fewest lines, operators and ports that
- * meet the thresholds at every interval, first from the exact formulas at
- * the busiest interval, then confirmed and refined by simulation. */
+ * meet the thresholds over the period the scenario names (sim.plan_over:
+ * the busy hour by default, the horizon, or every interval), first from
+ * the exact formulas at the busiest interval, then searched by
+ * simulation.
+ *
+ * What a target means: a threshold is met when its pooled estimate over
+ * the period (total blocked over total offered across all replications,
+ * a ratio estimator, not the mean of each replication's ratio) meets it.
+ * Every candidate capacity runs the same replications with the same
+ * random streams (common random numbers: the seed and replication decide
+ * every arrival and holding time), so neighbouring candidates differ only
+ * by the capacity, and the answer converges to the exact inverse as
+ * replications grow. The search starts from the analytic inverse,
+ * gallops, then bisects. The estimate's 95% interval (delta method over
+ * replications) is reported with the answer. */
 #include "sim.h"
 #include "traffic.h"
 
@@ -13,6 +26,9 @@
 #define DEFAULT_SL 0.80       /* service_level(BH_SIM_SL_TIME) >= 80% */
 #define MAX_EVALS 64          /* simulations per resource searched */
 #define MAX_REQS 16
+/* the judged counts are kept per replication, requirement and period
+ * slot: at most this many bytes */
+#define MAX_TALLY_BYTES (256u << 20)
 
 /* One requirement on a target: metric OP value (a threshold). The
  * target is the number or bridge planned, or a campaign dialling out
@@ -23,6 +39,14 @@ struct req {
     double arg;
     enum bh_op op;
     double value;
+    const char *expr; /* the threshold as written, or NULL: a default */
+};
+
+/* One replication's counts for one requirement over one period slot: the
+ * figure is num / den (blocked / offered, answered within T / offered,
+ * wait sum / answered ...). */
+struct tally {
+    double num, den;
 };
 
 /* A target simulated alone: a copy of the scenario with only it and the
@@ -35,11 +59,23 @@ struct sub {
     struct bh_sc_threshold *thr; /* owned */
     struct req req[MAX_REQS];
     size_t nreq;
+    int req_src[MAX_REQS]; /* the campaign (source index) a requirement is
+                              on, or -1: the number or bridge */
+    /* the judged period: [p0, p1) (busy hour, horizon), or every
+     * interval of length len (nslot of them) */
+    enum bh_plan_over over;
+    double p0, p1, len;
+    size_t nslot;
+    int nrep;
+    struct tally *tally; /* owned; [replication][requirement][slot] */
+    int fail_req;        /* the requirement the last judgement failed on */
+    int bind_q;          /* the requirement that set the answer, or -1 */
     const struct bh_sim_options *opt;
     int evals;
     /* cache of evaluations: capacity -> pass */
     int cache_n[MAX_EVALS];
     int cache_pass[MAX_EVALS];
+    int cache_fail[MAX_EVALS]; /* the requirement failed, -1 none */
     int ncache;
     int err;
     char *msg;
@@ -71,6 +107,165 @@ static void
 sub_free(struct sub *s) {
     free(s->src);
     free(s->thr);
+    free(s->tally);
+}
+
+/* The judged period of the sub-scenario (its one target): the busy hour
+ * is the 60 minutes (or one interval, when longer), from an interval's
+ * start after the warm-up, with the most Erlangs offered by the target's
+ * sources (the first of equals); the horizon after the warm-up when no
+ * such hour fits. */
+static int
+period_init(struct sub *s) {
+    const struct bh_scenario *sc = &s->sc;
+    s->over = sc->sim.plan_over;
+    s->len = sc->interval > 0 ? sc->interval : sc->horizon;
+    s->p0 = sc->sim.warmup;
+    s->p1 = sc->horizon;
+    s->nslot = 1;
+    if (s->over == BH_PLAN_EVERY_INTERVAL) {
+        s->nslot = (size_t)ceil(sc->horizon / s->len - 1e-9);
+        if (s->nslot < 1)
+            s->nslot = 1;
+        if (s->nslot > BH_SIM_MAX_INTERVALS)
+            return BH_ERANGE;
+    } else if (s->over == BH_PLAN_BUSY_HOUR) {
+        double w = s->len > 3600 ? s->len : 3600, best = -1;
+        size_t nint = (size_t)ceil(sc->horizon / s->len - 1e-9);
+        if (nint > BH_SIM_MAX_INTERVALS)
+            nint = BH_SIM_MAX_INTERVALS;
+        for (size_t k = 0; k < nint; k++) {
+            double t0 = (double)k * s->len;
+            if (t0 < sc->sim.warmup - 1e-9)
+                continue;
+            if (t0 + w > sc->horizon + 1e-9)
+                break;
+            double a = 0;
+            for (size_t i = 0; i < sc->nsources; i++)
+                a += bh_traffic_offered(sc, i, t0, t0 + w);
+            if (a > best + 1e-12) {
+                best = a;
+                s->p0 = t0;
+                s->p1 = t0 + w;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Is the metric counted from the records (pooled over the period)? The
+ * others (percentiles, incomplete meetings) are judged on the results'
+ * figure over the horizon. */
+static int
+tallied(enum bh_metric m) {
+    return m == BH_METRIC_BLOCKING || m == BH_METRIC_ABANDONMENT ||
+           m == BH_METRIC_SERVICE_LEVEL || m == BH_METRIC_WAIT_MEAN;
+}
+
+/* Every finished record of a candidate's simulation (from the thread of
+ * its replication, which alone writes that replication's tallies). */
+static void
+on_record(void *arg, const struct bh_call_record *rec) {
+    struct sub *s = arg;
+    if (!(rec->arrival >= s->sc.sim.warmup) ||
+        !(rec->arrival < s->sc.horizon) || (int)rec->replication >= s->nrep ||
+        rec->source >= s->sc.nsources)
+        return;
+    size_t slot = 0;
+    if (s->over == BH_PLAN_EVERY_INTERVAL) {
+        slot = (size_t)(rec->arrival / s->len);
+        if (slot >= s->nslot)
+            return;
+    } else if (!(rec->arrival >= s->p0 && rec->arrival < s->p1)) {
+        return;
+    }
+    int campaign = s->src[rec->source].kind == BH_SOURCE_CAMPAIGN;
+    if (rec->outbound && !campaign)
+        return; /* a conference's dial-out leg: not traffic */
+    enum bh_outcome o = (enum bh_outcome)rec->outcome;
+    for (size_t q = 0; q < s->nreq; q++) {
+        const struct req *k = &s->req[q];
+        if (s->req_src[q] >= 0 ? (int)rec->source != s->req_src[q] : campaign)
+            continue;
+        struct tally *t =
+            &s->tally[((size_t)rec->replication * s->nreq + q) * s->nslot +
+                      slot];
+        switch (k->metric) {
+        case BH_METRIC_BLOCKING:
+            t->den++;
+            t->num += o == BH_OUTCOME_BLOCKED || o == BH_OUTCOME_FAILED ||
+                      o == BH_OUTCOME_OVERFLOW;
+            break;
+        case BH_METRIC_ABANDONMENT:
+            t->den++;
+            t->num += o == BH_OUTCOME_ABANDONED;
+            break;
+        case BH_METRIC_SERVICE_LEVEL:
+            t->den++;
+            t->num += o == BH_OUTCOME_ANSWERED && rec->wait <= k->arg;
+            break;
+        case BH_METRIC_WAIT_MEAN:
+            if (o == BH_OUTCOME_ANSWERED) {
+                t->den++;
+                t->num += rec->wait;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* Requirement q's pooled figure over slot p with its 95% interval: the
+ * ratio of the totals over replications, the interval by the delta
+ * method (the variance of num - R den across replications); NaN when
+ * nothing was counted. */
+static struct bh_estimate
+pooled(const struct sub *s, size_t q, size_t p) {
+    double sn = 0, sd = 0;
+    int n = s->nrep;
+    for (int r = 0; r < n; r++) {
+        const struct tally *t = &s->tally[((size_t)r * s->nreq + q) * s->nslot + p];
+        sn += t->num;
+        sd += t->den;
+    }
+    if (!(sd > 0))
+        return bh_estimate_exact(NAN);
+    double R = sn / sd, ss = 0;
+    for (int r = 0; r < n; r++) {
+        const struct tally *t = &s->tally[((size_t)r * s->nreq + q) * s->nslot + p];
+        double d = t->num - R * t->den;
+        ss += d * d;
+    }
+    struct bh_estimate e = {R, NAN, NAN};
+    if (n > 1) {
+        double dbar = sd / n;
+        double se = sqrt(ss / (n - 1) / n) / dbar;
+        e.lo = R - 1.96 * se;
+        e.hi = R + 1.96 * se;
+    }
+    return e;
+}
+
+/* Requirement q's judged figure: pooled over the period, or for
+ * every interval the one that does worst against the limit. *slot gets
+ * that interval (0 otherwise). */
+static struct bh_estimate
+judged(const struct sub *s, size_t q, size_t *slot) {
+    struct bh_estimate worst = bh_estimate_exact(NAN);
+    const struct req *k = &s->req[q];
+    int up = k->op == BH_OP_LT || k->op == BH_OP_LE; /* higher is worse */
+    *slot = 0;
+    for (size_t p = 0; p < s->nslot; p++) {
+        struct bh_estimate e = pooled(s, q, p);
+        if (isnan(e.mean))
+            continue;
+        if (isnan(worst.mean) || (up ? e.mean > worst.mean : e.mean < worst.mean)) {
+            worst = e;
+            *slot = p;
+        }
+    }
+    return worst;
 }
 
 /* Builds the sub-scenario of number ni (is_bridge 0) or bridge bi. */
@@ -127,7 +322,7 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
             if (s->nreq < MAX_REQS)
                 s->req[s->nreq++] =
                     (struct req){t->target, t->metric, t->arg, t->op,
-                                 t->value};
+                                 t->value, t->expr};
             break;
         default: /* occupancy and costs are not capacity targets */
             break;
@@ -150,7 +345,7 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
     }
     if (!has_block && s->nreq < MAX_REQS)
         s->req[s->nreq++] = (struct req){name, BH_METRIC_BLOCKING, 0,
-                                         BH_OP_LT, DEFAULT_BLOCKING};
+                                         BH_OP_LT, DEFAULT_BLOCKING, NULL};
     /* so must every campaign through the number: a campaign is a target
      * whose blocking the lines decide */
     for (size_t i = 0; i < s->sc.nsources; i++) {
@@ -163,23 +358,20 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
                    strcmp(s->req[q].target, x->name) == 0;
         if (!has && s->nreq < MAX_REQS)
             s->req[s->nreq++] = (struct req){x->name, BH_METRIC_BLOCKING, 0,
-                                             BH_OP_LT, DEFAULT_BLOCKING};
+                                             BH_OP_LT, DEFAULT_BLOCKING, NULL};
     }
     if (!has_wait && !is_bridge && s->num.queue.present && s->nreq < MAX_REQS)
         s->req[s->nreq++] =
             (struct req){name, BH_METRIC_SERVICE_LEVEL, BH_SIM_SL_TIME,
-                         BH_OP_GE, DEFAULT_SL};
-    return 0;
-}
-
-static int
-bound_ok(struct bh_estimate e, enum bh_op op, double value) {
-    if (isnan(e.mean))
-        return 1; /* not measured (no calls): nothing to fail */
-    /* the bound itself, never the mean: a figure without an interval
-     * (NaN bound) does not pass */
-    double b = op == BH_OP_LT || op == BH_OP_LE ? e.hi : e.lo;
-    return bh_threshold_compare(b, op, value);
+                         BH_OP_GE, DEFAULT_SL, NULL};
+    for (size_t q = 0; q < s->nreq; q++) {
+        s->req_src[q] = -1;
+        for (size_t i = 0; i < s->sc.nsources; i++)
+            if (s->src[i].kind == BH_SOURCE_CAMPAIGN &&
+                strcmp(s->src[i].name, s->req[q].target) == 0)
+                s->req_src[q] = (int)i;
+    }
+    return period_init(s);
 }
 
 static struct bh_estimate
@@ -199,47 +391,29 @@ target_index(const struct bh_results *r, const char *name) {
     return -1;
 }
 
-/* Does r meet every requirement, overall and per interval? */
+/* Does the candidate just simulated (tallies, and results r) meet every
+ * requirement on its point estimate? Sets s->fail_req to the first it
+ * fails (-1 none). A figure nothing was counted for passes. */
 static int
-meets(const struct sub *s, const struct bh_results *r) {
+meets(struct sub *s, const struct bh_results *r) {
+    s->fail_req = -1;
     for (size_t q = 0; q < s->nreq; q++) {
         const struct req *k = &s->req[q];
-        long ti = target_index(r, k->target);
-        if (ti < 0)
-            continue; /* not in the results: nothing measured */
-        /* Over the horizon: judged as the verdict judges it. */
-        struct bh_estimate e =
-            bh_target_figure(r, &r->targets[ti], k->metric, k->arg);
-        if (!bound_ok(e, k->op, k->value))
-            return 0;
-        for (size_t i = 0; i < r->nintervals; i++) {
-            const struct bh_interval_result *ir =
-                &r->intervals[(size_t)ti * r->nintervals + i];
-            if (ir->start + r->interval <= r->warmup)
+        struct bh_estimate e;
+        if (tallied(k->metric)) {
+            size_t slot;
+            e = judged(s, q, &slot);
+        } else {
+            long ti = target_index(r, k->target);
+            if (ti < 0)
                 continue;
-            /* Per interval the pooled figure itself: an interval's
-             * honest interval (bh_ratio_estimate: at least the binomial
-             * one of its calls) is too wide in a quiet night interval to
-             * clear any useful target, and the horizon's figure above
-             * is already judged on its bound. */
-            switch (k->metric) {
-            case BH_METRIC_BLOCKING:
-                e = ir->blocking;
-                break;
-            case BH_METRIC_ABANDONMENT:
-                e = ir->abandonment;
-                break;
-            case BH_METRIC_SERVICE_LEVEL:
-                e = sl_of(ir->nsl, ir->sl, k->arg);
-                break;
-            case BH_METRIC_WAIT_MEAN:
-                e = ir->wait_mean;
-                break;
-            default:
-                continue; /* only over the horizon */
-            }
-            if (!bound_ok(bh_estimate_exact(e.mean), k->op, k->value))
-                return 0;
+            e = bh_target_figure(r, &r->targets[ti], k->metric, k->arg);
+        }
+        if (isnan(e.mean))
+            continue;
+        if (!bh_threshold_compare(e.mean, k->op, k->value)) {
+            s->fail_req = (int)q;
+            return 0;
         }
     }
     return 1;
@@ -250,7 +424,11 @@ simulate(struct sub *s, struct bh_results *r) {
     struct bh_sim_options o = *s->opt;
     o.records = NULL;
     o.progress = NULL;
+    o.on_record = on_record;
+    o.record_arg = s;
     memset(r, 0, sizeof *r);
+    memset(s->tally, 0,
+           (size_t)s->nrep * s->nreq * s->nslot * sizeof *s->tally);
     s->evals++;
     int rc = bh_sim_run(&s->sc, &o, r, NULL, s->msg, s->size);
     if (rc)
@@ -274,8 +452,10 @@ set_capacity(struct sub *s, enum resource res, int n) {
 static int
 pass(struct sub *s, enum resource res, int n) {
     for (int i = 0; i < s->ncache; i++)
-        if (s->cache_n[i] == n)
+        if (s->cache_n[i] == n) {
+            s->fail_req = s->cache_fail[i];
             return s->cache_pass[i];
+        }
     if (s->err || s->ncache >= MAX_EVALS)
         return 0;
     set_capacity(s, res, n);
@@ -283,6 +463,7 @@ pass(struct sub *s, enum resource res, int n) {
     int ok = simulate(s, &r) == 0 && meets(s, &r);
     bh_results_clear(&r);
     s->cache_n[s->ncache] = n;
+    s->cache_fail[s->ncache] = s->fail_req;
     s->cache_pass[s->ncache++] = ok;
     return ok;
 }
@@ -393,6 +574,7 @@ row_init(struct bh_plan_row *row, const char *target, const char *res,
     row->blocking_now = row->blocking_recommended = bh_estimate_exact(NAN);
     row->sl_now = row->sl_recommended = bh_estimate_exact(NAN);
     row->cost_now = row->cost_recommended = bh_estimate_exact(NAN);
+    row->judged = bh_estimate_exact(NAN);
 }
 
 /* Upper end of a search: well past any sensible answer, bounded. */
@@ -420,6 +602,23 @@ sub_open(struct sub *s, const struct bh_scenario *sc,
     s->opt = opt;
     s->msg = msg;
     s->size = size;
+    s->nrep = opt->replications > 0 ? opt->replications : 1;
+    double bytes = (double)s->nrep * (double)(s->nreq ? s->nreq : 1) *
+                   (double)s->nslot * sizeof *s->tally;
+    if (bytes > MAX_TALLY_BYTES) {
+        sub_free(s);
+        return plan_fail(msg, size, BH_ERANGE,
+                         "plan_over every-interval with %zu intervals and "
+                         "%d replications needs more than %u MiB; use "
+                         "busy-hour or horizon, or fewer replications",
+                         s->nslot, s->nrep, MAX_TALLY_BYTES >> 20);
+    }
+    s->tally = calloc((size_t)s->nrep * (s->nreq ? s->nreq : 1) * s->nslot,
+                      sizeof *s->tally);
+    if (!s->tally) {
+        sub_free(s);
+        return BH_ENOMEM;
+    }
     return 0;
 }
 
@@ -443,19 +642,69 @@ static const char *const res_name[] = {"lines", "operators", "ports"};
  * error, or BH_ERANGE with a message when even hi fails. */
 static int
 find(struct sub *s, enum resource res, const char *target, int guess, int lo,
-     int hi, int *out) {
+     int hi, int *out, struct bh_plan_row *row) {
     int n = search(s, res, guess, lo, hi);
     if (s->err)
         return s->err;
     if (n < 0)
         return plan_fail(s->msg, s->size, BH_ERANGE,
                          "%s: no number of %s up to %d meets the thresholds "
-                         "on their confidence bounds (a target this small "
-                         "may need more replications or a longer horizon "
-                         "to show)",
-                         target, res_name[res], hi);
+                         "over the %s",
+                         target, res_name[res], hi,
+                         s->over == BH_PLAN_BUSY_HOUR ? "busy hour"
+                         : s->over == BH_PLAN_HORIZON ? "horizon"
+                                                      : "intervals");
     *out = n;
-    return 0;
+    /* what set the answer: the requirement one fewer fails */
+    s->bind_q = -1;
+    if (n > lo && !pass(s, res, n - 1))
+        s->bind_q = s->fail_req;
+    if (s->bind_q >= 0) {
+        const struct req *k = &s->req[s->bind_q];
+        if (k->expr)
+            snprintf(row->binding, sizeof row->binding, "%s", k->expr);
+        else if (k->metric == BH_METRIC_BLOCKING)
+            snprintf(row->binding, sizeof row->binding,
+                     "%s.blocking < 1%% (default)", k->target);
+        else
+            snprintf(row->binding, sizeof row->binding,
+                     "%s.service_level(20s) >= 80%% (default)", k->target);
+    } else {
+        snprintf(row->binding, sizeof row->binding,
+                 n == lo && lo > 1 ? "lines >= operators" : "the least");
+    }
+    return s->err;
+}
+
+/* "HH:MM" of t s since the horizon start. */
+static void
+clock_of(const struct bh_scenario *sc, double t, char *buf, size_t size) {
+    double tod = fmod(sc->start + t, 86400.0);
+    long m = (long)floor(tod / 60 + 1e-9);
+    snprintf(buf, size, "%02ld:%02ld", m / 60 % 24, m % 60);
+}
+
+/* The row's judged figure at the recommendation (the tallies of the last
+ * simulation, which ran at it) and the period that set it. */
+static void
+row_judged(struct sub *s, struct bh_plan_row *row) {
+    size_t q = s->bind_q >= 0 ? (size_t)s->bind_q : 0, slot = 0;
+    char a[16], b[16];
+    row->judged = s->nreq ? judged(s, q, &slot) : bh_estimate_exact(NAN);
+    switch (s->over) {
+    case BH_PLAN_BUSY_HOUR:
+        clock_of(&s->sc, s->p0, a, sizeof a);
+        clock_of(&s->sc, s->p1, b, sizeof b);
+        snprintf(row->period, sizeof row->period, "busy hour %s-%s", a, b);
+        break;
+    case BH_PLAN_HORIZON:
+        snprintf(row->period, sizeof row->period, "horizon");
+        break;
+    default:
+        clock_of(&s->sc, (double)slot * s->len, a, sizeof a);
+        snprintf(row->period, sizeof row->period, "every interval (%s)", a);
+        break;
+    }
 }
 
 /* Sets the sub-scenario's capacities: a number's lines and operators, or
@@ -480,6 +729,8 @@ row_figures(struct sub *s, struct bh_plan_row *row, int now, int now_ops,
     set_capacities(s, rec, rec_ops);
     if (!rc)
         rc = figures(s, &row->blocking_recommended, &row->sl_recommended);
+    if (!rc)
+        row_judged(s, row);
     return rc;
 }
 
@@ -524,7 +775,7 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
                                               : 3 * (int)g + 50;
         int hi = ceiling(a_ops, orig->queue.operators);
         s.num.lines = hi + room + 1;
-        rc = find(&s, RES_OPERATORS, orig->name, (int)g, 1, hi, &ops);
+        rc = find(&s, RES_OPERATORS, orig->name, (int)g, 1, hi, &ops, row);
         if (!rc) {
             row->recommended = ops;
             rc = row_figures(&s, row, orig->lines, orig->queue.operators,
@@ -550,7 +801,8 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     if (hi < lo)
         hi = lo;
     int lines = 0;
-    rc = find(&s, RES_LINES, orig->name, (int)lines_guess, lo, hi, &lines);
+    rc = find(&s, RES_LINES, orig->name, (int)lines_guess, lo, hi, &lines,
+              row);
     if (!rc) {
         row->recommended = lines;
         rc = row_figures(&s, row, orig->lines, orig->queue.operators, lines,
@@ -581,7 +833,7 @@ plan_bridge(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     row->analytic = (int)g;
     int hi = ceiling(a, orig->ports);
     int ports = 0;
-    rc = find(&s, RES_PORTS, orig->name, (int)g, 1, hi, &ports);
+    rc = find(&s, RES_PORTS, orig->name, (int)g, 1, hi, &ports, row);
     if (!rc) {
         row->recommended = ports;
         rc = row_figures(&s, row, orig->ports, 0, ports, 0);

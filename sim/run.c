@@ -174,12 +174,16 @@ struct worker {
 struct sink {
     FILE *out;
     const struct bh_scenario *sc;
+    const struct bh_sim_options *opt;
 };
 
 static void
 write_record(void *arg, const struct bh_call_record *rec) {
     struct sink *k = arg;
-    bh_call_record_csv(k->out, rec, k->sc);
+    if (k->out)
+        bh_call_record_csv(k->out, rec, k->sc);
+    if (k->opt->on_record)
+        k->opt->on_record(k->opt->record_arg, rec);
 }
 
 static void *
@@ -192,9 +196,11 @@ work(void *arg) {
         pthread_mutex_unlock(&sh->lock);
         if (rep >= sh->opt->replications)
             break;
-        struct sink k = {sh->tmp ? sh->tmp[rep] : sh->opt->records, sh->sc};
-        int rc = bh_sim_replication(sh->sc, sh->opt->seed, rep, w->col,
-                                    k.out ? write_record : NULL, &k, &w->stats);
+        struct sink k = {sh->tmp ? sh->tmp[rep] : sh->opt->records, sh->sc,
+                         sh->opt};
+        int rc = bh_sim_replication(
+            sh->sc, sh->opt->seed, rep, w->col,
+            k.out || sh->opt->on_record ? write_record : NULL, &k, &w->stats);
         pthread_mutex_lock(&sh->lock);
         if (rc && !sh->err)
             sh->err = rc;

@@ -169,6 +169,13 @@ struct bh_plan_row {
     struct bh_estimate blocking_now, blocking_recommended;
     struct bh_estimate sl_now, sl_recommended;     /* NaN when not asked */
     struct bh_estimate cost_now, cost_recommended; /* per month */
+    char binding[160]; /* the threshold that set the answer (one fewer
+                          fails it), "" when unknown */
+    char period[64];   /* what it was judged over: "busy hour 10:00-11:00",
+                          "horizon", "every interval (10:00)" */
+    struct bh_estimate judged; /* that threshold's figure at the
+                                  recommendation over the period (pooled
+                                  over replications, 95% interval) */
 };
 
 /* The numbers of one measured run (load.json's "run", the report). */

@@ -403,9 +403,18 @@ struct bh_sc_threshold {
     struct bh_pos pos;
 };
 
+/* What busyhour plan's targets are judged over (sim.plan_over). */
+enum bh_plan_over {
+    BH_PLAN_BUSY_HOUR,     /* the target's busiest hour after the warm-up
+                              (classic traffic engineering; the default) */
+    BH_PLAN_HORIZON,       /* the whole horizon after the warm-up */
+    BH_PLAN_EVERY_INTERVAL /* each reporting interval after the warm-up */
+};
+
 struct bh_sc_sim {
     int replications;
     double warmup; /* s discarded at the start of each replication */
+    enum bh_plan_over plan_over;
 };
 
 enum bh_codec { BH_CODEC_PCMU, BH_CODEC_PCMA };

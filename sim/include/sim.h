@@ -238,6 +238,10 @@ struct bh_sim_options {
     /* progress, called under a lock with replications done of total */
     void (*progress)(void *arg, double done, double total);
     void *progress_arg;
+    /* called with every finished record (rec->replication says which),
+     * from the thread running that replication; NULL = none */
+    bh_sim_record_fn on_record;
+    void *record_arg;
 };
 
 /* What a run did, for benchmarks. */

@@ -137,6 +137,85 @@ campaign_sizes_its_lines(void **state) {
     tsc_free(sc);
 }
 
+/* Issue 15 item 5: the answer converges to the exact inverse. Stationary
+ * models judged over their busy hour (the second of two; the first is
+ * the warm-up), 200 replications, the same streams for every candidate:
+ * M/M/N/N at 50 E for blocking < 1% is Erlang B's 64 (63 block 1.089%,
+ * 64 0.844%); Erlang C at 10 E for 80% within 20 s (hold 100 s) and
+ * Erlang A with 200 s patience. The row names the threshold that set it
+ * and the busy hour. */
+static int
+plan200(const struct bh_scenario *sc, struct bh_results *r) {
+    struct bh_sim_options o;
+    memset(&o, 0, sizeof o);
+    o.seed = 7;
+    o.replications = 200;
+    o.threads = 2;
+    char msg[256] = "";
+    memset(r, 0, sizeof *r);
+    int rc = bh_sim_plan(sc, &o, r, msg, sizeof msg);
+    if (rc)
+        fprintf(stderr, "plan: %s\n", msg);
+    return rc;
+}
+
+static void
+converges_to_exact_inverse(void **state) {
+    (void)state;
+    struct bh_scenario *sc = tsc_new(7200, 3600, 3600);
+    int ni = tsc_number(sc, "trunk", 40);
+    tsc_calls(sc, "c", BH_SOURCE_CALLS, BH_TARGET_NUMBER, ni, 50 / HOLD * 3600,
+              texp(HOLD));
+    tsc_threshold(sc, "trunk", BH_METRIC_BLOCKING, 0, BH_OP_LT, 0.01);
+    struct bh_results r;
+    assert_int_equal(plan200(sc, &r), 0);
+    const struct bh_plan_row *p = &r.plan[0];
+    printf("  Erlang B: recommended %d (exact 64), %s over the %s: %.4f "
+           "[%.4f, %.4f]\n",
+           p->recommended, p->binding, p->period, p->judged.mean, p->judged.lo,
+           p->judged.hi);
+    assert_int_equal(p->recommended, 64);
+    assert_non_null(strstr(p->binding, "trunk.blocking"));
+    assert_non_null(strstr(p->period, "busy hour"));
+    assert_true(p->judged.mean < 0.01 && p->judged.lo < ref_erlang_b(50, 64) &&
+                p->judged.hi > ref_erlang_b(50, 64));
+    bh_results_clear(&r);
+    tsc_free(sc);
+
+    /* Erlang C and A: operators for 80% answered within 20 s */
+    for (int withp = 0; withp < 2; withp++) {
+        sc = tsc_new(7200, 3600, 3600);
+        ni = tsc_number(sc, "desk", 500);
+        tsc_queue(sc, ni, 5, 0, 0, 0);
+        struct bh_sc_source *c = tsc_calls(sc, "c", BH_SOURCE_CALLS,
+                                           BH_TARGET_NUMBER, ni,
+                                           10 / HOLD * 3600, texp(HOLD));
+        if (withp) {
+            c->has_patience = true;
+            c->patience = texp(200);
+        }
+        tsc_threshold(sc, "desk", BH_METRIC_SERVICE_LEVEL, 20, BH_OP_GE, 0.8);
+        long exact = 0;
+        if (withp)
+            assert_int_equal(bh_erlang_a_agents(10, HOLD, 200, 20, 0.8, 1,
+                                                &exact, NULL),
+                             0);
+        else
+            assert_int_equal(bh_erlang_c_agents(10, HOLD, 20, 0.8, &exact,
+                                                NULL),
+                             0);
+        assert_int_equal(plan200(sc, &r), 0);
+        p = &r.plan[0];
+        printf("  Erlang %s: operators %d (exact %ld), %s: %.4f\n",
+               withp ? "A" : "C", p->recommended, exact, p->binding,
+               p->judged.mean);
+        assert_string_equal(p->resource, "operators");
+        assert_int_equal(p->recommended, exact);
+        bh_results_clear(&r);
+        tsc_free(sc);
+    }
+}
+
 static void
 bad_plan(void **state) {
     struct bh_scenario *sc = tsc_new(3600, 900, 0);
@@ -161,6 +240,7 @@ main(void) {
         cmocka_unit_test(lines_vs_erlang_b),
         cmocka_unit_test(operators_vs_erlang_c),
         cmocka_unit_test(campaign_sizes_its_lines),
+        cmocka_unit_test(converges_to_exact_inverse),
         cmocka_unit_test(bad_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
