@@ -149,6 +149,16 @@ period_init(struct sub *s) {
                 s->p1 = t0 + w;
             }
         }
+        /* A flat load has every hour for its busy hour: judge them all
+         * (the horizon after the warm-up), not the first of equals, which
+         * would leave most of the simulated calls unread. */
+        double span = sc->horizon - sc->sim.warmup, all = 0; /* Erlangs */
+        for (size_t i = 0; best > 0 && span > w && i < sc->nsources; i++)
+            all += bh_traffic_offered(sc, i, sc->sim.warmup, sc->horizon);
+        if (best > 0 && span > w && all >= best * (1 - 1e-9)) {
+            s->p0 = sc->sim.warmup;
+            s->p1 = sc->horizon;
+        }
     }
     return 0;
 }
@@ -693,6 +703,11 @@ row_judged(struct sub *s, struct bh_plan_row *row) {
     row->judged = s->nreq ? judged(s, q, &slot) : bh_estimate_exact(NAN);
     switch (s->over) {
     case BH_PLAN_BUSY_HOUR:
+        if (s->p1 - s->p0 > 3600 + 1e-9 && s->p1 - s->p0 > s->len + 1e-9) {
+            snprintf(row->period, sizeof row->period,
+                     "busy hour: every hour (flat load), the horizon");
+            break;
+        }
         clock_of(&s->sc, s->p0, a, sizeof a);
         clock_of(&s->sc, s->p1, b, sizeof b);
         snprintf(row->period, sizeof row->period, "busy hour %s-%s", a, b);

@@ -287,7 +287,9 @@ sim: { replications: 2, warmup: 0 }
                 .replace("replications: 2,", "replications: 20,"))
     sc = strict
     p = run(["plan", sc, "--json", plan])
-    check(p.returncode == 0, f"tiny plan: exit {p.returncode} {p.stderr}")
+    # plan meets the target on the pooled figure; the verdict at its
+    # recommendation judges the upper bound and may still say FAIL (exit 1).
+    check(p.returncode in (0, 1), f"tiny plan: exit {p.returncode} {p.stderr}")
     rec = json.load(open(plan))["plan"][0]
     check(rec["now"] == 10 and rec["recommended"] > 10,
           f"tiny plan recommends more than 10 lines: {rec}")
@@ -296,16 +298,18 @@ sim: { replications: 2, warmup: 0 }
     check(f"- city: 10 lines today, {rec['recommended']} recommended"
           in p.stdout, "plan report: today's capacity is the scenario's: "
           + p.stdout[-800:])
-    # plan on every bundled scenario (the main job plans one): exit 0, a
-    # row per capacity, nothing aborted by a numerical library.
+    # plan on every bundled scenario: exit 0, or 1 when a threshold still
+    # fails at the recommended capacities (plan says which; the bundled
+    # hotline's cost target does), a row per capacity either way, nothing
+    # aborted by a numerical library.
     for path in SCENARIOS:
         name = os.path.basename(path)[:-5]
         out = os.path.join(WORK, name + ".plan.json")
         p = run(["plan", path, "--json", out])
         sanitizer_clean(p, f"plan {name}")
-        check(p.returncode == 0, f"plan {name}: exit {p.returncode} "
+        check(p.returncode in (0, 1), f"plan {name}: exit {p.returncode} "
               + p.stderr[-400:])
-        if p.returncode == 0:
+        if p.returncode in (0, 1):
             rows = json.load(open(out))["plan"]
             check(rows and all(r["recommended"] >= 1 for r in rows),
                   f"plan {name}: rows {rows}")
