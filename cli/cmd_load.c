@@ -221,15 +221,15 @@ on_call(void *arg, const struct bh_driver_call *c) {
     if (r->records)
         bh_call_record_csv(r->records, &c->rec, r->sc);
     if (r->calls)
-        fprintf(
-            r->calls,
-            "%llu,%s,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%u,%u,%d,%.3f,%.2f,%.2f,"
-            "%.6f\n",
-            (unsigned long long)c->rec.id, c->call_id,
-            bh_outcome_name((enum bh_outcome)c->rec.outcome),
-            bh_driver_fail_name(c->fail), c->status, c->late, c->t100, c->t180,
-            c->t200, c->rtp_sent, c->rtp_received, c->rtp_lost, c->jitter_ms,
-            c->mos_in, c->mos_out, c->arrival ? c->arrival->t : NAN);
+        fprintf(r->calls,
+                "%llu,%s,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%u,%u,%d,%.3f,%.2f,%.2f,"
+                "%.6f\n",
+                (unsigned long long)c->rec.id, c->call_id,
+                bh_outcome_name((enum bh_outcome)c->rec.outcome),
+                bh_driver_fail_name(c->fail), c->status, c->late, c->t100,
+                c->t180, c->t200, c->rtp_sent, c->rtp_received, c->rtp_lost,
+                c->jitter_ms, c->mos_in, c->mos_out,
+                c->arrival ? c->arrival->t : NAN);
     if (c->t100 >= 0) {
         r->t100 += c->t100;
         r->n100++;

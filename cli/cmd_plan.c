@@ -116,9 +116,8 @@ table(const struct bh_scenario *sc, const struct bh_results *r) {
             else
                 bh_cli_pct(j, sizeof j, &p->judged, 2);
         }
-        printf("%s %s %d: set by %s over the %s: %s\n", p->target,
-               p->resource, p->recommended,
-               p->binding[0] ? p->binding : "-",
+        printf("%s %s %d: set by %s over the %s: %s\n", p->target, p->resource,
+               p->recommended, p->binding[0] ? p->binding : "-",
                p->period[0] ? p->period : "-", j);
     }
     size_t fails = 0;

@@ -136,8 +136,9 @@ merge_files(const char *const *files, size_t n, struct bh_results *rs,
         return BH_EXIT_USAGE;
     }
     if (!sc)
-        fprintf(stderr, "busyhour report: %s: thresholds not judged (give "
-                        "--scenario)\n",
+        fprintf(stderr,
+                "busyhour report: %s: thresholds not judged (give "
+                "--scenario)\n",
                 path);
     if (bh_mkdir_parents(path) != 0 ||
         bh_results_write_json(&rs[0], path) != 0) {

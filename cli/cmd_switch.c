@@ -13,41 +13,42 @@
 
 static void
 usage(FILE *out) {
-    fprintf(out, "usage: busyhour switch SCENARIO [--listen HOST:PORT] "
-                 "[--http HOST:PORT]\n"
-                 "                        [--cdr FILE.sqlite] [--recordings "
-                 "DIR]\n                        [--rtp-ports LO-HI] "
-                 "[--verbose] [--help]\n"
-                 "\n"
-                 "Runs the reference SIP switch configured by the scenario's "
-                 "switch: section\n"
-                 "(multichannel numbers with lines, IVR and operator queues; "
-                 "dial-in conference\nbridges; accounts) in the "
-                 "foreground. SIGINT or SIGTERM end active calls with\nBYE "
-                 "(retransmitted until answered, at most 4 s), commit the "
-                 "CDRs and exit: 0, or 3 when CDR\nrows could not be "
-                 "written (how many is said on stderr); 2 on bad usage,\n"
-                 "a bad scenario or a CDR file that is not busyhour's (left "
-                 "untouched).\n"
-                 "\n"
-                 "  --listen HOST:PORT  SIP over UDP (default 127.0.0.1:5060); "
-                 "numeric, port\n"
-                 "                      required (0: any free port)\n"
-                 "  --http HOST:PORT    /metrics (Prometheus) and /status "
-                 "(JSON)\n"
-                 "  --cdr FILE          one SQLite row per call (WAL), "
-                 "written at answer and\n"
-                 "                      at the end; a reused file is "
-                 "appended to\n"
-                 "  --recordings DIR    where recorded rooms' and calls' WAV files "
-                 "go (default: the\n"
-                 "                      CDR file's folder, or the current "
-                 "one); listed at\n"
-                 "                      /recordings\n"
-                 "  --rtp-ports LO-HI   RTP on the even ports of this range "
-                 "(default: any free\n"
-                 "                      port)\n"
-                 "  --verbose           log each call's fate to stderr\n");
+    fprintf(out,
+            "usage: busyhour switch SCENARIO [--listen HOST:PORT] "
+            "[--http HOST:PORT]\n"
+            "                        [--cdr FILE.sqlite] [--recordings "
+            "DIR]\n                        [--rtp-ports LO-HI] "
+            "[--verbose] [--help]\n"
+            "\n"
+            "Runs the reference SIP switch configured by the scenario's "
+            "switch: section\n"
+            "(multichannel numbers with lines, IVR and operator queues; "
+            "dial-in conference\nbridges; accounts) in the "
+            "foreground. SIGINT or SIGTERM end active calls with\nBYE "
+            "(retransmitted until answered, at most 4 s), commit the "
+            "CDRs and exit: 0, or 3 when CDR\nrows could not be "
+            "written (how many is said on stderr); 2 on bad usage,\n"
+            "a bad scenario or a CDR file that is not busyhour's (left "
+            "untouched).\n"
+            "\n"
+            "  --listen HOST:PORT  SIP over UDP (default 127.0.0.1:5060); "
+            "numeric, port\n"
+            "                      required (0: any free port)\n"
+            "  --http HOST:PORT    /metrics (Prometheus) and /status "
+            "(JSON)\n"
+            "  --cdr FILE          one SQLite row per call (WAL), "
+            "written at answer and\n"
+            "                      at the end; a reused file is "
+            "appended to\n"
+            "  --recordings DIR    where recorded rooms' and calls' WAV files "
+            "go (default: the\n"
+            "                      CDR file's folder, or the current "
+            "one); listed at\n"
+            "                      /recordings\n"
+            "  --rtp-ports LO-HI   RTP on the even ports of this range "
+            "(default: any free\n"
+            "                      port)\n"
+            "  --verbose           log each call's fate to stderr\n");
 }
 
 /* SIGINT, SIGTERM: the switch stops cleanly (BYE to calls up, CDRs
@@ -147,9 +148,9 @@ bh_cmd_switch(int argc, char **argv) {
             usage(stdout);
             return BH_EXIT_OK;
         }
-        const char **slot = strcmp(a, "--listen") == 0 ? &opt.listen
-                            : strcmp(a, "--http") == 0 ? &opt.http
-                            : strcmp(a, "--cdr") == 0  ? &opt.cdr_path
+        const char **slot = strcmp(a, "--listen") == 0       ? &opt.listen
+                            : strcmp(a, "--http") == 0       ? &opt.http
+                            : strcmp(a, "--cdr") == 0        ? &opt.cdr_path
                             : strcmp(a, "--recordings") == 0 ? &opt.recordings
                             : strcmp(a, "--rtp-ports") == 0  ? &opt.rtp_ports
                                                              : NULL;

@@ -297,10 +297,11 @@ write_row(struct bh_cdr *c, const struct bh_cdr_row *row) {
     sqlite3_bind_int(s, 2, c->run);
     sqlite3_bind_text(s, 3, row->number, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, r->target);
-    sqlite3_bind_text(s, 5, kind_names[r->target_kind <= BH_TARGET_TRUNK
-                                           ? r->target_kind
-                                           : BH_TARGET_NUMBER],
-                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(
+        s, 5,
+        kind_names[r->target_kind <= BH_TARGET_TRUNK ? r->target_kind
+                                                     : BH_TARGET_NUMBER],
+        -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, row->called, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, row->caller, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, row->call_id, -1, SQLITE_STATIC);

@@ -112,8 +112,8 @@ check(const struct bh_results *const *in, const char *const *names, size_t n,
             rc = fail(diag, nm, "another scenario or seed than ",
                       names ? names[0] : "the first file");
         else if (b->horizon != a->horizon || b->warmup != a->warmup ||
-                 b->interval != a->interval ||
-                 b->ntargets != a->ntargets || b->nintervals != a->nintervals)
+                 b->interval != a->interval || b->ntargets != a->ntargets ||
+                 b->nintervals != a->nintervals)
             rc = fail(diag, nm,
                       "another horizon, warm-up, interval or target list "
                       "than ",
@@ -146,8 +146,8 @@ merge_target(const struct bh_results *const *in, size_t n, size_t ti,
     t->operators = f->operators;
     t->nsl = f->nsl;
     struct acc offered = {0}, answered = {0}, blocked = {0}, abandoned = {0},
-               overflow = {0}, retried = {0}, wait = {0}, busy = {0},
-               occ = {0}, peak = {0}, sl[BH_RES_MAX_SL];
+               overflow = {0}, retried = {0}, wait = {0}, busy = {0}, occ = {0},
+               peak = {0}, sl[BH_RES_MAX_SL];
     memset(sl, 0, sizeof sl);
     struct erlangs erl = {0};
     int hists = 1;
@@ -231,9 +231,9 @@ merge_interval(const struct bh_results *const *in, size_t n, size_t ti,
         acc_add(&blocking, x->blocking.mean, o);
         acc_add(&abandonment, x->abandonment.mean, o);
         /* the interval's answered calls: those neither lost nor gone */
-        double ans = o * (1 - (isnan(x->blocking.mean) ? 0 : x->blocking.mean) -
-                          (isnan(x->abandonment.mean) ? 0
-                                                      : x->abandonment.mean));
+        double ans =
+            o * (1 - (isnan(x->blocking.mean) ? 0 : x->blocking.mean) -
+                 (isnan(x->abandonment.mean) ? 0 : x->abandonment.mean));
         acc_add(&wait, x->wait_mean.mean, ans > 0 ? ans : 0);
         acc_add(&busy, x->busy_mean.mean, 1);
         acc_add(&occ, x->occupancy.mean, 1);

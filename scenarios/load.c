@@ -173,8 +173,7 @@ queue(struct sc_ld *L, yaml_node_t *n, struct bh_sc_queue *q) {
                 return rc;
             /* A SIP URI, or an extension's number (its phones). */
             if (strncmp(q->contacts[i], "sip:", 4) != 0 &&
-                strspn(q->contacts[i], "0123456789") !=
-                    strlen(q->contacts[i]))
+                strspn(q->contacts[i], "0123456789") != strlen(q->contacts[i]))
                 return bh_sc_fail(L, it,
                                   "a contact is a SIP URI "
                                   "(sip:op1@127.0.0.1:5070) or an "
@@ -232,8 +231,8 @@ number(struct sc_ld *L, yaml_node_t *n, struct bh_sc_number *x) {
         (rc = bh_sc_dur(L, m.val[N_ANNOUNCEMENT], "announcement", 0, 3600,
                         &x->announcement)))
         return rc;
-    if (m.val[N_MUSIC] &&
-        (rc = bh_sc_file(L, m.val[N_MUSIC], "music", x->music, sizeof x->music)))
+    if (m.val[N_MUSIC] && (rc = bh_sc_file(L, m.val[N_MUSIC], "music", x->music,
+                                           sizeof x->music)))
         return rc;
     if (m.val[N_IVR]) {
         struct sc_map im;
@@ -245,7 +244,7 @@ number(struct sc_ld *L, yaml_node_t *n, struct bh_sc_number *x) {
             return rc;
         if (im.val[I_PROMPT] &&
             (rc = bh_sc_file(L, im.val[I_PROMPT], "prompt", x->ivr.prompt,
-                            sizeof x->ivr.prompt)))
+                             sizeof x->ivr.prompt)))
             return rc;
     }
     if (m.val[N_QUEUE] && (rc = queue(L, m.val[N_QUEUE], &x->queue)))
@@ -267,12 +266,19 @@ enum {
     B_LOCKOUT,
     B_PROMPT
 };
-static const struct sc_key bridge_keys[] = {
-    {"name", 1},         {"number", 1},          {"ports", 1},
-    {"max_per_room", 0}, {"payer", 0},           {"recording", 0},
-    {"passcodes", 0},    {"passcode_length", 0}, {"end_with_moderator", 0},
-    {"talkers", 0},      {"lockout", 0},         {"prompt", 0},
-    {NULL, 0}};
+static const struct sc_key bridge_keys[] = {{"name", 1},
+                                            {"number", 1},
+                                            {"ports", 1},
+                                            {"max_per_room", 0},
+                                            {"payer", 0},
+                                            {"recording", 0},
+                                            {"passcodes", 0},
+                                            {"passcode_length", 0},
+                                            {"end_with_moderator", 0},
+                                            {"talkers", 0},
+                                            {"lockout", 0},
+                                            {"prompt", 0},
+                                            {NULL, 0}};
 
 enum { R_PASSCODE, R_MODERATOR_PIN };
 static const struct sc_key room_keys[] = {
@@ -403,7 +409,7 @@ bridge_rooms(struct sc_ld *L, struct sc_map *m, struct bh_sc_bridge *x) {
     if (m->val[B_LOCKOUT] && (rc = lockout(L, m->val[B_LOCKOUT], &x->lockout)))
         return rc;
     if (m->val[B_PROMPT] && (rc = bh_sc_file(L, m->val[B_PROMPT], "prompt",
-                                            x->prompt, sizeof x->prompt)))
+                                             x->prompt, sizeof x->prompt)))
         return rc;
     return 0;
 }
@@ -456,21 +462,18 @@ enum {
     E_ACCOUNT,
     E_RECORDING
 };
-static const struct sc_key extension_keys[] = {
-    {"number", 1},       {"name", 0},    {"forward", 0},
-    {"forward_busy", 0}, {"forward_no_answer", 0},
-    {"no_answer", 0},    {"account", 0}, {"recording", 0},
-    {NULL, 0}};
-enum {
-    K_GATEWAY,
-    K_LINES,
-    K_ALLOW,
-    K_ACCOUNT_CALLS,
-    K_ACCOUNT_PER_HOUR
-};
+static const struct sc_key extension_keys[] = {{"number", 1},
+                                               {"name", 0},
+                                               {"forward", 0},
+                                               {"forward_busy", 0},
+                                               {"forward_no_answer", 0},
+                                               {"no_answer", 0},
+                                               {"account", 0},
+                                               {"recording", 0},
+                                               {NULL, 0}};
+enum { K_GATEWAY, K_LINES, K_ALLOW, K_ACCOUNT_CALLS, K_ACCOUNT_PER_HOUR };
 static const struct sc_key trunk_keys[] = {
-    {"gateway", 1},       {"lines", 1},
-    {"allow", 1},         {"account_calls", 0},
+    {"gateway", 1},          {"lines", 1}, {"allow", 1}, {"account_calls", 0},
     {"account_per_hour", 0}, {NULL, 0}};
 enum { A_USER, A_PASSWORD };
 static const struct sc_key account_keys[] = {
@@ -574,11 +577,18 @@ limits(struct sc_ld *L, yaml_node_t *n, struct bh_sc_switch_limits *l) {
     return 0;
 }
 
-enum { S_NUMBERS, S_BRIDGES, S_EXTENSIONS, S_ACCOUNTS, S_TIMERS, S_LIMITS,
-       S_TRUNK };
+enum {
+    S_NUMBERS,
+    S_BRIDGES,
+    S_EXTENSIONS,
+    S_ACCOUNTS,
+    S_TIMERS,
+    S_LIMITS,
+    S_TRUNK
+};
 static const struct sc_key switch_keys[] = {
     {"numbers", 0}, {"bridges", 0}, {"extensions", 0}, {"accounts", 0},
-    {"timers", 0},  {"limits", 0},  {"trunk", 0},    {NULL, 0}};
+    {"timers", 0},  {"limits", 0},  {"trunk", 0},      {NULL, 0}};
 
 /* switch.trunk: the gateway outside numbers go through, its lines, and
  * the toll-fraud guard. */
@@ -661,8 +671,8 @@ extension(struct sc_ld *L, yaml_node_t *it, struct bh_sc_extension *x) {
     if ((rc = forward_to(L, em.val[E_FORWARD], "forward", x, x->forward)) ||
         (rc = forward_to(L, em.val[E_FORWARD_BUSY], "forward_busy", x,
                          x->forward_busy)) ||
-        (rc = forward_to(L, em.val[E_FORWARD_NO_ANSWER], "forward_no_answer",
-                         x, x->forward_no_answer)))
+        (rc = forward_to(L, em.val[E_FORWARD_NO_ANSWER], "forward_no_answer", x,
+                         x->forward_no_answer)))
         return rc;
     x->no_answer = BH_SC_NO_ANSWER_DEFAULT;
     if (em.val[E_NO_ANSWER]) {

@@ -470,8 +470,7 @@ bridge_iv(const struct bh_scenario *sc, size_t bi, double a, double b,
     o->offered = o->line_load = l.offered;
     struct loss_model m;
     loss_model(sc, BH_TARGET_BRIDGE, (int)bi, &m);
-    o->blocking =
-        o->calls > 0 ? loss_blocking(&m, o->line_load, br->ports) : 0;
+    o->blocking = o->calls > 0 ? loss_blocking(&m, o->line_load, br->ports) : 0;
     o->busy = o->line_load * (1 - o->blocking);
     o->occupancy = br->ports > 0 ? o->busy / br->ports : NAN;
 }
@@ -715,12 +714,12 @@ struct curve_in {
     double line_month; /* the rental of one line a month, NaN if none */
     int simulated;     /* the capacity the results were simulated at */
     const struct bh_plan_row *pr; /* busyhour plan's row, or NULL */
-    struct loss_model lm; /* lines and ports: the loss model */
-    bool lm_known;        /* false: no scenario to tell it (Erlang B is
-                             then shown but no capacity recommended for a
-                             bridge, where it is known optimistic) */
-    bool op_load;         /* a and aht are the operators' (talk and
-                             wrap-up), from the scenario */
+    struct loss_model lm;         /* lines and ports: the loss model */
+    bool lm_known;                /* false: no scenario to tell it (Erlang B is
+                                     then shown but no capacity recommended for a
+                                     bridge, where it is known optimistic) */
+    bool op_load;                 /* a and aht are the operators' (talk and
+                                     wrap-up), from the scenario */
 };
 
 /* The curve's target, resource, limit and service-level time, and the
@@ -874,8 +873,7 @@ curve_note(struct bh_capacity_curve *c, const struct curve_in *in, int found) {
                  "participants per meeting (they join together)",
                  in->lm.z);
     else if (in->lm_known && in->lm.kind == LOSS_ENGSET)
-        snprintf(model, sizeof model, "Engset, %ld sources",
-                 in->lm.sources);
+        snprintf(model, sizeof model, "Engset, %ld sources", in->lm.sources);
     else if (in->bridge && !in->lm_known)
         snprintf(model, sizeof model,
                  "Erlang B (optimistic for meetings: no recommendation "
@@ -888,8 +886,8 @@ curve_note(struct bh_capacity_curve *c, const struct curve_in *in, int found) {
                  "Erlangs, mean handling %.0f s%s%s; share answered within "
                  "%s. Operators are not in the tariffs: no cost line. "
                  "Recommended: %s.",
-                 exp ? "A" : "C", in->op_load ? "operators'" : "line",
-                 in->a, in->aht, in->op_load ? " (talk and wrap-up)" : "",
+                 exp ? "A" : "C", in->op_load ? "operators'" : "line", in->a,
+                 in->aht, in->op_load ? " (talk and wrap-up)" : "",
                  exp ? " and exponential patience" : "", dur,
                  in->pr  ? "busyhour plan's simulated search"
                  : found ? "fewest operators meeting the threshold"

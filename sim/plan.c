@@ -235,7 +235,8 @@ pooled(const struct sub *s, size_t q, size_t p) {
     double sn = 0, sd = 0;
     int n = s->nrep;
     for (int r = 0; r < n; r++) {
-        const struct tally *t = &s->tally[((size_t)r * s->nreq + q) * s->nslot + p];
+        const struct tally *t =
+            &s->tally[((size_t)r * s->nreq + q) * s->nslot + p];
         sn += t->num;
         sd += t->den;
     }
@@ -243,7 +244,8 @@ pooled(const struct sub *s, size_t q, size_t p) {
         return bh_estimate_exact(NAN);
     double R = sn / sd, ss = 0;
     for (int r = 0; r < n; r++) {
-        const struct tally *t = &s->tally[((size_t)r * s->nreq + q) * s->nslot + p];
+        const struct tally *t =
+            &s->tally[((size_t)r * s->nreq + q) * s->nslot + p];
         double d = t->num - R * t->den;
         ss += d * d;
     }
@@ -270,7 +272,8 @@ judged(const struct sub *s, size_t q, size_t *slot) {
         struct bh_estimate e = pooled(s, q, p);
         if (isnan(e.mean))
             continue;
-        if (isnan(worst.mean) || (up ? e.mean > worst.mean : e.mean < worst.mean)) {
+        if (isnan(worst.mean) ||
+            (up ? e.mean > worst.mean : e.mean < worst.mean)) {
             worst = e;
             *slot = p;
         }
@@ -330,9 +333,8 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
         case BH_METRIC_WAIT_P99:
         case BH_METRIC_INCOMPLETE_MEETINGS:
             if (s->nreq < MAX_REQS)
-                s->req[s->nreq++] =
-                    (struct req){t->target, t->metric, t->arg, t->op,
-                                 t->value, t->expr};
+                s->req[s->nreq++] = (struct req){t->target, t->metric, t->arg,
+                                                 t->op,     t->value,  t->expr};
             break;
         default: /* occupancy and costs are not capacity targets */
             break;
@@ -354,8 +356,8 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
                     s->req[q].metric == BH_METRIC_WAIT_P99;
     }
     if (!has_block && s->nreq < MAX_REQS)
-        s->req[s->nreq++] = (struct req){name, BH_METRIC_BLOCKING, 0,
-                                         BH_OP_LT, DEFAULT_BLOCKING, NULL};
+        s->req[s->nreq++] = (struct req){name,     BH_METRIC_BLOCKING, 0,
+                                         BH_OP_LT, DEFAULT_BLOCKING,   NULL};
     /* so must every campaign through the number: a campaign is a target
      * whose blocking the lines decide */
     for (size_t i = 0; i < s->sc.nsources; i++) {
@@ -367,13 +369,14 @@ sub_make(struct sub *s, const struct bh_scenario *sc, int is_bridge, int idx) {
             has |= s->req[q].metric == BH_METRIC_BLOCKING &&
                    strcmp(s->req[q].target, x->name) == 0;
         if (!has && s->nreq < MAX_REQS)
-            s->req[s->nreq++] = (struct req){x->name, BH_METRIC_BLOCKING, 0,
-                                             BH_OP_LT, DEFAULT_BLOCKING, NULL};
+            s->req[s->nreq++] =
+                (struct req){x->name,  BH_METRIC_BLOCKING, 0,
+                             BH_OP_LT, DEFAULT_BLOCKING,   NULL};
     }
     if (!has_wait && !is_bridge && s->num.queue.present && s->nreq < MAX_REQS)
-        s->req[s->nreq++] =
-            (struct req){name, BH_METRIC_SERVICE_LEVEL, BH_SIM_SL_TIME,
-                         BH_OP_GE, DEFAULT_SL, NULL};
+        s->req[s->nreq++] = (struct req){
+            name, BH_METRIC_SERVICE_LEVEL, BH_SIM_SL_TIME, BH_OP_GE, DEFAULT_SL,
+            NULL};
     for (size_t q = 0; q < s->nreq; q++) {
         s->req_src[q] = -1;
         for (size_t i = 0; i < s->sc.nsources; i++)
@@ -816,8 +819,7 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     if (hi < lo)
         hi = lo;
     int lines = 0;
-    rc = find(&s, RES_LINES, orig->name, (int)lines_guess, lo, hi, &lines,
-              row);
+    rc = find(&s, RES_LINES, orig->name, (int)lines_guess, lo, hi, &lines, row);
     if (!rc) {
         row->recommended = lines;
         rc = row_figures(&s, row, orig->lines, orig->queue.operators, lines,

@@ -30,7 +30,7 @@ struct bridge {
     size_t nconf;
     struct event timer; /* at rooms.c's next entry timeout */
     int timer_assigned;
-    int polling; /* in rooms_poll(): actions queued meanwhile wait */
+    int polling;            /* in rooms_poll(): actions queued meanwhile wait */
     struct sw_sound prompt; /* the bridge's WAV prompt; n 0: the tones */
     struct sw_sound again;  /* a wrong passcode: a low tone, the prompt */
     uint64_t recordings;
@@ -38,7 +38,7 @@ struct bridge {
 
 struct bridges {
     size_t n;
-    struct bridge *v; /* owned, n */
+    struct bridge *v;      /* owned, n */
     struct sw_sound wrong; /* "wrong passcode": a low tone */
 };
 
@@ -161,9 +161,9 @@ conf_room(struct bridge *b, int room) {
         snprintf(path, sizeof path, "%s/%s-%s-%lld-%llu.wav", sw->rec_dir,
                  b->cfg->name, code[0] ? code : "room", (long long)sw->epoch0,
                  (unsigned long long)++b->recordings);
-    int rc = sw_conf_room_new(sw, b->cfg->talkers,
-                              b->cfg->recording ? path : NULL, label,
-                              &b->conf[room], err, sizeof err);
+    int rc =
+        sw_conf_room_new(sw, b->cfg->talkers, b->cfg->recording ? path : NULL,
+                         label, &b->conf[room], err, sizeof err);
     if (rc < 0 && b->cfg->recording) {
         /* Not recorded rather than not joined: said once per room. */
         fprintf(stderr, "busyhour switch: bridge %s: recording %s: %s\n",
@@ -413,14 +413,14 @@ on_end(struct call *c, enum sw_end why) {
         b->port[bc->port] = NULL;
     }
     enum bh_outcome outcome = outcome_of(bc, ip, why);
-    const char *reason =
-        why != SW_END_SERVICE ? bh_switch_end_name((enum bh_switch_end)why)
-        : bc->ended_by_rooms  ? bh_rooms_reason_name(bc->reason)
-        : c->final_status == 486 ? "busy"
-        : c->final_status == 403 ? "locked-out"
-        : c->final_status == 400 ? "bad-sdp"
-        : c->final_status == 488 ? "no-codec"
-                                 : "error";
+    const char *reason = why != SW_END_SERVICE
+                             ? bh_switch_end_name((enum bh_switch_end)why)
+                         : bc->ended_by_rooms ? bh_rooms_reason_name(bc->reason)
+                         : c->final_status == 486 ? "busy"
+                         : c->final_status == 403 ? "locked-out"
+                         : c->final_status == 400 ? "bad-sdp"
+                         : c->final_status == 488 ? "no-codec"
+                                                  : "error";
     if (ip && why == SW_END_NO_ACK)
         ip->join = -1;
     record(bc, ip, outcome, reason, BH_CDR_ENDED);

@@ -43,9 +43,9 @@ struct sw_conf {
     struct bh_mixer *mixers[BH_MIXER_MAX_TALKERS + 1];
     int tfd;
     struct event ev;
-    int running;     /* ev added, timerfd armed */
-    double t0;       /* s (sw_now): frame 0 was due */
-    uint64_t frame;  /* frames since t0 */
+    int running;    /* ev added, timerfd armed */
+    double t0;      /* s (sw_now): frame 0 was due */
+    uint64_t frame; /* frames since t0 */
     struct sw_conf_room **rooms;
     size_t nrooms, caprooms;
     struct sw_conf_recording *recs;
@@ -170,8 +170,8 @@ run_tick(struct sw_conf *c, double due) {
             if (!r->rec)
                 continue;
             struct sw_conf_recording *rc = &c->recs[r->rec_index];
-            if (bh_recording_write(r->rec, out.records[i].pcm,
-                                   BH_MIXER_FRAME) < 0 &&
+            if (bh_recording_write(r->rec, out.records[i].pcm, BH_MIXER_FRAME) <
+                    0 &&
                 !rc->error) {
                 rc->error = 1;
                 c->st.record_errors++;
@@ -215,8 +215,7 @@ tick_start(struct sw_conf *c) {
     double first = sw->mono0 + c->t0 + BH_MIXER_PTIME;
     struct itimerspec its = {
         .it_interval = {0, 20000000},
-        .it_value = {(time_t)first,
-                     (long)((first - floor(first)) * 1e9)}};
+        .it_value = {(time_t)first, (long)((first - floor(first)) * 1e9)}};
     if (timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
         return BH_EIO;
     event_add(&c->ev, NULL);
@@ -300,7 +299,8 @@ sw_conf_recordings(const struct bh_switch *sw, size_t *n) {
     return sw->conf ? sw->conf->recs : NULL;
 }
 
-/* ---- rooms ---------------------------------------------------------------- */
+/* ---- rooms ----------------------------------------------------------------
+ */
 
 int
 sw_conf_room_new(struct bh_switch *sw, int talkers, const char *record_path,
@@ -409,7 +409,8 @@ sw_conf_room_recording(const struct sw_conf_room *r) {
     return r->rec ? r->conf->recs[r->rec_index].path : "";
 }
 
-/* ---- participants ---------------------------------------------------------- */
+/* ---- participants ----------------------------------------------------------
+ */
 
 /* A leg's received audio into its jitter buffer. Packets that are not
  * 20 ms G.711 (comfort noise, events not collected) are dropped. */
@@ -429,9 +430,11 @@ sw_conf_join(struct sw_conf_room *r, struct leg *leg,
     struct sw_conf_part *p = calloc(1, sizeof *p);
     if (!p)
         return BH_ENOMEM;
-    struct bh_mixer_join j = {
-        .user = p, .pt = leg->pt, .ssrc = leg->ssrc, .seq = leg->seq,
-        .ts = leg->ts};
+    struct bh_mixer_join j = {.user = p,
+                              .pt = leg->pt,
+                              .ssrc = leg->ssrc,
+                              .seq = leg->seq,
+                              .ts = leg->ts};
     int rc = bh_mixer_join(r->mr, &j, &p->mp);
     if (rc < 0) {
         free(p);

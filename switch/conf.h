@@ -58,10 +58,10 @@ void sw_conf_tone(struct sw_conf_room *r, enum sw_conf_tone t);
 
 /* Counters for /metrics. */
 struct sw_conf_stats {
-    uint64_t ticks;       /* ticks run */
-    uint64_t late;        /* frames whose tick did not run in their 20 ms */
+    uint64_t ticks; /* ticks run */
+    uint64_t late;  /* frames whose tick did not run in their 20 ms */
     uint64_t rooms, participants;
-    uint64_t recordings;  /* recording files opened */
+    uint64_t recordings; /* recording files opened */
     uint64_t record_errors;
 };
 void sw_conf_stats(const struct bh_switch *sw, struct sw_conf_stats *st);

@@ -24,8 +24,7 @@ bh_switch_end_name(enum bh_switch_end e) {
 }
 
 #define FRAUD_NAME_(id, name) [BH_SWITCH_FRAUD_##id] = name,
-static const char *const fraud_names[] = {
-    BH_SWITCH_FRAUD_MAP(FRAUD_NAME_)};
+static const char *const fraud_names[] = {BH_SWITCH_FRAUD_MAP(FRAUD_NAME_)};
 #undef FRAUD_NAME_
 
 const char *

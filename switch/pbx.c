@@ -44,7 +44,7 @@ struct pbx {
     /* The trunk (trunk.present). */
     const struct bh_sc_trunk *trunk;
     struct sw_addr gw;
-    char gw_host[128]; /* "127.0.0.1:5090", for Request-URIs */
+    char gw_host[128];             /* "127.0.0.1:5090", for Request-URIs */
     struct bh_switch_lines *lines; /* owned */
     struct account_use *use;       /* owned, one per account */
     int outside;                   /* the target an outside number matches */
@@ -59,8 +59,8 @@ enum pstate { P_RINGING, P_TALKING };
 struct party {
     uint64_t id; /* its CDR row */
     char number[BH_SC_MAX_NUMBER];
-    const struct ext *ext; /* NULL: outside, through the trunk */
-    int line;              /* trunk line, -1 */
+    const struct ext *ext;           /* NULL: outside, through the trunk */
+    int line;                        /* trunk line, -1 */
     double dialled, answered, ended; /* -1 until then */
     struct sw_conf_part *part;
     int done; /* its row written */
@@ -81,7 +81,7 @@ struct pcall {
     int account;                   /* account charged for an outside call */
     int outbound;                  /* the connected leg went out the trunk */
     double connect;
-    int rang; /* 180 sent */
+    int rang;     /* 180 sent */
     char *invite; /* the caller's INVITE, owned */
     size_t invite_len;
     struct sw_addr from;
@@ -95,7 +95,7 @@ struct pcall {
     char recording[BH_CDR_PATH_MAX]; /* the file, "error: why", or "" */
     /* Ad-hoc conference by '#' (seed 004). */
     enum { AD_NONE, AD_DIGITS, AD_CONSULT, AD_CONF } adhoc;
-    int emp_is_caller;       /* the employee (who pressed '#') */
+    int emp_is_caller; /* the employee (who pressed '#') */
     char dial[BH_SC_MAX_NUMBER];
     size_t ndial;
     int nparties;
@@ -332,10 +332,9 @@ ring_ext(struct pcall *pc, struct ext *x) {
         return;
     }
     const char *phones[SW_PBX_MAX_PHONES];
-    size_t n = x->cfg->account[0]
-                   ? sw_registered_all(sw, x->cfg->account, phones,
-                                       SW_PBX_MAX_PHONES)
-                   : 0;
+    size_t n = x->cfg->account[0] ? sw_registered_all(sw, x->cfg->account,
+                                                      phones, SW_PBX_MAX_PHONES)
+                                  : 0;
     char subject[BH_SC_MAX_NUMBER + 160];
     snprintf(subject, sizeof subject, "call for %s from %s", x->cfg->number,
              c->from_user);
@@ -534,8 +533,7 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
     struct bh_switch *sw = c->sw;
     struct party *y = party_of(pc, leg->slot);
     if (y) {
-        if (!usable || !pc->room ||
-            sw_conf_join(pc->room, leg, &y->part) < 0) {
+        if (!usable || !pc->room || sw_conf_join(pc->room, leg, &y->part) < 0) {
             sw_leg_end(leg);
             y->ended = sw_now(sw);
             party_row(pc, y, y->ended);
@@ -577,13 +575,12 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
     sw_call_answer(c, &req, pc->sdp, pc->sdplen);
     connect_legs(pc, leg);
     /* Either side may be the employee who starts an ad-hoc conference. */
-    (void)sw_leg_digits(&c->caller, SW_DIGITS_EVENTS | SW_DIGITS_INFO |
-                                        (c->caller.te_pt < 0 ? SW_DIGITS_INBAND
-                                                             : 0));
+    (void)sw_leg_digits(&c->caller,
+                        SW_DIGITS_EVENTS | SW_DIGITS_INFO |
+                            (c->caller.te_pt < 0 ? SW_DIGITS_INBAND : 0));
     (void)sw_leg_digits(leg, SW_DIGITS_EVENTS | SW_DIGITS_INFO |
                                  (leg->te_pt < 0 ? SW_DIGITS_INBAND : 0));
-    sw_log(sw, "call %llu: %s answered", (unsigned long long)c->id,
-           pc->target);
+    sw_log(sw, "call %llu: %s answered", (unsigned long long)c->id, pc->target);
     record(pc, BH_OUTCOME_ANSWERED, -1, -1, NULL, BH_CDR_UP);
 }
 
@@ -607,11 +604,11 @@ on_leg_failed(struct call *c, int slot) {
     sw_call_disarm(c);
     if (!pc->ext) {
         /* The gateway's refusal, told to the caller in our words. */
-        enum sw_why why = st == 486 || st == 600 ? WHY_BUSY
+        enum sw_why why = st == 486 || st == 600   ? WHY_BUSY
                           : st == 404 || st == 484 ? WHY_NOT_FOUND
                           : st == 480 || st == 408 ? WHY_OFFLINE
-                          : st == 403 ? WHY_FORBIDDEN
-                                      : WHY_UNAVAILABLE;
+                          : st == 403              ? WHY_FORBIDDEN
+                                                   : WHY_UNAVAILABLE;
         fail(pc, why,
              why == WHY_BUSY ? BH_OUTCOME_BLOCKED : BH_OUTCOME_UNANSWERED,
              "trunk-refused");
@@ -652,8 +649,7 @@ on_leg_ended(struct call *c, int slot) {
 /* The customer: the party of the first call who did not press '#'. */
 static struct leg *
 customer_leg(struct pcall *pc) {
-    return pc->emp_is_caller ? sw_leg_find(&pc->c, pc->winner)
-                             : &pc->c.caller;
+    return pc->emp_is_caller ? sw_leg_find(&pc->c, pc->winner) : &pc->c.caller;
 }
 
 /* The call's two legs into a room of the mixer (once). */
@@ -665,8 +661,8 @@ to_room(struct pcall *pc) {
         return 0;
     struct leg *callee = sw_leg_find(c, pc->winner);
     char err[200];
-    if (!callee || sw_conf_room_new(sw, 0, NULL, "adhoc", &pc->room, err,
-                                    sizeof err) < 0)
+    if (!callee ||
+        sw_conf_room_new(sw, 0, NULL, "adhoc", &pc->room, err, sizeof err) < 0)
         return -1;
     if (sw_conf_join(pc->room, &c->caller, &pc->parts[0]) < 0 ||
         sw_conf_join(pc->room, callee, &pc->parts[1]) < 0) {
@@ -832,8 +828,8 @@ fraud(struct bh_switch *sw, const struct sw_req *req, enum bh_switch_fraud f,
     char reason[48];
     snprintf(reason, sizeof reason, "fraud-%s", bh_switch_fraud_name(f));
     refused_row(sw, req, NULL, status, BH_OUTCOME_FAILED, reason);
-    sw_log(sw, "outside call to %.*s refused: %s",
-           (int)req->msg->ruri.user.len, req->msg->ruri.user.p, reason);
+    sw_log(sw, "outside call to %.*s refused: %s", (int)req->msg->ruri.user.len,
+           req->msg->ruri.user.p, reason);
 }
 
 /* The toll-fraud guard: the account charged for an outside call, or -1

@@ -379,8 +379,7 @@ sw_uri_addr(const char *uri, struct sw_addr *out) {
  * Request-URI (call.c). A new kind of target (a conference bridge) is one
  * more line here and a file of its own beside number.c. */
 static const struct sw_service_ops *const service_table[] = {
-    &sw_number_service,
-    &sw_bridge_service,
+    &sw_number_service, &sw_bridge_service,
     &sw_pbx_service, /* last: with a trunk it takes any other digits */
 };
 
@@ -520,8 +519,7 @@ rtp_ports(struct bh_switch *sw, const char *spec, char *err, size_t errlen) {
     if (sscanf(spec, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1024 ||
         hi > 65535 || lo > hi) {
         snprintf(err, errlen,
-                 "--rtp-ports %s: need LO-HI, 1024 <= LO <= HI <= 65535",
-                 spec);
+                 "--rtp-ports %s: need LO-HI, 1024 <= LO <= HI <= 65535", spec);
         return BH_EINVAL;
     }
     lo += lo & 1; /* even ports */

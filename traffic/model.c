@@ -478,8 +478,8 @@ bh_traffic_peek(struct bh_traffic *tm, double limit) {
 
 int
 bh_traffic_next(struct bh_traffic *tm, double limit, struct bh_arrival *out) {
-    double t = tm->seg_count > 1 ? settle_segment(tm, limit)
-                                 : settle(tm, limit);
+    double t =
+        tm->seg_count > 1 ? settle_segment(tm, limit) : settle(tm, limit);
     if (!(t < limit))
         return 0;
     if (tm->cache_pending)
@@ -555,8 +555,7 @@ bh_traffic_finish(struct bh_traffic *tm, const struct bh_arrival *a,
             b.ring = bh_traffic_sample(&c->ring, s->retry_rng);
             if (b.ring < 0)
                 b.ring = 0;
-            b.answers =
-                gsl_rng_uniform(s->retry_rng) < c->answer_probability;
+            b.answers = gsl_rng_uniform(s->retry_rng) < c->answer_probability;
         }
         if (heap_push(tm, &b) == 0)
             retried = 1;

@@ -164,8 +164,8 @@ main(int argc, char **argv) {
             uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 |
                             (uint32_t)b[10] << 8 | b[11];
             uint16_t seq = (uint16_t)(b[2] << 8 | b[3]);
-            uint32_t si = find(from[i].sin_addr.s_addr,
-                               ntohs(from[i].sin_port), ssrc);
+            uint32_t si =
+                find(from[i].sin_addr.s_addr, ntohs(from[i].sin_port), ssrc);
             if (si == UINT32_MAX || n >= MAX_PACKETS) {
                 dropped++;
                 continue;

@@ -38,12 +38,12 @@
 #define MAX_LAT 100000
 
 struct part {
-    int status;      /* final answer to the INVITE, 0 none */
+    int status; /* final answer to the INVITE, 0 none */
     int acked;
     double sent;     /* INVITE sent, s */
     double answered; /* 200 came */
     int tries;
-    uint16_t media;  /* the switch's RTP port */
+    uint16_t media; /* the switch's RTP port */
     uint16_t seq;
     uint32_t ts, ssrc;
     int room, talker;
@@ -86,7 +86,7 @@ ulaw(int x) {
     int seg = 0;
     for (int v = x >> 7; v > 1; v >>= 1)
         seg++;
-    return (uint8_t)~(sign | seg << 4 | ((x >> (seg + 3)) & 0x0f));
+    return (uint8_t) ~(sign | seg << 4 | ((x >> (seg + 3)) & 0x0f));
 }
 
 static int
@@ -115,7 +115,8 @@ udp(uint16_t *port) {
     return fd;
 }
 
-/* ---- SIP ------------------------------------------------------------------ */
+/* ---- SIP ------------------------------------------------------------------
+ */
 
 static void
 sip_send(const char *msg, size_t n) {
@@ -132,16 +133,17 @@ invite(int i) {
                       "a=rtpmap:101 telephone-event/8000\r\n"
                       "a=fmtp:101 0-15\r\na=ptime:20\r\n",
                       i, rtp_me);
-    int n = snprintf(msg, sizeof msg,
-                     "INVITE sip:200@127.0.0.1:%u SIP/2.0\r\n"
-                     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbb%d;rport\r\n"
-                     "From: <sip:b%d@127.0.0.1>;tag=f%d\r\n"
-                     "To: <sip:200@127.0.0.1>\r\n"
-                     "Call-ID: bb-%d@bench\r\nCSeq: 1 INVITE\r\n"
-                     "Contact: <sip:b%d@127.0.0.1:%u>\r\nMax-Forwards: 70\r\n"
-                     "Content-Type: application/sdp\r\nContent-Length: %d\r\n"
-                     "\r\n%s",
-                     sw_port, sip_me, i, i, i, i, i, sip_me, sl, sdp);
+    int n =
+        snprintf(msg, sizeof msg,
+                 "INVITE sip:200@127.0.0.1:%u SIP/2.0\r\n"
+                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbb%d;rport\r\n"
+                 "From: <sip:b%d@127.0.0.1>;tag=f%d\r\n"
+                 "To: <sip:200@127.0.0.1>\r\n"
+                 "Call-ID: bb-%d@bench\r\nCSeq: 1 INVITE\r\n"
+                 "Contact: <sip:b%d@127.0.0.1:%u>\r\nMax-Forwards: 70\r\n"
+                 "Content-Type: application/sdp\r\nContent-Length: %d\r\n"
+                 "\r\n%s",
+                 sw_port, sip_me, i, i, i, i, i, sip_me, sl, sdp);
     sip_send(msg, (size_t)n);
     P[i].tries++;
 }
@@ -277,9 +279,8 @@ sip_read(void) {
             if (status == 200) {
                 answers++;
                 char to[256];
-                const char *t = hdr(buf, "To", to, sizeof to)
-                                    ? strstr(to, "tag=")
-                                    : NULL;
+                const char *t =
+                    hdr(buf, "To", to, sizeof to) ? strstr(to, "tag=") : NULL;
                 snprintf(p->totag, sizeof p->totag, "%.*s",
                          t ? (int)strcspn(t + 4, ";> ") : 0, t ? t + 4 : "");
                 const char *m = strstr(buf, "m=audio ");
@@ -303,7 +304,8 @@ sip_read(void) {
     }
 }
 
-/* ---- /metrics ------------------------------------------------------------- */
+/* ---- /metrics -------------------------------------------------------------
+ */
 
 static char metrics_buf[1 << 17];
 
@@ -352,13 +354,15 @@ cpu_of(int pid) {
     buf[n] = '\0';
     const char *p = strrchr(buf, ')');
     unsigned long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                     &ut, &st) != 2)
+    if (!p ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &ut, &st) != 2)
         return -1;
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* ---- RTP ------------------------------------------------------------------- */
+/* ---- RTP -------------------------------------------------------------------
+ */
 
 static uint64_t rtp_sent, rtp_recv;
 static int tick_no;
@@ -547,7 +551,8 @@ hang_up(void) {
             break;
         if (now() - t0 > 2)
             for (int i = 0; i < NP; i++)
-                if (P[i].status == 200 && !P[i].byed && (int)(now() * 10) % 10 == 0)
+                if (P[i].status == 200 && !P[i].byed &&
+                    (int)(now() * 10) % 10 == 0)
                     in_dialog(i, "BYE", 2);
     }
 }
@@ -583,8 +588,8 @@ main(int argc, char **argv) {
     sw_port = (uint16_t)atoi(argv[2]);
     http_port = atoi(argv[3]);
     int pid = atoi(argv[4]);
-    sw_addr = (struct sockaddr_in){.sin_family = AF_INET,
-                                   .sin_port = htons(sw_port)};
+    sw_addr =
+        (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(sw_port)};
     sw_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sip_fd = udp(&sip_me);
     rtp_fd = udp(&rtp_me);
@@ -631,8 +636,8 @@ main(int argc, char **argv) {
         printf("mode=joins\ncalls=%d\noffered_rate=%.0f\nanswered=%d\n"
                "busy=%d\nother_failures=%d\nfailed_503=%d\nunanswered=%d\n"
                "joined=%.0f\n",
-               NP, rate, answers, busy, failed, failed503, NP - answers - busy - failed,
-               joined);
+               NP, rate, answers, busy, failed, failed503,
+               NP - answers - busy - failed, joined);
         printf("seconds_to_all_joined=%.3f\njoins_per_s=%.0f\n",
                t_join > 0 ? t_join - t0 : -1,
                t_join > 0 ? joined / (t_join - t0) : 0);
@@ -707,8 +712,7 @@ main(int argc, char **argv) {
            "mixed_participants=%.0f\n"
            "setup_s=%.2f\nseconds=%.2f\n",
            n, room, talkers, probes, answers, busy, failed, failed503, parts,
-           t_join - t0,
-           m1 - m0);
+           t_join - t0, m1 - m0);
     printf("switch_ticks=%.0f\nswitch_late_ticks=%.0f\nlate_percent=%.3f\n",
            ticks, late, ticks > 0 ? 100 * late / (ticks + late) : -1);
     printf("switch_cpu_share=%.3f\nclient_late_frames=%d\n",

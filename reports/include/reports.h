@@ -52,8 +52,8 @@ struct bh_estimate bh_running_interval(const struct bh_running *r,
  * 1), so that rare events that cluster in a few replications keep their
  * coverage. NaN when sum y is 0 or n is 0; lo == hi == mean when n == 1
  * (one measured run). Pairs with a NaN are skipped. */
-struct bh_estimate bh_ratio_estimate(const double *x, const double *y,
-                                     size_t n, bool share);
+struct bh_estimate bh_ratio_estimate(const double *x, const double *y, size_t n,
+                                     bool share);
 
 /* A histogram of non-negative values (waits in s) with log-spaced buckets:
  * every recorded value is reported within BH_HIST_REL_ERROR relative error
@@ -181,22 +181,22 @@ struct bh_plan_row {
 /* The numbers of one measured run (load.json's "run", the report). */
 struct bh_run_numbers {
     bool present;
-    double speed;             /* scenario s per wall s */
-    double window_start;      /* s since midnight of the window's start */
-    double window;            /* s of scenario time driven */
-    double wall;              /* wall s the run took */
-    uint64_t calls_on_wire;   /* INVITEs the driver sent (attempts) */
-    uint64_t peak_calls;      /* most calls up at once, at the edge */
-    int64_t peak_mixer;       /* most conference participants at once in
-                                 the switch's CDRs; -1 not measured */
-    uint64_t late;            /* starts more than 10 ms late */
-    double late_mean, late_max; /* ms, wall */
+    double speed;                  /* scenario s per wall s */
+    double window_start;           /* s since midnight of the window's start */
+    double window;                 /* s of scenario time driven */
+    double wall;                   /* wall s the run took */
+    uint64_t calls_on_wire;        /* INVITEs the driver sent (attempts) */
+    uint64_t peak_calls;           /* most calls up at once, at the edge */
+    int64_t peak_mixer;            /* most conference participants at once in
+                                      the switch's CDRs; -1 not measured */
+    uint64_t late;                 /* starts more than 10 ms late */
+    double late_mean, late_max;    /* ms, wall */
     uint64_t driver_records, cdrs; /* call-by-call: records of each side */
-    uint64_t matched;         /* Call-IDs in both, with the same outcome */
-    uint64_t mismatched;      /* in both, outcomes differ */
+    uint64_t matched;              /* Call-IDs in both, with the same outcome */
+    uint64_t mismatched;           /* in both, outcomes differ */
     uint64_t driver_only, cdr_only;
-    bool incomplete;          /* stopped early (Ctrl-C, a failed switch) */
-    char note[600];           /* why incomplete, what was lost */
+    bool incomplete; /* stopped early (Ctrl-C, a failed switch) */
+    char note[600];  /* why incomplete, what was lost */
 };
 
 #define BH_RES_MAX_FAILURES 16 /* failure reasons a results file names */
@@ -207,18 +207,18 @@ struct bh_run_numbers {
  * the speed. */
 struct bh_measured {
     bool present;
-    double calls;            /* attempts placed */
-    double late;             /* of them started more than 10 ms late */
-    double late_mean;        /* s (wall) a start came after its due time */
-    double late_max;         /* s (wall) */
-    double setup_trying;     /* s (wall) INVITE to 100, mean */
-    double setup_ringing;    /* s (wall) INVITE to 18x: post-dial delay */
-    double setup_answer;     /* s (wall) INVITE to 2xx, mean */
+    double calls;         /* attempts placed */
+    double late;          /* of them started more than 10 ms late */
+    double late_mean;     /* s (wall) a start came after its due time */
+    double late_max;      /* s (wall) */
+    double setup_trying;  /* s (wall) INVITE to 100, mean */
+    double setup_ringing; /* s (wall) INVITE to 18x: post-dial delay */
+    double setup_answer;  /* s (wall) INVITE to 2xx, mean */
     double rtp_sent, rtp_received, rtp_lost; /* packets */
-    double loss;             /* share of expected packets lost */
-    double jitter;           /* ms, RFC 3550 A.8, mean over calls */
-    double mos_in;           /* E-model (G.107) of what callers heard */
-    double mos_out;          /* of what the far end (our operators) heard */
+    double loss;    /* share of expected packets lost */
+    double jitter;  /* ms, RFC 3550 A.8, mean over calls */
+    double mos_in;  /* E-model (G.107) of what callers heard */
+    double mos_out; /* of what the far end (our operators) heard */
     size_t nfailures;
     struct {
         char reason[24]; /* "timeout", "icmp-unreachable", "5xx" ... */
@@ -299,8 +299,9 @@ void bh_results_format_number(double v, char *buf, size_t size);
  * bh_results_clear) with no thresholds (judge them on the merged figures:
  * bh_thresholds_eval) and returns 0, or BH_EINVAL with diag naming the
  * file and what does not fit, or BH_ENOMEM. */
-int bh_results_merge(const struct bh_results *const *in, const char *const *names,
-                     size_t n, struct bh_results *out, struct bh_diag *diag);
+int bh_results_merge(const struct bh_results *const *in,
+                     const char *const *names, size_t n, struct bh_results *out,
+                     struct bh_diag *diag);
 
 /* ---- Collector (owned by the simulator's author; sim and load use it) --
  * Turns a stream of call records into struct bh_results without keeping
@@ -504,15 +505,15 @@ int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
 
 struct bh_agreement {
     char target[BH_SC_MAX_NAME];
-    char figure[32];      /* "blocking", "abandonment", "wait mean",
-                             "service level 20s" */
-    bool share;           /* shown in percent; else s */
+    char figure[32];        /* "blocking", "abandonment", "wait mean",
+                               "service level 20s" */
+    bool share;             /* shown in percent; else s */
     struct bh_estimate sim; /* the simulation's mean and 95% interval */
-    double measured;      /* NaN: not measured (see why) */
-    double error;         /* the run's sampling error (half-width) */
-    double calls;         /* measured calls the figure is over */
-    int agrees;           /* 1 agrees, 0 disagrees, -1 not tested */
-    char why[160];        /* not tested: why ("not measured: ...") */
+    double measured;        /* NaN: not measured (see why) */
+    double error;           /* the run's sampling error (half-width) */
+    double calls;           /* measured calls the figure is over */
+    int agrees;             /* 1 agrees, 0 disagrees, -1 not tested */
+    char why[160];          /* not tested: why ("not measured: ...") */
 };
 
 /* Fills out (up to max) with the agreement of every figure sim and load
@@ -573,9 +574,9 @@ struct bh_report {
     size_t ncurves;
     const struct bh_capacity_curve *curves; /* borrowed */
     const char *gnuplot;                    /* NULL: $BH_GNUPLOT or "gnuplot" */
-    const struct bh_scenario *sc; /* borrowed, may be NULL: when given, each
-                                     target's section shows the cost
-                                     classes of the sources calling it */
+    const struct bh_scenario *sc;    /* borrowed, may be NULL: when given, each
+                                        target's section shows the cost
+                                        classes of the sources calling it */
     const struct bh_run_report *run; /* borrowed, may be NULL: busyhour
                                         run's agreement and numbers */
     size_t verdict_of; /* the file whose thresholds give the verdict (run:

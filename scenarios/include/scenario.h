@@ -149,10 +149,10 @@ struct bh_sc_bridge {
 struct bh_sc_extension {
     char number[BH_SC_MAX_NUMBER]; /* short number, "101" */
     char name[BH_SC_MAX_NAME];
-    char forward[BH_SC_MAX_NUMBER]; /* forward always to, "" = none */
+    char forward[BH_SC_MAX_NUMBER];           /* forward always to, "" = none */
     char forward_busy[BH_SC_MAX_NUMBER];      /* when busy, "" = none */
     char forward_no_answer[BH_SC_MAX_NUMBER]; /* after no_answer, "" none */
-    double no_answer;        /* s of ringing before forward_no_answer */
+    double no_answer;             /* s of ringing before forward_no_answer */
     char account[BH_SC_MAX_NAME]; /* the account that owns it (its phones
                                      are that account's registrations);
                                      "" = none */
@@ -165,11 +165,11 @@ struct bh_sc_extension {
  * allows (authenticated accounts, allowed prefixes, per-account caps). */
 struct bh_sc_trunk {
     bool present;
-    char gateway[128];  /* sip:HOST:PORT, a literal address */
-    int lines;          /* simultaneous outside calls */
-    size_t nallow;      /* prefixes an outside number may start with */
+    char gateway[128]; /* sip:HOST:PORT, a literal address */
+    int lines;         /* simultaneous outside calls */
+    size_t nallow;     /* prefixes an outside number may start with */
     char (*allow)[BH_SC_MAX_NUMBER]; /* owned */
-    int account_calls;  /* simultaneous outgoing calls per account */
+    int account_calls;    /* simultaneous outgoing calls per account */
     int account_per_hour; /* outgoing calls per account in any hour */
     struct bh_pos pos;
 };

@@ -138,32 +138,32 @@ double bh_erlang_engset_offered(long sources, long lines, double alpha,
 
 /* One number's or bridge's busiest reporting interval. */
 struct bh_sim_busiest {
-    size_t sources;    /* traffic items that reach it (campaigns through a
-                          number included) */
-    double start;      /* s since the horizon start: the interval with the
-                          most Erlangs offered to the lines or ports (the
-                          first of equals) */
-    double offered;    /* Erlangs offered to the lines or ports in it */
-    double op_offered; /* Erlangs offered to the operators in it (talk and
-                          wrap-up); 0 without a queue */
-    double op_peak;    /* Erlangs offered to the operators in their own
-                          busiest interval */
-    double aht;        /* s: mean handling time (talk and wrap-up) of a
-                          call, over the intervals scanned; 0 without a
-                          queue */
-    double patience;   /* s: mean patience of the callers who have one,
-                          over the intervals scanned; INFINITY if none */
-    double blocking;   /* blocking of `offered` on the lines or ports by
-                          `model` */
-    const char *model; /* the loss model (static text): "Erlang B";
-                          "Engset" when the one source is a finite
-                          population of callers; "Hayward" (B(A/Z, C/Z))
-                          when meetings reach it, their participants
-                          arriving in batches */
-    double peakedness; /* Z of the load (1 but for Hayward) */
+    size_t sources;      /* traffic items that reach it (campaigns through a
+                            number included) */
+    double start;        /* s since the horizon start: the interval with the
+                            most Erlangs offered to the lines or ports (the
+                            first of equals) */
+    double offered;      /* Erlangs offered to the lines or ports in it */
+    double op_offered;   /* Erlangs offered to the operators in it (talk and
+                            wrap-up); 0 without a queue */
+    double op_peak;      /* Erlangs offered to the operators in their own
+                            busiest interval */
+    double aht;          /* s: mean handling time (talk and wrap-up) of a
+                            call, over the intervals scanned; 0 without a
+                            queue */
+    double patience;     /* s: mean patience of the callers who have one,
+                            over the intervals scanned; INFINITY if none */
+    double blocking;     /* blocking of `offered` on the lines or ports by
+                            `model` */
+    const char *model;   /* the loss model (static text): "Erlang B";
+                            "Engset" when the one source is a finite
+                            population of callers; "Hayward" (B(A/Z, C/Z))
+                            when meetings reach it, their participants
+                            arriving in batches */
+    double peakedness;   /* Z of the load (1 but for Hayward) */
     long engset_sources; /* Engset: the population, else 0 */
-    double p_wait;     /* Erlang C of `op_offered` on the operators; 0
-                          without a queue */
+    double p_wait;       /* Erlang C of `op_offered` on the operators; 0
+                            without a queue */
 };
 
 /* Scans the reporting intervals of sc that end after `from` (s since the
@@ -176,8 +176,7 @@ int bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
 /* The fewest lines or ports whose blocking under bz's model (model,
  * peakedness, engset_sources) at bz->offered Erlangs is at most target
  * (a fraction in (0, 1]) into *n. Returns 0, BH_EINVAL or BH_ERANGE. */
-int bh_sim_loss_lines(const struct bh_sim_busiest *bz, double target,
-                      long *n);
+int bh_sim_loss_lines(const struct bh_sim_busiest *bz, double target, long *n);
 
 /* Fills r (bh_results_init'ed here; the caller clears it) with the
  * figures of every number and then every bridge of sc at every interval,

@@ -481,13 +481,13 @@ struct bh_switch_metrics {
                                                  whose tick ran late */
     uint64_t mixer_rooms, mixer_participants; /* now */
     /* The office PBX (pbx.c), counted as it happens. */
-    uint64_t pbx_forwards;        /* forwards followed */
-    uint64_t pbx_forward_loops;   /* calls refused 483: forwarded too deep */
-    uint64_t pbx_trunk_calls;     /* outside calls placed on the trunk */
-    uint64_t pbx_trunk_full;      /* refused 503: every trunk line taken */
-    uint64_t pbx_trunk_busy;      /* trunk lines held now */
+    uint64_t pbx_forwards;      /* forwards followed */
+    uint64_t pbx_forward_loops; /* calls refused 483: forwarded too deep */
+    uint64_t pbx_trunk_calls;   /* outside calls placed on the trunk */
+    uint64_t pbx_trunk_full;    /* refused 503: every trunk line taken */
+    uint64_t pbx_trunk_busy;    /* trunk lines held now */
     uint64_t pbx_fraud[BH_SWITCH_FRAUD_COUNT]; /* 403s by reason */
-    uint64_t recording_errors;    /* recordings that could not be made */
+    uint64_t recording_errors; /* recordings that could not be made */
     /* Limits (switch.limits, limits.c). */
     uint64_t limit_dropped; /* requests of a blocked source, ignored */
     uint64_t limit_blocks;  /* times a source went over source_rate */

@@ -132,8 +132,7 @@ write_and_read(void **state) {
                        0.75);
         bh_pcap_packet(p, 1, (void *)&sw, (void *)&me, ok, sizeof ok - 1,
                        1.000001);
-        bh_pcap_packet(p, 1, (void *)&sw6, (void *)&me6, ok, sizeof ok - 2,
-                       2);
+        bh_pcap_packet(p, 1, (void *)&sw6, (void *)&me6, ok, sizeof ok - 2, 2);
         /* mixed families: left out */
         bh_pcap_packet(p, 1, (void *)&sw6, (void *)&me, ok, sizeof ok - 1, 3);
         assert_int_equal(bh_pcap_count(p), rtp ? 4 : 3);
@@ -146,8 +145,8 @@ write_and_read(void **state) {
         struct pcap_pkthdr *h;
         const unsigned char *f, *pl;
         assert_int_equal(pcap_next_ex(in, &h, &f), 1);
-        size_t n = frame(h, f, AF_INET, "127.0.0.1", "127.0.0.2", 40000,
-                         5060, &pl);
+        size_t n =
+            frame(h, f, AF_INET, "127.0.0.1", "127.0.0.2", 40000, 5060, &pl);
         assert_int_equal(n, sizeof invite - 1);
         assert_memory_equal(pl, invite, n);
         assert_int_equal(h->ts.tv_sec, 1765000000);

@@ -65,7 +65,8 @@ records(struct bh_call_record *v) {
         r->plan = -1;
         r->attempt = 1;
         r->arrival = 3500.0 * i / NREC;
-        r->target_kind = next(&s) % 5 == 0 ? BH_TARGET_BRIDGE : BH_TARGET_NUMBER;
+        r->target_kind =
+            next(&s) % 5 == 0 ? BH_TARGET_BRIDGE : BH_TARGET_NUMBER;
         int o = (int)(next(&s) % 10);
         r->outcome = o < 6   ? BH_OUTCOME_ANSWERED
                      : o < 8 ? BH_OUTCOME_BLOCKED
@@ -75,9 +76,9 @@ records(struct bh_call_record *v) {
             r->wait = (double)(next(&s) % 100000) / 1000.0;
         r->answer = r->arrival;
         r->connect = r->arrival + r->wait;
-        r->end = r->connect + (r->outcome == BH_OUTCOME_ANSWERED
-                                   ? (double)(next(&s) % 300)
-                                   : 0);
+        r->end =
+            r->connect +
+            (r->outcome == BH_OUTCOME_ANSWERED ? (double)(next(&s) % 300) : 0);
         r->talk = r->end - r->connect;
     }
 }
@@ -99,8 +100,8 @@ by_time(const void *a, const void *b) {
  * load results, with the lines they hold (answered calls, arrival to
  * end) as levels. */
 static void
-collect(const struct bh_scenario *sc, const struct bh_call_record *v,
-        int seg, int n, struct bh_results *out) {
+collect(const struct bh_scenario *sc, const struct bh_call_record *v, int seg,
+        int n, struct bh_results *out) {
     struct bh_collector *c;
     assert_int_equal(bh_collector_new(sc, BH_SOURCE_LOAD, &c), 0);
     assert_int_equal(bh_collector_begin(c, 0), 0);
@@ -148,7 +149,8 @@ same_figures(const struct bh_results *w, const struct bh_results *m) {
     assert_int_equal(m->segment_count, 0);
     assert_true(m->source == BH_SOURCE_LOAD);
     for (size_t ti = 0; ti < w->ntargets; ti++) {
-        const struct bh_target_result *a = &w->targets[ti], *b = &m->targets[ti];
+        const struct bh_target_result *a = &w->targets[ti],
+                                      *b = &m->targets[ti];
         assert_string_equal(a->name, b->name);
         assert_true(a->offered.mean > 100);
         assert_true(close_to(a->offered.mean, b->offered.mean));
@@ -173,9 +175,10 @@ same_figures(const struct bh_results *w, const struct bh_results *m) {
         assert_true(b->peak_busy.mean >= a->peak_busy.mean);
         assert_true(close_to(a->offered_erlangs.mean, b->offered_erlangs.mean));
         for (size_t ii = 0; ii < w->nintervals; ii++) {
-            const struct bh_interval_result
-                *x = bh_results_interval((struct bh_results *)w, ti, ii),
-                *y = bh_results_interval((struct bh_results *)m, ti, ii);
+            const struct bh_interval_result *x = bh_results_interval(
+                                                (struct bh_results *)w, ti, ii),
+                                            *y = bh_results_interval(
+                                                (struct bh_results *)m, ti, ii);
             assert_true(x->start == y->start);
             assert_true(close_to(x->offered.mean, y->offered.mean));
             assert_true(close_to(x->blocking.mean, y->blocking.mean));
@@ -184,8 +187,7 @@ same_figures(const struct bh_results *w, const struct bh_results *m) {
             assert_true(close_to(x->busy_mean.mean, y->busy_mean.mean));
             assert_true(close_to(x->occupancy.mean, y->occupancy.mean));
             for (size_t j = 0; j < x->nsl; j++)
-                assert_true(
-                    close_to(x->sl[j].value.mean, y->sl[j].value.mean));
+                assert_true(close_to(x->sl[j].value.mean, y->sl[j].value.mean));
         }
     }
 }

@@ -132,12 +132,12 @@ static const struct broken broken[] = {
      "account 'ana' is not in switch.accounts", NULL},
     {"extension-no-answer-zero.yaml", 7, 61, "no_answer must be at least 1s",
      NULL},
-    {"extension-forward-busy-self.yaml", 7, 38, "extension 101 forwards to itself",
-     NULL},
+    {"extension-forward-busy-self.yaml", 7, 38,
+     "extension 101 forwards to itself", NULL},
     {"trunk-gateway-no-port.yaml", 7, 14, "gateway is sip:HOST:PORT", NULL},
     {"trunk-no-allow.yaml", 7, 5, "missing the required key 'allow'", NULL},
-    {"trunk-prefix-letters.yaml", 9, 23, "an allowed prefix '8x' must be digits",
-     NULL},
+    {"trunk-prefix-letters.yaml", 9, 23,
+     "an allowed prefix '8x' must be digits", NULL},
 };
 
 static int

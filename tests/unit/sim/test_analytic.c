@@ -236,8 +236,8 @@ static void
 erlang_b_real_and_hayward(void **state) {
     (void)state;
     for (long n = 0; n < 60; n += 7)
-        assert_true(near(bh_erlang_b_real(23.5, (double)n),
-                         bh_erlang_b(23.5, n)));
+        assert_true(
+            near(bh_erlang_b_real(23.5, (double)n), bh_erlang_b(23.5, n)));
     assert_true(fabs(bh_erlang_b_real(1, 0.5) - 0.7251967773592614) < 1e-9);
     assert_true(fabs(bh_erlang_b_real(2, 2.4) - 0.31475107039990774) < 1e-9);
     double prev = 1;
@@ -281,8 +281,8 @@ engset_for_sources(void **state) {
     sc->horizon = 20 * 3600;
     sc->interval = 3600;
     assert_int_equal(tsc_run(sc, 15, 20, 2, &r), 0);
-    assert_true(covers("Engset blocking, simulated", r.targets[0].blocking,
-                       20, 0.1868));
+    assert_true(covers("Engset blocking, simulated", r.targets[0].blocking, 20,
+                       0.1868));
     bh_results_clear(&r);
     tsc_free(sc);
 }
@@ -310,8 +310,7 @@ hayward_for_meetings(void **state) {
     long erl = 0, hay = 0;
     assert_int_equal(bh_erlang_b_lines(bz.offered, 0.01, &erl, NULL), 0);
     assert_int_equal(bh_sim_loss_lines(&bz, 0.01, &hay), 0);
-    printf("  %.1f E: Erlang B %ld ports, Hayward %ld\n", bz.offered, erl,
-           hay);
+    printf("  %.1f E: Erlang B %ld ports, Hayward %ld\n", bz.offered, erl, hay);
     assert_true(hay > erl + 20);
     struct bh_results r;
     sc->sw.bridges[bi].ports = (int)erl;
@@ -355,8 +354,8 @@ operator_curve_with_wrap_up(void **state) {
     for (size_t i = 0; i < c->n; i++) {
         if (c->points[i].n <= 63)
             continue;
-        assert_int_equal(
-            bh_erlang_c_eval(62.5, c->points[i].n, 250, 20, &ec), 0);
+        assert_int_equal(bh_erlang_c_eval(62.5, c->points[i].n, 250, 20, &ec),
+                         0);
         assert_true(near(c->points[i].service_level, ec.service_level));
     }
     bh_results_clear(&r);

@@ -187,9 +187,9 @@ converges_to_exact_inverse(void **state) {
         sc = tsc_new(7200, 3600, 3600);
         ni = tsc_number(sc, "desk", 500);
         tsc_queue(sc, ni, 5, 0, 0, 0);
-        struct bh_sc_source *c = tsc_calls(sc, "c", BH_SOURCE_CALLS,
-                                           BH_TARGET_NUMBER, ni,
-                                           10 / HOLD * 3600, texp(HOLD));
+        struct bh_sc_source *c =
+            tsc_calls(sc, "c", BH_SOURCE_CALLS, BH_TARGET_NUMBER, ni,
+                      10 / HOLD * 3600, texp(HOLD));
         if (withp) {
             c->has_patience = true;
             c->patience = texp(200);
@@ -197,13 +197,11 @@ converges_to_exact_inverse(void **state) {
         tsc_threshold(sc, "desk", BH_METRIC_SERVICE_LEVEL, 20, BH_OP_GE, 0.8);
         long exact = 0;
         if (withp)
-            assert_int_equal(bh_erlang_a_agents(10, HOLD, 200, 20, 0.8, 1,
-                                                &exact, NULL),
-                             0);
+            assert_int_equal(
+                bh_erlang_a_agents(10, HOLD, 200, 20, 0.8, 1, &exact, NULL), 0);
         else
-            assert_int_equal(bh_erlang_c_agents(10, HOLD, 20, 0.8, &exact,
-                                                NULL),
-                             0);
+            assert_int_equal(
+                bh_erlang_c_agents(10, HOLD, 20, 0.8, &exact, NULL), 0);
         assert_int_equal(plan200(sc, &r), 0);
         p = &r.plan[0];
         printf("  Erlang %s: operators %d (exact %ld), %s: %.4f\n",

@@ -80,7 +80,8 @@ check_erlang_c(int n, double a, double horizon, unsigned long seed) {
     assert_true(covers(what, t->sl[1].value, REPS, sl30));
     snprintf(what, sizeof what, "C(%g E, %d agents) occupancy", a, n);
     assert_true(covers(what, t->occupancy, REPS, a / n));
-    assert_true(t->blocking.mean == 0 && t->blocking.hi < 0.001); /* Wilson: 0 of n */
+    assert_true(t->blocking.mean == 0 &&
+                t->blocking.hi < 0.001); /* Wilson: 0 of n */
     bh_results_clear(&r);
     tsc_free(sc);
 }

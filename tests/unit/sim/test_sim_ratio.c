@@ -73,7 +73,7 @@ rare_coverage(void **state) {
     for (unsigned long seed = 1; seed <= SEEDS; seed++) {
         struct bh_results r;
         assert_int_equal(tsc_run(sc, seed, 40, 1, &r), 0);
-                const struct bh_interval_result *ir =
+        const struct bh_interval_result *ir =
             bh_results_interval(&r, 0, r.nintervals - 1);
         covered += ir->blocking.lo <= exact && exact <= ir->blocking.hi;
         whole += r.targets[0].blocking.lo <= exact &&

@@ -265,9 +265,19 @@ static void
 bad_segments(void **state) {
     (void)state;
     uint32_t i = 7, n = 7;
-    const char *bad[] = {"",    "1",     "0/2",  "3/2",     "1/0",
-                         "/2",  "1/",    "1/2x", " 1/2",    "1//2",
-                         "-1/2", "1/65537", "99999999999999999999/2"};
+    const char *bad[] = {"",
+                         "1",
+                         "0/2",
+                         "3/2",
+                         "1/0",
+                         "/2",
+                         "1/",
+                         "1/2x",
+                         " 1/2",
+                         "1//2",
+                         "-1/2",
+                         "1/65537",
+                         "99999999999999999999/2"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         assert_int_equal(bh_traffic_segment_parse(bad[k], &i, &n), BH_EINVAL);
         assert_true(i == 7 && n == 7);
