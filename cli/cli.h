@@ -24,6 +24,11 @@ int bh_cmd_run(int argc, char **argv);
 /* Prints "busyhour CMD: message" to stderr and returns BH_EXIT_USAGE. */
 int bh_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The real-load options `load` and `run` share: --speed X (scenario s per
+ * wall s, > 0, at most 100000) and --duration D (wall time, > 0). Return
+ * 0, or BH_EXIT_USAGE after saying what is wrong for cmd. */
+int bh_cli_speed(const char *cmd, const char *v, double *out);
+int bh_cli_duration(const char *cmd, const char *v, double *out);
 /* True when stdout is a terminal and CI is not set: show progress. */
 int bh_cli_interactive(void);
 /* A progress bar on stderr: done of total, with a label. No-op unless

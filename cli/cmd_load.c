@@ -121,17 +121,12 @@ parse(struct load_args *a, int argc, char **argv) {
             a->local = v;
             i++;
         } else if (strcmp(o, "--speed") == 0) {
-            errno = 0;
-            a->speed = v ? strtod(v, &end) : 0;
-            if (!v || errno || end == v || *end || !(a->speed > 0) ||
-                a->speed > 100000)
-                return bh_cli_usage_error(
-                    "load", "--speed needs a number > 0, at most 100000");
+            if (bh_cli_speed("load", v, &a->speed))
+                return BH_EXIT_USAGE;
             i++;
         } else if (strcmp(o, "--duration") == 0) {
-            if (!v || bh_parse_duration(v, &a->duration) || !(a->duration > 0))
-                return bh_cli_usage_error(
-                    "load", "--duration needs a duration > 0 (90s, 10m, 1h)");
+            if (bh_cli_duration("load", v, &a->duration))
+                return BH_EXIT_USAGE;
             i++;
         } else if (strcmp(o, "--seed") == 0) {
             errno = 0;

@@ -86,12 +86,8 @@ parse(struct run_args *a, int argc, char **argv) {
             a->o.out_dir = v;
             i++;
         } else if (strcmp(o, "--speed") == 0) {
-            errno = 0;
-            a->o.speed = v ? strtod(v, &end) : 0;
-            if (!v || errno || end == v || *end || !(a->o.speed > 0) ||
-                a->o.speed > 100000)
-                return bh_cli_usage_error(
-                    "run", "--speed needs a number > 0, at most 100000");
+            if (bh_cli_speed("run", v, &a->o.speed))
+                return BH_EXIT_USAGE;
             i++;
         } else if (strcmp(o, "--window") == 0) {
             if (!v ||
@@ -101,10 +97,8 @@ parse(struct run_args *a, int argc, char **argv) {
             a->o.have_window = 1;
             i++;
         } else if (strcmp(o, "--duration") == 0) {
-            if (!v || bh_parse_duration(v, &a->o.duration) ||
-                !(a->o.duration > 0))
-                return bh_cli_usage_error(
-                    "run", "--duration needs a duration > 0 (90s, 10m)");
+            if (bh_cli_duration("run", v, &a->o.duration))
+                return BH_EXIT_USAGE;
             i++;
         } else if (strcmp(o, "--switch") == 0) {
             if (!v)

@@ -153,3 +153,22 @@ bh_cli_pct(char *buf, size_t size, const struct bh_estimate *e, int compact) {
                  compact ? "%.2f%% [%.2f,%.2f]" : "%.2f%% [%.2f, %.2f]",
                  100 * e->mean, 100 * e->lo, 100 * e->hi);
 }
+
+int
+bh_cli_speed(const char *cmd, const char *v, double *out) {
+    char *end;
+    errno = 0;
+    *out = v ? strtod(v, &end) : 0;
+    if (!v || errno || end == v || *end || !(*out > 0) || *out > 100000)
+        return bh_cli_usage_error(cmd,
+                                  "--speed needs a number > 0, at most 100000");
+    return 0;
+}
+
+int
+bh_cli_duration(const char *cmd, const char *v, double *out) {
+    if (!v || bh_parse_duration(v, out) || !(*out > 0))
+        return bh_cli_usage_error(
+            cmd, "--duration needs a duration > 0 (90s, 10m, 1h)");
+    return 0;
+}
