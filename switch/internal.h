@@ -56,6 +56,7 @@
 #define SW_REALM "busyhour"
 #define SW_LAG_MAX 0.1       /* s a tick may be late before it counts */
 #define SW_LAG_TICKS 3       /* late ticks in a row that mean overload */
+#define SW_LAG_BUSY 0.5      /* CPU share of a late gap that means busy */
 #define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
 #define SW_STOP_POLL 0.05    /* s between checks of a stop's progress */
 
@@ -338,6 +339,7 @@ struct bh_switch {
     int stopping, verbose;
     /* Overload: the 20 ms media tick measures how late the loop runs. */
     double last_tick;        /* s, when the tick last ran */
+    double last_tick_cpu;    /* s of the loop thread's CPU time then */
     int late_ticks;          /* consecutive ticks more than SW_LAG_MAX late */
     double overload_until;   /* s; new INVITEs get 503 until then */
     struct bh_sip_msg rxmsg; /* parse scratch of sip.c (large); handlers
