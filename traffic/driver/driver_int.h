@@ -58,6 +58,7 @@ struct drv_media {
     uint32_t ts, ssrc;
     uint8_t pt;
     int te_pt;
+    size_t clip_pos; /* media pcap: the next sample of the clip */
     /* a tone: rotating phasor (cos, sin) by (wc, ws) per sample */
     double pc, ps, wc, ws;
     struct bh_dtmf_tx dtmf;
@@ -235,7 +236,8 @@ struct bh_driver {
     int stopping, done;
     int rc;
     struct bh_driver_stats st;
-    size_t frame; /* samples per packet */
+    size_t frame;              /* samples per packet */
+    struct bh_pcap_audio clip; /* media pcap: the capture's audio */
 };
 
 /* driver.c */
