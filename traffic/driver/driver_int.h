@@ -286,6 +286,10 @@ void drv_ops_free(struct bh_driver *d);
 /* Hangs up every operator call (a stop). */
 void drv_ops_hangup(struct bh_driver *d);
 void drv_ops_media_tick(struct bh_driver *d, double now);
+/* What our operator or carrier line still on a call with c heard of it
+ * so far (the E-model MOS), NaN when none is: the far end's hang-up may
+ * reach it after c's own end. */
+double drv_ops_heard(struct bh_driver *d, const struct drv_call *c);
 /* Operators with a call (for the end of the loop). */
 int drv_ops_busy(const struct bh_driver *d);
 /* The caller "c<slot>.<gen>" named by user, or NULL. */
