@@ -25,6 +25,8 @@ help(FILE *out) {
         "                       [--scenario FILE [--analytic]] "
         "[--exit-zero]\n"
         "                       [--merge OUT.json]\n"
+        "       busyhour report --cdr CDR.sqlite --scenario FILE [--md FILE]\n"
+        "                       [--csv DIR]\n"
         "\n"
         "Reads results files written by busyhour sim, plan, load or run "
         "(format:\nreports/README.md) and renders them. Several files of one "
@@ -70,6 +72,13 @@ help(FILE *out) {
         "                   write OUT.json, and render that one file; "
         "thresholds\n"
         "                   are judged on it when --scenario is given\n"
+        "  --cdr FILE       rate a switch's CDR file (busyhour switch --cdr) "
+        "with the\n"
+        "                   scenario's tariffs, as the simulator rates its "
+        "calls: the\n"
+        "                   costs by payer and rate class (Markdown), one "
+        "line per\n"
+        "                   row in DIR/cdr-costs.csv with --csv DIR\n"
         "  --exit-zero      exit 0 even when a threshold fails (the "
         "verdict stays in\n"
         "                   the outputs); bad input still exits 2\n"
@@ -151,7 +160,7 @@ merge_files(const char *const *files, size_t n, struct bh_results *rs,
 int
 bh_cmd_report(int argc, char **argv) {
     const char *html = NULL, *csv = NULL, *junit = NULL, *md = NULL,
-               *scen = NULL, *merge = NULL;
+               *scen = NULL, *merge = NULL, *cdr = NULL;
     const char *files[MAX_RESULTS];
     size_t nfiles = 0;
     bool analytic = false, exit_zero = false;
@@ -173,6 +182,8 @@ bh_cmd_report(int argc, char **argv) {
             opt = &scen;
         } else if (strcmp(a, "--merge") == 0) {
             opt = &merge;
+        } else if (strcmp(a, "--cdr") == 0) {
+            opt = &cdr;
         } else if (strcmp(a, "--analytic") == 0) {
             analytic = true;
             continue;
@@ -194,6 +205,12 @@ bh_cmd_report(int argc, char **argv) {
         if (i + 1 >= argc || !argv[i + 1][0])
             return bh_cli_usage_error("report", "%s needs a value", a);
         *opt = argv[++i];
+    }
+    if (cdr) {
+        struct bh_cli_report_cdr rc = {cdr, scen, md, csv,
+                                       nfiles || html || junit || merge ||
+                                           analytic || exit_zero};
+        return bh_cmd_report_cdr(&rc);
     }
     if (analytic && !scen)
         return bh_cli_usage_error("report", "--analytic needs --scenario");

@@ -1039,13 +1039,14 @@ enum {
     T_OUTBOUND,
     T_LINES,
     T_PROVIDER,
+    T_PREFIXES,
     T_OPERATORS,
     T_PREPAID
 };
 static const struct sc_key tariff_keys[] = {
     {"currency", 1},  {"plans", 0},    {"rates", 0}, {"bands", 0},
     {"toll_free", 0}, {"outbound", 0}, {"lines", 0}, {"provider", 0},
-    {"operators", 0}, {"prepaid", 0},  {NULL, 0}};
+    {"prefixes", 0},  {"operators", 0}, {"prepaid", 0}, {NULL, 0}};
 static const struct sc_key operator_keys[] = {
     {"per_hour", 1}, {"shrinkage", 0}, {NULL, 0}};
 static const struct sc_key prepaid_keys[] = {
@@ -1103,6 +1104,41 @@ static const struct sc_key lines_keys[] = {{"per_line_month", 1}, {NULL, 0}};
 static const struct sc_key provider_keys[] = {{"termination_per_minute", 1},
                                               {NULL, 0}};
 
+/* tariffs.prefixes: {"7495": local, "79": mobile}, dial codes of outside
+ * numbers to origins (a switch's CDRs name the number, not its rate
+ * class). */
+static int
+prefixes(struct sc_ld *L, yaml_node_t *n) {
+    struct bh_sc_tariffs *t = &L->sc->tariffs;
+    int rc = bh_sc_mapping(L, n, "prefixes");
+    if (rc)
+        return rc;
+    size_t c =
+        (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (c > BH_SC_MAX_ITEMS)
+        return bh_sc_fail(L, n, "more than %d prefixes", BH_SC_MAX_ITEMS);
+    if (!(t->prefixes = alloc(L, c, sizeof *t->prefixes)))
+        return BH_ENOMEM;
+    for (size_t i = 0; i < c; i++) {
+        yaml_node_pair_t *pr = &n->data.mapping.pairs.start[i];
+        yaml_node_t *k = bh_sc_node(L, pr->key);
+        yaml_node_t *v = bh_sc_node(L, pr->value);
+        struct bh_sc_prefix *x = &t->prefixes[i];
+        char name[BH_SC_MAX_NAME];
+        if ((rc = bh_sc_digits(L, k, "a prefix", x->digits, sizeof x->digits)))
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(t->prefixes[j].digits, x->digits) == 0)
+                return bh_sc_fail(L, k, "duplicate prefix '%s'", x->digits);
+        if ((rc = bh_sc_name(L, v, "origin", name)) ||
+            (rc = origin(L, v, name, &x->origin)))
+            return rc;
+        x->pos = bh_sc_pos(k);
+        t->nprefixes = i + 1;
+    }
+    return 0;
+}
+
 static int
 tariffs(struct sc_ld *L, yaml_node_t *n) {
     struct bh_sc_tariffs *t = &L->sc->tariffs;
@@ -1129,6 +1165,8 @@ tariffs(struct sc_ld *L, yaml_node_t *n) {
         L->strict_origins = 1;
     }
     if (m.val[T_PLANS] && (rc = plans(L, m.val[T_PLANS])))
+        return rc;
+    if (m.val[T_PREFIXES] && (rc = prefixes(L, m.val[T_PREFIXES])))
         return rc;
     if (m.val[T_BANDS]) {
         size_t c;

@@ -35,6 +35,7 @@ bh_scenario_free(struct bh_scenario *sc) {
     }
     free(sc->sources);
     free(sc->tariffs.plans);
+    free(sc->tariffs.prefixes);
     free(sc->tariffs.bands);
     free(sc->thresholds);
     free(sc);

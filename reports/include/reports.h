@@ -471,6 +471,59 @@ void bh_balance_describe(const struct bh_balance *b, const char *currency,
                          double clock, int replications, char *buf,
                          size_t size);
 
+/* ---- A switch's CDR file, rated (cdr_rate.c) -----------------------------
+ * `busyhour report --cdr`: every final row of a CDR file (records.h)
+ * becomes the call record the simulator would have made for it and is
+ * rated by bh_rater_rate with the scenario's tariffs. The rate class of a
+ * number comes from tariffs.prefixes (an extension: origin `internal`). */
+
+/* The origin (index into tariffs.origins) a dialled number is rated at:
+ * an extension's number is `internal` when the tariffs name it; any other
+ * the longest tariffs.prefixes code it starts with; -1 when none. */
+int bh_rating_origin_of(const struct bh_scenario *sc, const char *number);
+
+/* One rated row. */
+struct bh_cdr_cost {
+    uint64_t id;
+    uint8_t kind;     /* enum bh_target_kind */
+    uint8_t outcome;  /* enum bh_outcome */
+    uint8_t outbound; /* 1: the company's outgoing call */
+    enum bh_payer payer;
+    int origin;      /* rate class, -1: none (not priced) */
+    int64_t seconds; /* whole s from answer (else connect) to end, 0 when
+                        not billed */
+    bh_money cost;   /* micro-units */
+    char number[BH_SC_MAX_NAME];
+    char called[BH_CDR_TEXT_MAX];
+    char caller[BH_CDR_TEXT_MAX];
+    char rated[BH_CDR_TEXT_MAX]; /* the number the origin was read from */
+    char reason[BH_CDR_REASON_MAX];
+    char call_id[BH_CDR_TEXT_MAX];
+};
+
+struct bh_cdr_costs {
+    uint64_t rows;     /* rows in the file */
+    uint64_t rated;    /* final rows, rated (one line each) */
+    uint64_t open;     /* rows of calls up, or cut by a crash: left out */
+    uint64_t unpriced; /* rated lines with talk whose origin is unknown */
+    bh_money company, callers; /* micro-units */
+    size_t n, cap;
+    struct bh_cdr_cost *lines; /* owned, n, in id order */
+};
+
+/* Reads and rates the CDR file at path. 0, BH_EINVAL (no tariffs, said in
+ * diag), BH_ENOMEM, or bh_cdr_read's BH_EIO / BH_EPARSE with diag. *out is
+ * then owned by the caller: bh_cdr_costs_clear. */
+int bh_cdr_rate(const struct bh_scenario *sc, const char *path,
+                struct bh_cdr_costs *out, struct bh_diag *diag);
+void bh_cdr_costs_clear(struct bh_cdr_costs *c);
+/* One CSV line per rated row (header first); Markdown totals by payer and
+ * by (payer, kind, direction, origin). 0 or BH_EIO / BH_ENOMEM. */
+int bh_cdr_costs_csv(const struct bh_cdr_costs *c, const struct bh_scenario *sc,
+                     FILE *f);
+int bh_cdr_costs_md(const struct bh_cdr_costs *c, const struct bh_scenario *sc,
+                    const char *path, FILE *f);
+
 /* Across replications: accumulate bills, then write results->costs. */
 struct bh_cost_acc;
 int bh_cost_acc_new(const struct bh_scenario *sc, struct bh_cost_acc **out);

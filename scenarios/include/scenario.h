@@ -355,6 +355,14 @@ struct bh_sc_band {
     struct bh_pos pos;
 };
 
+/* A dial code of the tariffs: outside numbers that start with `digits`
+ * are rated at origin `origin` (the longest matching code wins). */
+struct bh_sc_prefix {
+    char digits[BH_SC_MAX_NUMBER];
+    int origin; /* index into tariffs.origins */
+    struct bh_pos pos;
+};
+
 struct bh_sc_tariffs {
     bool present;
     char currency[8];
@@ -365,6 +373,8 @@ struct bh_sc_tariffs {
     struct bh_sc_plan *plans; /* owned */
     size_t nbands;
     struct bh_sc_band *bands; /* owned */
+    size_t nprefixes;
+    struct bh_sc_prefix *prefixes; /* owned; dial codes -> origins */
     bh_money toll_free_per_minute;
     double toll_free_increment;      /* s */
     double toll_free_minimum;        /* s */
