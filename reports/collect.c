@@ -637,6 +637,7 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         return rc;
     r->source = c->src;
     snprintf(r->scenario, sizeof r->scenario, "%s", sc->name);
+    snprintf(r->scenario_hash, sizeof r->scenario_hash, "%s", sc->digest);
     r->seed = sc->seed;
     r->replications = (int)c->nreps;
     r->horizon = c->horizon;

@@ -579,6 +579,8 @@ write_all(struct jw *w, const struct bh_results *r) {
     jw_str(w, "format", BH_RESULTS_FORMAT);
     jw_str(w, "source", bh_results_source_name(r->source));
     jw_str(w, "scenario", r->scenario);
+    if (r->scenario_hash[0])
+        jw_str(w, "scenario_hash", r->scenario_hash);
     jw_key(w, "seed");
     fprintf(w->f, "%lu", r->seed);
     jw_int(w, "replications", r->replications);
@@ -1359,6 +1361,14 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     }
     char scenario[sizeof r->scenario] = "";
     rd_string(d, root, "scenario", true, scenario, sizeof scenario);
+    char hash[sizeof r->scenario_hash] = "";
+    if (!rd_string(d, root, "scenario_hash", false, hash, sizeof hash) &&
+        hash[0] && strspn(hash, "0123456789abcdef") != 16) {
+        size_t s = rd_push(d, ".scenario_hash");
+        rd_fail(d, "\"%s\" is not 16 lowercase hex digits", hash);
+        rd_pop(d, s);
+        return d->err;
+    }
     long long seed = 0, reps = 1;
     rd_int(d, root, "seed", true, 0, LLONG_MAX, &seed);
     rd_int(d, root, "replications", false, 1, 1000000000, &reps);
@@ -1412,6 +1422,7 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     }
     r->source = source;
     memcpy(r->scenario, scenario, sizeof r->scenario);
+    memcpy(r->scenario_hash, hash, sizeof r->scenario_hash);
     r->seed = (unsigned long)seed;
     r->replications = (int)reps;
     r->horizon = horizon;

@@ -2004,6 +2004,10 @@ bh_scenario_parse(const char *buf, size_t len, const char *name,
         return BH_ENOMEM;
     }
     snprintf(sc->path, sizeof sc->path, "%s", name);
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 */
+    for (size_t i = 0; buf && i < len; i++)
+        h = (h ^ (unsigned char)buf[i]) * 0x100000001b3u;
+    snprintf(sc->digest, sizeof sc->digest, "%016llx", (unsigned long long)h);
     L.sc = sc;
     rc = top(&L, root);
     yaml_document_delete(&L.doc);

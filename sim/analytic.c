@@ -588,6 +588,7 @@ bh_sim_analytic(const struct bh_scenario *sc, struct bh_results *r) {
         return rc;
     r->source = BH_SOURCE_ANALYTIC;
     snprintf(r->scenario, sizeof r->scenario, "%s", sc->name);
+    snprintf(r->scenario_hash, sizeof r->scenario_hash, "%s", sc->digest);
     r->seed = sc->seed;
     r->replications = 1;
     r->horizon = sc->horizon;

@@ -272,6 +272,8 @@ struct bh_measured {
 struct bh_results {
     enum bh_results_source source;
     char scenario[BH_SC_MAX_NAME];
+    char scenario_hash[17]; /* the scenario file's digest (bh_scenario's
+                               digest), "" when the file has none */
     unsigned long seed;
     int replications;
     double horizon, warmup, interval; /* s */
@@ -707,7 +709,22 @@ struct bh_report {
                                         run's agreement and numbers */
     size_t verdict_of; /* the file whose thresholds give the verdict (run:
                           the measured one); 0: rs[0] */
+    size_t nwarnings;
+    const char *const *warnings; /* borrowed, may be NULL: sentences shown
+                                    first (results of different scenarios
+                                    compared) */
 };
+
+/* Warnings about comparing results rs[0..n) (labels name them): results of
+ * different scenarios (names differ) or of different versions of one
+ * scenario file (scenario_hash differs where both have one). sc (may be
+ * NULL) is the scenario the report was given: a file not computed from it
+ * is warned about too. Writes up to max sentences of size bytes into
+ * out and returns how many. */
+size_t bh_report_compare_warnings(const struct bh_results *const *rs,
+                                  const char *const *labels, size_t n,
+                                  const struct bh_scenario *sc,
+                                  char (*out)[400], size_t max);
 
 /* Markdown summary for CI logs. Returns 0 or BH_EIO. */
 int bh_report_md(const struct bh_report *rep, FILE *out);

@@ -459,6 +459,11 @@ struct bh_sc_load {
 struct bh_scenario {
     char path[512];
     char name[BH_SC_MAX_NAME];
+    /* which text the scenario was read from: FNV-1a 64 of the file's
+     * bytes in hex, so that results (their "scenario_hash") tell two
+     * versions of one scenario apart and a report warns when it compares
+     * results of different scenarios */
+    char digest[17];
     char description[512];
     double horizon;  /* s of one replication */
     double interval; /* s per reporting interval */
