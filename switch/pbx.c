@@ -411,8 +411,11 @@ sw_pbx_talk_connect(struct sw_pbx_talk *t, struct call *c, struct leg *callee,
     struct pbx *p = office(sw);
     t->on = 1;
     t->callee = callee->slot;
-    collect_digits(&c->caller);
-    collect_digits(callee);
+    if (p && (p->n > 0 || p->trunk->present)) {
+        /* An office with extensions or a trunk: '#' may add parties. */
+        collect_digits(&c->caller);
+        collect_digits(callee);
+    }
     if (!record || !p) {
         sw_leg_connect(&c->caller, callee);
         return;
