@@ -499,6 +499,8 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
     d->opt = *opt;
     d->sip_fd = -1;
     d->last_unreach = -1;
+    d->dial_account = -1;
+    d->carrier_sock = -1;
     if (d->opt.late_limit <= 0)
         d->opt.late_limit = 0.010;
     if (d->opt.dead_after <= 0)
@@ -563,9 +565,16 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
         bh_driver_free(d);
         return rc;
     }
+    if (sc->load.media == BH_MEDIA_PCAP &&
+        (rc = bh_pcap_audio_read(sc->load.media_file, &d->clip, diag))) {
+        bh_driver_free(d);
+        return rc == BH_ENOMEM ? rc : BH_EINVAL;
+    }
     rc = open_sip(d, diag);
-    if (rc == 0 && !opt->no_operators)
+    if (rc == 0)
         rc = drv_ops_new(d, diag);
+    if (rc == 0)
+        drv_dialer_init(d);
     if (rc) {
         bh_driver_free(d);
         return rc;
@@ -660,5 +669,6 @@ bh_driver_free(struct bh_driver *d) {
         event_base_free(d->base);
     free(d->up);
     free(d->connected);
+    bh_pcap_audio_free(&d->clip);
     free(d);
 }

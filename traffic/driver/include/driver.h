@@ -95,8 +95,9 @@ double bh_emodel_mos(double r);
     X(REMOTE_BYE, "remote-bye")        /* the target hung up early */          \
     X(TARGET_DOWN, "target-down")      /* the run stopped: no target */        \
     X(LOCAL, "local")                  /* our own resources ran out */         \
-    X(NOT_DRIVEN, "not-driven")        /* a kind of arrival the driver         \
-                                          does not place yet */
+    X(NOT_DRIVEN, "not-driven")        /* an arrival the driver cannot         \
+                                          place (a campaign without a trunk    \
+                                          or an account to dial out with) */
 
 #define BH_DRIVER_FAIL_ENUM_(name, str) BH_DRIVER_FAIL_##name,
 enum bh_driver_fail { BH_DRIVER_FAIL_MAP(BH_DRIVER_FAIL_ENUM_) };
@@ -144,6 +145,9 @@ struct bh_driver_stats {
     uint64_t rtp_sent, rtp_received, rtp_lost;
     uint64_t sip_sent, sip_received, retransmissions;
     int aborted; /* the run stopped because the target was gone */
+    /* why campaign attempts are not driven ("" when they are) */
+    char not_driven_why[120];
+    uint64_t carrier_calls; /* INVITEs our carrier took */
 };
 
 struct bh_driver;
@@ -162,6 +166,9 @@ struct bh_driver_options {
                                    0: the driver answers as them (static
                                    contacts listened on, accounts
                                    registered before the first call) */
+    int no_carrier;             /* 1: switch.trunk's gateway is not ours;
+                                   0: the driver answers there as the
+                                   carrier (carrier lines in operator.c) */
     struct bh_record_sink sink; /* where records go (may be empty) */
     void (*on_call)(void *arg, const struct bh_driver_call *c);
     void *call_arg;
@@ -206,6 +213,32 @@ uint64_t bh_pcap_count(const struct bh_pcap *p);
 /* Flushes and closes: 0, or BH_EIO when a write failed (a full disk).
  * NULL is harmless. */
 int bh_pcap_close(struct bh_pcap *p);
+
+/* ---- A capture's audio (pcap.c; media: pcap:FILE) ------------------
+ * Reads a capture with libpcap (Ethernet, Linux cooked v1/v2, BSD
+ * loopback or raw IP; IPv4 or IPv6; UDP) and keeps the payload of the
+ * first RTP stream of PCMU or PCMA it finds (that SSRC and payload type,
+ * in capture order), as captured and decoded to 8 kHz linear samples,
+ * so that the driver replays it in whichever law the call agreed (byte
+ * for byte when it is the capture's). What SIPp's play_pcap_audio sends, as
+ * audio. */
+#define BH_PCAP_AUDIO_MAX (8000 * 600)         /* samples: 10 minutes */
+#define BH_PCAP_AUDIO_MAX_FRAMES (1000 * 1000) /* frames read at most */
+struct bh_pcap_audio {
+    int16_t *pcm;  /* owned: n samples */
+    uint8_t *code; /* owned: the n payload octets as captured */
+    size_t n;
+    uint8_t pt;       /* the capture's law: 0 PCMU, 8 PCMA */
+    uint32_t ssrc;    /* the stream kept */
+    uint64_t packets; /* RTP packets kept */
+};
+/* 0 and *out filled (free with bh_pcap_audio_free), BH_EIO (cannot read
+ * the file), BH_EINVAL (no G.711 RTP in it), BH_ERANGE (longer than
+ * BH_PCAP_AUDIO_MAX), BH_ENOMEM; diag says which and where. */
+int bh_pcap_audio_read(const char *path, struct bh_pcap_audio *out,
+                       struct bh_diag *diag);
+/* NULL is harmless. */
+void bh_pcap_audio_free(struct bh_pcap_audio *a);
 
 /* ---- SIPp export (export.c) -------------------------------------------
  * busyhour export sipp SCENARIO DIR: for each number that callers call,
