@@ -373,7 +373,7 @@ report(struct run *r, struct bh_run_numbers *num) {
     if (r->unjudged[0])
         snprintf(notes[nn++], sizeof notes[0],
                  "Thresholds not judged on the measured figures (not "
-                 "measured): %s.",
+                 "measured): %.300s.",
                  r->unjudged);
     if (r->sut.operators_port)
         snprintf(notes[nn++], sizeof notes[0],
