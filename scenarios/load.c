@@ -1791,6 +1791,35 @@ static const struct sc_key load_keys[] = {
 static const char *const codec_names[] = {"PCMU", "PCMA", NULL};
 static const char *const media_names[] = {"tone", "silence", "none", NULL};
 
+/* load.media: tone | silence | none | pcap:FILE (a capture whose RTP
+ * payload the driver replays, its path from the scenario's folder). */
+static int
+load_media(struct sc_ld *L, yaml_node_t *n, struct bh_scenario *sc) {
+    const char *v = NULL;
+    int rc = bh_sc_text(L, n, "media", &v);
+    if (rc)
+        return rc;
+    if (strncmp(v, "pcap:", 5) != 0) {
+        int e;
+        if ((rc = bh_sc_enum(L, n, "media", media_names, &e)))
+            return rc;
+        sc->load.media = (enum bh_media)e;
+        return 0;
+    }
+    const char *f = v + 5;
+    if (!f[0])
+        return bh_sc_fail_at(L, n, 5, "media pcap: needs a file (pcap:FILE)");
+    size_t size = sizeof sc->load.media_file;
+    int len = f[0] == '/' || !L->dir[0]
+                  ? snprintf(sc->load.media_file, size, "%s", f)
+                  : snprintf(sc->load.media_file, size, "%s/%s", L->dir, f);
+    if (len < 0 || (size_t)len >= size)
+        return bh_sc_fail(L, n, "media: the path is longer than %zu bytes",
+                          size - 1);
+    sc->load.media = BH_MEDIA_PCAP;
+    return 0;
+}
+
 enum {
     K_NAME,
     K_DESCRIPTION,
@@ -1952,11 +1981,8 @@ top(struct sc_ld *L, yaml_node_t *root) {
                 return bh_sc_fail(L, s.val[LD_PTIME],
                                   "ptime must be a multiple of 10ms");
         }
-        if (s.val[LD_MEDIA]) {
-            if ((rc = bh_sc_enum(L, s.val[LD_MEDIA], "media", media_names, &e)))
-                return rc;
-            sc->load.media = (enum bh_media)e;
-        }
+        if (s.val[LD_MEDIA] && (rc = load_media(L, s.val[LD_MEDIA], sc)))
+            return rc;
     }
     return 0;
 }

@@ -447,13 +447,15 @@ struct bh_sc_sim {
 };
 
 enum bh_codec { BH_CODEC_PCMU, BH_CODEC_PCMA };
-enum bh_media { BH_MEDIA_TONE, BH_MEDIA_SILENCE, BH_MEDIA_NONE };
+/* PCAP: the RTP payload of a capture, replayed (media: pcap:FILE). */
+enum bh_media { BH_MEDIA_TONE, BH_MEDIA_SILENCE, BH_MEDIA_NONE, BH_MEDIA_PCAP };
 
 struct bh_sc_load {
     double speed; /* wall clock = virtual / speed */
     enum bh_codec codec;
     double ptime; /* s, 0.02 */
     enum bh_media media;
+    char media_file[512]; /* PCAP: the capture, from the scenario's folder */
 };
 
 struct bh_scenario {

@@ -244,6 +244,48 @@ test_names(void **state) {
     bh_scenario_free(NULL);
 }
 
+/* load.media: pcap:FILE keeps the file, from the scenario's folder;
+ * "pcap:" without one is located at the missing name. */
+static void
+test_media_pcap(void **state) {
+    (void)state;
+    static const char head[] = "name: m\n"
+                               "switch:\n"
+                               "  numbers:\n"
+                               "    - { name: info, number: \"100\", "
+                               "lines: 4 }\n"
+                               "traffic:\n"
+                               "  - { name: callers, to: info, rate: 30, "
+                               "holding: 3m }\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sload: { media: \"pcap:a b.pcap\" }\n", head);
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d), 0);
+    assert_int_equal(sc->load.media, BH_MEDIA_PCAP);
+    assert_string_equal(sc->load.media_file, "dir/a b.pcap");
+    bh_scenario_free(sc);
+    snprintf(text, sizeof text, "%sload: { media: \"pcap:/x.pcap\" }\n", head);
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d), 0);
+    assert_string_equal(sc->load.media_file, "/x.pcap");
+    bh_scenario_free(sc);
+    snprintf(text, sizeof text, "%sload: { media: \"pcap:\" }\n", head);
+    sc = NULL;
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d),
+        BH_EPARSE);
+    assert_null(sc);
+    assert_int_equal(d.line, 7);
+    assert_non_null(strstr(d.msg, "pcap:FILE"));
+    snprintf(text, sizeof text, "%sload: { media: tones }\n", head);
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d),
+        BH_EPARSE);
+    assert_non_null(strstr(d.msg, "did you mean 'tone'"));
+}
+
 /* Defaults of optional fields, from a minimal scenario. */
 static void
 test_defaults(void **state) {
@@ -808,6 +850,7 @@ main(void) {
         cmocka_unit_test(test_normative_thresholds),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_media_pcap),
         cmocka_unit_test(test_timers),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_profile_wrap),
