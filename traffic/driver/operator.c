@@ -535,7 +535,7 @@ invite(struct drv_op *op, const struct bh_sip_msg *m, const char *buf,
     }
     op->state = OP_RINGING;
     reply(op, m, 180, from, fromlen);
-    op->answer_at = drv_now(d) + DRV_OP_RING;
+    op->answer_at = drv_now(d) + (d->opt.answer_at_once ? 0 : DRV_OP_RING);
     op_rearm(op);
 }
 

@@ -162,6 +162,11 @@ struct bh_driver_options {
                                    0: the driver answers as them (static
                                    contacts listened on, accounts
                                    registered before the first call) */
+    int answer_at_once;         /* 1: our operators answer (200) right
+                                   after their 180, as the simulator's
+                                   operators answer the moment they are
+                                   offered a call (busyhour run); 0: they
+                                   ring DRV_OP_RING (50 ms wall) first */
     struct bh_record_sink sink; /* where records go (may be empty) */
     void (*on_call)(void *arg, const struct bh_driver_call *c);
     void *call_arg;
