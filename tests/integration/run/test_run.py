@@ -22,6 +22,9 @@ usage: test_run.py BUSYHOUR SOURCE_DIR WORK_DIR MODE
            hang) naming the lost calls; the files are valid and the report
            is marked incomplete
   usage    bad options, a missing scenario and a bad window are exit 2
+  timers   the switch's own timers (max_wait, wrap_up) run at the run's
+           speed: callers overflow after max_wait of scenario time, as
+           simulated, and operators rest their wrap-up
   interrupted  on a terminal (a pty): the progress line (virtual clock,
            calls up, blocked, queue, mixer, late starts), then Ctrl-C
            (SIGINT): exit 3 within seconds, the files valid and marked
@@ -365,6 +368,55 @@ def interrupted():
     check("incomplete" in html, "the report is marked incomplete")
 
 
+def timers():
+    """The switch's own timers run at the run's speed: max_wait 30 s of
+    scenario time is 1.5 s of wall time at speed 20, so callers without
+    patience overflow after 30 scenario seconds, as in the simulation;
+    wrap-up (20 s) keeps operators from the next caller as long."""
+    out = os.path.join(WORK, "timers")
+    p = run([os.path.join(HERE, "timers.yaml"), "--duration", "40s",
+             "--out", out])
+    stdout, stderr = p.communicate()
+    print(stdout + stderr)
+    check(p.returncode in (0, 1), "run exit %d is a verdict" % p.returncode)
+    res = valid_files(out)
+    rows = list(csv.DictReader(open(os.path.join(out, "records.csv"))))
+    over = [r for r in rows if r["outcome"] == "overflow"]
+    check(len(over) >= 5, "%d callers overflowed after max_wait" % len(over))
+    for r in over:
+        check(abs(float(r["cdr_wait"]) - 30) < 3,
+              "%s overflowed after %s s of scenario time (max_wait 30 s)" %
+              (r["call_id"], r["cdr_wait"]))
+    waits = [float(r["wait"]) for r in rows if r["outcome"] == "answered"]
+    check(waits and max(waits) < 33, "no answered caller waited past "
+          "max_wait (longest %.1f s)" % max(waits))
+    sim, load = res["sim"], res["load"]
+    ok, text = agrees(sim["targets"]["desk"], load["targets"]["desk"],
+                      sim["replications"], "blocking")
+    check(ok, "blocking (overflow) agrees with the simulation: " + text)
+    # the operators' wrap-up: an operator's next call starts no sooner
+    # than 20 scenario s after its last ended (CDR times, scenario s)
+    import sqlite3
+    db = sqlite3.connect(os.path.join(out, "cdr.sqlite"))
+    cols = [c[1] for c in db.execute("PRAGMA table_info(calls)")]
+    check("operator" in cols and "connect" in cols and "end" in cols,
+          "the CDR has operator, connect and end")
+    speed = load["run"]["speed"]
+    gaps = []
+    for op in {r[0] for r in db.execute(
+            "SELECT operator FROM calls WHERE operator >= 0 AND "
+            "kind = 'number'")}:
+        calls = db.execute("SELECT connect, \"end\" FROM calls WHERE "
+                           "operator = ? AND kind = 'number' AND connect >= 0 "
+                           "AND state = 'ended' ORDER BY connect",
+                           (op,)).fetchall()
+        gaps += [(b[0] - a[1]) * speed for a, b in zip(calls, calls[1:])]
+    check(len(gaps) >= 3, "operators took several calls (%d gaps)" %
+          len(gaps))
+    check(min(gaps) > 20 - 2, "wrap-up holds: shortest gap %.1f scenario s "
+          "(wrap_up 20 s)" % min(gaps))
+
+
 def usage():
     demo_sc = os.path.join(SRC, "scenarios", "demo-run.yaml")
     for args, why in (([], "no scenario"),
@@ -380,5 +432,5 @@ def usage():
 
 
 {"demo": demo, "bundled": bundled, "killed": killed, "usage": usage,
- "interrupted": interrupted}[MODE]()
+ "interrupted": interrupted, "timers": timers}[MODE]()
 print("ok")
