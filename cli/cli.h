@@ -31,9 +31,17 @@ int bh_cli_speed(const char *cmd, const char *v, double *out);
 int bh_cli_duration(const char *cmd, const char *v, double *out);
 /* True when stdout is a terminal and CI is not set: show progress. */
 int bh_cli_interactive(void);
-/* A progress bar on stderr: done of total, with a label. No-op unless
- * interactive. Call with done == total to finish the line. */
-void bh_cli_progress(const char *label, double done, double total);
+/* A progress bar on stderr: its label, and when its work started
+ * (monotonic s; 0 = not yet: the first report starts the clock). */
+struct bh_cli_bar {
+    const char *label; /* borrowed */
+    double started;
+};
+/* Draws bar at done of total, with the time left estimated from the time
+ * taken so far (once there is enough to go by), on a terminal only (no-op
+ * unless interactive). Call with done == total to finish the line, which
+ * then says how long the work took. */
+void bh_cli_progress(struct bh_cli_bar *bar, double done, double total);
 
 /* ---- Shared by the simulating commands (common.c) -------------------- */
 
@@ -61,6 +69,7 @@ struct bh_cli_sim_args {
     long threads;        /* 0 = not given */
     unsigned long seed;  /* when have_seed */
     int have_seed;
+    struct bh_cli_bar bar; /* the progress bar, labelled cmd */
 };
 
 /* Parses argv (argv[0] is the command's name) into a, then loads a->path

@@ -260,8 +260,10 @@ bh_cmd_check(int argc, char **argv) {
                      z->peakedness);
         else
             snprintf(model, sizeof model, "Erlang B");
-        fprintf(out, "%-16s %-7s %-9s %10s  %-16s %s blocking %.4g%%\n",
-                s->name, s->kind, at, off, cap, model, 100 * z->blocking);
+        char pc[32];
+        bh_format_percent(z->blocking, 4, pc, sizeof pc);
+        fprintf(out, "%-16s %-7s %-9s %10s  %-16s %s blocking %s\n", s->name,
+                s->kind, at, off, cap, model, pc);
         if (s->operators) {
             snprintf(off, sizeof off, "%.2f E", z->op_offered);
             snprintf(cap, sizeof cap, "%d operators", s->operators);
@@ -269,9 +271,11 @@ bh_cmd_check(int argc, char **argv) {
                     cap);
             if (z->op_offered >= s->operators)
                 fprintf(out, "overloaded (offered >= operators)\n");
-            else
-                fprintf(out, "Erlang C P(wait) %.4g%%, occupancy %.1f%%\n",
-                        100 * z->p_wait, 100 * z->op_offered / s->operators);
+            else {
+                bh_format_percent(z->p_wait, 4, pc, sizeof pc);
+                fprintf(out, "Erlang C P(wait) %s, occupancy %.1f%%\n", pc,
+                        100 * z->op_offered / s->operators);
+            }
         }
     }
     int status = BH_EXIT_OK;

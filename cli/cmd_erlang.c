@@ -436,6 +436,22 @@ print_asa(double asa) {
 
 /* ---- Subcommands ------------------------------------------------------- */
 
+/* A percentage for the human line: four decimals, and "< 0.001%" where
+ * four decimals would print 0.0000% of a real, tiny figure. */
+struct pct {
+    char s[32];
+};
+
+static struct pct
+pct(double fraction) {
+    struct pct p;
+    if (fraction > 0 && fraction < BH_PERCENT_TINY)
+        bh_format_percent(fraction, 4, p.s, sizeof p.s);
+    else
+        snprintf(p.s, sizeof p.s, "%.4f%%", 100 * fraction);
+    return p;
+}
+
 static int
 run_b(struct args *ar, int argc, char **argv) {
     static const enum opt ok[] = {O_TRAFFIC,         O_RATE, O_AHT, O_LINES,
@@ -457,8 +473,8 @@ run_b(struct args *ar, int argc, char **argv) {
             return rc;
         double b = bh_erlang_b(a, n);
         if (human(ar))
-            printf("blocking %.6g (%.4f%%): %.6g Erlangs on %ld lines\n", b,
-                   100 * b, a, n);
+            printf("blocking %.6g (%s): %.6g Erlangs on %ld lines\n", b,
+                   pct(b).s, a, n);
         json_t *o = json_object();
         if (o)
             put_real(o, "blocking", b);
@@ -480,8 +496,8 @@ run_b(struct args *ar, int argc, char **argv) {
         return bh_cli_usage_error(ar->cmd, "no answer within %ld lines: %s",
                                   BH_ERLANG_MAX_SERVERS, bh_strerror(rc));
     if (human(ar))
-        printf("%ld lines: blocking %.6g (%.4f%%) at %.6g Erlangs\n", n, b,
-               100 * b, a);
+        printf("%ld lines: blocking %.6g (%s) at %.6g Erlangs\n", n, b,
+               pct(b).s, a);
     json_t *o = json_object();
     if (o) {
         json_object_set_new(o, "lines", json_integer(n));
@@ -527,8 +543,8 @@ run_c(struct args *ar, int argc, char **argv) {
     if (human(ar)) {
         printf("%ld agents: P(wait) %.6g, ", n, r.p_wait);
         print_asa(r.asa);
-        printf(", service level %.4f%% within %gs, occupancy %.4f%%\n",
-               100 * r.service_level, t, 100 * r.occupancy);
+        printf(", service level %s within %gs, occupancy %s\n",
+               pct(r.service_level).s, t, pct(r.occupancy).s);
     }
     json_t *o = json_object();
     if (o) {
@@ -583,9 +599,10 @@ run_a(struct args *ar, int argc, char **argv) {
             ar->cmd, "cannot compute: %s (the queue is too long to sum)",
             bh_strerror(rc));
     if (human(ar))
-        printf("%ld agents: P(wait) %.6g, abandoned %.4f%%, ASA %.4g s, "
-               "service level %.4f%% within %gs\n",
-               n, r.p_wait, 100 * r.p_abandon, r.asa, 100 * r.service_level, t);
+        printf("%ld agents: P(wait) %.6g, abandoned %s, ASA %.4g s, "
+               "service level %s within %gs\n",
+               n, r.p_wait, pct(r.p_abandon).s, r.asa, pct(r.service_level).s,
+               t);
     json_t *o = json_object();
     if (o) {
         if (inverse)
@@ -641,9 +658,9 @@ run_engset(struct args *ar, int argc, char **argv) {
                                       alpha);
     }
     if (human(ar))
-        printf("blocking %.6g (%.4f%%): %ld sources on %ld lines, %.6g "
+        printf("blocking %.6g (%s): %ld sources on %ld lines, %.6g "
                "Erlangs per idle source\n",
-               b, 100 * b, k, n, beta);
+               b, pct(b).s, k, n, beta);
     json_t *o = json_object();
     if (o)
         put_real(o, "blocking", b);

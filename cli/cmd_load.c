@@ -24,7 +24,7 @@ help(FILE *out) {
             "                     [--seed N] [--local IP] [--json FILE] "
             "[--records FILE]\n"
             "                     [--calls FILE] [--no-operators] "
-            "[--segment I/N]\n"
+            "[--no-carrier] [--segment I/N]\n"
             "                     [--pcap FILE [--pcap-rtp]]\n"
             "\n"
             "Places the scenario's traffic as real SIP calls with RTP "
@@ -57,6 +57,12 @@ help(FILE *out) {
             "on the static\n"
             "                      contacts and registers the accounts "
             "first\n"
+            "  --no-carrier        do not answer at switch.trunk's gateway "
+            "(it is someone\n"
+            "                      else's); by default the driver is the "
+            "carrier there,\n"
+            "                      and places campaign attempts out through "
+            "the trunk\n"
             "  --json FILE         write the results file (source \"load\"; "
             "'-' = stdout)\n"
             "  --records FILE      write every call attempt as CSV (the "
@@ -94,7 +100,7 @@ help(FILE *out) {
 struct load_args {
     const char *path, *target, *local, *json, *records, *calls, *pcap;
     double speed, duration;
-    int no_operators;
+    int no_operators, no_carrier;
     unsigned long seed;
     int have_seed;
     int pcap_rtp;
@@ -149,6 +155,8 @@ parse(struct load_args *a, int argc, char **argv) {
             i++;
         } else if (strcmp(o, "--no-operators") == 0) {
             a->no_operators = 1;
+        } else if (strcmp(o, "--no-carrier") == 0) {
+            a->no_carrier = 1;
         } else if (strcmp(o, "--calls") == 0) {
             if (!v)
                 return bh_cli_usage_error("load", "--calls needs a file");
@@ -262,13 +270,24 @@ progress(void *arg, struct bh_driver *d, const struct bh_driver_stats *st,
     }
     if (!bh_cli_interactive())
         return;
-    uint64_t failed = st->outcomes[BH_OUTCOME_FAILED];
+    /* failures by reason, those that happened: "timeout 2 5xx 1" */
+    char why[160] = "";
+    size_t n = 0;
+    for (int f = 1; f < BH_DRIVER_FAIL_COUNT && n < sizeof why; f++)
+        if (st->failed[f]) {
+            int w = snprintf(why + n, sizeof why - n, " %s %llu",
+                             bh_driver_fail_name((enum bh_driver_fail)f),
+                             (unsigned long long)st->failed[f]);
+            n += w > 0 ? (size_t)w : 0;
+        }
+    /* \033[K clears what a longer line left on the right */
     fprintf(stderr,
-            "\rload %5.0f/%.0f s  calls up %-6llu started %-8llu late %-6llu "
-            "failed %-6llu rtp lost %llu ",
+            "\rload %5.0f/%.0f s  up %llu  started %llu  late %llu  "
+            "failed %llu%s%s  rtp lost %llu\033[K",
             now, total, (unsigned long long)st->up,
             (unsigned long long)st->started, (unsigned long long)st->late,
-            (unsigned long long)failed, (unsigned long long)st->rtp_lost);
+            (unsigned long long)st->outcomes[BH_OUTCOME_FAILED],
+            why[0] ? ":" : "", why, (unsigned long long)st->rtp_lost);
     fflush(stderr);
 }
 
@@ -298,9 +317,13 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
     if (anyf)
         printf("\n");
     if (st->failed[BH_DRIVER_FAIL_NOT_DRIVEN])
-        printf("  not driven: %llu campaign attempts (the carrier UAS is not "
-               "built yet)\n",
-               (unsigned long long)st->failed[BH_DRIVER_FAIL_NOT_DRIVEN]);
+        printf("  not driven: %llu campaign attempts (%s)\n",
+               (unsigned long long)st->failed[BH_DRIVER_FAIL_NOT_DRIVEN],
+               st->not_driven_why);
+    if (st->carrier_calls)
+        printf("  carrier     %llu calls answered or refused at the trunk's "
+               "gateway\n",
+               (unsigned long long)st->carrier_calls);
     printf("  lateness    mean %.2f ms, max %.2f ms, %llu starts late\n",
            st->started ? 1000 * st->late_sum / (double)st->started : 0,
            1000 * st->late_max, (unsigned long long)st->late);
@@ -426,6 +449,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
     opt.seed = sc->seed;
     opt.speed = speed;
     opt.no_operators = a->no_operators;
+    opt.no_carrier = a->no_carrier;
     opt.span = span;
     opt.sink = bh_collector_sink(col);
     opt.on_call = on_call;

@@ -124,8 +124,10 @@ bh_cli_sim_start(struct bh_cli_sim_args *a, int argc, char **argv,
     opt->seed = (*sc)->seed;
     opt->replications = (int)reps;
     opt->threads = (int)threads;
+    a->bar.label = a->cmd;
+    a->bar.started = 0;
     opt->progress = progress;
-    opt->progress_arg = (void *)a->cmd; /* only read, as the bar's label */
+    opt->progress_arg = &a->bar; /* lives as long as a */
     return -1;
 }
 

@@ -3,9 +3,11 @@
 #include "cli.h"
 
 #include <gsl/gsl_errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef BH_VERSION
@@ -72,22 +74,53 @@ bh_cli_interactive(void) {
     return isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
 }
 
+static double
+now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds as "45s", "3m20s", "1h05m" (the coarser, the longer). */
+static void
+span(double s, char *buf, size_t size) {
+    long t = (long)ceil(s);
+    if (t < 60)
+        snprintf(buf, size, "%lds", t);
+    else if (t < 3600)
+        snprintf(buf, size, "%ldm%02lds", t / 60, t % 60 / 10 * 10);
+    else
+        snprintf(buf, size, "%ldh%02ldm", t / 3600, t % 3600 / 60);
+}
+
 void
-bh_cli_progress(const char *label, double done, double total) {
+bh_cli_progress(struct bh_cli_bar *bar, double done, double total) {
     if (!bh_cli_interactive() || total <= 0)
         return;
-    double f = done / total;
+    double t = now();
+    if (bar->started <= 0)
+        bar->started = t;
+    double f = done / total, spent = t - bar->started;
     if (f < 0)
         f = 0;
     if (f > 1)
         f = 1;
     int width = 40, fill = (int)(f * width);
-    fprintf(stderr, "\r%-12.12s [", label);
+    fprintf(stderr, "\r%-12.12s [", bar->label ? bar->label : "");
     for (int i = 0; i < width; i++)
         fputc(i < fill ? '#' : '.', stderr);
     fprintf(stderr, "] %3d%%", (int)(f * 100));
-    if (done >= total)
-        fputc('\n', stderr);
+    char time[32], tail[48] = "";
+    if (done >= total) {
+        span(spent, time, sizeof time);
+        snprintf(tail, sizeof tail, "in %s", time);
+    } else if (f >= 0.02 && spent >= 1) {
+        /* an estimate once 2% and a second of the work are behind */
+        span(spent * (1 - f) / f, time, sizeof time);
+        snprintf(tail, sizeof tail, "about %s left", time);
+    }
+    /* padded: a shorter tail overwrites the longer one before it */
+    fprintf(stderr, " %-20s%s", tail, done >= total ? "\n" : "");
     fflush(stderr);
 }
 

@@ -198,6 +198,18 @@ bh_format_duration(double seconds, char *buf, size_t size) {
 }
 
 void
+bh_format_percent(double fraction, int digits, char *buf, size_t size) {
+    if (isnan(fraction))
+        snprintf(buf, size, "-");
+    else if (fraction == 0)
+        snprintf(buf, size, "0%%");
+    else if (fraction > 0 && fraction < BH_PERCENT_TINY)
+        snprintf(buf, size, "< %g%%", BH_PERCENT_TINY * 100);
+    else
+        snprintf(buf, size, "%.*g%%", digits, fraction * 100);
+}
+
+void
 bh_format_money(bh_money m, int decimals, char *buf, size_t size) {
     if (decimals < 0)
         decimals = 0;

@@ -92,6 +92,13 @@ int bh_sc_bool(struct sc_ld *L, yaml_node_t *n, const char *what, bool *out);
 int bh_sc_enum(struct sc_ld *L, yaml_node_t *n, const char *what,
                const char *const *names, int *out);
 int bh_sc_clock(struct sc_ld *L, yaml_node_t *n, const char *what, double *out);
+/* The offset of the comma in a number written with a decimal comma
+ * ("0,035", "1,5h", "12,5%": digits, a comma, a digit), else 0. */
+size_t bh_sc_decimal_comma(const char *v);
+/* What to say about a plain number v where a percentage belongs: a
+ * fraction (0.4) is most likely a share of one, which a file writes as
+ * 40%: "0.4 means 0.4%; write 40% for forty percent". Else "e.g. 30%". */
+void bh_sc_percent_hint(const char *v, char *buf, size_t size);
 /* Strict decimal number text (no NaN, inf, hex); 0 or BH_EPARSE. */
 int bh_sc_parse_number(const char *s, double *out);
 

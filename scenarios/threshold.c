@@ -195,8 +195,25 @@ bh_sc_threshold(struct sc_ld *L, yaml_node_t *n, struct bh_sc_threshold *t) {
         return bh_sc_fail_at(L, n, v0, "threshold value too long");
     memcpy(val, s + v0, vend - v0);
     val[vend - v0] = '\0';
+    size_t comma = bh_sc_decimal_comma(val);
+    if (comma) {
+        char fixed[sizeof val];
+        memcpy(fixed, val, sizeof val);
+        fixed[comma] = '.';
+        return bh_sc_fail_at(L, n, v0 + comma,
+                             "'%s' has a decimal comma: write %s", val, fixed);
+    }
+    double plain;
     switch (value_kind(t->metric)) {
     case V_FRACTION:
+        if (bh_parse_percent(val, &t->value) &&
+            bh_sc_parse_number(val, &plain) == 0) {
+            char hint[160];
+            bh_sc_percent_hint(val, hint, sizeof hint);
+            return bh_sc_fail_at(L, n, v0,
+                                 "%s is a share: write a percentage (%s)",
+                                 metric, hint);
+        }
         if (bh_parse_percent(val, &t->value))
             return bh_sc_fail_at(L, n, v0,
                                  "%s is a share: write a percentage such as "

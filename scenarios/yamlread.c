@@ -288,6 +288,51 @@ check_events(const char *buf, size_t len, struct bh_diag *diag) {
     return rc;
 }
 
+static int comma_fail(struct sc_ld *L, yaml_node_t *n, const char *what,
+                      const char *v);
+
+/* A plain scalar, its text when it is one. */
+static const char *
+plain(const yaml_node_t *n) {
+    if (!n || n->type != YAML_SCALAR_NODE ||
+        n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return NULL;
+    return (const char *)n->data.scalar.value;
+}
+
+/* A decimal comma inside { }: `{ per_minute: 0,035 }` is, to YAML, the
+ * value 0 and then a key '035' without a value. Such a key (digits first,
+ * no value) right after a value that ends in a digit, with only the comma
+ * between them, is one number with a decimal comma: say so at the value,
+ * before the schema walk would call '035' an unknown key. */
+static int
+check_commas(struct sc_ld *L) {
+    for (yaml_node_t *n = L->doc.nodes.start; n < L->doc.nodes.top; n++) {
+        if (n->type != YAML_MAPPING_NODE ||
+            n->data.mapping.style != YAML_FLOW_MAPPING_STYLE)
+            continue;
+        yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+        for (; pr + 1 < n->data.mapping.pairs.top; pr++) {
+            yaml_node_t *v = bh_sc_node(L, pr->value);
+            yaml_node_t *k = bh_sc_node(L, pr[1].key);
+            const char *vt = plain(v), *kt = plain(k);
+            if (!vt || !kt || !v->data.scalar.length ||
+                !isdigit((unsigned char)vt[v->data.scalar.length - 1]) ||
+                !isdigit((unsigned char)kt[0]) ||
+                !bh_sc_is_null(bh_sc_node(L, pr[1].value)) ||
+                k->start_mark.index != v->end_mark.index + 1)
+                continue;
+            char text[96];
+            snprintf(text, sizeof text, "%.40s,%.40s", vt, kt);
+            if (!bh_sc_decimal_comma(text))
+                continue;
+            const char *what = plain(bh_sc_node(L, pr->key));
+            return comma_fail(L, v, what ? what : "the value", text);
+        }
+    }
+    return 0;
+}
+
 int
 bh_sc_load_document(struct sc_ld *L, const char *buf, size_t len) {
     int rc = check_bytes(buf, len, L->diag);
@@ -309,7 +354,7 @@ bh_sc_load_document(struct sc_ld *L, const char *buf, size_t len) {
         return rc;
     }
     yaml_parser_delete(&p);
-    return 0;
+    return check_commas(L);
 }
 
 /* ---- Located errors --------------------------------------------------- */
@@ -671,6 +716,32 @@ bh_sc_parse_number(const char *s, double *out) {
     return 0;
 }
 
+size_t
+bh_sc_decimal_comma(const char *v) {
+    size_t i = v[0] == '-' || v[0] == '+';
+    size_t d0 = i;
+    while (isdigit((unsigned char)v[i]))
+        i++;
+    if (i == d0 || v[i] != ',' || !isdigit((unsigned char)v[i + 1]))
+        return 0;
+    return i;
+}
+
+/* A number written with a decimal comma gets its own error, at the comma,
+ * with the value as it should be written. */
+static int
+comma_fail(struct sc_ld *L, yaml_node_t *n, const char *what, const char *v) {
+    size_t at = bh_sc_decimal_comma(v);
+    char fixed[48];
+    snprintf(fixed, sizeof fixed, "%.40s", v);
+    if (at < sizeof fixed)
+        fixed[at] = '.';
+    return bh_sc_fail_at(L, n, at,
+                         "%s '%.40s' has a decimal comma: write %s (a point "
+                         "separates decimals)",
+                         what, v, fixed);
+}
+
 int
 bh_sc_int(struct sc_ld *L, yaml_node_t *n, const char *what, long lo, long hi,
           long *out) {
@@ -678,6 +749,8 @@ bh_sc_int(struct sc_ld *L, yaml_node_t *n, const char *what, long lo, long hi,
     int rc = bh_sc_text(L, n, what, &v);
     if (rc)
         return rc;
+    if (bh_sc_decimal_comma(v))
+        return comma_fail(L, n, what, v);
     size_t i = 0;
     int neg = 0;
     if (v[0] == '-' || v[0] == '+') {
@@ -716,6 +789,8 @@ bh_sc_num(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
         return rc;
     double x;
     rc = bh_sc_parse_number(v, &x);
+    if (rc == BH_EPARSE && bh_sc_decimal_comma(v))
+        return comma_fail(L, n, what, v);
     if (rc == BH_EPARSE)
         return bh_sc_fail(L, n, "%s must be a number, not '%.40s'", what, v);
     if (rc || x < lo || x > hi)
@@ -734,6 +809,8 @@ bh_sc_dur(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
         return rc;
     double x = 0;
     rc = bh_parse_duration(v, &x);
+    if (rc == BH_EPARSE && bh_sc_decimal_comma(v))
+        return comma_fail(L, n, what, v);
     if (rc == BH_EPARSE) {
         double plain;
         if (bh_sc_parse_number(v, &plain) == 0)
@@ -761,6 +838,44 @@ bh_sc_dur(struct sc_ld *L, yaml_node_t *n, const char *what, double lo,
     return 0;
 }
 
+/* "forty" for 40: the whole percentages a fraction is usually meant as. */
+static void
+spell(int v, char *buf, size_t size) {
+    static const char *const ones[] = {
+        "zero",    "one",     "two",       "three",    "four",
+        "five",    "six",     "seven",     "eight",    "nine",
+        "ten",     "eleven",  "twelve",    "thirteen", "fourteen",
+        "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+    static const char *const tens[] = {"",       "",      "twenty", "thirty",
+                                       "forty",  "fifty", "sixty",  "seventy",
+                                       "eighty", "ninety"};
+    if (v >= 100)
+        snprintf(buf, size, "a hundred");
+    else if (v < 20)
+        snprintf(buf, size, "%s", ones[v]);
+    else if (v % 10 == 0)
+        snprintf(buf, size, "%s", tens[v / 10]);
+    else
+        snprintf(buf, size, "%s-%s", tens[v / 10], ones[v % 10]);
+}
+
+void
+bh_sc_percent_hint(const char *v, char *buf, size_t size) {
+    double plain = 0;
+    if (bh_sc_parse_number(v, &plain) || !(plain > 0 && plain <= 1)) {
+        snprintf(buf, size, "e.g. %.40s%%", v);
+        return;
+    }
+    double pc = plain * 100;
+    char words[48];
+    if (fabs(pc - floor(pc + 0.5)) < 1e-9)
+        spell((int)floor(pc + 0.5), words, sizeof words);
+    else
+        snprintf(words, sizeof words, "%.6g", pc);
+    snprintf(buf, size, "%.40s means %.40s%%; write %.6g%% for %s percent", v,
+             v, pc, words);
+}
+
 int
 bh_sc_pct(struct sc_ld *L, yaml_node_t *n, const char *what, double *out) {
     const char *v = NULL;
@@ -771,11 +886,16 @@ bh_sc_pct(struct sc_ld *L, yaml_node_t *n, const char *what, double *out) {
     if (rc == BH_ERANGE || (rc && v[0] == '-'))
         return bh_sc_fail(L, n, "%s %.40s is out of range (0%% to 100%%)", what,
                           v);
+    if (rc && bh_sc_decimal_comma(v))
+        return comma_fail(L, n, what, v);
     if (rc) {
         double plain;
-        if (bh_sc_parse_number(v, &plain) == 0)
-            return bh_sc_fail(L, n, "%s '%.40s' needs a %% sign (e.g. %.40s%%)",
-                              what, v, v);
+        if (bh_sc_parse_number(v, &plain) == 0) {
+            char hint[160];
+            bh_sc_percent_hint(v, hint, sizeof hint);
+            return bh_sc_fail(L, n, "%s '%.40s' needs a %% sign (%s)", what, v,
+                              hint);
+        }
         return bh_sc_fail(L, n, "%s '%.40s' is not a percentage (e.g. 40%%)",
                           what, v);
     }
@@ -790,6 +910,8 @@ bh_sc_money(struct sc_ld *L, yaml_node_t *n, const char *what, bh_money *out) {
         return rc;
     /* The scalar's own text, never a double: "0.035" is exact. */
     rc = bh_parse_money(v, out);
+    if (rc == BH_EPARSE && bh_sc_decimal_comma(v))
+        return comma_fail(L, n, what, v);
     if (rc == BH_ERANGE)
         return bh_sc_fail(
             L, n, "%s %.40s is out of range (at most six decimals)", what, v);

@@ -49,6 +49,44 @@ struct tally {
     double num, den;
 };
 
+/* The plan's progress, for opt->progress: one phase per resource searched
+ * (operators, lines, ports) and one for the run at the recommendation;
+ * a phase is about `expect` simulations (a search and the figures now and
+ * recommended), each reporting its replications, so the bar moves with
+ * every replication and a time estimate can be drawn from it. Reported
+ * as a fraction of 1, never backwards. */
+#define PHASE_SIMULATIONS 8
+struct progress {
+    const struct bh_sim_options *opt;
+    double phases; /* in the whole plan */
+    double phase;  /* the current one, from 0 */
+    int evals;     /* simulations started in this phase */
+    int expect;    /* simulations this phase is taken to need */
+    double last;   /* fraction last reported */
+};
+
+static void
+progress_phase(struct progress *pg, double phase, int expect) {
+    pg->phase = phase;
+    pg->evals = 0;
+    pg->expect = expect;
+}
+
+/* bh_sim_run's progress inside one simulation of the current phase. */
+static void
+progress_report(struct progress *pg, double done, double total) {
+    if (!pg->opt->progress || total <= 0)
+        return;
+    if (pg->evals >= pg->expect) /* a longer search: keep moving, slower */
+        pg->expect = pg->evals + 2;
+    double in = ((pg->evals - 1) + done / total) / pg->expect;
+    double f = (pg->phase + (in < 0.99 ? in : 0.99)) / pg->phases;
+    if (f <= pg->last || f >= 1)
+        return;
+    pg->last = f;
+    pg->opt->progress(pg->opt->progress_arg, f, 1);
+}
+
 /* A target simulated alone: a copy of the scenario with only it and the
  * sources that reach it. */
 struct sub {
@@ -71,6 +109,7 @@ struct sub {
     int fail_req;        /* the requirement the last judgement failed on */
     int bind_q;          /* the requirement that set the answer, or -1 */
     const struct bh_sim_options *opt;
+    struct progress *pg; /* borrowed */
     int evals;
     /* cache of evaluations: capacity -> pass */
     int cache_n[MAX_EVALS];
@@ -432,11 +471,18 @@ meets(struct sub *s, const struct bh_results *r) {
     return 1;
 }
 
+static void
+sim_progress(void *arg, double done, double total) {
+    progress_report(arg, done, total);
+}
+
 static int
 simulate(struct sub *s, struct bh_results *r) {
     struct bh_sim_options o = *s->opt;
     o.records = NULL;
-    o.progress = NULL;
+    o.progress = s->opt->progress ? sim_progress : NULL;
+    o.progress_arg = s->pg;
+    s->pg->evals++;
     o.on_record = on_record;
     o.record_arg = s;
     memset(r, 0, sizeof *r);
@@ -604,15 +650,16 @@ ceiling(double a, int now) {
 /* The sub-scenario of number or bridge idx, simulated with opt; errors go
  * to msg. Nothing to free when it fails. */
 static int
-sub_open(struct sub *s, const struct bh_scenario *sc,
-         const struct bh_sim_options *opt, int is_bridge, int idx, char *msg,
-         size_t size) {
+sub_open(struct sub *s, const struct bh_scenario *sc, struct progress *pg,
+         int is_bridge, int idx, char *msg, size_t size) {
     int rc = sub_make(s, sc, is_bridge, idx);
     if (rc) {
         sub_free(s);
         return rc;
     }
+    const struct bh_sim_options *opt = pg->opt;
     s->opt = opt;
+    s->pg = pg;
     s->msg = msg;
     s->size = size;
     s->nrep = opt->replications > 0 ? opt->replications : 1;
@@ -753,11 +800,11 @@ row_figures(struct sub *s, struct bh_plan_row *row, int now, int now_ops,
 }
 
 static int
-plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
-            int ni, struct bh_plan_row *rows, size_t *nrows, int *rec_lines,
+plan_number(const struct bh_scenario *sc, struct progress *pg, int ni,
+            struct bh_plan_row *rows, size_t *nrows, int *rec_lines,
             int *rec_ops, char *msg, size_t size) {
     struct sub s;
-    int rc = sub_open(&s, sc, opt, 0, ni, msg, size);
+    int rc = sub_open(&s, sc, pg, 0, ni, msg, size);
     if (rc)
         return rc;
     const struct bh_sc_number *orig = &sc->sw.numbers[ni];
@@ -805,6 +852,7 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
         }
         if (lines_guess < ops)
             lines_guess = ops;
+        progress_phase(pg, pg->phase + 1, PHASE_SIMULATIONS);
     }
     /* then lines, with the operators found */
     struct bh_plan_row *row = &rows[(*nrows)++];
@@ -834,11 +882,10 @@ plan_number(const struct bh_scenario *sc, const struct bh_sim_options *opt,
 }
 
 static int
-plan_bridge(const struct bh_scenario *sc, const struct bh_sim_options *opt,
-            int bi, struct bh_plan_row *row, int *rec_ports, char *msg,
-            size_t size) {
+plan_bridge(const struct bh_scenario *sc, struct progress *pg, int bi,
+            struct bh_plan_row *row, int *rec_ports, char *msg, size_t size) {
     struct sub s;
-    int rc = sub_open(&s, sc, opt, 1, bi, msg, size);
+    int rc = sub_open(&s, sc, pg, 1, bi, msg, size);
     if (rc)
         return rc;
     const struct bh_sc_bridge *orig = &sc->sw.bridges[bi];
@@ -881,25 +928,26 @@ bh_sim_plan(const struct bh_scenario *sc, const struct bh_sim_options *opt,
         return BH_ENOMEM;
     }
     size_t nrows = 0;
-    double total = (double)(nn + nb) + 1, done = 0;
+    struct progress pg = {.opt = opt, .phases = (double)nb + 1};
+    for (size_t i = 0; i < nn; i++)
+        pg.phases += sc->sw.numbers[i].queue.present ? 2 : 1;
     for (size_t i = 0; !rc && i < nn; i++) {
         num[i] = sc->sw.numbers[i];
         int lines = num[i].lines, ops = 0;
+        progress_phase(&pg, pg.phase, PHASE_SIMULATIONS);
         rc =
-            plan_number(sc, opt, (int)i, rows, &nrows, &lines, &ops, msg, size);
+            plan_number(sc, &pg, (int)i, rows, &nrows, &lines, &ops, msg, size);
         num[i].lines = lines;
         if (num[i].queue.present)
             num[i].queue.operators = ops;
-        if (opt->progress)
-            opt->progress(opt->progress_arg, ++done, total);
+        progress_phase(&pg, pg.phase + 1, PHASE_SIMULATIONS);
     }
     for (size_t i = 0; !rc && i < nb; i++) {
         br[i] = sc->sw.bridges[i];
         int ports = br[i].ports;
-        rc = plan_bridge(sc, opt, (int)i, &rows[nrows++], &ports, msg, size);
+        rc = plan_bridge(sc, &pg, (int)i, &rows[nrows++], &ports, msg, size);
         br[i].ports = ports;
-        if (opt->progress)
-            opt->progress(opt->progress_arg, ++done, total);
+        progress_phase(&pg, pg.phase + 1, PHASE_SIMULATIONS);
     }
     if (!rc) {
         /* the whole scenario at the recommended capacities */
@@ -908,10 +956,13 @@ bh_sim_plan(const struct bh_scenario *sc, const struct bh_sim_options *opt,
         rec.sw.bridges = br;
         struct bh_sim_options o = *opt;
         o.records = NULL;
-        o.progress = NULL;
+        o.progress = opt->progress ? sim_progress : NULL;
+        o.progress_arg = &pg;
+        progress_phase(&pg, pg.phase, 1);
+        pg.evals = 1;
         rc = bh_sim_run(&rec, &o, out, NULL, msg, size);
         if (opt->progress)
-            opt->progress(opt->progress_arg, total, total);
+            opt->progress(opt->progress_arg, 1, 1);
     }
     free(num);
     free(br);

@@ -228,6 +228,21 @@ size_t sw_limiter_blocked_now(const struct sw_limiter *l, double now);
 /* 1 when a new call may start now (switch.limits.max_cps, a token
  * bucket), 0 when it must be shed with 503. */
 int sw_cps_admit(struct bh_switch *sw);
+
+/* ---- filter.c: blocked sources dropped by the kernel ------------------- */
+
+/* Addresses the socket filter holds (the first found; beyond them the
+ * process drops a blocked source's datagrams after reading them), and
+ * the program's bound (all IPv6: 9 instructions each, under the kernel's
+ * BPF_MAXINSNS of 4096). */
+#define SW_FILTER_MAX_ADDRS 400
+#define SW_FILTER_MAX_INS 3700
+/* Sets up the filter's rebuild (nothing when switch.limits has no
+ * source_rate). */
+int sw_filter_init(struct bh_switch *sw);
+/* The pike blocked a new source: rebuild the filter soon. */
+void sw_filter_changed(struct bh_switch *sw);
+void sw_filter_fini(struct bh_switch *sw);
 /* The address part of a (4 or 16 bytes): the key of a source. */
 size_t sw_addr_key(const struct sw_addr *a, uint8_t key[16]);
 
@@ -315,6 +330,11 @@ struct bh_switch {
      * per source and per account. */
     struct sw_limiter pike, auth_src, auth_user;
     double cps_tokens, cps_at; /* max_cps's bucket (limits.c) */
+    /* filter.c: the socket filter of blocked sources, when rebuilt. */
+    struct sock_filter *filter_prog; /* owned, SW_FILTER_MAX_INS */
+    struct event *filter_ev;         /* owned: the rebuild */
+    double filter_at;                /* s, last rebuild */
+    int filter_failed;               /* the kernel refused it (said once) */
     int stopping, verbose;
     /* Overload: the 20 ms media tick measures how late the loop runs. */
     double last_tick;        /* s, when the tick last ran */

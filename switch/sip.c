@@ -471,6 +471,7 @@ over_limit(struct bh_switch *sw, const struct sw_addr *from) {
     sw->m.limit_dropped++;
     if (rc == SW_LIMIT_NEWLY_BLOCKED) {
         sw->m.limit_blocks++;
+        sw_filter_changed(sw);
         char who[SW_ADDR_STR];
         sw_addr_str(from, who, sizeof who);
         fprintf(stderr,

@@ -577,6 +577,8 @@ bh_switch_new(const struct bh_sc_switch *cfg,
     int rc = context_init(sw);
     if (rc == 0)
         rc = control_init(sw);
+    if (rc == 0)
+        rc = sw_filter_init(sw);
     if (rc < 0) {
         snprintf(err, sizeof err, "%s", bh_strerror(rc));
         goto fail;
@@ -672,6 +674,7 @@ bh_switch_free(struct bh_switch *sw) {
     event_drop(sw->stop_timer);
     event_drop(sw->flush_ev);
     event_drop(sw->cdr_retry_ev);
+    sw_filter_fini(sw);
     if (sw->sip_fd >= 0)
         close(sw->sip_fd);
     if (sw->stop_fd >= 0)

@@ -87,6 +87,11 @@ int bh_parse_money(const char *s, bh_money *out);
 int bh_parse_clock(const char *s, double *seconds);
 /* Formats a duration compactly ("4m", "1h30m", "90s", "0.25s") into buf. */
 void bh_format_duration(double seconds, char *buf, size_t size);
+/* Formats a fraction as a percentage with `digits` significant digits
+ * ("53.69%"), for people: below BH_PERCENT_TINY (0.001%) it is "< 0.001%"
+ * (never "4.829e-305%"), 0 is "0%", NaN "-". */
+#define BH_PERCENT_TINY 1e-5
+void bh_format_percent(double fraction, int digits, char *buf, size_t size);
 /* Formats micro-units as a decimal with `decimals` places (2..6), rounding
  * half away from zero. */
 void bh_format_money(bh_money m, int decimals, char *buf, size_t size);

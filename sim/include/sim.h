@@ -234,7 +234,9 @@ struct bh_sim_options {
     int threads;      /* >= 1; 0 means 1 */
     FILE *records;    /* borrowed; CSV of every attempt, replication order,
                          NULL = none */
-    /* progress, called under a lock with replications done of total */
+    /* progress, called under a lock with replications done of total;
+     * bh_sim_plan reports its whole search as a fraction (done of 1),
+     * moving with every replication of every simulation, forward only */
     void (*progress)(void *arg, double done, double total);
     void *progress_arg;
     /* called with every finished record (rec->replication says which),

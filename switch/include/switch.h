@@ -489,16 +489,18 @@ struct bh_switch_metrics {
     uint64_t pbx_fraud[BH_SWITCH_FRAUD_COUNT]; /* 403s by reason */
     uint64_t recording_errors; /* recordings that could not be made */
     /* Limits (switch.limits, limits.c). */
-    uint64_t limit_dropped; /* requests of a blocked source, ignored */
-    uint64_t limit_blocks;  /* times a source went over source_rate */
-    uint64_t limit_blocked; /* sources blocked now */
-    uint64_t stateless;     /* requests answered without transaction state */
-    uint64_t auth_failures; /* wrong password, unknown user, replay */
-    uint64_t auth_replays;  /* of which a nonce count seen before */
-    uint64_t auth_refused;  /* attempts refused while blocked */
-    uint64_t auth_blocks;   /* times a source or account was blocked */
-    uint64_t shed;          /* new calls refused (503) over max_cps */
-    uint64_t http_refused;  /* HTTP connections closed at accept */
+    uint64_t limit_dropped;  /* requests of a blocked source, ignored */
+    uint64_t limit_blocks;   /* times a source went over source_rate */
+    uint64_t limit_blocked;  /* sources blocked now */
+    uint64_t filter_sources; /* blocked sources the kernel drops now */
+    uint64_t filter_builds;  /* times the socket filter was rebuilt */
+    uint64_t stateless;      /* requests answered without transaction state */
+    uint64_t auth_failures;  /* wrong password, unknown user, replay */
+    uint64_t auth_replays;   /* of which a nonce count seen before */
+    uint64_t auth_refused;   /* attempts refused while blocked */
+    uint64_t auth_blocks;    /* times a source or account was blocked */
+    uint64_t shed;           /* new calls refused (503) over max_cps */
+    uint64_t http_refused;   /* HTTP connections closed at accept */
 };
 
 /* A live view of one number for /metrics and /status. */

@@ -87,6 +87,28 @@ drv_call_rearm(struct drv_call *c) {
 /* ---- building requests -----------------------------------------------------
  */
 
+/* RFC 3261 22.2 with RFC 2617: a dialer's INVITE answers the switch's
+ * last challenge, its nonce reused with a growing nonce count (one
+ * challenge, not one per call; a stale nonce is challenged again). */
+static void
+authorize(struct drv_call *c, struct bh_sip_builder *b) {
+    struct bh_driver *d = c->d;
+    const struct bh_sc_account *acc = &d->sc->sw.accounts[d->dial_account];
+    struct bh_digest_challenge ch;
+    if (bh_digest_parse_challenge(
+            bh_str_make(d->dial_chal, strlen(d->dial_chal)), &ch) != 0)
+        return;
+    char cred[1024], cnonce[BH_SIP_TOKEN_MAX];
+    bh_sip_make_tag(cnonce, drv_random(d));
+    int n = bh_digest_build_credentials(
+        cred, sizeof cred, &ch, bh_str_make(acc->user, strlen(acc->user)),
+        bh_str_make(acc->password, strlen(acc->password)), BH_STR_LIT("INVITE"),
+        bh_str_make(c->ruri, strlen(c->ruri)),
+        bh_str_make(cnonce, strlen(cnonce)), ++d->dial_nc);
+    if (n > 0)
+        bh_sip_build_header(b, "Authorization", bh_str_make(cred, (size_t)n));
+}
+
 /* A request of the call's dialog (or its INVITE transaction: CANCEL and
  * the ACK of a failure reuse the INVITE's branch, RFC 3261 9.1, 17.1.1.3).
  * Returns its length or < 0. */
@@ -103,7 +125,11 @@ build(struct drv_call *c, enum bh_sip_method method, uint32_t cseq,
                      d->sip_port, bh_str_make(branch, strlen(branch)), 1);
     bh_sip_build_header(&b, "Max-Forwards", BH_STR_LIT("70"));
     char uri[DRV_URI_MAX];
-    snprintf(uri, sizeof uri, "sip:%s@%s", c->user, d->local_host);
+    /* a dialer's attempt comes from its account (the trunk's toll-fraud
+     * guard wants the caller to be the account it authenticates) */
+    snprintf(uri, sizeof uri, "sip:%s@%s",
+             c->campaign ? d->sc->sw.accounts[d->dial_account].user : c->user,
+             d->local_host);
     bh_sip_build_nameaddr(&b, "From", BH_STR_NULL,
                           bh_str_make(uri, strlen(uri)),
                           bh_str_make(c->from_tag, strlen(c->from_tag)));
@@ -121,6 +147,8 @@ build(struct drv_call *c, enum bh_sip_method method, uint32_t cseq,
         bh_sip_build_header(
             &b, "Allow",
             BH_STR_LIT("INVITE, ACK, BYE, CANCEL, UPDATE, INFO, OPTIONS"));
+        if (c->campaign && d->dial_chal[0])
+            authorize(c, &b);
     }
     char sdp[1024];
     int sdplen = 0;
@@ -162,7 +190,7 @@ send_ack(struct drv_call *c, int success) {
     char branch[BH_SIP_TOKEN_MAX];
     if (success)
         bh_sip_make_branch(branch, drv_random(c->d));
-    int len = build(c, BH_SIP_ACK, 1, success ? branch : c->branch,
+    int len = build(c, BH_SIP_ACK, c->invite_cseq, success ? branch : c->branch,
                     success && c->remote[0] ? c->remote : c->ruri, 1, 0, msg,
                     sizeof msg);
     if (len > 0)
@@ -186,8 +214,8 @@ send_bye(struct drv_call *c) {
 static void
 send_cancel(struct drv_call *c) {
     char msg[MSG_MAX];
-    int len =
-        build(c, BH_SIP_CANCEL, 1, c->branch, c->ruri, 0, 0, msg, sizeof msg);
+    int len = build(c, BH_SIP_CANCEL, c->invite_cseq, c->branch, c->ruri, 0, 0,
+                    msg, sizeof msg);
     c->state = CALL_CANCELLING;
     c->cancel_wanted = 0;
     c->act_at = INFINITY;
@@ -347,6 +375,48 @@ drv_caller_hangup(struct drv_call *c) {
 /* ---- the start -------------------------------------------------------------
  */
 
+/* Campaign attempts go out through the switch's trunk (switch.trunk):
+ * from an account of switch.accounts (the first one no queue rings as an
+ * operator, else the last), authenticated by digest, to the trunk's
+ * first allowed prefix, so that the switch holds a trunk line for each
+ * from dialling to hang-up, as the simulator holds a line of the `via`
+ * number. Without a trunk or an account they are not placed. */
+void
+drv_dialer_init(struct bh_driver *d) {
+    const struct bh_sc_switch *sw = &d->sc->sw;
+    int any = 0;
+    for (size_t i = 0; i < d->sc->nsources; i++)
+        any |= d->sc->sources[i].kind == BH_SOURCE_CAMPAIGN;
+    d->dial_account = -1;
+    if (!any)
+        return;
+    const char *why = NULL;
+    if (!sw->trunk.present)
+        why = "the scenario has no switch.trunk to dial out through";
+    else if (sw->naccounts == 0)
+        why = "switch.accounts has no account to dial out with";
+    else if (sw->trunk.nallow == 0)
+        why = "switch.trunk allows no prefix";
+    if (why) {
+        snprintf(d->st.not_driven_why, sizeof d->st.not_driven_why, "%s", why);
+        return;
+    }
+    size_t k = sw->naccounts - 1;
+    for (size_t a = 0; a < sw->naccounts; a++) {
+        int used = 0;
+        for (size_t i = 0; i < sw->nnumbers && !used; i++) {
+            const struct bh_sc_queue *q = &sw->numbers[i].queue;
+            used = q->present && a >= q->ncontacts && a < (size_t)q->operators;
+        }
+        if (!used) {
+            k = a;
+            break;
+        }
+    }
+    d->dial_account = (int)k;
+    snprintf(d->dial_prefix, sizeof d->dial_prefix, "%s", sw->trunk.allow[0]);
+}
+
 void
 drv_caller_start(struct bh_driver *d, const struct bh_arrival *a, double late) {
     d->st.started++;
@@ -355,8 +425,8 @@ drv_caller_start(struct bh_driver *d, const struct bh_arrival *a, double late) {
         d->st.late_max = late;
     if (late > d->opt.late_limit)
         d->st.late++;
-    if (a->outbound) {
-        /* a campaign attempt needs the carrier UAS, not built yet */
+    if (a->outbound && d->dial_account < 0) {
+        /* no way out through the switch: said in the summary */
         d->st.failed[BH_DRIVER_FAIL_NOT_DRIVEN]++;
         return;
     }
@@ -379,17 +449,26 @@ drv_caller_start(struct bh_driver *d, const struct bh_arrival *a, double late) {
     const char *number = a->target_kind == BH_TARGET_BRIDGE
                              ? d->sc->sw.bridges[a->target].number
                              : d->sc->sw.numbers[a->target].number;
+    char dialled[BH_SC_MAX_NUMBER + 16];
+    if (a->outbound) {
+        /* a campaign attempt: an outside number through the trunk, which
+         * names this call to our carrier (drv_call_by_dialled) */
+        c->campaign = 1;
+        snprintf(dialled, sizeof dialled, "%s%0*u%03u", d->dial_prefix,
+                 DRV_DIAL_SLOT_DIGITS, c->slot, c->gen % DRV_DIAL_GEN_MOD);
+        number = dialled;
+    }
     snprintf(c->ruri, sizeof c->ruri, "sip:%s@%s:%u", number, d->target_host,
              d->target_port);
-    c->cseq = 1;
+    c->cseq = c->invite_cseq = 1;
     drv_level(d, c, 0, 0);
     if (drv_media_open(d, &c->m, c->id) < 0) {
         finish(c, BH_OUTCOME_FAILED, BH_DRIVER_FAIL_LOCAL);
         return;
     }
     char msg[MSG_MAX];
-    int len =
-        build(c, BH_SIP_INVITE, 1, c->branch, c->ruri, 0, 1, msg, sizeof msg);
+    int len = build(c, BH_SIP_INVITE, c->invite_cseq, c->branch, c->ruri, 0, 1,
+                    msg, sizeof msg);
     if (len < 0) {
         finish(c, BH_OUTCOME_FAILED, BH_DRIVER_FAIL_LOCAL);
         return;
@@ -509,7 +588,9 @@ answered(struct drv_call *c, const struct bh_sip_msg *m, double now) {
         enter_phase(c, PHASE_TALK, now);
         return;
     }
-    if (c->a.target_kind == BH_TARGET_NUMBER) {
+    if (c->campaign) {
+        enter_phase(c, PHASE_TALK, now); /* the called party answered */
+    } else if (c->a.target_kind == BH_TARGET_NUMBER) {
         const struct bh_sc_number *n = &d->sc->sw.numbers[c->a.target];
         if (n->ivr.present)
             enter_phase(c, PHASE_MENU, now);
@@ -529,10 +610,53 @@ fail_of(int status) {
                            : BH_DRIVER_FAIL_STATUS_4XX;
 }
 
+/* The switch challenged the dialer's INVITE (ACKed already): the same
+ * INVITE again with credentials, a new branch and the next CSeq (RFC
+ * 3261 22.2); the challenge is kept for the next attempts. 1 when sent,
+ * 0 when given up (a second challenge in a row, or none we can read). */
+static int
+reinvite_authorized(struct drv_call *c, const struct bh_sip_msg *m) {
+    struct bh_driver *d = c->d;
+    if (c->auth_tries++ >= 2)
+        return 0;
+    const struct bh_sip_header *h = NULL;
+    struct bh_digest_challenge ch;
+    const char *name =
+        m->status == 407 ? "Proxy-Authenticate" : "WWW-Authenticate";
+    while ((h = bh_sip_header_find(m, name, h)) != NULL)
+        if (bh_digest_parse_challenge(h->value, &ch) == 0 &&
+            h->value.len < sizeof d->dial_chal)
+            break;
+    if (!h)
+        return 0;
+    /* the first challenge we can answer (the switch offers SHA-256, then
+     * MD5: RFC 8760 2.4), unless another attempt renewed it already */
+    if (strlen(d->dial_chal) != h->value.len ||
+        memcmp(d->dial_chal, h->value.p, h->value.len) != 0) {
+        memcpy(d->dial_chal, h->value.p, h->value.len);
+        d->dial_chal[h->value.len] = 0;
+        d->dial_nc = 0;
+    }
+    c->to_tag[0] = 0;
+    c->invite_cseq++;
+    c->cseq = c->invite_cseq;
+    bh_sip_make_branch(c->branch, drv_random(d));
+    c->state = CALL_INVITING;
+    char msg[MSG_MAX];
+    int len = build(c, BH_SIP_INVITE, c->invite_cseq, c->branch, c->ruri, 0, 1,
+                    msg, sizeof msg);
+    if (len < 0)
+        return 0;
+    send_request(c, msg, len);
+    return 1;
+}
+
 static void
 invite_response(struct drv_call *c, const struct bh_sip_msg *m) {
     double now = drv_now(c->d);
     int st = m->status;
+    if (m->cseq != c->invite_cseq)
+        return; /* the challenged INVITE's, retransmitted */
     if (st < 200) {
         if (st == 100 && c->t_100 < 0)
             c->t_100 = now;
@@ -583,13 +707,21 @@ invite_response(struct drv_call *c, const struct bh_sip_msg *m) {
     send_ack(c, 0);
     if (c->state == CALL_UP || c->state == CALL_BYE_SENT)
         return;
+    if ((st == 401 || st == 407) && c->campaign &&
+        (c->state == CALL_INVITING || c->state == CALL_PROCEEDING) &&
+        reinvite_authorized(c, m))
+        return;
     c->status = st;
     if (c->state == CALL_CANCELLING && st == 487) {
         finish(c, BH_OUTCOME_ABANDONED, BH_DRIVER_FAIL_NONE);
         return;
     }
-    if (st == 486 || st == 600 || st == 603)
+    if (st == 486 || st == 600 || st == 603 || (c->campaign && st == 503))
+        /* busy; for the dialer 503 too: no trunk line free (RFC 3398:
+         * Q.850 cause 34, no circuit available, is 503) */
         finish(c, BH_OUTCOME_BLOCKED, BH_DRIVER_FAIL_NONE);
+    else if (c->campaign && (st == 480 || st == 408))
+        finish(c, BH_OUTCOME_UNANSWERED, BH_DRIVER_FAIL_NONE);
     else
         finish(c, BH_OUTCOME_FAILED, fail_of(st));
 }

@@ -499,6 +499,8 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
     d->opt = *opt;
     d->sip_fd = -1;
     d->last_unreach = -1;
+    d->dial_account = -1;
+    d->carrier_sock = -1;
     if (d->opt.late_limit <= 0)
         d->opt.late_limit = 0.010;
     if (d->opt.dead_after <= 0)
@@ -564,8 +566,10 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
         return rc;
     }
     rc = open_sip(d, diag);
-    if (rc == 0 && !opt->no_operators)
+    if (rc == 0)
         rc = drv_ops_new(d, diag);
+    if (rc == 0)
+        drv_dialer_init(d);
     if (rc) {
         bh_driver_free(d);
         return rc;

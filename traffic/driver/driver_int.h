@@ -86,6 +86,9 @@ struct drv_call {
     char ruri[DRV_URI_MAX];        /* the number at the target */
     char remote[DRV_URI_MAX];      /* the 2xx's Contact: in-dialog R-URI */
     uint32_t cseq;                 /* last CSeq we used in the dialog */
+    uint32_t invite_cseq;          /* the INVITE's (2 after a challenge) */
+    int campaign;                  /* a dialer's attempt through the trunk */
+    int auth_tries;                /* challenges answered */
     int cancel_wanted;             /* patience ran out before a 1xx */
     /* the one request waiting for its answer (retransmitted); owned */
     char *req;
@@ -135,11 +138,22 @@ struct drv_opsock {
 
 enum op_state { OP_IDLE, OP_RINGING, OP_TALKING, OP_BYE_SENT };
 
+/* The carrier: lines of a UAS on the trunk's gateway address, standing
+ * in for the outside network (carrier.c's part of operator.c). */
+#define DRV_CARRIER_SPARE 4 /* lines beyond the trunk's, for strays */
+/* The dialled number of a campaign attempt: the trunk's first allowed
+ * prefix, then the call's slot (9 digits) and generation (3 digits), so
+ * that the carrier finds the attempt whatever From the switch sends. */
+#define DRV_DIAL_SLOT_DIGITS 9
+#define DRV_DIAL_GEN_MOD 1000
+
 struct drv_op {
     struct bh_driver *d;
     int number;  /* index into the scenario's numbers */
     int pos;     /* position in its queue (the switch's operator N) */
     int account; /* index into switch.accounts, -1: a static contact */
+    int carrier; /* 1: a line of the carrier, not an operator */
+    int answers; /* carrier: the called party answers after the ring */
     int sock;    /* index into the driver's opsocks */
     char user[BH_SC_MAX_NAME];
     enum op_state state;
@@ -208,6 +222,16 @@ struct bh_driver {
     struct event reg_wait;
     int reg_wait_on;
     int started; /* arrivals started (after registration) */
+    /* the dialer (campaign attempts, caller.c): an account of the switch
+     * through its trunk; dial_account -1: not placed (st.not_driven_why) */
+    int dial_account;
+    char dial_prefix[BH_SC_MAX_NUMBER];
+    char dial_chal[1024]; /* the last WWW-Authenticate value; "" none */
+    uint32_t dial_nc;     /* nonce count of its nonce */
+    /* the carrier (operator.c) */
+    int carrier_sock; /* opsock on the trunk's gateway, -1 none */
+    const struct bh_sc_source *campaign; /* the first campaign, or NULL */
+    gsl_rng *carrier_rng; /* answers to INVITEs not of our dialer */
     int stopping, done;
     int rc;
     struct bh_driver_stats st;
@@ -266,6 +290,14 @@ int drv_ops_busy(const struct bh_driver *d);
 struct drv_call *drv_call_by_user(struct bh_driver *d, struct bh_str user);
 /* Arrivals start (after the registrations). */
 void drv_start_arrivals(struct bh_driver *d);
+/* The campaign attempt the carrier's INVITE dialled (its Request-URI
+ * user), or NULL. */
+struct drv_call *drv_call_by_dialled(struct bh_driver *d, struct bh_str user);
+
+/* caller.c: the dialer */
+/* Chooses the dialer's account and prefix (or why campaigns are not
+ * placed). */
+void drv_dialer_init(struct bh_driver *d);
 
 /* media.c: a stream of a caller or an operator */
 /* Opens its socket; id picks the tone. 0 or -1. */

@@ -84,22 +84,73 @@ contact_parts(const char *uri, char *user, size_t ulen, char *ip, size_t iplen,
 static void on_op_timer(evutil_socket_t fd, short what, void *arg);
 static void on_reg_timer(evutil_socket_t fd, short what, void *arg);
 
+/* The carrier's lines: UAS on the trunk's gateway address (as many as
+ * the trunk has lines, and a few for strays). */
+static int
+carrier_new(struct bh_driver *d, size_t lines, struct bh_diag *diag) {
+    const struct bh_sc_trunk *t = &d->sc->sw.trunk;
+    char user[8], ip[64];
+    uint16_t port;
+    if (contact_parts(t->gateway, user, sizeof user, ip, sizeof ip, &port)) {
+        bh_diag_set(diag, 0, 0, "trunk gateway %s: need sip:IP:port",
+                    t->gateway);
+        return BH_EINVAL;
+    }
+    int s = opsock(d, ip, port, diag);
+    if (s < 0) {
+        bh_diag_set(diag, 0, 0,
+                    "carrier %s: cannot listen: %s (the driver answers as "
+                    "the trunk's carrier; a gateway elsewhere needs "
+                    "--no-carrier)",
+                    t->gateway, strerror(errno));
+        return s;
+    }
+    d->carrier_sock = s;
+    for (size_t k = 0; k < lines; k++) {
+        struct drv_op *op = &d->ops[d->nops];
+        memset(op, 0, sizeof *op);
+        op->d = d;
+        op->number = -1;
+        op->pos = (int)k;
+        op->account = -1;
+        op->carrier = 1;
+        op->m.fd = -1;
+        op->sock = s;
+        snprintf(op->user, sizeof op->user, "carrier");
+        evtimer_assign(&op->timer, d->base, on_op_timer, op);
+        evtimer_assign(&op->reg_timer, d->base, on_reg_timer, op);
+        d->nops++;
+    }
+    for (size_t i = 0; i < d->sc->nsources && !d->campaign; i++)
+        if (d->sc->sources[i].kind == BH_SOURCE_CAMPAIGN)
+            d->campaign = &d->sc->sources[i];
+    d->carrier_rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!d->carrier_rng)
+        return BH_ENOMEM;
+    gsl_rng_set(d->carrier_rng, (unsigned long)(d->opt.seed ^ 0xca77e7u));
+    return 0;
+}
+
 int
 drv_ops_new(struct bh_driver *d, struct bh_diag *diag) {
     const struct bh_sc_switch *sw = &d->sc->sw;
     size_t n = 0;
-    for (size_t i = 0; i < sw->nnumbers; i++) {
+    for (size_t i = 0; !d->opt.no_operators && i < sw->nnumbers; i++) {
         const struct bh_sc_queue *q = &sw->numbers[i].queue;
         if (q->present)
             n += q->ncontacts > 0 ? q->ncontacts : (size_t)q->operators;
     }
+    size_t carrier = sw->trunk.present && !d->opt.no_carrier
+                         ? (size_t)sw->trunk.lines + DRV_CARRIER_SPARE
+                         : 0;
     d->reg_sock = -1;
-    if (n == 0)
+    d->carrier_sock = -1;
+    if (n + carrier == 0)
         return 0;
-    d->ops = calloc(n, sizeof *d->ops);
+    d->ops = calloc(n + carrier, sizeof *d->ops);
     if (!d->ops)
         return BH_ENOMEM;
-    for (size_t i = 0; i < sw->nnumbers; i++) {
+    for (size_t i = 0; !d->opt.no_operators && i < sw->nnumbers; i++) {
         const struct bh_sc_queue *q = &sw->numbers[i].queue;
         if (!q->present)
             continue;
@@ -144,6 +195,11 @@ drv_ops_new(struct bh_driver *d, struct bh_diag *diag) {
             d->nops++;
         }
     }
+    if (carrier) {
+        int rc = carrier_new(d, carrier, diag);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < d->nopsocks; i++) {
         struct drv_opsock *s = &d->opsocks[i];
         /* the array is final now: its addresses are the events' args */
@@ -169,6 +225,9 @@ drv_ops_free(struct bh_driver *d) {
     }
     free(d->ops);
     d->ops = NULL;
+    if (d->carrier_rng)
+        gsl_rng_free(d->carrier_rng);
+    d->carrier_rng = NULL;
     for (size_t i = 0; i < d->nopsocks; i++) {
         if (d->opsocks[i].ev_added)
             event_del(&d->opsocks[i].ev);
@@ -366,6 +425,29 @@ drv_call_by_user(struct bh_driver *d, struct bh_str user) {
     return c->state != CALL_FREE && c->gen == gen ? c : NULL;
 }
 
+struct drv_call *
+drv_call_by_dialled(struct bh_driver *d, struct bh_str user) {
+    size_t pl = strlen(d->dial_prefix);
+    size_t want = pl + DRV_DIAL_SLOT_DIGITS + 3;
+    if (d->dial_account < 0 || user.len != want ||
+        memcmp(user.p, d->dial_prefix, pl) != 0)
+        return NULL;
+    uint64_t v = 0;
+    for (size_t i = pl; i < user.len; i++) {
+        if (user.p[i] < '0' || user.p[i] > '9')
+            return NULL;
+        v = v * 10 + (uint64_t)(user.p[i] - '0');
+    }
+    uint64_t slot = v / DRV_DIAL_GEN_MOD, gen = v % DRV_DIAL_GEN_MOD;
+    if (slot >= d->ncalls)
+        return NULL;
+    struct drv_call *c = d->calls[slot];
+    return c->state != CALL_FREE && c->campaign &&
+                   c->gen % DRV_DIAL_GEN_MOD == gen
+               ? c
+               : NULL;
+}
+
 /* The caller this INVITE is for: the From user (a proxy passes it), or
  * the last word of the reference switch's "Subject: NUMBER caller USER". */
 static struct drv_call *
@@ -397,6 +479,17 @@ op_by_call(struct bh_driver *d, int sock, struct bh_str call_id) {
             bh_str_eq(call_id, d->ops[i].call_id))
             return &d->ops[i];
     return NULL;
+}
+
+/* The carrier's line of this INVITE (a retransmission's), else an idle
+ * line; NULL when every line is taken (486). */
+static struct drv_op *
+carrier_line(struct bh_driver *d, int sock, struct bh_str call_id) {
+    struct drv_op *op = op_by_call(d, sock, call_id);
+    for (size_t i = 0; !op && i < d->nops; i++)
+        if (d->ops[i].carrier && d->ops[i].state == OP_IDLE)
+            op = &d->ops[i];
+    return op;
 }
 
 static struct drv_op *
@@ -432,7 +525,8 @@ reply(struct drv_op *op, const struct bh_sip_msg *m, int status,
     }
     if (invite && status >= 200 && status < 300) {
         /* the operator's position, as the switch numbers its legs */
-        bh_sip_build_headerf(&b, "X-BH-Operator", "%d", op->pos);
+        if (!op->carrier)
+            bh_sip_build_headerf(&b, "X-BH-Operator", "%d", op->pos);
         struct bh_sdp sdpin;
         struct bh_sdp_audio local, ans;
         struct bh_sdp_plan plan;
@@ -496,6 +590,8 @@ op_idle(struct drv_op *op) {
     drv_maybe_done(d);
 }
 
+static void carrier_ring(struct drv_op *op, double *ring);
+
 static void
 invite(struct drv_op *op, const struct bh_sip_msg *m, const char *buf,
        size_t len, const struct sockaddr *from, socklen_t fromlen) {
@@ -523,10 +619,15 @@ invite(struct drv_op *op, const struct bh_sip_msg *m, const char *buf,
     bh_sip_make_tag(op->tag, drv_random(d));
     memcpy(&op->peer, from, fromlen);
     op->peer_len = fromlen;
-    op->caller = tie(d, m);
+    op->caller = op->carrier ? drv_call_by_dialled(d, m->ruri.user) : tie(d, m);
     op->caller_gen = op->caller ? op->caller->gen : 0;
     op->holding = op->caller ? op->caller->a.holding : NAN;
-    if (drv_media_open(d, &op->m, 1000003u + (uint64_t)op->pos) < 0) {
+    double ring = d->opt.answer_at_once ? 0 : DRV_OP_RING;
+    op->answers = 1;
+    if (op->carrier)
+        carrier_ring(op, &ring);
+    uint64_t tone = (op->carrier ? 2000003u : 1000003u) + (uint64_t)op->pos;
+    if (drv_media_open(d, &op->m, tone) < 0) {
         reply(op, m, 503, from, fromlen);
         free(op->invite);
         op->invite = NULL;
@@ -535,8 +636,29 @@ invite(struct drv_op *op, const struct bh_sip_msg *m, const char *buf,
     }
     op->state = OP_RINGING;
     reply(op, m, 180, from, fromlen);
-    op->answer_at = drv_now(d) + (d->opt.answer_at_once ? 0 : DRV_OP_RING);
+    op->answer_at = drv_now(d) + ring;
     op_rearm(op);
+}
+
+/* How long the carrier rings (wall s) and whether the called party
+ * answers: a campaign attempt of ours as the traffic model drew it (its
+ * ring time, whether it is answered); any other outside call as the
+ * scenario's first campaign would (its answer probability, a ring time
+ * drawn from its distribution), else answered after a short ring. */
+static void
+carrier_ring(struct drv_op *op, double *ring) {
+    struct bh_driver *d = op->d;
+    d->st.carrier_calls++;
+    if (op->caller) {
+        *ring = op->caller->a.ring / d->speed;
+        op->answers = op->caller->a.answers;
+        return;
+    }
+    if (!d->campaign)
+        return;
+    const struct bh_sc_campaign *cp = &d->campaign->campaign;
+    *ring = bh_traffic_sample(&cp->ring, d->carrier_rng) / d->speed;
+    op->answers = gsl_rng_uniform(d->carrier_rng) < cp->answer_probability;
 }
 
 /* The ring is over: 200 with our answer; talk for the caller's holding
@@ -559,7 +681,10 @@ answer(struct drv_op *op) {
     op->state = OP_TALKING;
     op->handled++;
     struct drv_call *c = op->caller;
-    if (c && c->gen == op->caller_gen && c->state != CALL_FREE) {
+    if (op->carrier) {
+        /* the dialer (or whoever called out) hangs up */
+        op->hangup_at = INFINITY;
+    } else if (c && c->gen == op->caller_gen && c->state != CALL_FREE) {
         c->tied = 1;
         c->t_op_answer = drv_now(d);
         op->hangup_at = drv_now(d) + op->holding / d->speed;
@@ -567,6 +692,16 @@ answer(struct drv_op *op) {
         op->hangup_at = INFINITY;
     }
     op_rearm(op);
+}
+
+/* The carrier's called party did not answer: 480 (RFC 3398 maps Q.850
+ * cause 19, no answer, to 480), the INVITE's transaction ends. */
+static void
+give_up(struct drv_op *op) {
+    static struct bh_sip_msg m;
+    if (bh_sip_parse(op->invite, op->invite_len, &m, NULL) == 0)
+        reply(op, &m, 480, (struct sockaddr *)&op->peer, op->peer_len);
+    op_idle(op);
 }
 
 /* Our BYE: From is the INVITE's To with our tag, To its From (RFC 3261
@@ -614,7 +749,9 @@ on_op_timer(evutil_socket_t fd, short what, void *arg) {
     struct drv_op *op = arg;
     (void)fd;
     (void)what;
-    if (op->state == OP_RINGING)
+    if (op->state == OP_RINGING && !op->answers)
+        give_up(op);
+    else if (op->state == OP_RINGING)
         answer(op);
     else if (op->state == OP_TALKING)
         hang_up(op);
@@ -653,9 +790,11 @@ static void
 request(struct bh_driver *d, int sock, const struct bh_sip_msg *m,
         const char *buf, size_t len, const struct sockaddr *from,
         socklen_t fromlen) {
-    struct drv_op *op = m->method == BH_SIP_INVITE && m->to.tag.len == 0
-                            ? op_by_user(d, sock, m->ruri.user)
-                            : op_by_call(d, sock, m->call_id);
+    struct drv_op *op =
+        m->method == BH_SIP_INVITE && m->to.tag.len == 0
+            ? (sock == d->carrier_sock ? carrier_line(d, sock, m->call_id)
+                                       : op_by_user(d, sock, m->ruri.user))
+            : op_by_call(d, sock, m->call_id);
     if (!op) {
         if (m->method != BH_SIP_ACK) {
             /* nobody by that name, or no such dialog (481) */
@@ -663,9 +802,10 @@ request(struct bh_driver *d, int sock, const struct bh_sip_msg *m,
             memset(&tmp, 0, sizeof tmp);
             tmp.d = d;
             tmp.sock = sock;
-            reply(&tmp, m,
-                  m->method == BH_SIP_INVITE && !m->to.tag.len ? 404 : 481,
-                  from, fromlen);
+            int st = m->method != BH_SIP_INVITE || m->to.tag.len ? 481
+                     : sock == d->carrier_sock ? 486 /* every line taken */
+                                               : 404;
+            reply(&tmp, m, st, from, fromlen);
             free(tmp.final);
         }
         return;

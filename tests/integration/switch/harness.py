@@ -104,14 +104,14 @@ def options(host, port, timeout=0.2, rport=True, probe_port=0):
 class Switch:
     def __init__(self, busyhour, scenario, sip_port, http_port=None,
                  cdr=None, netns=None, verbose=False, preexec_fn=None,
-                 extra=()):
+                 extra=(), listen=None):
         self.port = sip_port
         self.http_port = http_port
         self.tmp = tempfile.mkdtemp(prefix="bh_switch_")
         self.cdr = cdr or os.path.join(self.tmp, "cdr.sqlite")
         self.log = os.path.join(self.tmp, "switch.log")
         cmd = [busyhour, "switch", scenario, "--listen",
-               "127.0.0.1:%d" % sip_port, "--cdr", self.cdr]
+               listen or "127.0.0.1:%d" % sip_port, "--cdr", self.cdr]
         if http_port:
             cmd += ["--http", "127.0.0.1:%d" % http_port]
         if verbose:
@@ -203,6 +203,63 @@ def log_events(path):
                                             "digit", "ended"):
             out.append((parts[0], parts[1], int(parts[2])))
     return out
+
+
+# ---- network namespaces: the switch's host and another host ----
+
+def netns_pair(tag, net="10.77.0"):
+    """Two network namespaces joined by a veth pair: the switch's host
+    (NET.1, and loopback up) and another host (NET.2). Returns their
+    names; netns_del removes them (and the veth with them)."""
+    a, b = "bh%s%d_a" % (tag, os.getpid()), "bh%s%d_b" % (tag, os.getpid())
+    va, vb = "v%d%sa" % (os.getpid(), tag[:3]), "v%d%sb" % (os.getpid(),
+                                                             tag[:3])
+    steps = [["ip", "netns", "add", a], ["ip", "netns", "add", b],
+             ["ip", "link", "add", va[:15], "netns", a, "type", "veth",
+              "peer", "name", vb[:15], "netns", b],
+             ["ip", "-n", a, "addr", "add", net + ".1/24", "dev", va[:15]],
+             ["ip", "-n", b, "addr", "add", net + ".2/24", "dev", vb[:15]],
+             ["ip", "-n", a, "link", "set", va[:15], "up"],
+             ["ip", "-n", b, "link", "set", vb[:15], "up"],
+             ["ip", "-n", a, "link", "set", "lo", "up"],
+             ["ip", "-n", b, "link", "set", "lo", "up"]]
+    for cmd in steps:
+        if subprocess.run(cmd).returncode != 0:
+            netns_del(a, b)
+            fail("cannot set up the network namespaces: " + " ".join(cmd))
+    return a, b
+
+
+def netns_del(*names):
+    for n in names:
+        subprocess.run(["ip", "netns", "del", n], stderr=subprocess.DEVNULL)
+
+
+def in_netns(name, fn):
+    """fn() run with this thread in the network namespace `name` (sockets
+    it creates stay in that namespace), then back."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    CLONE_NEWNET = 0x40000000
+    here = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    there = os.open("/var/run/netns/" + name, os.O_RDONLY)
+    try:
+        if libc.setns(there, CLONE_NEWNET) != 0:
+            fail("setns %s: %s" % (name, os.strerror(ctypes.get_errno())))
+        try:
+            return fn()
+        finally:
+            libc.setns(here, CLONE_NEWNET)
+    finally:
+        os.close(here)
+        os.close(there)
+
+
+def udp_rcvbuf_errors():
+    """The kernel's count of UDP datagrams dropped for a full receive
+    buffer, in this process's network namespace."""
+    rows = [l.split() for l in open("/proc/net/snmp") if l.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
 
 
 # ---- tiny SIP helpers for tests that play a UA themselves ----

@@ -23,30 +23,39 @@ class Call:
 class UA:
     """One socket, any number of calls to the switch at `port`."""
 
-    def __init__(self, port, user="caller"):
-        self.sw = ("127.0.0.1", port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+    def __init__(self, port, user="caller", host="127.0.0.1",
+                 local="127.0.0.1", netns=None):
+        """The switch at host:port; this UA at the address local (in the
+        network namespace netns, when given: another host)."""
+        self.sw = (host, port)
+        self.host, self.local = host, local
+
+        def sockets():
+            return (socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        self.sock, self.rtp = h.in_netns(netns, sockets) if netns \
+            else sockets()
+        self.sock.bind((local, 0))
         self.me = self.sock.getsockname()[1]
         self.user = user
         self.calls = {}
         self.answer_update = 200  # what requests from the switch get
         self.drop_first_bye = False
-        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.rtp.bind(("127.0.0.1", 0))
+        self.rtp.bind((local, 0))
         self.rtp_port = self.rtp.getsockname()[1]
         self.seq = 0
 
     def _head(self, method, call, cseq, to_tag=None):
-        return ("%s sip:100@127.0.0.1:%d SIP/2.0\r\n"
-                "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%x;rport\r\n"
-                "From: <sip:%s@127.0.0.1>;tag=%s\r\n"
-                "To: <sip:100@127.0.0.1>%s\r\n"
+        return ("%s sip:100@%s:%d SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x;rport\r\n"
+                "From: <sip:%s@%s>;tag=%s\r\n"
+                "To: <sip:100@%s>%s\r\n"
                 "Call-ID: %s\r\nCSeq: %d %s\r\n"
-                "Contact: <sip:%s@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n" %
-                (method, self.sw[1], self.me, random.getrandbits(48),
-                 self.user, call.tag, ";tag=" + to_tag if to_tag else "",
-                 call.call_id, cseq, method, self.user, self.me))
+                "Contact: <sip:%s@%s:%d>\r\nMax-Forwards: 70\r\n" %
+                (method, self.host, self.sw[1], self.local, self.me,
+                 random.getrandbits(48), self.user, self.local, call.tag,
+                 self.host, ";tag=" + to_tag if to_tag else "",
+                 call.call_id, cseq, method, self.user, self.local, self.me))
 
     def _send(self, head, extra="", body=""):
         msg = head + extra + ("Content-Type: application/sdp\r\n"
@@ -82,7 +91,7 @@ class UA:
             self.seq += 1
             pkt = struct.pack("!BBHII", 0x80, 0, self.seq & 0xffff,
                               self.seq * 160, 0x5151) + b"\xff" * 160
-            self.rtp.sendto(pkt, ("127.0.0.1", c.media))
+            self.rtp.sendto(pkt, (self.host, c.media))
 
     def pump(self, timeout=0.05):
         """Reads what came within timeout: responses fill their call,

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,6 +54,18 @@ percents(void **state) {
     assert_int_equal(bh_parse_percent("40", &f), BH_EPARSE);
     assert_int_equal(bh_parse_percent("-4%", &f), BH_EPARSE);
     assert_int_equal(bh_parse_percent("4%%", &f), BH_EPARSE);
+    /* printed for people: significant digits, tiny figures as a bound */
+    char buf[32];
+    bh_format_percent(0.536912, 4, buf, sizeof buf);
+    assert_string_equal(buf, "53.69%");
+    bh_format_percent(4.829e-307, 4, buf, sizeof buf);
+    assert_string_equal(buf, "< 0.001%");
+    bh_format_percent(1e-5, 4, buf, sizeof buf);
+    assert_string_equal(buf, "0.001%");
+    bh_format_percent(0, 4, buf, sizeof buf);
+    assert_string_equal(buf, "0%");
+    bh_format_percent(NAN, 4, buf, sizeof buf);
+    assert_string_equal(buf, "-");
 }
 
 static void

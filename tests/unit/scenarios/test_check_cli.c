@@ -135,6 +135,37 @@ test_json_error(void **state) {
     assert_non_null(strstr(out, "\"line\": 22, \"column\": 9"));
 }
 
+/* Tiny figures read as such: 20 E on 100 lines blocks about 1e-40 of
+ * calls, which check prints as "< 0.001%", never in exponent notation
+ * (issue 15 item 13: "4.829e-305%"). */
+static void
+test_tiny_percent(void **state) {
+    (void)state;
+    char path[] = "/tmp/bh-check-tinyXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char text[] =
+        "name: tiny\n"
+        "switch:\n"
+        "  numbers:\n"
+        "    - { name: big, number: \"100\", lines: 100,\n"
+        "        queue: { operators: 100 } }\n"
+        "traffic:\n"
+        "  - { name: few, to: big, rate: 600, holding: 2m }\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (long)sizeof text - 1);
+    close(fd);
+    char cmd[2048], out[8192];
+    snprintf(cmd, sizeof cmd, "'%s' check '%s' 2>&1", BUSYHOUR, path);
+    int rc = run(cmd, out, sizeof out);
+    unlink(path);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "Erlang B blocking < 0.001%"));
+    assert_non_null(strstr(out, "P(wait) < 0.001%"));
+    assert_null(strstr(out, "e-"));
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
@@ -143,6 +174,7 @@ main(void) {
         cmocka_unit_test(test_broken_exit_2),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_json_error),
+        cmocka_unit_test(test_tiny_percent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

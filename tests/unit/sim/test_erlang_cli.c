@@ -136,6 +136,13 @@ json_b(void **state) {
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "0.0364969"));
     assert_string_equal(r.err, "");
+
+    /* A tiny blocking is a bound in percent, not 0.0000% (issue 15 item
+     * 13); the fraction itself stays exact. */
+    RUN(&r, "erlang", "b", "--traffic", "20", "--lines", "100");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "(< 0.001%)"));
+    assert_null(strstr(r.out, "0.0000%"));
 }
 
 static void

@@ -232,6 +232,64 @@ bad_plan(void **state) {
     tsc_free(sc);
 }
 
+/* What the plan's progress reports: every call, in order. */
+struct seen {
+    int calls;
+    double last, first;
+    int backwards, over;
+};
+
+static void
+seen_progress(void *arg, double done, double total) {
+    struct seen *v = arg;
+    double f = done / total;
+    if (v->calls++ == 0)
+        v->first = f;
+    if (f < v->last)
+        v->backwards++;
+    if (f > 1 || f < 0)
+        v->over++;
+    v->last = f;
+}
+
+/* Issue 15 item 13: plan's progress moves with every replication of
+ * every simulation of the search (not three coarse steps), forward only,
+ * and ends at done == total, so the command can draw a time estimate. */
+static void
+progress_is_fine_grained(void **state) {
+    (void)state;
+    struct bh_scenario *sc = tsc_new(500 * HOLD, 500 * HOLD, 10 * HOLD);
+    int ni = tsc_number(sc, "desk", 8);
+    tsc_queue(sc, ni, 2, 0, 0, 0);
+    tsc_calls(sc, "c", BH_SOURCE_CALLS, BH_TARGET_NUMBER, ni,
+              2.75 / HOLD * 3600, texp(HOLD));
+    int bi = tsc_bridge(sc, "conf", 10, 10);
+    tsc_calls(sc, "p", BH_SOURCE_CALLS, BH_TARGET_BRIDGE, bi, 3 / HOLD * 3600,
+              texp(HOLD));
+    struct bh_sim_options o;
+    memset(&o, 0, sizeof o);
+    o.seed = 5;
+    o.replications = 6;
+    o.threads = 2;
+    struct seen v = {0};
+    o.progress = seen_progress;
+    o.progress_arg = &v;
+    struct bh_results r;
+    memset(&r, 0, sizeof r);
+    char msg[256] = "";
+    assert_int_equal(bh_sim_plan(sc, &o, &r, msg, sizeof msg), 0);
+    printf("  %d progress reports, first %.4f\n", v.calls, v.first);
+    /* 3 phases (operators, lines, ports) of several simulations of 6
+     * replications each, and the final run */
+    assert_true(v.calls > 3 * 6);
+    assert_true(v.first < 0.1);
+    assert_int_equal(v.backwards, 0);
+    assert_int_equal(v.over, 0);
+    assert_true(v.last == 1);
+    bh_results_clear(&r);
+    tsc_free(sc);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
@@ -240,6 +298,7 @@ main(void) {
         cmocka_unit_test(campaign_sizes_its_lines),
         cmocka_unit_test(converges_to_exact_inverse),
         cmocka_unit_test(bad_plan),
+        cmocka_unit_test(progress_is_fine_grained),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,12 +278,47 @@ offered_agrees(void **state) {
     bh_results_clear(&r);
 }
 
+/* Issue 15 item 13: on a terminal (a pty from script(1)) plan's bar
+ * moves through many steps and its last line says how long the plan
+ * took; off a terminal nothing of it is printed (checked in sim_runs for
+ * sim, here for plan). */
+static void
+plan_progress(void **state) {
+    (void)state;
+    run("mkdir -p " TMP);
+    assert_int_equal(run(BIN " plan " HOTLINE " --replications 3 --threads 1 "
+                             "> /dev/null 2> " TMP "/p.err"),
+                     1);
+    size_t n;
+    char *err = slurp(TMP "/p.err", &n);
+    assert_int_equal(n, 0);
+    free(err);
+    if (run("command -v script > /dev/null") != 0)
+        skip();
+    assert_int_equal(run("env -u CI script -qec '" BIN " plan " HOTLINE
+                         " --replications 3 --threads 1' " TMP
+                         "/p.tty < /dev/null > /dev/null"),
+                     1);
+    char *tty = slurp(TMP "/p.tty", &n);
+    /* distinct percentages drawn: many more than three coarse steps */
+    int seen[101] = {0}, steps = 0;
+    for (const char *p = tty; (p = strstr(p, "] ")) != NULL; p += 2) {
+        int pc = atoi(p + 2);
+        if (pc >= 0 && pc <= 100 && !seen[pc]++)
+            steps++;
+    }
+    printf("  %d distinct percentages on the terminal\n", steps);
+    assert_true(steps > 20);
+    assert_non_null(strstr(tty, "100% in "));
+    free(tty);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sim_runs),       cmocka_unit_test(bad_usage),
         cmocka_unit_test(plan_file),      cmocka_unit_test(shared_options),
-        cmocka_unit_test(offered_agrees),
+        cmocka_unit_test(offered_agrees), cmocka_unit_test(plan_progress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

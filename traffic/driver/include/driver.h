@@ -95,8 +95,9 @@ double bh_emodel_mos(double r);
     X(REMOTE_BYE, "remote-bye")        /* the target hung up early */          \
     X(TARGET_DOWN, "target-down")      /* the run stopped: no target */        \
     X(LOCAL, "local")                  /* our own resources ran out */         \
-    X(NOT_DRIVEN, "not-driven")        /* a kind of arrival the driver         \
-                                          does not place yet */
+    X(NOT_DRIVEN, "not-driven")        /* an arrival the driver cannot         \
+                                          place (a campaign without a trunk    \
+                                          or an account to dial out with) */
 
 #define BH_DRIVER_FAIL_ENUM_(name, str) BH_DRIVER_FAIL_##name,
 enum bh_driver_fail { BH_DRIVER_FAIL_MAP(BH_DRIVER_FAIL_ENUM_) };
@@ -144,6 +145,9 @@ struct bh_driver_stats {
     uint64_t rtp_sent, rtp_received, rtp_lost;
     uint64_t sip_sent, sip_received, retransmissions;
     int aborted; /* the run stopped because the target was gone */
+    /* why campaign attempts are not driven ("" when they are) */
+    char not_driven_why[120];
+    uint64_t carrier_calls; /* INVITEs our carrier took */
 };
 
 struct bh_driver;
@@ -166,7 +170,11 @@ struct bh_driver_options {
                                    after their 180, as the simulator's
                                    operators answer the moment they are
                                    offered a call (busyhour run); 0: they
-                                   ring DRV_OP_RING (50 ms wall) first */
+                                   ring DRV_OP_RING (50 ms wall) first;
+                                   the carrier rings as its model says */
+    int no_carrier;             /* 1: switch.trunk's gateway is not ours;
+                                   0: the driver answers there as the
+                                   carrier (carrier lines in operator.c) */
     struct bh_record_sink sink; /* where records go (may be empty) */
     void (*on_call)(void *arg, const struct bh_driver_call *c);
     void *call_arg;
