@@ -49,9 +49,10 @@ struct run {
     struct bh_driver *drv;
     struct bh_driver_stats st;
     int nomem;
-    int skipped_campaigns; /* arrivals not driven */
-    char unjudged[400];    /* thresholds on figures not measured */
-    char not_run[600];     /* the load did not run: why */
+    uint64_t skipped_campaigns; /* attempts the driver could not place */
+    char unjudged[400];         /* thresholds on figures not measured */
+    char not_run[600];          /* the load did not run: why */
+    char campaign_why[200];     /* campaign calls not placed: why */
 };
 
 static void
@@ -159,20 +160,6 @@ model(struct run *r) {
     if (bh_thresholds_eval(r->sc, &r->sim) < 0)
         return BH_EINVAL;
     return write_results(r, &r->sim, "sim.json");
-}
-
-/* The driver places callers to numbers and meeting participants to
- * bridges (they key their passcode); it does not place campaign calls
- * yet (traffic/driver/README.md: no carrier): those arrivals are left
- * out and their targets said not measured. */
-static int
-drivable(void *arg, const struct bh_arrival *a) {
-    struct run *r = arg;
-    if (a->outbound) {
-        r->skipped_campaigns++;
-        return 0;
-    }
-    return 1;
 }
 
 /* The tap: the collector's sink, with the levels the progress line
@@ -306,8 +293,6 @@ load(struct run *r, double *wall) {
     o.sink = (struct bh_record_sink){&tap_ops, r};
     o.on_call = on_call;
     o.call_arg = r;
-    o.filter = drivable;
-    o.filter_arg = r;
     o.progress = on_progress;
     o.progress_arg = r;
     o.answer_at_once = 1; /* as the simulator's operators */
@@ -321,6 +306,7 @@ load(struct run *r, double *wall) {
     int drc = bh_driver_run(r->drv);
     *wall = mono() - t0;
     bh_driver_stats(r->drv, &r->st);
+    r->skipped_campaigns = r->st.failed[BH_DRIVER_FAIL_NOT_DRIVEN];
     uint64_t lost = 0;
     int src = run_sut_stop(&r->sut, &lost);
     if (drc == BH_EIO || r->st.aborted) {
@@ -351,14 +337,32 @@ load(struct run *r, double *wall) {
     return 0;
 }
 
-/* Targets the run did not drive: every figure not measured (NaN). */
+/* 1 when name is a campaign's, or the number whose lines carry one
+ * (`via`): what the run measures there lacks the campaign's calls when
+ * they were not placed. */
+static int
+campaign_side(const struct bh_scenario *sc, const char *name) {
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (s->kind != BH_SOURCE_CAMPAIGN)
+            continue;
+        if (strcmp(s->name, name) == 0 ||
+            (s->target >= 0 && (size_t)s->target < sc->sw.nnumbers &&
+             strcmp(sc->sw.numbers[s->target].name, name) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* Targets the run did not drive as the scenario offers them: every
+ * figure not measured (NaN). No load ran: all; campaign attempts not
+ * placed: the campaigns and the numbers they go out through. */
 static void
 unmeasured(struct run *r) {
     for (size_t i = 0; i < r->load.ntargets; i++) {
         struct bh_target_result *t = &r->load.targets[i];
-        /* a campaign not placed, and a number only campaigns call */
-        if (!r->not_run[0] && strcmp(t->kind, "campaign") != 0 &&
-            (t->offered.mean > 0 || !r->skipped_campaigns))
+        if (!r->not_run[0] &&
+            !(r->skipped_campaigns && campaign_side(r->sc, t->name)))
             continue;
         struct bh_estimate nan = bh_estimate_exact(NAN);
         t->offered = t->answered = t->blocked = t->abandoned = nan;
@@ -419,11 +423,12 @@ operator_leg(const struct run *r) {
 
 static int
 report(struct run *r, struct bh_run_numbers *num) {
+    snprintf(r->campaign_why, sizeof r->campaign_why,
+             "campaign calls were not placed: %s",
+             r->st.not_driven_why[0] ? r->st.not_driven_why
+                                     : "the driver could not dial out");
     struct bh_agreement agree[BH_AGREE_MAX];
-    const char *why = r->not_run[0]
-                          ? r->not_run
-                          : "the driver has no carrier yet, so the run "
-                            "places no campaign calls";
+    const char *why = r->not_run[0] ? r->not_run : r->campaign_why;
     size_t na = bh_agree_test(&r->sim, &r->load, why, agree, BH_AGREE_MAX);
     for (size_t i = 0; i < na; i++)
         r->res->disagreements += agree[i].agrees == 0;
@@ -440,9 +445,12 @@ report(struct run *r, struct bh_run_numbers *num) {
              w, (int)(r->sc->start / 3600), (int)fmod(r->sc->start / 60, 60));
     if (r->skipped_campaigns)
         snprintf(notes[nn++], sizeof notes[0],
-                 "Campaigns not measured: %d outbound attempts were not "
-                 "placed (the driver's carrier is not built yet).",
-                 r->skipped_campaigns);
+                 "Campaigns not measured: %llu outbound attempts were not "
+                 "placed (%s); the campaigns and the numbers whose lines "
+                 "carry them have an empty measured column, not zero.",
+                 (unsigned long long)r->skipped_campaigns,
+                 r->st.not_driven_why[0] ? r->st.not_driven_why
+                                         : "the driver could not dial out");
     if (r->unjudged[0])
         snprintf(notes[nn++], sizeof notes[0],
                  "Thresholds not judged on the measured figures (not "
@@ -465,6 +473,13 @@ report(struct run *r, struct bh_run_numbers *num) {
                  "loopback contacts: they answer the moment they are "
                  "offered a call, as the simulator's do, and hang up after "
                  "the model's holding time.");
+    if (r->sut.extension_queues)
+        snprintf(notes[nn++], sizeof notes[0],
+                 "%d queues named extensions as their operators; the run has "
+                 "no phones registered there, so the driver's operators took "
+                 "their places on loopback contacts (the extensions' "
+                 "forwarding and recording were not exercised).",
+                 r->sut.extension_queues);
     if (r->opt->target)
         snprintf(notes[nn++], sizeof notes[0],
                  "The switch at %s is not ours: its CDRs were not read, so "
@@ -552,7 +567,7 @@ measured(struct run *r, double wall, int load_rc) {
     num->window_start = r->sc->start;
     num->window = r->sc->horizon;
     num->wall = wall;
-    num->calls_on_wire = r->st.started;
+    num->calls_on_wire = r->st.started - r->skipped_campaigns;
     num->late = r->st.late;
     num->late_mean =
         r->st.started ? 1000 * r->st.late_sum / (double)r->st.started : 0;

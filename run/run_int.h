@@ -38,12 +38,14 @@ struct run_sut {
     struct run_switch_cfg cfg; /* what sw runs (it borrows it) */
     int operators_port;        /* the contacts given to queues without any,
                                   where the driver answers as the operators */
+    int extension_queues;      /* queues whose extensions were replaced so */
     char target[64];           /* "127.0.0.1:PORT" the driver loads */
     int pinned;                /* 1: switch and driver on different cores */
 };
 
-/* Gives every queue of sc that names no operator contacts one contact
- * per operator on a free loopback port (sip:opN@127.0.0.1:PORT), where
+/* Gives every queue of sc that names no operator contacts (or names
+ * extensions, whose phones the run does not have) one contact per
+ * operator on a free loopback port (sip:opN@127.0.0.1:PORT), where
  * the driver answers as the operators, then starts the switch at speed
  * (run_sut_scale) in its thread with its CDRs in cdr_path, pinned away
  * from the calling thread. 0, or BH_EIO with diag. */

@@ -68,13 +68,27 @@ static int __attribute__((unused)) port_taken(int port) {
     return taken;
 }
 
-/* Points the queues without contacts at the operators. */
+/* 1 when the driver must answer as q's operators on contacts of ours:
+ * the queue names none, or names extensions (their phones are
+ * registrations of people the run does not have). */
 static int
-give_contacts(struct bh_scenario *sc, int port) {
+ours(const struct bh_sc_queue *q) {
+    if (!q->present || q->operators <= 0)
+        return 0;
+    for (size_t k = 0; k < q->ncontacts; k++)
+        if (strncmp(q->contacts[k], "sip:", 4) != 0)
+            return 1;
+    return q->ncontacts == 0;
+}
+
+/* Points those queues at the operators. */
+static int
+give_contacts(struct run_sut *s, struct bh_scenario *sc, int port) {
     for (size_t i = 0; i < sc->sw.nnumbers; i++) {
         struct bh_sc_queue *q = &sc->sw.numbers[i].queue;
-        if (!q->present || q->ncontacts > 0 || q->operators <= 0)
+        if (!ours(q))
             continue;
+        s->extension_queues += q->ncontacts > 0;
         char(*c)[128] = calloc((size_t)q->operators, sizeof *c);
         if (!c)
             return BH_ENOMEM;
@@ -89,11 +103,9 @@ give_contacts(struct bh_scenario *sc, int port) {
 
 static int
 needs_operators(const struct bh_scenario *sc) {
-    for (size_t i = 0; i < sc->sw.nnumbers; i++) {
-        const struct bh_sc_queue *q = &sc->sw.numbers[i].queue;
-        if (q->present && q->ncontacts == 0 && q->operators > 0)
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        if (ours(&sc->sw.numbers[i].queue))
             return 1;
-    }
     return 0;
 }
 
@@ -175,7 +187,7 @@ run_sut_start(struct run_sut *s, struct bh_scenario *sc, double speed,
             bh_diag_set(diag, 0, 0, "no free UDP port for the operators");
             return BH_EIO;
         }
-        if ((rc = give_contacts(sc, s->operators_port))) {
+        if ((rc = give_contacts(s, sc, s->operators_port))) {
             bh_diag_set(diag, 0, 0, "%s", bh_strerror(rc));
             return BH_EIO;
         }

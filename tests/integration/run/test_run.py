@@ -248,7 +248,7 @@ def demo():
 BUNDLED = {"hotline-8800": ["--window", "10:00-10:20"],
            "free-conference": ["--window", "10:00-10:20"],
            "office-pbx": ["--window", "10:00-10:20"],
-           "outbound-campaign": ["--duration", "20s"]}
+           "outbound-campaign": ["--window", "13:30-13:50"]}
 
 
 def bundled():
@@ -268,6 +268,13 @@ def bundled():
         valid_files(out, cdr=False)
         html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
         check("Measured against simulated" in html, "%s: report" % name)
+        for col in ("analytic (Erlang)", "simulated (", "measured (one run"):
+            check(col in html, "%s: the report has the column %s" % (name,
+                                                                    col))
+        if p.returncode != 3:
+            n = json.load(open(os.path.join(out, "load.json")))["run"]
+            check(n["calls_on_wire"] > 0, "%s: %d calls on the wire" %
+                  (name, n["calls_on_wire"]))
         if p.returncode == 3:
             check(stderr.strip() and "busyhour run:" in stderr,
                   "%s: exit 3 says why" % name)
