@@ -21,6 +21,15 @@ int bh_cmd_load(int argc, char **argv);
 int bh_cmd_export(int argc, char **argv);
 int bh_cmd_run(int argc, char **argv);
 
+/* `busyhour report --cdr FILE` (cmd_report_cdr.c), from report's options:
+ * the CDR file, the scenario, --md, --csv DIR; `others` is true when any
+ * option --cdr does not take was given. */
+struct bh_cli_report_cdr {
+    const char *cdr, *scenario, *md, *csv;
+    int others;
+};
+int bh_cmd_report_cdr(const struct bh_cli_report_cdr *a);
+
 /* Prints "busyhour CMD: message" to stderr and returns BH_EXIT_USAGE. */
 int bh_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -85,7 +85,9 @@ table(const struct bh_scenario *sc, const struct bh_results *r) {
     printf("%-16s %-9s %5s %8s %11s  %-24s %-24s", "target", "resource", "now",
            "analytic", "recommended", "blocking now", "blocking recommended");
     printf("  %-24s %-24s", "service level now", "service level rec.");
-    if (sc->tariffs.present && sc->tariffs.per_line_month > 0)
+    bool priced = sc->tariffs.present && (sc->tariffs.per_line_month > 0 ||
+                                          sc->tariffs.operator_per_hour > 0);
+    if (priced)
         printf("  %10s %10s", "cost/month", "rec./month");
     printf("\n");
     for (size_t i = 0; i < r->nplan; i++) {
@@ -98,16 +100,18 @@ table(const struct bh_scenario *sc, const struct bh_results *r) {
         printf("%-16s %-9s %5d %8d %11d  %-24s %-24s  %-24s %-24s", p->target,
                p->resource, p->now, p->analytic, p->recommended, bn, br, sn,
                sr);
-        if (sc->tariffs.present && sc->tariffs.per_line_month > 0) {
+        if (priced) {
             money(cn, sizeof cn, p->cost_now);
             money(cr, sizeof cr, p->cost_recommended);
             printf("  %10s %10s", cn, cr);
         }
         printf("\n");
     }
-    if (sc->tariffs.present && sc->tariffs.per_line_month > 0)
-        printf("\ncost/month: line (port) rental in %s, operators not "
-               "priced\n",
+    if (priced)
+        printf("\ncost/month (%s, 30 days): line (port) rental of the "
+               "lines (ports); operators' pay (tariffs.operators: per "
+               "paid hour, staffed hours / (1 - shrinkage)); '-' where "
+               "the tariffs do not price it\n",
                sc->tariffs.currency);
     printf("\n");
     for (size_t i = 0; i < r->nplan; i++) {

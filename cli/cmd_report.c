@@ -25,6 +25,8 @@ help(FILE *out) {
         "                       [--scenario FILE [--analytic]] "
         "[--exit-zero]\n"
         "                       [--merge OUT.json]\n"
+        "       busyhour report --cdr CDR.sqlite --scenario FILE [--md FILE]\n"
+        "                       [--csv DIR]\n"
         "\n"
         "Reads results files written by busyhour sim, plan, load or run "
         "(format:\nreports/README.md) and renders them. Several files of one "
@@ -70,6 +72,13 @@ help(FILE *out) {
         "                   write OUT.json, and render that one file; "
         "thresholds\n"
         "                   are judged on it when --scenario is given\n"
+        "  --cdr FILE       rate a switch's CDR file (busyhour switch --cdr) "
+        "with the\n"
+        "                   scenario's tariffs, as the simulator rates its "
+        "calls: the\n"
+        "                   costs by payer and rate class (Markdown), one "
+        "line per\n"
+        "                   row in DIR/cdr-costs.csv with --csv DIR\n"
         "  --exit-zero      exit 0 even when a threshold fails (the "
         "verdict stays in\n"
         "                   the outputs); bad input still exits 2\n"
@@ -148,10 +157,147 @@ merge_files(const char *const *files, size_t n, struct bh_results *rs,
     return BH_EXIT_OK;
 }
 
+/* A scenario at the capacities of results r: each number's lines and
+ * operators and each bridge's ports taken from r's target of that name
+ * (as in sc when r does not have it). *out is a shallow copy of sc that
+ * borrows everything but its numbers and bridges, which the caller frees
+ * (num, br). Returns 0 or BH_ENOMEM. */
+static int
+at_capacity(const struct bh_scenario *sc, const struct bh_results *r,
+            struct bh_scenario *out, struct bh_sc_number **num,
+            struct bh_sc_bridge **br) {
+    *out = *sc;
+    *num = calloc(sc->sw.nnumbers + 1, sizeof **num);
+    *br = calloc(sc->sw.nbridges + 1, sizeof **br);
+    if (!*num || !*br) {
+        free(*num);
+        free(*br);
+        *num = NULL;
+        *br = NULL;
+        return BH_ENOMEM;
+    }
+    for (size_t i = 0; i < sc->sw.nnumbers; i++) {
+        struct bh_sc_number *n = &(*num)[i];
+        *n = sc->sw.numbers[i];
+        for (size_t t = 0; r && t < r->ntargets; t++) {
+            const struct bh_target_result *tr = &r->targets[t];
+            if (strcmp(tr->name, n->name) != 0 ||
+                strcmp(tr->kind, "number") != 0)
+                continue;
+            n->lines = tr->lines;
+            if (n->queue.present && tr->operators > 0)
+                n->queue.operators = tr->operators;
+        }
+    }
+    for (size_t i = 0; i < sc->sw.nbridges; i++) {
+        struct bh_sc_bridge *b = &(*br)[i];
+        *b = sc->sw.bridges[i];
+        for (size_t t = 0; r && t < r->ntargets; t++)
+            if (strcmp(r->targets[t].name, b->name) == 0 &&
+                strcmp(r->targets[t].kind, "bridge") == 0)
+                b->ports = r->targets[t].lines;
+    }
+    out->sw.numbers = *num;
+    out->sw.bridges = *br;
+    return 0;
+}
+
+/* Do two scenarios (at_capacity's copies) have the same capacities? */
+static bool
+same_capacity(const struct bh_scenario *a, const struct bh_scenario *b) {
+    for (size_t i = 0; i < a->sw.nnumbers; i++)
+        if (a->sw.numbers[i].lines != b->sw.numbers[i].lines ||
+            a->sw.numbers[i].queue.operators !=
+                b->sw.numbers[i].queue.operators)
+            return false;
+    for (size_t i = 0; i < a->sw.nbridges; i++)
+        if (a->sw.bridges[i].ports != b->sw.bridges[i].ports)
+            return false;
+    return true;
+}
+
+/* The formulas' figures of sc into *out, with the thresholds they can
+ * judge (costs, percentiles and meetings are left out rather than
+ * failed). Returns 0 or a BH_E* code. */
+static int
+analytic_of(const struct bh_scenario *sc, struct bh_results *out) {
+    int rc = bh_sim_analytic(sc, out);
+    if (rc == 0)
+        rc = bh_thresholds_eval(sc, out) < 0 ? BH_ENOMEM : 0;
+    size_t kept = 0;
+    for (size_t i = 0; rc == 0 && i < out->nthresholds; i++)
+        if (!isnan(out->thresholds[i].value))
+            out->thresholds[kept++] = out->thresholds[i];
+    if (rc == 0)
+        out->nthresholds = kept;
+    else
+        bh_results_clear(out);
+    return rc;
+}
+
+/* --analytic: one column of the formulas' figures at each capacity the
+ * results files rs[0..nfiles) were computed at (a plan's recommended
+ * capacity, a simulation's), or at the scenario's when there is no file,
+ * appended at rs[nfiles..); returns how many, or -1 with a message. */
+static int
+add_analytic(const struct bh_scenario *sc, struct bh_results *rs, size_t nfiles,
+             const char *const *files, char (*labels)[600]) {
+    struct bh_scenario at[MAX_RESULTS];
+    struct bh_sc_number *num[MAX_RESULTS] = {0};
+    struct bh_sc_bridge *br[MAX_RESULTS] = {0};
+    size_t from[MAX_RESULTS]; /* the first file at each capacity */
+    size_t nat = 0;
+    int rc = 0;
+    for (size_t f = 0; rc == 0 && f < (nfiles ? nfiles : 1); f++) {
+        rc = at_capacity(sc, nfiles ? &rs[f] : NULL, &at[nat], &num[nat],
+                         &br[nat]);
+        if (rc)
+            break;
+        bool seen = false;
+        for (size_t k = 0; k < nat && !seen; k++)
+            seen = same_capacity(&at[k], &at[nat]);
+        if (seen) {
+            free(num[nat]);
+            free(br[nat]);
+            num[nat] = NULL;
+            br[nat] = NULL;
+            continue;
+        }
+        from[nat++] = f;
+    }
+    size_t made = 0;
+    for (size_t k = 0; rc == 0 && k < nat; k++) {
+        rc = analytic_of(&at[k], &rs[nfiles + k]);
+        if (rc)
+            break;
+        made++;
+        if (nat == 1)
+            snprintf(labels[nfiles + k], sizeof labels[0], "analytic (Erlang)");
+        else {
+            const char *base = strrchr(files[from[k]], '/');
+            base = base ? base + 1 : files[from[k]];
+            snprintf(labels[nfiles + k], sizeof labels[0],
+                     "analytic (Erlang, at %s's capacity)", base);
+        }
+    }
+    for (size_t k = 0; k < nat; k++) {
+        free(num[k]);
+        free(br[k]);
+    }
+    if (rc) {
+        for (size_t k = 0; k < made; k++)
+            bh_results_clear(&rs[nfiles + k]);
+        fprintf(stderr, "busyhour report: analytic figures: %s\n",
+                bh_strerror(rc));
+        return -1;
+    }
+    return (int)made;
+}
+
 int
 bh_cmd_report(int argc, char **argv) {
     const char *html = NULL, *csv = NULL, *junit = NULL, *md = NULL,
-               *scen = NULL, *merge = NULL;
+               *scen = NULL, *merge = NULL, *cdr = NULL;
     const char *files[MAX_RESULTS];
     size_t nfiles = 0;
     bool analytic = false, exit_zero = false;
@@ -173,6 +319,8 @@ bh_cmd_report(int argc, char **argv) {
             opt = &scen;
         } else if (strcmp(a, "--merge") == 0) {
             opt = &merge;
+        } else if (strcmp(a, "--cdr") == 0) {
+            opt = &cdr;
         } else if (strcmp(a, "--analytic") == 0) {
             analytic = true;
             continue;
@@ -195,6 +343,12 @@ bh_cmd_report(int argc, char **argv) {
             return bh_cli_usage_error("report", "%s needs a value", a);
         *opt = argv[++i];
     }
+    if (cdr) {
+        struct bh_cli_report_cdr rc = {cdr, scen, md, csv,
+                                       nfiles || html || junit || merge ||
+                                           analytic || exit_zero};
+        return bh_cmd_report_cdr(&rc);
+    }
     if (analytic && !scen)
         return bh_cli_usage_error("report", "--analytic needs --scenario");
     if (merge && nfiles == 0)
@@ -207,10 +361,13 @@ bh_cmd_report(int argc, char **argv) {
 
     int status = BH_EXIT_OK;
     struct bh_scenario *sc = NULL;
-    struct bh_results rs[MAX_RESULTS + 1];
-    const struct bh_results *rp[MAX_RESULTS + 1];
-    char labels[MAX_RESULTS + 1][600];
-    const char *lp[MAX_RESULTS + 1];
+    struct bh_results rs[2 * MAX_RESULTS];
+    const struct bh_results *rp[2 * MAX_RESULTS];
+    char labels[2 * MAX_RESULTS][600];
+    const char *lp[2 * MAX_RESULTS];
+    char warnings[4 * MAX_RESULTS][400];
+    const char *wp[4 * MAX_RESULTS];
+    size_t nwarnings = 0;
     size_t nread = 0;
     struct bh_sim_curve *curves = NULL;
     struct bh_capacity_curve *cv = NULL;
@@ -235,8 +392,11 @@ bh_cmd_report(int argc, char **argv) {
         rp[f] = &rs[f];
         const char *base = strrchr(files[f], '/');
         base = base ? base + 1 : files[f];
+        /* busyhour plan's results are a simulation at the recommended
+         * capacity: say so */
         snprintf(labels[f], sizeof labels[f], "%s (%s)",
-                 bh_results_source_name(rs[f].source), base);
+                 rs[f].nplan ? "plan" : bh_results_source_name(rs[f].source),
+                 base);
         lp[f] = labels[f];
         if (sc && !merge && bh_thresholds_eval(sc, &rs[f]) < 0) {
             fprintf(stderr, "busyhour report: out of memory\n");
@@ -254,38 +414,36 @@ bh_cmd_report(int argc, char **argv) {
         nfiles = 1;
     }
 
+    nwarnings = bh_report_compare_warnings(rp, lp, nfiles, sc, warnings,
+                                           sizeof warnings / sizeof *warnings);
+    for (size_t i = 0; i < nwarnings; i++) {
+        fprintf(stderr, "busyhour report: warning: %s\n", warnings[i]);
+        wp[i] = warnings[i];
+    }
+
     if (analytic) {
-        /* The formulas' figures beside the files (or alone). */
-        int rc = bh_sim_analytic(sc, &rs[nfiles]);
-        if (rc == 0)
-            rc = bh_thresholds_eval(sc, &rs[nfiles]) < 0 ? BH_ENOMEM : 0;
-        /* Thresholds the formulas cannot judge (costs, percentiles,
-         * meetings) are left out rather than failed. */
-        struct bh_results *an = &rs[nfiles];
-        size_t kept = 0;
-        for (size_t i = 0; rc == 0 && i < an->nthresholds; i++)
-            if (!isnan(an->thresholds[i].value))
-                an->thresholds[kept++] = an->thresholds[i];
-        an->nthresholds = kept;
-        if (rc) {
-            bh_results_clear(&rs[nfiles]);
-            fprintf(stderr, "busyhour report: analytic figures: %s\n",
-                    bh_strerror(rc));
+        /* The formulas' figures beside the files (or alone), each at
+         * the capacity of the files it stands beside. */
+        int made = add_analytic(sc, rs, nfiles, files, labels);
+        if (made < 0) {
             status = BH_EXIT_USAGE;
             goto out;
         }
-        rp[nfiles] = &rs[nfiles];
-        snprintf(labels[nfiles], sizeof labels[nfiles], "analytic (Erlang)");
-        lp[nfiles] = labels[nfiles];
-        nfiles++;
-        nread++;
+        for (int k = 0; k < made; k++) {
+            rp[nfiles] = &rs[nfiles];
+            lp[nfiles] = labels[nfiles];
+            nfiles++;
+            nread++;
+        }
     }
 
     struct bh_report rep = {.n = nfiles,
                             .rs = rp,
                             .labels = lp,
                             .start = sc ? sc->start : 0,
-                            .sc = sc};
+                            .sc = sc,
+                            .nwarnings = nwarnings,
+                            .warnings = wp};
     { /* capacity curves: HTML charts, Markdown recommendations */
         curves = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *curves);
         cv = calloc(rs[0].ntargets ? rs[0].ntargets : 1, sizeof *cv);

@@ -104,13 +104,25 @@ summary(const struct bh_scenario *sc, const struct bh_results *r) {
     }
     if (r->costs.present) {
         const struct bh_costs *c = &r->costs;
-        printf("costs (%s): total %.2f [%.2f, %.2f], per call %.4f, callers "
-               "%.2f, company %.2f, per month %.2f\n\n",
+        const struct bh_payer_costs *co = &c->by[BH_COST_COMPANY];
+        printf("costs (%s): total %.2f [%.2f, %.2f], callers %.2f, company "
+               "%.2f (operators %.2f, line rental %.2f), per month %.2f\n"
+               "  company per answered call %.4f [%.4f, %.4f], per hour "
+               "%.2f; callers per answered call %.4f\n",
                c->currency, c->total.mean, c->total.lo, c->total.hi,
-               c->per_call.mean, c->callers.mean, c->company.mean,
-               c->per_month.mean);
+               c->callers.mean, c->company.mean, c->operators.mean,
+               c->line_rental.mean, c->per_month.mean,
+               co->per_answered_call.mean, co->per_answered_call.lo,
+               co->per_answered_call.hi, co->per_hour.mean,
+               c->by[BH_COST_CALLERS].per_answered_call.mean);
+        if (c->balance.present) {
+            char b[400];
+            bh_balance_describe(&c->balance, c->currency, sc->start,
+                                r->replications, b, sizeof b);
+            printf("  %s\n", b);
+        }
+        printf("\n");
     }
-    (void)sc;
     for (size_t i = 0; i < r->nthresholds; i++) {
         const struct bh_threshold_result *t = &r->thresholds[i];
         printf("threshold %-40s %s (value %.6g, limit %.6g)\n", t->expr,

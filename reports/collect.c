@@ -98,6 +98,7 @@ rep_free(struct rep *r) {
     free(r->tot);
     free(r->bill.class_total);
     free(r->bill.class_calls);
+    free(r->bill.class_answered);
     memset(r, 0, sizeof *r);
 }
 
@@ -125,14 +126,20 @@ rep_copy(const struct bh_collector *c, struct rep *to, const struct rep *from) {
     to->bill = from->bill;
     to->bill.class_total = NULL;
     to->bill.class_calls = NULL;
+    to->bill.class_answered = NULL;
     size_t n = from->bill.nclasses;
     if (n) {
         to->bill.class_total = malloc(n * sizeof *to->bill.class_total);
         to->bill.class_calls = malloc(n * sizeof *to->bill.class_calls);
-        if (!to->bill.class_total || !to->bill.class_calls) {
+        to->bill.class_answered = calloc(n, sizeof *to->bill.class_answered);
+        if (!to->bill.class_total || !to->bill.class_calls ||
+            !to->bill.class_answered) {
             rep_free(to);
             return BH_ENOMEM;
         }
+        if (from->bill.class_answered)
+            memcpy(to->bill.class_answered, from->bill.class_answered,
+                   n * sizeof *to->bill.class_answered);
         memcpy(to->bill.class_total, from->bill.class_total,
                n * sizeof *to->bill.class_total);
         memcpy(to->bill.class_calls, from->bill.class_calls,
@@ -630,6 +637,7 @@ bh_collector_results(const struct bh_collector *c, struct bh_results *r) {
         return rc;
     r->source = c->src;
     snprintf(r->scenario, sizeof r->scenario, "%s", sc->name);
+    snprintf(r->scenario_hash, sizeof r->scenario_hash, "%s", sc->digest);
     r->seed = sc->seed;
     r->replications = (int)c->nreps;
     r->horizon = c->horizon;

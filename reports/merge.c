@@ -108,7 +108,9 @@ check(const struct bh_results *const *in, const char *const *names, size_t n,
                       NULL);
         else if (seen[b->segment_index])
             rc = fail(diag, nm, "its segment is given twice", NULL);
-        else if (strcmp(b->scenario, a->scenario) != 0 || b->seed != a->seed)
+        else if (strcmp(b->scenario, a->scenario) != 0 ||
+                 strcmp(b->scenario_hash, a->scenario_hash) != 0 ||
+                 b->seed != a->seed)
             rc = fail(diag, nm, "another scenario or seed than ",
                       names ? names[0] : "the first file");
         else if (b->horizon != a->horizon || b->warmup != a->warmup ||
@@ -338,6 +340,7 @@ bh_results_merge(const struct bh_results *const *in, const char *const *names,
         return rc;
     out->source = BH_SOURCE_LOAD;
     memcpy(out->scenario, a->scenario, sizeof out->scenario);
+    memcpy(out->scenario_hash, a->scenario_hash, sizeof out->scenario_hash);
     out->seed = a->seed;
     out->replications = 1;
     out->horizon = a->horizon;

@@ -24,15 +24,27 @@ struct allowance {
     int64_t used;      /* s of allowance consumed */
 };
 
+/* A prepaid balance as the company's calls and line rental draw it. */
+struct prepaid {
+    bool on;
+    double epoch;     /* s: the balance's start (the warm-up's end) */
+    double rent_rate; /* micro-units per s of line rental */
+    bh_money spent;   /* the company's calls charged so far */
+    double last;      /* s: checked up to here */
+    double out;       /* s: when it first fell to zero or below; NaN */
+};
+
 struct bh_rater {
     const struct bh_scenario *sc; /* borrowed */
     struct bh_bill bill;
     bh_money callers, company, provider, participants_cost;
     size_t nslots;
-    bh_money *class_total; /* owned */
-    uint64_t *class_calls; /* owned */
-    size_t cap, used;      /* allowance table: open addressing */
-    struct allowance *tab; /* owned */
+    bh_money *class_total;    /* owned */
+    uint64_t *class_calls;    /* owned */
+    uint64_t *class_answered; /* owned */
+    size_t cap, used;         /* allowance table: open addressing */
+    struct allowance *tab;    /* owned */
+    struct prepaid pre;
 };
 
 /* ---- Building blocks ------------------------------------------------ */
@@ -127,6 +139,159 @@ bh_rater_class(const struct bh_scenario *sc, size_t i,
     return 0;
 }
 
+/* ---- Fixed costs ------------------------------------------------------ */
+
+/* x * num / den rounded half up, exactly for non-negative operands. */
+static bh_money
+muldiv(__int128 x, __int128 den) {
+    if (x <= 0 || den <= 0)
+        return 0;
+    return (bh_money)((x + den / 2) / den);
+}
+
+bh_money
+bh_rating_line_rental(const struct bh_sc_tariffs *tf, int64_t lines,
+                      double seconds) {
+    if (!tf || !tf->present || tf->per_line_month <= 0 || lines <= 0 ||
+        !(seconds > 0))
+        return 0;
+    int64_t h = (int64_t)llround(seconds);
+    return muldiv((__int128)tf->per_line_month * lines * h,
+                  (int64_t)BH_RATING_MONTH);
+}
+
+bh_money
+bh_rating_operators(const struct bh_sc_tariffs *tf, int64_t operators,
+                    double seconds) {
+    if (!tf || !tf->present || tf->operator_per_hour <= 0 || operators <= 0 ||
+        !(seconds > 0))
+        return 0;
+    /* paid = staffed / (1 - shrinkage), shrinkage in millionths so that
+     * 30% is exactly 300,000 / 1,000,000 */
+    int64_t keep = 1000000 - (int64_t)llround(tf->shrinkage * 1e6);
+    if (keep < 1)
+        keep = 1;
+    int64_t h = (int64_t)llround(seconds);
+    return muldiv((__int128)tf->operator_per_hour * operators * h * 1000000,
+                  (__int128)3600 * keep);
+}
+
+/* Operators staffed on number i (0 without a queue). */
+static int64_t
+operators_of(const struct bh_scenario *sc, size_t i) {
+    const struct bh_sc_number *n = &sc->sw.numbers[i];
+    return n->queue.present ? n->queue.operators : 0;
+}
+
+int
+bh_rating_target_of(const struct bh_scenario *sc, size_t s) {
+    if (s >= sc->nsources)
+        return -1;
+    const struct bh_sc_source *src = &sc->sources[s];
+    if (src->kind == BH_SOURCE_CAMPAIGN) {
+        int k = (int)(sc->sw.nnumbers + sc->sw.nbridges);
+        for (size_t i = 0; i < s; i++)
+            k += sc->sources[i].kind == BH_SOURCE_CAMPAIGN;
+        return k;
+    }
+    if (src->target_kind == BH_TARGET_NUMBER &&
+        (size_t)src->target < sc->sw.nnumbers)
+        return src->target;
+    if (src->target_kind == BH_TARGET_BRIDGE &&
+        (size_t)src->target < sc->sw.nbridges)
+        return (int)sc->sw.nnumbers + src->target;
+    return -1;
+}
+
+/* ---- Prepaid balance ----------------------------------------------------
+ * balance(t) = start + top-ups added by t - line rental accrued by t - the
+ * company's calls charged by t (each at its end), t from the warm-up's
+ * end. Between charges it falls linearly with the rental and jumps up at
+ * each top-up; the first t where it is <= 0 is when it ran out. */
+
+static void
+prepaid_init(struct bh_rater *r) {
+    const struct bh_scenario *sc = r->sc;
+    const struct bh_sc_tariffs *tf = &sc->tariffs;
+    struct prepaid *p = &r->pre;
+    p->on = tf->present && tf->prepaid;
+    p->epoch = sc->sim.warmup > 0 ? sc->sim.warmup : 0;
+    p->last = p->epoch;
+    p->out = NAN;
+    int64_t lines = 0;
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        lines += sc->sw.numbers[i].lines;
+    for (size_t i = 0; i < sc->sw.nbridges; i++)
+        lines += sc->sw.bridges[i].ports;
+    p->rent_rate = tf->present ? (double)tf->per_line_month * (double)lines /
+                                     BH_RATING_MONTH
+                               : 0;
+    if (p->on && tf->balance <= 0 && p->rent_rate > 0)
+        p->out = p->epoch; /* nothing to draw on */
+}
+
+/* Top-ups added by time t (s since the horizon start), micro-units. */
+static double
+topups_by(const struct bh_sc_tariffs *tf, double epoch, double t) {
+    if (tf->top_up <= 0 || !(tf->top_up_every > 0) || t <= epoch)
+        return 0;
+    return floor((t - epoch) / tf->top_up_every + 1e-9) * (double)tf->top_up;
+}
+
+/* The first time in [a, b] at which the balance, with `spent` charged and
+ * only the rental falling, is <= 0; NaN when none. Walks the top-up
+ * periods in between (at most horizon / 1 h of them in a replication). */
+static double
+drift_zero(const struct bh_rater *r, double a, double b, bh_money spent) {
+    const struct bh_sc_tariffs *tf = &r->sc->tariffs;
+    const struct prepaid *p = &r->pre;
+    if (!(p->rent_rate > 0) || !(b >= a))
+        return NAN;
+    while (a <= b) {
+        double level =
+            (double)tf->balance + topups_by(tf, p->epoch, a) - (double)spent;
+        /* the next top-up after a, or b */
+        double next = b;
+        if (tf->top_up > 0 && tf->top_up_every > 0) {
+            double k = floor((a - p->epoch) / tf->top_up_every + 1e-9) + 1;
+            double tn = p->epoch + k * tf->top_up_every;
+            if (tn < next)
+                next = tn;
+        }
+        double zero = p->epoch + level / p->rent_rate;
+        if (zero <= a)
+            return a;
+        if (zero <= next)
+            return zero;
+        if (next >= b)
+            break;
+        a = next;
+    }
+    return NAN;
+}
+
+/* Charges `cost` of the company's call ending at t to the balance. */
+static void
+prepaid_charge(struct bh_rater *r, double t, bh_money cost) {
+    struct prepaid *p = &r->pre;
+    if (!isnan(p->out))
+        return;
+    if (!(t >= p->last)) /* out of end-time order: charged at `last` */
+        t = p->last;
+    double z = drift_zero(r, p->last, t, p->spent);
+    if (!isnan(z)) {
+        p->out = z;
+        return;
+    }
+    p->last = t;
+    p->spent += cost;
+    const struct bh_sc_tariffs *tf = &r->sc->tariffs;
+    double level = (double)tf->balance + topups_by(tf, p->epoch, t) -
+                   p->rent_rate * (t - p->epoch) - (double)p->spent;
+    if (level <= 0)
+        p->out = t;
+}
+
 /* ---- Rater ---------------------------------------------------------- */
 
 int
@@ -141,10 +306,12 @@ bh_rater_new(const struct bh_scenario *sc, struct bh_rater **out) {
     r->nslots = bh_rater_nclasses(sc);
     r->class_total = calloc(r->nslots, sizeof *r->class_total);
     r->class_calls = calloc(r->nslots, sizeof *r->class_calls);
-    if (!r->class_total || !r->class_calls) {
+    r->class_answered = calloc(r->nslots, sizeof *r->class_answered);
+    if (!r->class_total || !r->class_calls || !r->class_answered) {
         bh_rater_free(r);
         return BH_ENOMEM;
     }
+    prepaid_init(r);
     *out = r;
     return 0;
 }
@@ -155,6 +322,7 @@ bh_rater_free(struct bh_rater *r) {
         return;
     free(r->class_total);
     free(r->class_calls);
+    free(r->class_answered);
     free(r->tab);
     free(r);
 }
@@ -370,10 +538,13 @@ bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec) {
     }
     rec->cost = cost;
 
-    if (payer == BH_PAYER_CALLEE)
+    if (payer == BH_PAYER_CALLEE) {
         r->company += cost;
-    else
+        if (r->pre.on && cost > 0)
+            prepaid_charge(r, rec->end, cost);
+    } else {
         r->callers += cost;
+    }
     r->bill.calls++;
     bool meeting_leg =
         rec->target_kind == BH_TARGET_BRIDGE || rec->meeting != 0;
@@ -388,6 +559,12 @@ bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec) {
     size_t s = slot_of(sc, rec, payer);
     r->class_total[s] += cost;
     r->class_calls[s]++;
+    /* answered calls of the target: not the dial-out legs of a call */
+    if (rec->outcome == BH_OUTCOME_ANSWERED &&
+        (!rec->outbound ||
+         (rec->source < sc->nsources &&
+          sc->sources[rec->source].kind == BH_SOURCE_CAMPAIGN)))
+        r->class_answered[s]++;
     return cost;
 }
 
@@ -402,17 +579,13 @@ rented_lines(const struct bh_scenario *sc) {
     return n;
 }
 
-/* per_line_month x lines x horizon / month, rounded half up to the
- * micro-unit, computed exactly in whole seconds with 128-bit products. */
-static bh_money
-line_rental(const struct bh_scenario *sc, double horizon) {
-    if (!sc->tariffs.present || sc->tariffs.per_line_month <= 0 ||
-        !(horizon > 0))
-        return 0;
-    int64_t h = (int64_t)llround(horizon);
-    int64_t month = (int64_t)BH_RATING_MONTH;
-    __int128 num = (__int128)sc->tariffs.per_line_month * rented_lines(sc) * h;
-    return (bh_money)((num + month / 2) / month);
+/* Operators of every queue. */
+static int64_t
+staffed_operators(const struct bh_scenario *sc) {
+    int64_t n = 0;
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        n += operators_of(sc, i);
+    return n;
 }
 
 void
@@ -423,9 +596,11 @@ bh_rater_bill(const struct bh_rater *r, double horizon, struct bh_bill *out) {
     if (!r)
         return;
     *out = r->bill;
-    out->line_rental = line_rental(r->sc, horizon);
+    const struct bh_sc_tariffs *tf = &r->sc->tariffs;
+    out->line_rental = bh_rating_line_rental(tf, rented_lines(r->sc), horizon);
+    out->operators = bh_rating_operators(tf, staffed_operators(r->sc), horizon);
     out->callers = r->callers;
-    out->company = r->company + out->line_rental;
+    out->company = r->company + out->line_rental + out->operators;
     out->total = out->callers + out->company;
     out->provider_revenue = r->provider;
     out->participants_cost = r->participants_cost;
@@ -433,6 +608,18 @@ bh_rater_bill(const struct bh_rater *r, double horizon, struct bh_bill *out) {
     out->nclasses = r->nslots;
     out->class_total = r->class_total;
     out->class_calls = r->class_calls;
+    out->class_answered = r->class_answered;
+    out->balance_out = NAN;
+    if (r->pre.on) {
+        /* the rental falls on from the last charge to the horizon's end */
+        double end = r->pre.epoch + (horizon > 0 ? horizon : 0);
+        out->balance_out = r->pre.out;
+        if (isnan(out->balance_out))
+            out->balance_out = drift_zero(r, r->pre.last, end, r->pre.spent);
+        out->balance_end = tf->balance +
+                           (bh_money)llround(topups_by(tf, r->pre.epoch, end)) -
+                           out->line_rental - r->company;
+    }
 }
 
 /* ---- Across replications --------------------------------------------- */
@@ -470,15 +657,104 @@ run_est(const struct run *s, double scale) {
     return e;
 }
 
+/* Per replication, per target (and one more for the whole scenario):
+ * answered calls and the cost of each payer, for ratio estimators. */
+enum {
+    COL_ANSWERED,
+    COL_ALL,
+    COL_COMPANY,
+    COL_CALLERS,
+    COL_RENTAL,
+    COL_OPS,
+    NCOL
+};
+
 struct bh_cost_acc {
     const struct bh_scenario *sc; /* borrowed */
     size_t nbills;
-    struct run total, callers, company, rental, provider, per_call,
-        per_participant, per_month;
+    struct run total, callers, company, rental, operators, provider, per_call,
+        per_participant, per_month, balance_end, out_at;
+    double span;     /* s, the bills' horizon (the last one's) */
+    size_t runs_out; /* bills whose balance ran out */
+    double earliest; /* s, NaN: none */
     size_t nslots;
     struct run *class_total; /* owned */
     struct run *class_calls; /* owned */
+    size_t ntargets;         /* results' targets; row ntargets: all */
+    double *rows;            /* owned: nbills x (ntargets + 1) x NCOL */
+    size_t caprows;          /* bills room in rows */
 };
+
+/* Targets a scenario's results have: numbers, bridges, campaigns. */
+static size_t
+ntargets_of(const struct bh_scenario *sc) {
+    size_t n = sc->sw.nnumbers + sc->sw.nbridges;
+    for (size_t i = 0; i < sc->nsources; i++)
+        n += sc->sources[i].kind == BH_SOURCE_CAMPAIGN;
+    return n;
+}
+
+/* The target name of results index ti. */
+static const char *
+target_name(const struct bh_scenario *sc, size_t ti) {
+    if (ti < sc->sw.nnumbers)
+        return sc->sw.numbers[ti].name;
+    ti -= sc->sw.nnumbers;
+    if (ti < sc->sw.nbridges)
+        return sc->sw.bridges[ti].name;
+    ti -= sc->sw.nbridges;
+    for (size_t i = 0; i < sc->nsources; i++)
+        if (sc->sources[i].kind == BH_SOURCE_CAMPAIGN && ti-- == 0)
+            return sc->sources[i].name;
+    return "";
+}
+
+/* Fills one bill's row block: per target and for all, in micro-units. */
+static void
+bill_rows(const struct bh_cost_acc *a, const struct bh_bill *b, double *row) {
+    const struct bh_scenario *sc = a->sc;
+    const struct bh_sc_tariffs *tf = &sc->tariffs;
+    size_t nt = a->ntargets;
+    memset(row, 0, (nt + 1) * NCOL * sizeof *row);
+    for (size_t i = 0; i < a->nslots && i < b->nclasses; i++) {
+        /* slot i = ((source * origins + origin) * plans + plan) * 2 + payer,
+         * the last one "other" */
+        bool company = i % 2;
+        size_t per_source =
+            (tf->norigins ? tf->norigins : 1) * (tf->nplans + 1) * 2;
+        int ti =
+            i + 1 < a->nslots ? bh_rating_target_of(sc, i / per_source) : -1;
+        double cost = b->class_total ? (double)b->class_total[i] : 0;
+        double ans = b->class_answered ? (double)b->class_answered[i] : 0;
+        double *t = ti >= 0 ? &row[(size_t)ti * NCOL] : NULL;
+        double *all = &row[nt * NCOL];
+        if (t) {
+            t[COL_ANSWERED] += ans;
+            t[COL_ALL] += cost;
+            t[company ? COL_COMPANY : COL_CALLERS] += cost;
+        }
+        all[COL_ANSWERED] += ans;
+    }
+    for (size_t i = 0; i < nt && i < sc->sw.nnumbers + sc->sw.nbridges; i++) {
+        int64_t lines = i < sc->sw.nnumbers
+                            ? sc->sw.numbers[i].lines
+                            : sc->sw.bridges[i - sc->sw.nnumbers].ports;
+        double *t = &row[i * NCOL];
+        t[COL_RENTAL] = (double)bh_rating_line_rental(tf, lines, b->horizon);
+        t[COL_OPS] = i < sc->sw.nnumbers
+                         ? (double)bh_rating_operators(tf, operators_of(sc, i),
+                                                       b->horizon)
+                         : 0;
+        t[COL_ALL] += t[COL_RENTAL] + t[COL_OPS];
+        t[COL_COMPANY] += t[COL_RENTAL] + t[COL_OPS];
+    }
+    double *all = &row[nt * NCOL];
+    all[COL_ALL] = (double)b->total;
+    all[COL_COMPANY] = (double)b->company;
+    all[COL_CALLERS] = (double)b->callers;
+    all[COL_RENTAL] = (double)b->line_rental;
+    all[COL_OPS] = (double)b->operators;
+}
 
 int
 bh_cost_acc_new(const struct bh_scenario *sc, struct bh_cost_acc **out) {
@@ -496,6 +772,8 @@ bh_cost_acc_new(const struct bh_scenario *sc, struct bh_cost_acc **out) {
         bh_cost_acc_free(a);
         return BH_ENOMEM;
     }
+    a->ntargets = ntargets_of(sc);
+    a->earliest = NAN;
     *out = a;
     return 0;
 }
@@ -506,6 +784,7 @@ bh_cost_acc_free(struct bh_cost_acc *a) {
         return;
     free(a->class_total);
     free(a->class_calls);
+    free(a->rows);
     free(a);
 }
 
@@ -513,7 +792,28 @@ void
 bh_cost_acc_add(struct bh_cost_acc *a, const struct bh_bill *b) {
     if (!a || !b)
         return;
+    size_t w = (a->ntargets + 1) * NCOL;
+    if (a->nbills == a->caprows) {
+        size_t cap = a->caprows ? a->caprows * 2 : 16;
+        double *rows = realloc(a->rows, cap * w * sizeof *rows);
+        if (!rows)
+            return; /* the figures then leave this bill out */
+        a->rows = rows;
+        a->caprows = cap;
+    }
+    bill_rows(a, b, &a->rows[a->nbills * w]);
     a->nbills++;
+    a->span = b->horizon;
+    run_add(&a->operators, (double)b->operators);
+    if (a->sc->tariffs.prepaid) {
+        run_add(&a->balance_end, (double)b->balance_end);
+        if (!isnan(b->balance_out)) {
+            a->runs_out++;
+            run_add(&a->out_at, b->balance_out);
+            if (isnan(a->earliest) || b->balance_out < a->earliest)
+                a->earliest = b->balance_out;
+        }
+    }
     run_add(&a->total, (double)b->total);
     run_add(&a->callers, (double)b->callers);
     run_add(&a->company, (double)b->company);
@@ -532,6 +832,102 @@ bh_cost_acc_add(struct bh_cost_acc *a, const struct bh_bill *b) {
         run_add(&a->class_calls[i],
                 b->class_calls ? (double)b->class_calls[i] : 0);
     }
+}
+
+/* Column col of row block r (target ti, or ntargets for all) of each bill,
+ * into x (micro-units to units by scale). */
+static void
+column(const struct bh_cost_acc *a, size_t ti, int col, double scale,
+       double *x) {
+    size_t w = (a->ntargets + 1) * NCOL;
+    for (size_t i = 0; i < a->nbills; i++)
+        x[i] = a->rows[i * w + ti * NCOL + (size_t)col] * scale;
+}
+
+/* One payer's figures of target ti (or all): total, per answered call
+ * (sum cost / sum answered over the bills, a ratio estimator), per hour
+ * and per month (total over the horizon's span). */
+static void
+payer_costs(const struct bh_cost_acc *a, size_t ti, int col, double *x,
+            double *y, struct bh_payer_costs *p) {
+    double u = 1.0 / (double)BH_MONEY_UNIT;
+    column(a, ti, col, u, x);
+    column(a, ti, COL_ANSWERED, 1, y);
+    struct run r = {0, 0, 0};
+    for (size_t i = 0; i < a->nbills; i++)
+        run_add(&r, x[i]);
+    p->total = run_est(&r, 1);
+    p->per_answered_call = bh_ratio_estimate(x, y, a->nbills, false);
+    double h = a->span > 0 ? 3600.0 / a->span : NAN;
+    p->per_hour = run_est(&r, h);
+    p->per_month = run_est(&r, a->span > 0 ? BH_RATING_MONTH / a->span : NAN);
+}
+
+static int
+payer_figures(const struct bh_cost_acc *a, struct bh_costs *out) {
+    static const int cols[BH_COST_PAYERS] = {COL_ALL, COL_COMPANY, COL_CALLERS};
+    size_t n = a->nbills ? a->nbills : 1;
+    double *x = calloc(n, sizeof *x), *y = calloc(n, sizeof *y);
+    if (a->ntargets)
+        out->targets = calloc(a->ntargets, sizeof *out->targets);
+    if (!x || !y || (a->ntargets && !out->targets)) {
+        free(x);
+        free(y);
+        return BH_ENOMEM;
+    }
+    double u = 1.0 / (double)BH_MONEY_UNIT;
+    for (size_t ti = 0; ti <= a->ntargets; ti++) {
+        struct bh_payer_costs *by =
+            ti < a->ntargets ? out->targets[ti].by : out->by;
+        for (int p = 0; p < BH_COST_PAYERS; p++)
+            payer_costs(a, ti, cols[p], x, y, &by[p]);
+        column(a, ti, COL_ANSWERED, 1, y);
+        struct run ans = {0, 0, 0}, ren = {0, 0, 0}, ops = {0, 0, 0};
+        for (size_t i = 0; i < a->nbills; i++)
+            run_add(&ans, y[i]);
+        column(a, ti, COL_RENTAL, u, x);
+        for (size_t i = 0; i < a->nbills; i++)
+            run_add(&ren, x[i]);
+        column(a, ti, COL_OPS, u, x);
+        for (size_t i = 0; i < a->nbills; i++)
+            run_add(&ops, x[i]);
+        if (ti == a->ntargets) {
+            out->answered = run_est(&ans, 1);
+            continue;
+        }
+        struct bh_target_costs *t = &out->targets[ti];
+        snprintf(t->name, sizeof t->name, "%s", target_name(a->sc, ti));
+        t->answered = run_est(&ans, 1);
+        t->line_rental = run_est(&ren, 1);
+        t->operators = run_est(&ops, 1);
+    }
+    out->ntargets = a->ntargets;
+    free(x);
+    free(y);
+    return 0;
+}
+
+static void
+balance_figures(const struct bh_cost_acc *a, struct bh_costs *out) {
+    const struct bh_sc_tariffs *tf = &a->sc->tariffs;
+    struct bh_balance *b = &out->balance;
+    if (!tf->prepaid || a->nbills == 0)
+        return;
+    double u = 1.0 / (double)BH_MONEY_UNIT;
+    b->present = true;
+    b->start = (double)tf->balance * u;
+    b->top_up = (double)tf->top_up * u;
+    b->every = tf->top_up > 0 ? tf->top_up_every : 0;
+    b->end = run_est(&a->balance_end, u);
+    b->runs_out = (double)a->runs_out / (double)a->nbills;
+    b->out_at = run_est(&a->out_at, 1);
+    b->earliest = a->earliest;
+    b->projected = NAN;
+    /* never ran out: at the mean net draw per second, when would it? */
+    double epoch = a->sc->sim.warmup > 0 ? a->sc->sim.warmup : 0;
+    double drawn = b->start - b->end.mean; /* net of top-ups */
+    if (a->runs_out == 0 && drawn > 0 && a->span > 0 && b->end.mean > 0)
+        b->projected = epoch + a->span + b->end.mean / (drawn / a->span);
 }
 
 int
@@ -553,6 +949,10 @@ bh_cost_acc_results(const struct bh_cost_acc *a, struct bh_costs *out) {
     out->per_call = run_est(&a->per_call, u);
     out->per_participant = run_est(&a->per_participant, u);
     out->per_month = run_est(&a->per_month, u);
+    out->operators = run_est(&a->operators, u);
+    if (payer_figures(a, out) != 0)
+        return BH_ENOMEM;
+    balance_figures(a, out);
     size_t n = 0;
     for (size_t i = 0; i < a->nslots; i++)
         if (a->class_calls[i].n && a->class_calls[i].mean > 0)
@@ -578,4 +978,54 @@ bh_cost_acc_results(const struct bh_cost_acc *a, struct bh_costs *out) {
         c->calls = run_est(&a->class_calls[i], 1.0);
     }
     return 0;
+}
+
+/* ---- Describing a balance ----------------------------------------------- */
+
+/* "day D at HH:MM" of t s since the horizon start. */
+static void
+day_time(double t, double clock, char *buf, size_t size) {
+    double abs = clock + t;
+    long day = (long)floor(abs / 86400.0);
+    long sec = (long)llround(abs - (double)day * 86400.0);
+    if (sec >= 86400) {
+        sec -= 86400;
+        day++;
+    }
+    snprintf(buf, size, "day %ld at %02ld:%02ld", day + 1, sec / 3600,
+             sec / 60 % 60);
+}
+
+void
+bh_balance_describe(const struct bh_balance *b, const char *currency,
+                    double clock, int replications, char *buf, size_t size) {
+    if (!buf || !size)
+        return;
+    buf[0] = '\0';
+    if (!b || !b->present)
+        return;
+    char when[48], first[48];
+    int n = replications > 0 ? replications : 1;
+    int out = (int)llround(b->runs_out * n);
+    if (out > 0) {
+        day_time(b->out_at.mean, clock, when, sizeof when);
+        day_time(b->earliest, clock, first, sizeof first);
+        snprintf(buf, size,
+                 "the prepaid balance of %.2f %s runs out on %s (mean) in %d "
+                 "of %d replications, earliest %s; %.2f %s at the end (calls "
+                 "are not blocked after it: see reports/README.md)",
+                 b->start, currency, when, out, n, first, b->end.mean,
+                 currency);
+    } else if (!isnan(b->projected)) {
+        day_time(b->projected, clock, when, sizeof when);
+        snprintf(buf, size,
+                 "the prepaid balance of %.2f %s lasts the horizon: %.2f %s "
+                 "at the end; at this traffic it would run out on %s",
+                 b->start, currency, b->end.mean, currency, when);
+    } else {
+        snprintf(buf, size,
+                 "the prepaid balance of %.2f %s lasts: %.2f %s at the end, "
+                 "not drawn down",
+                 b->start, currency, b->end.mean, currency);
+    }
 }

@@ -2,6 +2,7 @@
 #include "render.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,4 +239,114 @@ rd_target_sl(const struct bh_target_result *t, double t_s) {
         if (fabs(t->sl[k].t - t_s) < 1e-9)
             return t->sl[k].value;
     return bh_estimate_exact(NAN);
+}
+
+void
+rd_capacity(char *buf, size_t size, const struct bh_target_result *t) {
+    if (strcmp(t->kind, "campaign") == 0)
+        snprintf(buf, size, "%s", "");
+    else if (strcmp(t->kind, "bridge") == 0)
+        snprintf(buf, size, "%d ports", t->lines);
+    else if (t->operators > 0)
+        snprintf(buf, size, "%d lines, %d operators", t->lines, t->operators);
+    else
+        snprintf(buf, size, "%d lines", t->lines);
+}
+
+bool
+rd_same_capacity(const struct bh_report *rep, const char *name) {
+    const struct bh_target_result *first = NULL;
+    for (size_t f = 0; f < rep->n; f++) {
+        int ti = rd_find_target(rep->rs[f], name);
+        if (ti < 0)
+            continue;
+        const struct bh_target_result *t = &rep->rs[f]->targets[ti];
+        if (!first)
+            first = t;
+        else if (t->lines != first->lines || t->operators != first->operators)
+            return false;
+    }
+    return true;
+}
+
+bool
+rd_capacities_agree(const struct bh_report *rep) {
+    for (size_t f = 0; f < rep->n; f++)
+        for (size_t i = 0; i < rep->rs[f]->ntargets; i++)
+            if (!rd_same_capacity(rep, rep->rs[f]->targets[i].name))
+                return false;
+    return true;
+}
+
+void
+rd_file_capacity(char *buf, size_t size, const struct bh_results *r) {
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->ntargets && len + 1 < size; i++) {
+        char c[64];
+        rd_capacity(c, sizeof c, &r->targets[i]);
+        if (!c[0])
+            continue;
+        int k = snprintf(buf + len, size - len, "%s%s %s", len ? "; " : "",
+                         r->targets[i].name, c);
+        if (k < 0)
+            break;
+        len += (size_t)k < size - len ? (size_t)k : size - len - 1;
+    }
+}
+
+/* Adds one warning, if there is room. */
+static size_t warn(char (*out)[400], size_t n, size_t max, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t
+warn(char (*out)[400], size_t n, size_t max, const char *fmt, ...) {
+    if (n >= max)
+        return n;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out[n], sizeof out[n], fmt, ap);
+    va_end(ap);
+    return n + 1;
+}
+
+size_t
+bh_report_compare_warnings(const struct bh_results *const *rs,
+                           const char *const *labels, size_t n,
+                           const struct bh_scenario *sc, char (*out)[400],
+                           size_t max) {
+    size_t k = 0;
+    for (size_t f = 1; f < n; f++) {
+        const struct bh_results *a = rs[0], *b = rs[f];
+        if (strcmp(a->scenario, b->scenario) != 0)
+            k = warn(out, k, max,
+                     "Results of different scenarios are compared: %s is "
+                     "scenario \"%s\", %s is \"%s\"; their figures "
+                     "describe different traffic.",
+                     labels[0], a->scenario, labels[f], b->scenario);
+        else if (a->scenario_hash[0] && b->scenario_hash[0] &&
+                 strcmp(a->scenario_hash, b->scenario_hash) != 0)
+            k = warn(out, k, max,
+                     "Results of different versions of scenario \"%s\" "
+                     "are compared: %s and %s were computed from different "
+                     "scenario files (hash %s, %s).",
+                     a->scenario, labels[0], labels[f], a->scenario_hash,
+                     b->scenario_hash);
+    }
+    for (size_t f = 0; sc && f < n; f++) {
+        const struct bh_results *r = rs[f];
+        if (strcmp(r->scenario, sc->name) != 0)
+            k = warn(out, k, max,
+                     "%s is of scenario \"%s\", not of the scenario given "
+                     "(%s, \"%s\"): its thresholds and figures from the "
+                     "formulas come from the scenario given.",
+                     labels[f], r->scenario, sc->path, sc->name);
+        else if (r->scenario_hash[0] && sc->digest[0] &&
+                 strcmp(r->scenario_hash, sc->digest) != 0)
+            k = warn(out, k, max,
+                     "%s was computed from another version of %s (hash "
+                     "%s, the file now %s).",
+                     labels[f], sc->path, r->scenario_hash, sc->digest);
+    }
+    return k;
 }

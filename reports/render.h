@@ -64,4 +64,15 @@ size_t rd_sl_times(const struct bh_report *rep, double *times, size_t max);
 /* The service level at time t of a target, or NaN. */
 struct bh_estimate rd_target_sl(const struct bh_target_result *t, double t_s);
 
+/* A target's capacity as its results give it: "75 lines, 65 operators",
+ * "184 ports"; "" for a campaign (it has the lines of its number). */
+void rd_capacity(char *buf, size_t size, const struct bh_target_result *t);
+/* Do all the files that hold target `name` give it the same capacity? */
+bool rd_same_capacity(const struct bh_report *rep, const char *name);
+/* Do they agree on every target? */
+bool rd_capacities_agree(const struct bh_report *rep);
+/* Every number's and bridge's capacity in r: "hotline 75 lines, 65
+ * operators; conf 184 ports". */
+void rd_file_capacity(char *buf, size_t size, const struct bh_results *r);
+
 #endif

@@ -57,6 +57,8 @@ static const char css[] =
     ".chart{background:#fff;border:1px solid #d7dde6;border-radius:8px;"
     "padding:6px;margin:10px 0}.chart svg{width:100%;height:auto;"
     "display:block}.note{color:#5a6475;font-size:.88em;margin:2px 6px 6px}"
+    ".warn{background:#fff4e5;border:1px solid #e0a040;border-radius:8px;"
+    "padding:10px 14px;margin:10px 0}"
     "nav a{margin-right:14px}footer{color:#5a6475;font-size:.85em;"
     "margin-top:40px}";
 
@@ -340,6 +342,33 @@ tr_target(const struct page *pg, const char *target, const char *label,
     fputs("</tr>\n", pg->out);
 }
 
+/* A capacity row: each file's own lines (ports) or operators. */
+static void
+tr_capacity(const struct page *pg, const char *target, const char *label,
+            bool operators) {
+    bool any = false;
+    for (size_t f = 0; f < pg->rep->n; f++) {
+        int ti = rd_find_target(pg->rep->rs[f], target);
+        any |= ti >= 0 && (operators ? pg->rep->rs[f]->targets[ti].operators
+                                     : pg->rep->rs[f]->targets[ti].lines) > 0;
+    }
+    if (!any)
+        return;
+    fputs("<tr class=\"capacity\"><td>", pg->out);
+    rd_escape(pg->out, label);
+    fputs("</td>", pg->out);
+    for (size_t f = 0; f < pg->rep->n; f++) {
+        int ti = rd_find_target(pg->rep->rs[f], target);
+        if (ti < 0)
+            fputs("<td>&mdash;</td>", pg->out);
+        else
+            fprintf(pg->out, "<td><b>%d</b></td>",
+                    operators ? pg->rep->rs[f]->targets[ti].operators
+                              : pg->rep->rs[f]->targets[ti].lines);
+    }
+    fputs("</tr>\n", pg->out);
+}
+
 static void
 card(FILE *out, const char *value, const char *label) {
     fputs("<div class=\"card\"><b>", out);
@@ -381,6 +410,13 @@ verdict(struct page *pg) {
             continue;
         fputs("<h3>Thresholds: ", out);
         rd_escape(out, pg->rep->labels[f]);
+        char cap[600];
+        rd_file_capacity(cap, sizeof cap, r);
+        if (cap[0]) {
+            fputs(" <span class=\"ci\">at ", out);
+            rd_escape(out, cap);
+            fputs("</span>", out);
+        }
         fputs("</h3>\n<table><tr><th>threshold</th><th>compared value</th>"
               "<th>limit</th><th>result</th></tr>\n",
               out);
@@ -407,6 +443,56 @@ verdict(struct page *pg) {
                     t->pass ? "ok" : "bad", t->pass ? "pass" : "FAIL");
         }
         fputs("</table>\n", out);
+    }
+}
+
+/* busyhour plan's rows: capacity now and recommended, the figures at
+ * each, what set each answer and over which period. */
+static void
+plan_section(struct page *pg) {
+    FILE *out = pg->out;
+    for (size_t f = 0; f < pg->rep->n; f++) {
+        const struct bh_results *r = pg->rep->rs[f];
+        if (!r->nplan)
+            continue;
+        fputs("<section id=\"plan\"><h2>Capacity plan <span class=\"ci\">",
+              out);
+        rd_escape(out, pg->rep->labels[f]);
+        fputs("</span></h2>\n<p class=\"note\">Now: the scenario's "
+              "capacity. Recommended: the fewest that meet the thresholds; "
+              "this file's other figures are computed at it.</p>\n"
+              "<table><tr><th>target</th><th>resource</th><th>now</th>"
+              "<th>analytic</th><th>recommended</th><th>blocking now</th>"
+              "<th>blocking recommended</th><th>service level now</th>"
+              "<th>service level recommended</th><th>cost/month now</th>"
+              "<th>cost/month recommended</th><th>set by</th><th>over</th>"
+              "<th>there</th></tr>\n",
+              out);
+        for (size_t i = 0; i < r->nplan; i++) {
+            const struct bh_plan_row *p = &r->plan[i];
+            fputs("<tr><td>", out);
+            rd_escape(out, p->target);
+            fputs("</td><td>", out);
+            rd_escape(out, p->resource);
+            fprintf(out, "</td><td>%d</td><td>%d</td><td><b>%d</b></td>",
+                    p->now, p->analytic, p->recommended);
+            td_est(out, p->blocking_now, RU_PERCENT);
+            td_est(out, p->blocking_recommended, RU_PERCENT);
+            td_est(out, p->sl_now, RU_PERCENT);
+            td_est(out, p->sl_recommended, RU_PERCENT);
+            td_est(out, p->cost_now, RU_MONEY);
+            td_est(out, p->cost_recommended, RU_MONEY);
+            fputs("<td style=\"text-align:left\">", out);
+            rd_escape(out, p->binding[0] ? p->binding : "\xe2\x80\x94");
+            fputs("</td><td style=\"text-align:left\">", out);
+            rd_escape(out, p->period[0] ? p->period : "\xe2\x80\x94");
+            fputs("</td>", out);
+            struct rd_expr e;
+            td_est(out, p->judged,
+                   rd_parse_expr(p->binding, &e) ? e.unit : RU_PERCENT);
+            fputs("</tr>\n", out);
+        }
+        fputs("</table>\n</section>\n", out);
     }
 }
 
@@ -629,24 +715,44 @@ target_section(struct page *pg, const char *name) {
             t = &rep->rs[f]->targets[ti];
     }
     (void)t0;
+    size_t tf = 0; /* the file the cards are from */
+    for (size_t f = 0; f < rep->n; f++)
+        if (rd_find_target(rep->rs[f], name) >= 0) {
+            tf = f;
+            break;
+        }
     bool bridge = t && strcmp(t->kind, "bridge") == 0;
     const char *unit = bridge ? "ports" : "lines";
+    bool one_capacity = rd_same_capacity(rep, name);
     fputs("<section id=\"", out);
     anchor(out, "t-", name);
     fputs("\"><h2>", out);
     rd_escape(out, name);
     if (t) {
+        /* a capacity in the heading only when every column has it */
+        char cap[64];
+        rd_capacity(cap, sizeof cap, t);
         fputs(" <span class=\"ci\">", out);
         rd_escape(out, t->kind[0] ? t->kind : "target");
-        fprintf(out, ", %d %s", t->lines, unit);
-        if (t->operators)
-            fprintf(out, ", %d operators", t->operators);
+        if (cap[0] && one_capacity) {
+            fputs(", ", out);
+            rd_escape(out, cap);
+        } else if (cap[0])
+            fputs(", capacity per column below", out);
         fputs("</span>", out);
     }
     fputs("</h2>\n", out);
 
     if (t) {
-        char v[64];
+        char v[64], cap[64];
+        rd_capacity(cap, sizeof cap, t);
+        if (!one_capacity) {
+            fputs("<p class=\"note\">Key figures of ", out);
+            rd_escape(out, rep->labels[tf]);
+            fputs(", at ", out);
+            rd_escape(out, cap);
+            fputs(".</p>", out);
+        }
         fputs("<div class=\"cards\">", out);
         rd_fmt1(v, sizeof v, t->blocking.mean, RU_PERCENT, false);
         card(out, v, "callers hearing busy");
@@ -672,6 +778,8 @@ target_section(struct page *pg, const char *name) {
 
     fputs("<table>\n", out);
     th_files(pg, "figure (per replication)");
+    tr_capacity(pg, name, unit, false);
+    tr_capacity(pg, name, "operators", true);
     tr_target(pg, name, "offered load", t_erl, 0, RU_ERLANG);
     tr_target(pg, name, "offered calls", t_offered, 0, RU_COUNT);
     tr_target(pg, name, "answered", t_answered, 0, RU_COUNT);
@@ -702,21 +810,32 @@ target_section(struct page *pg, const char *name) {
     tr_target(pg, name, "incomplete meetings", t_incomplete, 0, RU_PERCENT);
     fputs("</table>\n", out);
 
-    /* Offered load against capacity over the day. */
-    struct bh_chart_mark marks[2];
+    /* Offered load against capacity over the day: each file's own
+     * capacity, named by file when they differ. */
+    struct bh_chart_mark marks[2 * MAX_FILES];
+    char mlab[2 * MAX_FILES][160];
     size_t nm = 0;
-    char cap[64], ops[64];
-    if (t && t->lines > 0) {
-        snprintf(cap, sizeof cap, "%d %s", t->lines, unit);
-        marks[nm++] = (struct bh_chart_mark){
-            .at = t->lines, .horizontal = true, .label = cap};
-    }
-    if (t && t->operators > 0) {
-        snprintf(ops, sizeof ops, "%d operators", t->operators);
-        marks[nm++] = (struct bh_chart_mark){.at = t->operators,
-                                             .horizontal = true,
-                                             .label = ops,
-                                             .colour = "#8e3fa8"};
+    for (size_t f = 0; f < rep->n && f < MAX_FILES; f++) {
+        int ti = rd_find_target(rep->rs[f], name);
+        if (ti < 0)
+            continue;
+        const struct bh_target_result *tt = &rep->rs[f]->targets[ti];
+        int v[2] = {tt->lines, tt->operators};
+        for (int k = 0; k < 2; k++) {
+            bool seen = v[k] <= 0;
+            for (size_t j = 0; j < nm && !seen; j++)
+                seen = marks[j].at == v[k];
+            if (seen)
+                continue;
+            snprintf(mlab[nm], sizeof mlab[nm], "%d %s%s%s", v[k],
+                     k ? "operators" : unit, one_capacity ? "" : ": ",
+                     one_capacity ? "" : rep->labels[f]);
+            marks[nm] = (struct bh_chart_mark){.at = v[k],
+                                               .horizontal = true,
+                                               .label = mlab[nm],
+                                               .colour = k ? "#8e3fa8" : NULL};
+            nm++;
+        }
     }
     struct line_spec load[] = {
         {iv_erl, "offered Erlangs", false, false, true, 0},
@@ -1038,7 +1157,19 @@ bh_report_html(const struct bh_report *rep, FILE *out, struct bh_diag *diag) {
     fputs(". Figures are means with 95% confidence intervals in "
           "brackets.</p>\n",
           out);
+    for (size_t i = 0; i < rep->nwarnings; i++) {
+        fputs("<p class=\"warn\"><b>Warning:</b> ", out);
+        rd_escape(out, rep->warnings[i]);
+        fputs("</p>\n", out);
+    }
+    if (!rd_capacities_agree(rep))
+        fputs("<p class=\"note\">Columns are at different capacities: "
+              "each is computed at its own (the lines, operators and ports "
+              "rows of each table), so they compare designs, not estimates "
+              "of one.</p>\n",
+              out);
     verdict(&pg);
+    plan_section(&pg);
     if (rep->run)
         bh_report_run_html(rep->run, out);
     const char *names[BH_RES_MAX_TARGETS];

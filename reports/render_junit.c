@@ -23,16 +23,29 @@ bh_report_junit(const struct bh_report *rep, FILE *out) {
             tests, failures);
     for (size_t f = 0; f < rep->n; f++) {
         const struct bh_results *r = rep->rs[f];
+        /* one suite per column, named by its source; a second column
+         * of the same source is numbered ("sim-2") */
+        const char *kind = bh_results_source_name(r->source);
+        size_t same = 0;
+        for (size_t g = 0; g < f; g++)
+            same += rep->rs[g]->source == r->source;
         fputs("  <testsuite name=\"busyhour.", out);
         rd_escape(out, r->scenario);
+        fprintf(out, ".%s", kind);
+        if (same)
+            fprintf(out, "-%zu", same + 1);
         fprintf(out,
-                ".%s\" tests=\"%zu\" failures=\"%d\" errors=\"0\" "
+                "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" "
                 "skipped=\"0\">\n",
-                bh_results_source_name(r->source), r->nthresholds,
-                bh_results_failed(r));
+                r->nthresholds, bh_results_failed(r));
         fputs("    <properties>\n      <property name=\"results\" value=\"",
               out);
         rd_escape(out, rep->labels[f]);
+        /* the capacity this suite's thresholds were judged at */
+        char cap[1000];
+        rd_file_capacity(cap, sizeof cap, r);
+        fputs("\"/>\n      <property name=\"capacity\" value=\"", out);
+        rd_escape(out, cap);
         fprintf(out,
                 "\"/>\n      <property name=\"replications\" "
                 "value=\"%d\"/>\n      <property name=\"seed\" "

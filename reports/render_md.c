@@ -110,6 +110,83 @@ row(FILE *out, const struct bh_report *rep, const char *target,
     fputs("|\n", out);
 }
 
+/* One capacity row (lines, operators or ports): each file's own. */
+static void
+capacity_row(FILE *out, const struct bh_report *rep, const char *target,
+             const char *label, bool operators) {
+    bool any = false;
+    for (size_t f = 0; f < rep->n; f++) {
+        int ti = rd_find_target(rep->rs[f], target);
+        any |= ti >= 0 && (operators ? rep->rs[f]->targets[ti].operators > 0
+                                     : rep->rs[f]->targets[ti].lines > 0);
+    }
+    if (!any)
+        return;
+    cell(out, label);
+    for (size_t f = 0; f < rep->n; f++) {
+        int ti = rd_find_target(rep->rs[f], target);
+        char buf[32] = "-";
+        if (ti >= 0)
+            snprintf(buf, sizeof buf, "%d",
+                     operators ? rep->rs[f]->targets[ti].operators
+                               : rep->rs[f]->targets[ti].lines);
+        cell(out, buf);
+    }
+    fputs("|\n", out);
+}
+
+/* busyhour plan's rows: capacity now and recommended, with the figures
+ * at each, what set each answer and over which period. */
+static void
+plan_table(FILE *out, const struct bh_report *rep) {
+    for (size_t f = 0; f < rep->n; f++) {
+        const struct bh_results *r = rep->rs[f];
+        if (!r->nplan)
+            continue;
+        fprintf(out,
+                "## Capacity plan (%s)\n\n"
+                "Now: the scenario's capacity; recommended: the fewest that "
+                "meet the thresholds, which this file's other figures are "
+                "computed at.\n\n"
+                "| target | resource | now | analytic | recommended | "
+                "blocking now | blocking recommended | service level now | "
+                "service level recommended | cost/month now | cost/month "
+                "recommended | set by | over | there |\n"
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+                "---|---:|\n",
+                rep->labels[f]);
+        for (size_t i = 0; i < r->nplan; i++) {
+            const struct bh_plan_row *p = &r->plan[i];
+            char b[8][96];
+            snprintf(b[0], sizeof b[0], "%d", p->now);
+            snprintf(b[1], sizeof b[1], "%d", p->analytic);
+            snprintf(b[2], sizeof b[2], "%d", p->recommended);
+            cell(out, p->target);
+            cell(out, p->resource);
+            for (int k = 0; k < 3; k++)
+                cell(out, b[k]);
+            rd_fmt(b[0], sizeof b[0], p->blocking_now, RU_PERCENT, true);
+            rd_fmt(b[1], sizeof b[1], p->blocking_recommended, RU_PERCENT,
+                   true);
+            rd_fmt(b[2], sizeof b[2], p->sl_now, RU_PERCENT, true);
+            rd_fmt(b[3], sizeof b[3], p->sl_recommended, RU_PERCENT, true);
+            rd_fmt(b[4], sizeof b[4], p->cost_now, RU_MONEY, true);
+            rd_fmt(b[5], sizeof b[5], p->cost_recommended, RU_MONEY, true);
+            struct rd_expr e;
+            enum rd_unit u =
+                rd_parse_expr(p->binding, &e) ? e.unit : RU_PERCENT;
+            rd_fmt(b[6], sizeof b[6], p->judged, u, true);
+            for (int k = 0; k < 6; k++)
+                cell(out, b[k]);
+            cell(out, p->binding[0] ? p->binding : "-");
+            cell(out, p->period[0] ? p->period : "-");
+            cell(out, b[6]);
+            fputs("|\n", out);
+        }
+        fputc('\n', out);
+    }
+}
+
 static void
 cost_row(FILE *out, const struct bh_report *rep, const char *label,
          size_t off) {
@@ -152,6 +229,12 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
                 rep->rs[f]->replications == 1 ? "" : "s", rep->rs[f]->seed);
     fprintf(out, ". Figures are means with 95%% confidence intervals "
                  "[lo, hi].\n\n");
+    for (size_t i = 0; i < rep->nwarnings; i++)
+        fprintf(out, "> **Warning:** %s\n\n", rep->warnings[i]);
+    if (!rd_capacities_agree(rep))
+        fprintf(out, "Columns are at different capacities: each is computed "
+                     "at its own (the lines, operators and ports rows), so "
+                     "they compare designs, not estimates of one.\n\n");
     if (rep->run && bh_report_run_md(rep->run, out))
         return BH_EIO;
 
@@ -159,7 +242,11 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
         const struct bh_results *r = rep->rs[f];
         if (!r->nthresholds)
             continue;
+        char cap[600];
+        rd_file_capacity(cap, sizeof cap, r);
         fprintf(out, "## Thresholds (%s)\n\n", rep->labels[f]);
+        if (cap[0])
+            fprintf(out, "Judged at %s.\n\n", cap);
         fprintf(out, "| threshold | compared value | limit | result |\n"
                      "|---|---:|---:|---|\n");
         for (size_t i = 0; i < r->nthresholds; i++) {
@@ -192,13 +279,25 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
         int t0 = rd_find_target(r0, names[k]);
         const struct bh_target_result *t = t0 >= 0 ? &r0->targets[t0] : NULL;
         fprintf(out, "## %s", names[k]);
-        if (t && t->kind[0])
-            fprintf(out, " (%s: %d %s%s%.0d%s)", t->kind, t->lines,
-                    strcmp(t->kind, "bridge") == 0 ? "ports" : "lines",
-                    t->operators ? ", " : "", t->operators,
-                    t->operators ? " operators" : "");
+        if (!t) /* first file lacks it: the first that has it */
+            for (size_t f = 0; f < rep->n && !t; f++) {
+                int ti = rd_find_target(rep->rs[f], names[k]);
+                t = ti >= 0 ? &rep->rs[f]->targets[ti] : NULL;
+            }
+        if (t && t->kind[0]) {
+            /* a capacity in the heading only when every column has it */
+            char cap[64];
+            rd_capacity(cap, sizeof cap, t);
+            if (cap[0] && rd_same_capacity(rep, names[k]))
+                fprintf(out, " (%s: %s)", t->kind, cap);
+            else
+                fprintf(out, " (%s)", t->kind);
+        }
         fputs("\n\n", out);
         header(out, rep, "figure");
+        bool bridge = t && strcmp(t->kind, "bridge") == 0;
+        capacity_row(out, rep, names[k], bridge ? "ports" : "lines", false);
+        capacity_row(out, rep, names[k], "operators", true);
         row(out, rep, names[k], "offered load", g_erl, 0, RU_ERLANG);
         row(out, rep, names[k], "offered calls", g_offered, 0, RU_COUNT);
         row(out, rep, names[k], "answered", g_answered, 0, RU_COUNT);
@@ -221,6 +320,8 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
             RU_PERCENT);
         fputc('\n', out);
     }
+
+    plan_table(out, rep);
 
     bool costs = false;
     for (size_t f = 0; f < rep->n; f++)

@@ -53,6 +53,7 @@ bh_results_clear(struct bh_results *r) {
     free(r->targets);
     free(r->intervals);
     free(r->costs.classes);
+    free(r->costs.targets);
     free(r->thresholds);
     free(r->plan);
     memset(r, 0, sizeof *r);
@@ -385,6 +386,44 @@ write_target(struct jw *w, const struct bh_results *r, size_t ti) {
     jw_close(w, '}');
 }
 
+/* One payer's figures: total, per_answered_call, per_hour, per_month. */
+static void
+write_payer(struct jw *w, const struct bh_payer_costs *p) {
+    jw_est(w, "total", p->total);
+    jw_est(w, "per_answered_call", p->per_answered_call);
+    jw_est(w, "per_hour", p->per_hour);
+    jw_est(w, "per_month", p->per_month);
+}
+
+/* Both payers' figures at this level (total ... per_month as
+ * "all_payers"), then "company" and "callers" objects. */
+static void
+write_payers(struct jw *w, const struct bh_payer_costs *by) {
+    jw_open(w, "all_payers", '{', false);
+    write_payer(w, &by[BH_COST_ALL]);
+    jw_close(w, '}');
+    jw_open(w, "company", '{', false);
+    write_payer(w, &by[BH_COST_COMPANY]);
+    jw_close(w, '}');
+    jw_open(w, "callers", '{', false);
+    write_payer(w, &by[BH_COST_CALLERS]);
+    jw_close(w, '}');
+}
+
+static void
+write_balance(struct jw *w, const struct bh_balance *b) {
+    jw_open(w, "balance", '{', false);
+    jw_num(w, "start", b->start);
+    jw_num(w, "top_up", b->top_up);
+    jw_num(w, "every", b->every);
+    jw_est(w, "end", b->end);
+    jw_num(w, "runs_out", b->runs_out);
+    jw_est(w, "out_at", b->out_at);
+    jw_num(w, "earliest", b->earliest);
+    jw_num(w, "projected", b->projected);
+    jw_close(w, '}');
+}
+
 static void
 write_costs(struct jw *w, const struct bh_costs *c) {
     if (!c->present) {
@@ -401,6 +440,8 @@ write_costs(struct jw *w, const struct bh_costs *c) {
         {"per_month", c->per_month},
         {"line_rental", c->line_rental},
         {"provider_revenue", c->provider_revenue},
+        {"operators", c->operators},
+        {"answered", c->answered},
     };
     size_t n = sizeof figs / sizeof *figs;
     for (size_t i = 0; i < n; i++)
@@ -414,6 +455,22 @@ write_costs(struct jw *w, const struct bh_costs *c) {
     jw_close(w, '}');
     jw_close(w, '}');
     jw_ci_object(w, figs, n);
+    write_payers(w, c->by);
+    if (c->ntargets) {
+        jw_open(w, "targets", '{', false);
+        for (size_t i = 0; c->targets && i < c->ntargets; i++) {
+            const struct bh_target_costs *t = &c->targets[i];
+            jw_open(w, t->name, '{', false);
+            jw_est(w, "answered", t->answered);
+            jw_est(w, "line_rental", t->line_rental);
+            jw_est(w, "operators", t->operators);
+            write_payers(w, t->by);
+            jw_close(w, '}');
+        }
+        jw_close(w, '}');
+    }
+    if (c->balance.present)
+        write_balance(w, &c->balance);
     jw_open(w, "by_class", '[', false);
     for (size_t i = 0; c->classes && i < c->nclasses; i++) {
         const struct bh_cost_class *k = &c->classes[i];
@@ -522,6 +579,8 @@ write_all(struct jw *w, const struct bh_results *r) {
     jw_str(w, "format", BH_RESULTS_FORMAT);
     jw_str(w, "source", bh_results_source_name(r->source));
     jw_str(w, "scenario", r->scenario);
+    if (r->scenario_hash[0])
+        jw_str(w, "scenario_hash", r->scenario_hash);
     jw_key(w, "seed");
     fprintf(w->f, "%lu", r->seed);
     jw_int(w, "replications", r->replications);
@@ -1125,6 +1184,29 @@ rd_class(struct rd *d, json_t *k, void *elem) {
     rd_fig(d, k, kci, "calls", false, NONNEG, &cc->calls);
 }
 
+/* A payer's figures (NaN when absent: files before they were written). */
+static void
+rd_payer(struct rd *d, json_t *o, const char *key, struct bh_payer_costs *p) {
+    json_t *v = rd_object(d, o, key, false);
+    p->total = p->per_answered_call = p->per_hour = p->per_month =
+        bh_estimate_exact(NAN);
+    if (!v)
+        return;
+    size_t s = rd_push(d, ".%s", key);
+    rd_est(d, v, "total", false, ANY, &p->total);
+    rd_est(d, v, "per_answered_call", false, ANY, &p->per_answered_call);
+    rd_est(d, v, "per_hour", false, ANY, &p->per_hour);
+    rd_est(d, v, "per_month", false, ANY, &p->per_month);
+    rd_pop(d, s);
+}
+
+static void
+rd_payers(struct rd *d, json_t *o, struct bh_payer_costs *by) {
+    rd_payer(d, o, "all_payers", &by[BH_COST_ALL]);
+    rd_payer(d, o, "company", &by[BH_COST_COMPANY]);
+    rd_payer(d, o, "callers", &by[BH_COST_CALLERS]);
+}
+
 static int
 rd_costs(struct rd *d, json_t *c, struct bh_costs *out) {
     memset(out, 0, sizeof *out);
@@ -1145,6 +1227,53 @@ rd_costs(struct rd *d, json_t *c, struct bh_costs *out) {
     rd_fig(d, c, ci, "per_month", false, ANY, &out->per_month);
     rd_fig(d, c, ci, "line_rental", false, ANY, &out->line_rental);
     rd_fig(d, c, ci, "provider_revenue", false, ANY, &out->provider_revenue);
+    rd_fig(d, c, ci, "operators", false, ANY, &out->operators);
+    rd_fig(d, c, ci, "answered", false, NONNEG, &out->answered);
+    rd_payers(d, c, out->by);
+    json_t *tg = rd_object(d, c, "targets", false);
+    if (tg && !d->err && json_object_size(tg) > 0) {
+        size_t nt = json_object_size(tg);
+        if (nt > BH_RES_MAX_TARGETS)
+            nt = BH_RES_MAX_TARGETS;
+        out->targets = calloc(nt, sizeof *out->targets);
+        if (!out->targets)
+            return rd_fail(d, "out of memory");
+        const char *name;
+        json_t *t;
+        size_t s2 = rd_push(d, ".targets");
+        json_object_foreach(tg, name, t) {
+            if (out->ntargets == nt || d->err)
+                break;
+            struct bh_target_costs *tc = &out->targets[out->ntargets++];
+            snprintf(tc->name, sizeof tc->name, "%s", name);
+            size_t s3 = rd_push(d, ".%s", name);
+            if (!json_is_object(t)) {
+                rd_fail(d, "expected an object, got %s", type_name(t));
+            } else {
+                rd_est(d, t, "answered", false, NONNEG, &tc->answered);
+                rd_est(d, t, "line_rental", false, ANY, &tc->line_rental);
+                rd_est(d, t, "operators", false, ANY, &tc->operators);
+                rd_payers(d, t, tc->by);
+            }
+            rd_pop(d, s3);
+        }
+        rd_pop(d, s2);
+    }
+    json_t *bal = rd_object(d, c, "balance", false);
+    if (bal && !d->err) {
+        struct bh_balance *b = &out->balance;
+        size_t s2 = rd_push(d, ".balance");
+        b->present = true;
+        rd_num(d, bal, "start", true, ANY, &b->start);
+        rd_num(d, bal, "top_up", false, NONNEG, &b->top_up);
+        rd_num(d, bal, "every", false, NONNEG, &b->every);
+        rd_est(d, bal, "end", false, ANY, &b->end);
+        rd_num(d, bal, "runs_out", false, SHARE, &b->runs_out);
+        rd_est(d, bal, "out_at", false, NONNEG, &b->out_at);
+        rd_num(d, bal, "earliest", false, NONNEG, &b->earliest);
+        rd_num(d, bal, "projected", false, NONNEG, &b->projected);
+        rd_pop(d, s2);
+    }
     json_t *bp = rd_object(d, c, "by_payer", true);
     if (bp) {
         size_t s2 = rd_push(d, ".by_payer");
@@ -1232,6 +1361,14 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     }
     char scenario[sizeof r->scenario] = "";
     rd_string(d, root, "scenario", true, scenario, sizeof scenario);
+    char hash[sizeof r->scenario_hash] = "";
+    if (!rd_string(d, root, "scenario_hash", false, hash, sizeof hash) &&
+        hash[0] && strspn(hash, "0123456789abcdef") != 16) {
+        size_t s = rd_push(d, ".scenario_hash");
+        rd_fail(d, "\"%s\" is not 16 lowercase hex digits", hash);
+        rd_pop(d, s);
+        return d->err;
+    }
     long long seed = 0, reps = 1;
     rd_int(d, root, "seed", true, 0, LLONG_MAX, &seed);
     rd_int(d, root, "replications", false, 1, 1000000000, &reps);
@@ -1285,6 +1422,7 @@ rd_results(struct rd *d, json_t *root, struct bh_results *r) {
     }
     r->source = source;
     memcpy(r->scenario, scenario, sizeof r->scenario);
+    memcpy(r->scenario_hash, hash, sizeof r->scenario_hash);
     r->seed = (unsigned long)seed;
     r->replications = (int)reps;
     r->horizon = horizon;

@@ -32,6 +32,40 @@ bh_share_widen(struct bh_estimate e, double n) {
     return e;
 }
 
+/* A cost figure by payer, of the scenario ("cost") or of one target. */
+static struct bh_estimate
+cost_figure(const struct bh_results *r, const struct bh_sc_threshold *th) {
+    const struct bh_estimate none = bh_estimate_exact(NAN);
+    const struct bh_costs *c = &r->costs;
+    if (!c->present || th->payer < 0 || th->payer >= BH_COST_PAYERS)
+        return none;
+    const struct bh_payer_costs *p = &c->by[th->payer];
+    if (strcmp(th->target, "cost") != 0) {
+        p = NULL;
+        for (size_t i = 0; c->targets && i < c->ntargets; i++)
+            if (strcmp(c->targets[i].name, th->target) == 0)
+                p = &c->targets[i].by[th->payer];
+        if (!p)
+            return none;
+    }
+    switch (th->metric) {
+    case BH_METRIC_COST_TOTAL:
+        /* the scenario's total of both payers is costs.total (files
+         * written before costs by payer have only that) */
+        if (p == &c->by[BH_COST_ALL])
+            return c->total;
+        return p->total;
+    case BH_METRIC_COST_PER_ANSWERED_CALL:
+        return p->per_answered_call;
+    case BH_METRIC_COST_PER_HOUR:
+        return p->per_hour;
+    case BH_METRIC_COST_PER_MONTH:
+        return p->per_month;
+    default:
+        return none;
+    }
+}
+
 /* The figure a threshold names; NaN when the results do not have it.
  * Measured shares (sim, load) are widened to their binomial interval;
  * analytic figures are exact and stand as they are. */
@@ -44,7 +78,10 @@ figure(const struct bh_results *r, const struct bh_sc_threshold *th) {
     case BH_METRIC_COST_PER_PARTICIPANT:
         return r->costs.present ? r->costs.per_participant : none;
     case BH_METRIC_COST_TOTAL:
-        return r->costs.present ? r->costs.total : none;
+    case BH_METRIC_COST_PER_ANSWERED_CALL:
+    case BH_METRIC_COST_PER_HOUR:
+    case BH_METRIC_COST_PER_MONTH:
+        return cost_figure(r, th);
     default:
         break;
     }

@@ -454,7 +454,7 @@ report(struct run *r, struct bh_run_numbers *num) {
     if (r->unjudged[0])
         snprintf(notes[nn++], sizeof notes[0],
                  "Thresholds not judged on the measured figures (not "
-                 "measured): %s.",
+                 "measured): %.300s.",
                  r->unjudged);
     double leg = operator_leg(r);
     if (r->sut.operators_port && !isnan(leg))

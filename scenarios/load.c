@@ -1038,12 +1038,64 @@ enum {
     T_TOLL_FREE,
     T_OUTBOUND,
     T_LINES,
-    T_PROVIDER
+    T_PROVIDER,
+    T_PREFIXES,
+    T_OPERATORS,
+    T_PREPAID
 };
 static const struct sc_key tariff_keys[] = {
-    {"currency", 1}, {"plans", 0},     {"rates", 0},
-    {"bands", 0},    {"toll_free", 0}, {"outbound", 0},
-    {"lines", 0},    {"provider", 0},  {NULL, 0}};
+    {"currency", 1},  {"plans", 0},    {"rates", 0}, {"bands", 0},
+    {"toll_free", 0}, {"outbound", 0}, {"lines", 0}, {"provider", 0},
+    {"prefixes", 0},  {"operators", 0}, {"prepaid", 0}, {NULL, 0}};
+static const struct sc_key operator_keys[] = {
+    {"per_hour", 1}, {"shrinkage", 0}, {NULL, 0}};
+static const struct sc_key prepaid_keys[] = {
+    {"balance", 1}, {"top_up", 0}, {"every", 0}, {NULL, 0}};
+#define MAX_SHRINKAGE 0.95      /* paid hours at most 20x the staffed ones */
+#define MIN_TOP_UP_EVERY 3600.0 /* s: top-ups are counted one by one */
+
+/* tariffs.operators: the wage of a paid operator-hour and shrinkage. */
+static int
+operators_tariff(struct sc_ld *L, yaml_node_t *n, struct bh_sc_tariffs *t) {
+    struct sc_map s;
+    int rc = bh_sc_map(L, n, "operators", operator_keys, &s);
+    if (rc)
+        return rc;
+    if ((rc = bh_sc_money(L, s.val[0], "per_hour", &t->operator_per_hour)))
+        return rc;
+    if (s.val[1] && (rc = bh_sc_pct(L, s.val[1], "shrinkage", &t->shrinkage)))
+        return rc;
+    if (t->shrinkage > MAX_SHRINKAGE)
+        return bh_sc_fail(L, s.val[1],
+                          "shrinkage is at most 95%% (paid hours = staffed "
+                          "hours / (1 - shrinkage))");
+    return 0;
+}
+
+/* tariffs.prepaid: a balance the company's telephone bill is drawn from,
+ * with optional periodic top-ups. */
+static int
+prepaid_tariff(struct sc_ld *L, yaml_node_t *n, struct bh_sc_tariffs *t) {
+    struct sc_map s;
+    int rc = bh_sc_map(L, n, "prepaid", prepaid_keys, &s);
+    if (rc)
+        return rc;
+    t->prepaid = true;
+    if ((rc = bh_sc_money(L, s.val[0], "balance", &t->balance)))
+        return rc;
+    if (s.val[1] && (rc = bh_sc_money(L, s.val[1], "top_up", &t->top_up)))
+        return rc;
+    if (t->top_up > 0 && !s.val[2])
+        return bh_sc_fail(L, s.val[1],
+                          "top_up needs 'every' (how often it is added, "
+                          "e.g. every: 7d)");
+    if (s.val[2] && !s.val[1])
+        return bh_sc_fail(L, s.val[2], "every needs a top_up amount");
+    if (s.val[2] && (rc = bh_sc_dur(L, s.val[2], "every", MIN_TOP_UP_EVERY,
+                                    366 * 86400.0, &t->top_up_every)))
+        return rc;
+    return 0;
+}
 static const struct sc_key toll_free_keys[] = {
     {"per_minute", 1}, {"increment", 0}, {"minimum", 0}, {NULL, 0}};
 static const struct sc_key outbound_keys[] = {
@@ -1051,6 +1103,41 @@ static const struct sc_key outbound_keys[] = {
 static const struct sc_key lines_keys[] = {{"per_line_month", 1}, {NULL, 0}};
 static const struct sc_key provider_keys[] = {{"termination_per_minute", 1},
                                               {NULL, 0}};
+
+/* tariffs.prefixes: {"7495": local, "79": mobile}, dial codes of outside
+ * numbers to origins (a switch's CDRs name the number, not its rate
+ * class). */
+static int
+prefixes(struct sc_ld *L, yaml_node_t *n) {
+    struct bh_sc_tariffs *t = &L->sc->tariffs;
+    int rc = bh_sc_mapping(L, n, "prefixes");
+    if (rc)
+        return rc;
+    size_t c =
+        (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    if (c > BH_SC_MAX_ITEMS)
+        return bh_sc_fail(L, n, "more than %d prefixes", BH_SC_MAX_ITEMS);
+    if (!(t->prefixes = alloc(L, c, sizeof *t->prefixes)))
+        return BH_ENOMEM;
+    for (size_t i = 0; i < c; i++) {
+        yaml_node_pair_t *pr = &n->data.mapping.pairs.start[i];
+        yaml_node_t *k = bh_sc_node(L, pr->key);
+        yaml_node_t *v = bh_sc_node(L, pr->value);
+        struct bh_sc_prefix *x = &t->prefixes[i];
+        char name[BH_SC_MAX_NAME];
+        if ((rc = bh_sc_digits(L, k, "a prefix", x->digits, sizeof x->digits)))
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(t->prefixes[j].digits, x->digits) == 0)
+                return bh_sc_fail(L, k, "duplicate prefix '%s'", x->digits);
+        if ((rc = bh_sc_name(L, v, "origin", name)) ||
+            (rc = origin(L, v, name, &x->origin)))
+            return rc;
+        x->pos = bh_sc_pos(k);
+        t->nprefixes = i + 1;
+    }
+    return 0;
+}
 
 static int
 tariffs(struct sc_ld *L, yaml_node_t *n) {
@@ -1078,6 +1165,8 @@ tariffs(struct sc_ld *L, yaml_node_t *n) {
         L->strict_origins = 1;
     }
     if (m.val[T_PLANS] && (rc = plans(L, m.val[T_PLANS])))
+        return rc;
+    if (m.val[T_PREFIXES] && (rc = prefixes(L, m.val[T_PREFIXES])))
         return rc;
     if (m.val[T_BANDS]) {
         size_t c;
@@ -1152,6 +1241,10 @@ tariffs(struct sc_ld *L, yaml_node_t *n) {
                               &t->termination_per_minute)))
             return rc;
     }
+    if (m.val[T_OPERATORS] && (rc = operators_tariff(L, m.val[T_OPERATORS], t)))
+        return rc;
+    if (m.val[T_PREPAID] && (rc = prepaid_tariff(L, m.val[T_PREPAID], t)))
+        return rc;
     return 0;
 }
 
@@ -1698,6 +1791,35 @@ static const struct sc_key load_keys[] = {
 static const char *const codec_names[] = {"PCMU", "PCMA", NULL};
 static const char *const media_names[] = {"tone", "silence", "none", NULL};
 
+/* load.media: tone | silence | none | pcap:FILE (a capture whose RTP
+ * payload the driver replays, its path from the scenario's folder). */
+static int
+load_media(struct sc_ld *L, yaml_node_t *n, struct bh_scenario *sc) {
+    const char *v = NULL;
+    int rc = bh_sc_text(L, n, "media", &v);
+    if (rc)
+        return rc;
+    if (strncmp(v, "pcap:", 5) != 0) {
+        int e;
+        if ((rc = bh_sc_enum(L, n, "media", media_names, &e)))
+            return rc;
+        sc->load.media = (enum bh_media)e;
+        return 0;
+    }
+    const char *f = v + 5;
+    if (!f[0])
+        return bh_sc_fail_at(L, n, 5, "media pcap: needs a file (pcap:FILE)");
+    size_t size = sizeof sc->load.media_file;
+    int len = f[0] == '/' || !L->dir[0]
+                  ? snprintf(sc->load.media_file, size, "%s", f)
+                  : snprintf(sc->load.media_file, size, "%s/%s", L->dir, f);
+    if (len < 0 || (size_t)len >= size)
+        return bh_sc_fail(L, n, "media: the path is longer than %zu bytes",
+                          size - 1);
+    sc->load.media = BH_MEDIA_PCAP;
+    return 0;
+}
+
 enum {
     K_NAME,
     K_DESCRIPTION,
@@ -1859,11 +1981,8 @@ top(struct sc_ld *L, yaml_node_t *root) {
                 return bh_sc_fail(L, s.val[LD_PTIME],
                                   "ptime must be a multiple of 10ms");
         }
-        if (s.val[LD_MEDIA]) {
-            if ((rc = bh_sc_enum(L, s.val[LD_MEDIA], "media", media_names, &e)))
-                return rc;
-            sc->load.media = (enum bh_media)e;
-        }
+        if (s.val[LD_MEDIA] && (rc = load_media(L, s.val[LD_MEDIA], sc)))
+            return rc;
     }
     return 0;
 }
@@ -1911,6 +2030,10 @@ bh_scenario_parse(const char *buf, size_t len, const char *name,
         return BH_ENOMEM;
     }
     snprintf(sc->path, sizeof sc->path, "%s", name);
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 */
+    for (size_t i = 0; buf && i < len; i++)
+        h = (h ^ (unsigned char)buf[i]) * 0x100000001b3u;
+    snprintf(sc->digest, sizeof sc->digest, "%016llx", (unsigned long long)h);
     L.sc = sc;
     rc = top(&L, root);
     yaml_document_delete(&L.doc);

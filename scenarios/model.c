@@ -35,6 +35,7 @@ bh_scenario_free(struct bh_scenario *sc) {
     }
     free(sc->sources);
     free(sc->tariffs.plans);
+    free(sc->tariffs.prefixes);
     free(sc->tariffs.bands);
     free(sc->thresholds);
     free(sc);
@@ -135,6 +136,12 @@ bh_metric_name(enum bh_metric m) {
         return "cost.per_call";
     case BH_METRIC_COST_PER_PARTICIPANT:
         return "cost.per_participant";
+    case BH_METRIC_COST_PER_ANSWERED_CALL:
+        return "cost.per_answered_call";
+    case BH_METRIC_COST_PER_HOUR:
+        return "cost.per_hour";
+    case BH_METRIC_COST_PER_MONTH:
+        return "cost.per_month";
     case BH_METRIC_COST_TOTAL:
         return "cost.total";
     }

@@ -6,9 +6,36 @@
 #include <string.h>
 
 static const char *const metric_names[] = {
-    "blocking", "abandonment",     "service_level", "wait.mean",
-    "wait.p90", "wait.p99",        "occupancy",     "incomplete_meetings",
-    "per_call", "per_participant", "total",         NULL};
+    "blocking", "abandonment", "service_level",       "wait.mean", "wait.p90",
+    "wait.p99", "occupancy",   "incomplete_meetings", NULL};
+#define NMETRICS 8
+
+/* Cost metrics: `cost.NAME` for the scenario's costs, `TARGET.cost.NAME`
+ * for one target's (all but the first two). */
+static const struct cost_metric {
+    const char *name;
+    enum bh_metric metric;
+    enum bh_cost_payer payer;
+} cost_metrics[] = {
+    {"per_call", BH_METRIC_COST_PER_CALL, BH_COST_ALL},
+    {"per_participant", BH_METRIC_COST_PER_PARTICIPANT, BH_COST_ALL},
+    {"total", BH_METRIC_COST_TOTAL, BH_COST_ALL},
+    {"per_answered_call", BH_METRIC_COST_PER_ANSWERED_CALL, BH_COST_ALL},
+    {"per_hour", BH_METRIC_COST_PER_HOUR, BH_COST_ALL},
+    {"per_month", BH_METRIC_COST_PER_MONTH, BH_COST_ALL},
+    {"company.total", BH_METRIC_COST_TOTAL, BH_COST_COMPANY},
+    {"company.per_answered_call", BH_METRIC_COST_PER_ANSWERED_CALL,
+     BH_COST_COMPANY},
+    {"company.per_hour", BH_METRIC_COST_PER_HOUR, BH_COST_COMPANY},
+    {"company.per_month", BH_METRIC_COST_PER_MONTH, BH_COST_COMPANY},
+    {"callers.total", BH_METRIC_COST_TOTAL, BH_COST_CALLERS},
+    {"callers.per_answered_call", BH_METRIC_COST_PER_ANSWERED_CALL,
+     BH_COST_CALLERS},
+    {"callers.per_hour", BH_METRIC_COST_PER_HOUR, BH_COST_CALLERS},
+    {"callers.per_month", BH_METRIC_COST_PER_MONTH, BH_COST_CALLERS},
+};
+#define NCOST (sizeof cost_metrics / sizeof *cost_metrics)
+#define NCOST_TARGET (NCOST - 2) /* no per_call, per_participant */
 
 enum value_kind { V_FRACTION, V_DURATION, V_MONEY };
 
@@ -22,6 +49,9 @@ value_kind(enum bh_metric m) {
     case BH_METRIC_COST_PER_CALL:
     case BH_METRIC_COST_PER_PARTICIPANT:
     case BH_METRIC_COST_TOTAL:
+    case BH_METRIC_COST_PER_ANSWERED_CALL:
+    case BH_METRIC_COST_PER_HOUR:
+    case BH_METRIC_COST_PER_MONTH:
         return V_MONEY;
     default:
         return V_FRACTION;
@@ -82,7 +112,7 @@ bh_sc_threshold(struct sc_ld *L, yaml_node_t *n, struct bh_sc_threshold *t) {
     size_t m0 = i;
     while (isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.')
         i++;
-    char metric[40];
+    char metric[48];
     if (i == m0 || i - m0 >= sizeof metric)
         return bh_sc_fail_at(L, n, m0,
                              "a threshold needs a metric after "
@@ -109,16 +139,38 @@ bh_sc_threshold(struct sc_ld *L, yaml_node_t *n, struct bh_sc_threshold *t) {
                              "bridge or campaign",
                              t->target);
     }
-    /* cost.* take the cost metrics; the others everything else */
-    const char *const *cand = is_cost ? metric_names + 8 : metric_names;
-    size_t ncand = is_cost ? 3 : 8;
+    /* cost.* take the cost metrics; a target its own and cost.* of its
+     * own costs */
+    const char *cand[NCOST + NMETRICS + 1];
+    size_t ncand = 0;
+    char costnames[NCOST][40];
+    int own_cost = !is_cost && strncmp(metric, "cost.", 5) == 0;
+    if (is_cost) {
+        for (size_t k = 0; k < NCOST; k++)
+            cand[ncand++] = cost_metrics[k].name;
+    } else {
+        for (size_t k = 0; k < NMETRICS; k++)
+            cand[ncand++] = metric_names[k];
+        for (size_t k = 2; k < NCOST; k++) {
+            snprintf(costnames[k], sizeof costnames[k], "cost.%s",
+                     cost_metrics[k].name);
+            cand[ncand++] = costnames[k];
+        }
+    }
     int mi = -1;
     for (size_t k = 0; k < ncand; k++)
         if (strcmp(cand[k], metric) == 0)
             mi = (int)k;
+    if (mi >= 0 && (is_cost || own_cost)) {
+        const struct cost_metric *cm = &cost_metrics[is_cost ? mi : mi - 6];
+        t->metric = cm->metric;
+        t->payer = cm->payer;
+    } else if (mi >= 0) {
+        t->metric = (enum bh_metric)mi;
+    }
     if (mi < 0) {
         int sg = bh_sc_suggest(metric, cand, ncand);
-        char list[200];
+        char list[600];
         bh_sc_join(list, sizeof list, cand, ncand, ", ");
         if (sg >= 0)
             return bh_sc_fail_at(L, n, m0,
@@ -128,7 +180,6 @@ bh_sc_threshold(struct sc_ld *L, yaml_node_t *n, struct bh_sc_threshold *t) {
         return bh_sc_fail_at(L, n, m0, "unknown metric '%s' for %s (valid: %s)",
                              metric, t->target, list);
     }
-    t->metric = (enum bh_metric)(mi + (is_cost ? 8 : 0));
     if (t->metric == BH_METRIC_INCOMPLETE_MEETINGS &&
         bh_scenario_find_bridge(sc, t->target) < 0)
         return bh_sc_fail_at(L, n, m0,
@@ -231,9 +282,9 @@ bh_sc_threshold(struct sc_ld *L, yaml_node_t *n, struct bh_sc_threshold *t) {
         bh_money m;
         if (bh_parse_money(val, &m) || m < 0)
             return bh_sc_fail_at(L, n, v0,
-                                 "cost.%s is an amount in %s: write a "
+                                 "%s%s is an amount in %s: write a "
                                  "number such as 0.40, not '%s'",
-                                 metric,
+                                 is_cost ? "cost." : "", metric,
                                  sc->tariffs.present ? sc->tariffs.currency
                                                      : "currency units",
                                  val);

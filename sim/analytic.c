@@ -588,6 +588,7 @@ bh_sim_analytic(const struct bh_scenario *sc, struct bh_results *r) {
         return rc;
     r->source = BH_SOURCE_ANALYTIC;
     snprintf(r->scenario, sizeof r->scenario, "%s", sc->name);
+    snprintf(r->scenario_hash, sizeof r->scenario_hash, "%s", sc->digest);
     r->seed = sc->seed;
     r->replications = 1;
     r->horizon = sc->horizon;
@@ -712,7 +713,8 @@ struct curve_in {
     double patience;   /* s: exponential patience, INFINITY: Erlang C */
     double month_now;  /* the results' monthly cost, NaN if none */
     double line_month; /* the rental of one line a month, NaN if none */
-    int simulated;     /* the capacity the results were simulated at */
+    const struct bh_sc_tariffs *tf; /* the scenario's, or NULL */
+    int simulated; /* the capacity the results were simulated at */
     const struct bh_plan_row *pr; /* busyhour plan's row, or NULL */
     struct loss_model lm;         /* lines and ports: the loss model */
     bool lm_known;                /* false: no scenario to tell it (Erlang B is
@@ -787,6 +789,7 @@ curve_costs(const struct bh_results *r, const struct bh_scenario *sc,
             struct bh_capacity_curve *c, struct curve_in *in) {
     in->month_now = r->costs.present ? r->costs.per_month.mean : NAN;
     in->line_month = NAN;
+    in->tf = sc && sc->tariffs.present ? &sc->tariffs : NULL;
     if (sc && sc->tariffs.present)
         in->line_month = (double)sc->tariffs.per_line_month / BH_MONEY_UNIT;
     else if (r->costs.present && r->horizon > 0 && all_lines(r) > 0)
@@ -836,7 +839,16 @@ curve_points(struct bh_capacity_curve *c, const struct curve_in *in,
         p->blocking = p->service_level = p->cost_month = NAN;
         if (in->queue) {
             p->service_level = curve_sl(in, n, c->sl_time);
-            /* Operators are not in the tariffs: no cost line. */
+            /* the operators' pay as the rater prices it, n against the
+             * operators the results were simulated with */
+            if (isfinite(in->month_now) && in->tf &&
+                in->tf->operator_per_hour > 0 && in->simulated > 0)
+                p->cost_month =
+                    in->month_now +
+                    (double)(bh_rating_operators(in->tf, n, BH_RATING_MONTH) -
+                             bh_rating_operators(in->tf, in->simulated,
+                                                 BH_RATING_MONTH)) /
+                        BH_MONEY_UNIT;
         } else {
             p->blocking = in->lm_known ? loss_blocking(&in->lm, in->a, n)
                                        : bh_erlang_b(in->a, n);
@@ -884,11 +896,15 @@ curve_note(struct bh_capacity_curve *c, const struct curve_in *in, int found) {
         snprintf(c->note, sizeof c->note,
                  "Erlang %s at the busiest interval's %s load, %.1f "
                  "Erlangs, mean handling %.0f s%s%s; share answered within "
-                 "%s. Operators are not in the tariffs: no cost line. "
-                 "Recommended: %s.",
+                 "%s. Cost: %s. Recommended: %s.",
                  exp ? "A" : "C", in->op_load ? "operators'" : "line", in->a,
                  in->aht, in->op_load ? " (talk and wrap-up)" : "",
                  exp ? " and exponential patience" : "", dur,
+                 in->tf && in->tf->operator_per_hour > 0
+                     ? "the simulated monthly cost, plus the pay of each "
+                       "operator added (tariffs.operators), less each "
+                       "removed"
+                     : "none (the tariffs do not price operators)",
                  in->pr  ? "busyhour plan's simulated search"
                  : found ? "fewest operators meeting the threshold"
                          : "no threshold on the service level");

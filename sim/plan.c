@@ -615,12 +615,23 @@ figures(struct sub *s, struct bh_estimate *blocking, struct bh_estimate *sl) {
     return rc;
 }
 
+/* A 30-day month of n lines (ports) or operators, priced as the rater
+ * prices them (bh_rating_line_rental, bh_rating_operators); NaN when the
+ * tariffs do not price that resource. */
 static struct bh_estimate
-rental(const struct bh_scenario *sc, int n) {
-    if (!sc->tariffs.present || sc->tariffs.per_line_month <= 0)
-        return bh_estimate_exact(NAN);
-    return bh_estimate_exact((double)n * (double)sc->tariffs.per_line_month /
-                             (double)BH_MONEY_UNIT);
+month_cost(const struct bh_scenario *sc, int resource, int n) {
+    const struct bh_sc_tariffs *tf = &sc->tariffs;
+    bh_money m;
+    if (resource == RES_OPERATORS) {
+        if (!tf->present || tf->operator_per_hour <= 0)
+            return bh_estimate_exact(NAN);
+        m = bh_rating_operators(tf, n, BH_RATING_MONTH);
+    } else {
+        if (!tf->present || tf->per_line_month <= 0)
+            return bh_estimate_exact(NAN);
+        m = bh_rating_line_rental(tf, n, BH_RATING_MONTH);
+    }
+    return bh_estimate_exact((double)m / (double)BH_MONEY_UNIT);
 }
 
 static void
@@ -845,6 +856,9 @@ plan_number(const struct bh_scenario *sc, struct progress *pg, int ni,
             row->recommended = ops;
             rc = row_figures(&s, row, orig->lines, orig->queue.operators,
                              hi + room + 1, ops);
+            row->cost_now =
+                month_cost(sc, RES_OPERATORS, orig->queue.operators);
+            row->cost_recommended = month_cost(sc, RES_OPERATORS, ops);
         }
         if (rc) {
             sub_free(&s);
@@ -872,8 +886,8 @@ plan_number(const struct bh_scenario *sc, struct progress *pg, int ni,
         row->recommended = lines;
         rc = row_figures(&s, row, orig->lines, orig->queue.operators, lines,
                          orig->queue.present ? ops : orig->queue.operators);
-        row->cost_now = rental(sc, orig->lines);
-        row->cost_recommended = rental(sc, lines);
+        row->cost_now = month_cost(sc, RES_LINES, orig->lines);
+        row->cost_recommended = month_cost(sc, RES_LINES, lines);
         *rec_lines = lines;
         *rec_ops = orig->queue.present ? ops : 0;
     }
@@ -901,8 +915,8 @@ plan_bridge(const struct bh_scenario *sc, struct progress *pg, int bi,
     if (!rc) {
         row->recommended = ports;
         rc = row_figures(&s, row, orig->ports, 0, ports, 0);
-        row->cost_now = rental(sc, orig->ports);
-        row->cost_recommended = rental(sc, ports);
+        row->cost_now = month_cost(sc, RES_PORTS, orig->ports);
+        row->cost_recommended = month_cost(sc, RES_PORTS, ports);
         *rec_ports = ports;
     }
     sub_free(&s);

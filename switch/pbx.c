@@ -175,7 +175,10 @@ row_init(struct bh_cdr_row *row, struct pcall *pc) {
         r->target_kind = BH_TARGET_TRUNK;
         r->outbound = 1;
         r->payer = BH_PAYER_CALLEE; /* the company pays outside calls */
-        snprintf(row->number, sizeof row->number, "trunk");
+        /* the outside number rung, after forwards: what the carrier
+         * bills the company for */
+        snprintf(row->number, sizeof row->number, "%s",
+                 pc->target[0] ? pc->target : "trunk");
     }
     snprintf(row->called, sizeof row->called, "%s", c->called);
     snprintf(row->caller, sizeof row->caller, "%s", c->from_user);
@@ -489,7 +492,7 @@ party_row(struct pcall *pc, struct party *y, double now) {
     r->target_kind = y->ext ? BH_TARGET_EXTENSION : BH_TARGET_TRUNK;
     r->target = (uint16_t)(y->ext ? y->ext->index : 0);
     snprintf(row.number, sizeof row.number, "%s",
-             y->ext ? y->ext->cfg->number : "trunk");
+             y->ext ? y->ext->cfg->number : y->number);
     snprintf(row.called, sizeof row.called, "%s", y->number);
     snprintf(row.caller, sizeof row.caller, "%s",
              pc->emp_is_caller || !pc->talker ? c->from_user

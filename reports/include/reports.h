@@ -137,17 +137,60 @@ struct bh_cost_class {
     char payer[16]; /* "callers" or "company" */
 };
 
+/* Costs of one payer (or of both): over the horizon, per answered call
+ * (ratio estimator over replications), per hour and per 30-day month. */
+struct bh_payer_costs {
+    struct bh_estimate total;
+    struct bh_estimate per_answered_call;
+    struct bh_estimate per_hour;
+    struct bh_estimate per_month;
+};
+
+/* The costs of one number, bridge or campaign: its sources' calls (a
+ * campaign's dial-out, a number's ad-hoc legs), its own lines (ports)
+ * and operators; by payer (BH_COST_ALL, _COMPANY, _CALLERS). */
+struct bh_target_costs {
+    char name[BH_SC_MAX_NAME];
+    struct bh_estimate answered;    /* answered calls (participants) */
+    struct bh_estimate line_rental; /* its lines or ports (company) */
+    struct bh_estimate operators;   /* its operators' pay (company) */
+    struct bh_payer_costs by[BH_COST_PAYERS];
+};
+
+/* A prepaid balance (tariffs.prepaid) over the replications. */
+struct bh_balance {
+    bool present;
+    double start;              /* currency units at the horizon's start */
+    double top_up, every;      /* units, s (0: no top-ups) */
+    struct bh_estimate end;    /* at the horizon's end (may be < 0) */
+    double runs_out;           /* share of replications in which it ran out */
+    struct bh_estimate out_at; /* s since the horizon start, over the
+                                  replications in which it ran out */
+    double earliest;           /* s, the earliest run-out; NaN: never */
+    double projected;          /* s since the horizon start: when it would run
+                                  out if the horizon's traffic went on (net
+                                  drawn per second at the mean); NaN when it
+                                  ran out, or is not drawn down */
+};
+
 struct bh_costs {
     bool present;
     char currency[8];
     struct bh_estimate total;            /* currency units, over the horizon */
-    struct bh_estimate per_call;         /* per offered call */
+    struct bh_estimate per_call;         /* deprecated: per offered call */
     struct bh_estimate per_participant;  /* per conference participant */
     struct bh_estimate callers;          /* paid by callers */
     struct bh_estimate company;          /* paid by the company */
     struct bh_estimate line_rental;      /* included in company */
+    struct bh_estimate operators;        /* operators' pay, in company */
     struct bh_estimate per_month;        /* total scaled to a 30-day month */
     struct bh_estimate provider_revenue; /* termination revenue, if asked */
+    struct bh_estimate answered;         /* answered calls, all targets */
+    struct bh_payer_costs by[BH_COST_PAYERS]; /* [BH_COST_ALL].total is
+                                                 total, and so on */
+    size_t ntargets;
+    struct bh_target_costs *targets; /* owned; results' target order */
+    struct bh_balance balance;
     size_t nclasses;
     struct bh_cost_class *classes; /* owned */
 };
@@ -229,6 +272,8 @@ struct bh_measured {
 struct bh_results {
     enum bh_results_source source;
     char scenario[BH_SC_MAX_NAME];
+    char scenario_hash[17]; /* the scenario file's digest (bh_scenario's
+                               digest), "" when the file has none */
     unsigned long seed;
     int replications;
     double horizon, warmup, interval; /* s */
@@ -357,10 +402,17 @@ struct bh_bill {
                                   see bh_rater_class */
     bh_money *class_total;     /* owned by the rater; valid until next call */
     uint64_t *class_calls;
-    /* Additions. */
+    uint64_t *class_answered;   /* answered calls per slot (outbound legs
+                                   of a call not counted); as class_total */
     bh_money participants_cost; /* all calls to bridges and dial-out legs
                                    of meetings: per_participant's numerator */
     double horizon;             /* s the bill covers (for per_month) */
+    bh_money operators;         /* part of company: operators' pay */
+    /* tariffs.prepaid: the balance at the end (start + top-ups - the
+     * company's calls and line rental) and when it first fell to zero or
+     * below, s since the horizon start (NaN: it lasted) */
+    bh_money balance_end;
+    double balance_out;
 };
 
 /* Length of the month that line rental and per_month use: 30 days (s). */
@@ -387,6 +439,19 @@ size_t bh_rater_nclasses(const struct bh_scenario *sc);
  * rate, per_minute x seconds / 60 rounded half up to the micro-unit. */
 int64_t bh_rating_billed_seconds(int64_t d, int64_t minimum, int64_t increment);
 bh_money bh_rating_price(bh_money per_minute, int64_t seconds);
+/* Fixed costs at a capacity, in micro-units, rounded half up once: the
+ * rental of `lines` lines (or ports) over `seconds`, per_line_month x
+ * lines x seconds / BH_RATING_MONTH; and the pay of `operators` staffed
+ * operators over `seconds`, per_hour x operators x seconds / 3600 /
+ * (1 - shrinkage) (shrinkage to the millionth). 0 without tariffs. The
+ * rater, busyhour plan and the capacity curves all price with these. */
+bh_money bh_rating_line_rental(const struct bh_sc_tariffs *tf, int64_t lines,
+                               double seconds);
+bh_money bh_rating_operators(const struct bh_sc_tariffs *tf, int64_t operators,
+                             double seconds);
+/* Index of source s's target in results order (numbers, bridges, then
+ * campaigns in source order); -1 for none. */
+int bh_rating_target_of(const struct bh_scenario *sc, size_t s);
 
 int bh_rater_new(const struct bh_scenario *sc, struct bh_rater **out);
 void bh_rater_free(struct bh_rater *r);
@@ -397,6 +462,69 @@ bh_money bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec);
 /* The bill so far, with line rental prorated over `horizon` s. */
 void bh_rater_bill(const struct bh_rater *r, double horizon,
                    struct bh_bill *out);
+
+/* One sentence on a prepaid balance for reports and the command line:
+ * when it runs out ("runs out on day 1 at 14:32 in 20 of 20
+ * replications (earliest day 1 13:50); -123.45 EUR at the end") or that
+ * it lasts ("lasts the horizon: 320.00 EUR at the end; at this traffic
+ * it runs out on day 3 at 10:00"). clock: s since midnight of the
+ * horizon's start (the scenario's start), for times of day. */
+void bh_balance_describe(const struct bh_balance *b, const char *currency,
+                         double clock, int replications, char *buf,
+                         size_t size);
+
+/* ---- A switch's CDR file, rated (cdr_rate.c) -----------------------------
+ * `busyhour report --cdr`: every final row of a CDR file (records.h)
+ * becomes the call record the simulator would have made for it and is
+ * rated by bh_rater_rate with the scenario's tariffs. The rate class of a
+ * number comes from tariffs.prefixes (an extension: origin `internal`). */
+
+/* The origin (index into tariffs.origins) a dialled number is rated at:
+ * an extension's number is `internal` when the tariffs name it; any other
+ * the longest tariffs.prefixes code it starts with; -1 when none. */
+int bh_rating_origin_of(const struct bh_scenario *sc, const char *number);
+
+/* One rated row. */
+struct bh_cdr_cost {
+    uint64_t id;
+    uint8_t kind;     /* enum bh_target_kind */
+    uint8_t outcome;  /* enum bh_outcome */
+    uint8_t outbound; /* 1: the company's outgoing call */
+    enum bh_payer payer;
+    int origin;      /* rate class, -1: none (not priced) */
+    int64_t seconds; /* whole s from answer (else connect) to end, 0 when
+                        not billed */
+    bh_money cost;   /* micro-units */
+    char number[BH_SC_MAX_NAME];
+    char called[BH_CDR_TEXT_MAX];
+    char caller[BH_CDR_TEXT_MAX];
+    char rated[BH_CDR_TEXT_MAX]; /* the number the origin was read from */
+    char reason[BH_CDR_REASON_MAX];
+    char call_id[BH_CDR_TEXT_MAX];
+};
+
+struct bh_cdr_costs {
+    uint64_t rows;     /* rows in the file */
+    uint64_t rated;    /* final rows, rated (one line each) */
+    uint64_t open;     /* rows of calls up, or cut by a crash: left out */
+    uint64_t unpriced; /* rated lines with talk whose origin is unknown */
+    bh_money company, callers; /* micro-units */
+    size_t n, cap;
+    struct bh_cdr_cost *lines; /* owned, n, in id order */
+};
+
+/* Reads and rates the CDR file at path. 0, BH_EINVAL (no tariffs, said in
+ * diag), BH_ENOMEM, or bh_cdr_read's BH_EIO / BH_EPARSE with diag. *out is
+ * then owned by the caller: bh_cdr_costs_clear. */
+int bh_cdr_rate(const struct bh_scenario *sc, const char *path,
+                struct bh_cdr_costs *out, struct bh_diag *diag);
+void bh_cdr_costs_clear(struct bh_cdr_costs *c);
+/* One CSV line per rated row (header first); Markdown totals by payer and
+ * by (payer, kind, direction, origin). 0 or BH_EIO / BH_ENOMEM. */
+int bh_cdr_costs_csv(const struct bh_cdr_costs *c, const struct bh_scenario *sc,
+                     FILE *f);
+int bh_cdr_costs_md(const struct bh_cdr_costs *c, const struct bh_scenario *sc,
+                    const char *path, FILE *f);
 
 /* Across replications: accumulate bills, then write results->costs. */
 struct bh_cost_acc;
@@ -581,7 +709,22 @@ struct bh_report {
                                         run's agreement and numbers */
     size_t verdict_of; /* the file whose thresholds give the verdict (run:
                           the measured one); 0: rs[0] */
+    size_t nwarnings;
+    const char *const *warnings; /* borrowed, may be NULL: sentences shown
+                                    first (results of different scenarios
+                                    compared) */
 };
+
+/* Warnings about comparing results rs[0..n) (labels name them): results of
+ * different scenarios (names differ) or of different versions of one
+ * scenario file (scenario_hash differs where both have one). sc (may be
+ * NULL) is the scenario the report was given: a file not computed from it
+ * is warned about too. Writes up to max sentences of size bytes into
+ * out and returns how many. */
+size_t bh_report_compare_warnings(const struct bh_results *const *rs,
+                                  const char *const *labels, size_t n,
+                                  const struct bh_scenario *sc,
+                                  char (*out)[400], size_t max);
 
 /* Markdown summary for CI logs. Returns 0 or BH_EIO. */
 int bh_report_md(const struct bh_report *rep, FILE *out);

@@ -355,6 +355,14 @@ struct bh_sc_band {
     struct bh_pos pos;
 };
 
+/* A dial code of the tariffs: outside numbers that start with `digits`
+ * are rated at origin `origin` (the longest matching code wins). */
+struct bh_sc_prefix {
+    char digits[BH_SC_MAX_NUMBER];
+    int origin; /* index into tariffs.origins */
+    struct bh_pos pos;
+};
+
 struct bh_sc_tariffs {
     bool present;
     char currency[8];
@@ -365,6 +373,8 @@ struct bh_sc_tariffs {
     struct bh_sc_plan *plans; /* owned */
     size_t nbands;
     struct bh_sc_band *bands; /* owned */
+    size_t nprefixes;
+    struct bh_sc_prefix *prefixes; /* owned; dial codes -> origins */
     bh_money toll_free_per_minute;
     double toll_free_increment;      /* s */
     double toll_free_minimum;        /* s */
@@ -373,6 +383,16 @@ struct bh_sc_tariffs {
     double outbound_increment;       /* this increment (s) */
     bh_money per_line_month;         /* line rental */
     bh_money termination_per_minute; /* provider's revenue, 0 = not shown */
+    /* operators: wage per paid operator-hour; paid hours are the queues'
+     * operators x hours / (1 - shrinkage) */
+    bh_money operator_per_hour;
+    double shrinkage; /* share of paid time not on calls, [0, 0.95] */
+    /* prepaid: the company's telephone bill (toll-free minutes, outgoing
+     * calls, line rental) is drawn from a balance */
+    bool prepaid;
+    bh_money balance;    /* at the start of the measured horizon */
+    bh_money top_up;     /* added every top_up_every s, 0 = none */
+    double top_up_every; /* s */
 };
 
 /* A threshold: `target.metric(arg) OP value`. target "cost" for cost.* */
@@ -387,16 +407,25 @@ enum bh_metric {
     BH_METRIC_WAIT_P99,
     BH_METRIC_OCCUPANCY,
     BH_METRIC_INCOMPLETE_MEETINGS,
-    BH_METRIC_COST_PER_CALL,
+    BH_METRIC_COST_PER_CALL, /* deprecated: all costs / offered attempts */
     BH_METRIC_COST_PER_PARTICIPANT,
-    BH_METRIC_COST_TOTAL
+    BH_METRIC_COST_TOTAL,
+    BH_METRIC_COST_PER_ANSWERED_CALL,
+    BH_METRIC_COST_PER_HOUR,
+    BH_METRIC_COST_PER_MONTH /* 30 days */
 };
+
+/* Who pays a cost figure: both, the company, the callers. */
+enum bh_cost_payer { BH_COST_ALL, BH_COST_COMPANY, BH_COST_CALLERS };
+#define BH_COST_PAYERS 3
 
 struct bh_sc_threshold {
     char expr[160];              /* as written */
-    char target[BH_SC_MAX_NAME]; /* "cost" for cost metrics */
+    char target[BH_SC_MAX_NAME]; /* "cost" for the scenario's costs; a
+                                    target's name for its own */
     enum bh_metric metric;
-    double arg; /* service_level(T): T in s */
+    enum bh_cost_payer payer; /* cost metrics: whose costs */
+    double arg;               /* service_level(T): T in s */
     enum bh_op op;
     double value; /* fraction for %, s for times, currency
                      units for costs */
@@ -418,18 +447,25 @@ struct bh_sc_sim {
 };
 
 enum bh_codec { BH_CODEC_PCMU, BH_CODEC_PCMA };
-enum bh_media { BH_MEDIA_TONE, BH_MEDIA_SILENCE, BH_MEDIA_NONE };
+/* PCAP: the RTP payload of a capture, replayed (media: pcap:FILE). */
+enum bh_media { BH_MEDIA_TONE, BH_MEDIA_SILENCE, BH_MEDIA_NONE, BH_MEDIA_PCAP };
 
 struct bh_sc_load {
     double speed; /* wall clock = virtual / speed */
     enum bh_codec codec;
     double ptime; /* s, 0.02 */
     enum bh_media media;
+    char media_file[512]; /* PCAP: the capture, from the scenario's folder */
 };
 
 struct bh_scenario {
     char path[512];
     char name[BH_SC_MAX_NAME];
+    /* which text the scenario was read from: FNV-1a 64 of the file's
+     * bytes in hex, so that results (their "scenario_hash") tell two
+     * versions of one scenario apart and a report warns when it compares
+     * results of different scenarios */
+    char digest[17];
     char description[512];
     double horizon;  /* s of one replication */
     double interval; /* s per reporting interval */

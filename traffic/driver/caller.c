@@ -299,7 +299,7 @@ finish(struct drv_call *c, enum bh_outcome o, enum bh_driver_fail f) {
     out.rtp_sent = c->m.sent;
     out.rtp_received = c->m.received;
     out.mos_in = drv_media_mos(&c->m, &out.jitter_ms, &out.rtp_lost);
-    out.mos_out = c->mos_out;
+    out.mos_out = isnan(c->mos_out) ? drv_ops_heard(d, c) : c->mos_out;
     d->st.finished++;
     d->st.outcomes[(int)o < BH_OUTCOME_COUNT ? (int)o : BH_OUTCOME_FAILED]++;
     if (o == BH_OUTCOME_FAILED)

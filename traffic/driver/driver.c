@@ -565,6 +565,11 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
         bh_driver_free(d);
         return rc;
     }
+    if (sc->load.media == BH_MEDIA_PCAP &&
+        (rc = bh_pcap_audio_read(sc->load.media_file, &d->clip, diag))) {
+        bh_driver_free(d);
+        return rc == BH_ENOMEM ? rc : BH_EINVAL;
+    }
     rc = open_sip(d, diag);
     if (rc == 0)
         rc = drv_ops_new(d, diag);
@@ -664,5 +669,6 @@ bh_driver_free(struct bh_driver *d) {
         event_base_free(d->base);
     free(d->up);
     free(d->connected);
+    bh_pcap_audio_free(&d->clip);
     free(d);
 }

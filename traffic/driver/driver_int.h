@@ -58,6 +58,7 @@ struct drv_media {
     uint32_t ts, ssrc;
     uint8_t pt;
     int te_pt;
+    size_t clip_pos; /* media pcap: the next sample of the clip */
     /* a tone: rotating phasor (cos, sin) by (wc, ws) per sample */
     double pc, ps, wc, ws;
     struct bh_dtmf_tx dtmf;
@@ -235,7 +236,8 @@ struct bh_driver {
     int stopping, done;
     int rc;
     struct bh_driver_stats st;
-    size_t frame; /* samples per packet */
+    size_t frame;              /* samples per packet */
+    struct bh_pcap_audio clip; /* media pcap: the capture's audio */
 };
 
 /* driver.c */
@@ -284,6 +286,10 @@ void drv_ops_free(struct bh_driver *d);
 /* Hangs up every operator call (a stop). */
 void drv_ops_hangup(struct bh_driver *d);
 void drv_ops_media_tick(struct bh_driver *d, double now);
+/* What our operator or carrier line still on a call with c heard of it
+ * so far (the E-model MOS), NaN when none is: the far end's hang-up may
+ * reach it after c's own end. */
+double drv_ops_heard(struct bh_driver *d, const struct drv_call *c);
 /* Operators with a call (for the end of the loop). */
 int drv_ops_busy(const struct bh_driver *d);
 /* The caller "c<slot>.<gen>" named by user, or NULL. */

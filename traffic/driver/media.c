@@ -207,6 +207,20 @@ tone(struct drv_media *m, int16_t *pcm, size_t n) {
     }
 }
 
+/* One packet's payload of the capture's audio, looped: its own octets
+ * when the call's law is the capture's, else re-encoded. */
+static void
+clip(const struct bh_driver *d, struct drv_media *m, uint8_t *payload) {
+    const struct bh_pcap_audio *a = &d->clip;
+    for (size_t i = 0; i < d->frame; i++) {
+        size_t k = m->clip_pos;
+        payload[i] = m->pt == a->pt            ? a->code[k]
+                     : m->pt == BH_RTP_PT_PCMA ? bh_g711_alaw_encode(a->pcm[k])
+                                               : bh_g711_ulaw_encode(a->pcm[k]);
+        m->clip_pos = k + 1 < a->n ? k + 1 : 0;
+    }
+}
+
 static void
 send_one(struct bh_driver *d, struct drv_media *m) {
     uint8_t payload[BH_JITTER_FRAME_MAX];
@@ -252,6 +266,9 @@ send_one(struct bh_driver *d, struct drv_media *m) {
         }
         case BH_MEDIA_SILENCE:
             memset(payload, m->pt == BH_RTP_PT_PCMA ? 0xd5 : 0xff, d->frame);
+            break;
+        case BH_MEDIA_PCAP:
+            clip(d, m, payload);
             break;
         default:
             send_it = 0;

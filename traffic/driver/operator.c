@@ -768,6 +768,20 @@ drv_ops_hangup(struct bh_driver *d) {
     }
 }
 
+double
+drv_ops_heard(struct bh_driver *d, const struct drv_call *c) {
+    for (size_t i = 0; i < d->nops; i++) {
+        struct drv_op *op = &d->ops[i];
+        if (op->state != OP_IDLE && op->caller == c &&
+            op->caller_gen == c->gen) {
+            double j;
+            int32_t lost;
+            return drv_media_mos(&op->m, &j, &lost);
+        }
+    }
+    return NAN;
+}
+
 int
 drv_ops_busy(const struct bh_driver *d) {
     int n = 0;

@@ -4,6 +4,7 @@
  * (pcap_open_dead + pcap_dump) so that tshark, Wireshark and sngrep open
  * it. */
 #include "driver.h"
+#include "proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -189,4 +190,151 @@ bh_pcap_close(struct bh_pcap *p) {
     pcap_close(p->dead);
     free(p);
     return rc;
+}
+
+/* ---- reading a capture's audio (media: pcap:FILE) ----------------------- */
+
+/* The UDP payload of a captured frame of link type `dlt`: NULL when it is
+ * not UDP over IPv4 or IPv6 (or a fragment). */
+static const unsigned char *
+udp_payload(int dlt, const unsigned char *p, size_t n, size_t *len) {
+    size_t off;
+    switch (dlt) {
+    case DLT_EN10MB:
+        off = ETH_LEN;
+        /* 802.1Q tags */
+        while (off + 4 <= n && p[off - 2] == 0x81 && p[off - 1] == 0x00)
+            off += 4;
+        break;
+    case DLT_LINUX_SLL:
+        off = 16;
+        break;
+#ifdef DLT_LINUX_SLL2
+    case DLT_LINUX_SLL2:
+        off = 20;
+        break;
+#endif
+    case DLT_NULL:
+    case DLT_LOOP:
+        off = 4;
+        break;
+    case DLT_RAW:
+#ifdef DLT_IPV4
+    case DLT_IPV4:
+    case DLT_IPV6:
+#endif
+        off = 0;
+        break;
+    default:
+        return NULL;
+    }
+    if (off >= n)
+        return NULL;
+    const unsigned char *ip = p + off;
+    size_t left = n - off, hl;
+    if ((ip[0] >> 4) == 4) {
+        hl = (size_t)(ip[0] & 15) * 4;
+        /* UDP, and not a fragment other than the first whole one */
+        if (hl < IP4_LEN || left < hl + UDP_LEN || ip[9] != IPPROTO_UDP ||
+            (((ip[6] << 8) | ip[7]) & 0x3fff) != 0)
+            return NULL;
+    } else if ((ip[0] >> 4) == 6) {
+        hl = IP6_LEN;
+        if (left < hl + UDP_LEN || ip[6] != IPPROTO_UDP)
+            return NULL;
+    } else {
+        return NULL;
+    }
+    const unsigned char *udp = ip + hl;
+    size_t ulen = ((size_t)udp[4] << 8) | udp[5];
+    if (ulen < UDP_LEN || ulen > left - hl)
+        ulen = left - hl; /* a truncated length: what was captured */
+    *len = ulen - UDP_LEN;
+    return udp + UDP_LEN;
+}
+
+int
+bh_pcap_audio_read(const char *path, struct bh_pcap_audio *out,
+                   struct bh_diag *diag) {
+    memset(out, 0, sizeof *out);
+    char err[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *pc = pcap_open_offline(path, err);
+    if (!pc) {
+        /* libpcap names the file in some messages, not in others */
+        if (strncmp(err, path, strlen(path)) == 0)
+            bh_diag_set(diag, 0, 0, "cannot read the capture %s", err);
+        else
+            bh_diag_set(diag, 0, 0, "%s: cannot read the capture: %s", path,
+                        err);
+        return BH_EIO;
+    }
+    int dlt = pcap_datalink(pc);
+    size_t cap = 0;
+    int rc = 0;
+    struct pcap_pkthdr *h;
+    const unsigned char *p;
+    int got;
+    uint64_t frames = 0;
+    while (rc == 0 && (got = pcap_next_ex(pc, &h, &p)) == 1 &&
+           frames++ < BH_PCAP_AUDIO_MAX_FRAMES) {
+        size_t len;
+        const unsigned char *u = udp_payload(dlt, p, h->caplen, &len);
+        struct bh_rtp_hdr rtp;
+        if (!u || bh_rtp_parse(u, len, &rtp) != 0 ||
+            (rtp.pt != BH_RTP_PT_PCMU && rtp.pt != BH_RTP_PT_PCMA) ||
+            rtp.payload_len == 0)
+            continue;
+        if (out->packets == 0) {
+            out->ssrc = rtp.ssrc; /* the first G.711 stream's */
+            out->pt = rtp.pt;
+        } else if (rtp.ssrc != out->ssrc || rtp.pt != out->pt) {
+            continue;
+        }
+        if (out->n + rtp.payload_len > BH_PCAP_AUDIO_MAX) {
+            bh_diag_set(diag, 0, 0,
+                        "%s: more than %d samples of audio (%d s at 8 kHz)",
+                        path, BH_PCAP_AUDIO_MAX, BH_PCAP_AUDIO_MAX / 8000);
+            rc = BH_ERANGE;
+            break;
+        }
+        if (out->n + rtp.payload_len > cap) {
+            size_t nc = cap ? 2 * cap : 8000;
+            while (nc < out->n + rtp.payload_len)
+                nc *= 2;
+            int16_t *v = realloc(out->pcm, nc * sizeof *v);
+            if (v)
+                out->pcm = v;
+            uint8_t *c = v ? realloc(out->code, nc) : NULL;
+            if (!c) {
+                rc = BH_ENOMEM;
+                break;
+            }
+            out->code = c;
+            cap = nc;
+        }
+        memcpy(out->code + out->n, rtp.payload, rtp.payload_len);
+        bh_g711_decode(rtp.pt, rtp.payload, out->pcm + out->n, rtp.payload_len);
+        out->n += rtp.payload_len;
+        out->packets++;
+    }
+    pcap_close(pc);
+    if (rc == 0 && out->n == 0) {
+        bh_diag_set(diag, 0, 0,
+                    "%s: no RTP packets of PCMU or PCMA (payload type 0 or 8) "
+                    "over UDP in the capture",
+                    path);
+        rc = BH_EINVAL;
+    }
+    if (rc)
+        bh_pcap_audio_free(out);
+    return rc;
+}
+
+void
+bh_pcap_audio_free(struct bh_pcap_audio *a) {
+    if (!a)
+        return;
+    free(a->pcm);
+    free(a->code);
+    memset(a, 0, sizeof *a);
 }

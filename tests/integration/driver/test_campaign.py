@@ -48,9 +48,10 @@ check(all(calls[r["call_id"]]["mos_out"] not in ("nan", "")
           and float(calls[r["call_id"]]["mos_out"]) > 4.0 for r in ans),
       "the carrier heard each answered attempt (MOS out > 4)")
 cdr = {r["call_id"]: r for r in sw.rows()}
-check(all(cdr[r["call_id"]]["number"] == "trunk" for r in rows
-          if r["call_id"] in cdr),
-      "the switch's rows are trunk calls")
+check(all(cdr[r["call_id"]]["kind"] == "trunk"
+          and str(cdr[r["call_id"]]["called"]).startswith("79")
+          for r in rows if r["call_id"] in cdr),
+      "the switch's rows are trunk calls to numbers of the allowed prefix")
 res = load.results()
 t = res["targets"]["dialer"]
 check(t["offered"] == len(rows), "results count every attempt")

@@ -397,5 +397,6 @@ def with_carrier(busyhour, yaml_name, tone=1200):
     with open(sc, "w") as f:
         f.write(text.replace("127.0.0.1:5090", "127.0.0.1:%d" % carrier.port))
     sw = h.Switch(busyhour, sc, sip, http, verbose=True)
+    sw.scenario = sc  # the scenario as run, for busyhour report
     sw.wait_ready()
     return net, carrier, sw

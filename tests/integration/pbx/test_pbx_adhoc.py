@@ -5,8 +5,14 @@ employee; '#' joins all three (each hears the two others, Goertzel);
 #74951234567# adds the carrier's party the same way (four, each hearing
 the three others); the customer hangs up and every leg gets BYE. The
 CDRs: the customer's call, and one row per dialled leg, an outgoing call
-paid by the company to the number dialled."""
+paid by the company to the number dialled; `busyhour report --cdr` prices
+each leg as the simulator prices an ad-hoc leg (tariffs.outbound's setup
+and increment, the rate of the number's origin), checked against the
+tariff applied here by hand."""
+import csv
+import math
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -96,4 +102,39 @@ h.check({r["called"]: r["kind"] for r in legs} ==
 main = [r for r in rows if r["called"] == "501"]
 h.check(len(main) == 1 and main[0]["outcome"] == "answered",
         "CDR: the customer's call, answered")
+
+# The report rates the CDR file with adhoc.yaml's tariffs.
+out = os.path.join(os.path.dirname(sw.cdr), "costs")
+r = subprocess.run([busyhour, "report", "--cdr", sw.cdr, "--scenario",
+                    sw.scenario, "--csv", out, "--md", "-"],
+                   capture_output=True,
+                   text=True, timeout=60)
+h.check(r.returncode == 0, "busyhour report --cdr exits 0 (%s)" % r.stderr)
+print(r.stdout)
+lines = list(csv.DictReader(open(os.path.join(out, "cdr-costs.csv"))))
+by_id = {int(x["id"]): x for x in lines}
+h.check(len(lines) == len(rows), "one cost line per CDR row (%d)" % len(rows))
+# The tariff by hand (reports/README.md, Rating): an outgoing call is
+# billed from its answer to its end in whole seconds rounded up, at least
+# one increment then whole increments, at the rate of its origin per
+# minute, plus the setup; micro-units rounded half up.
+RATE = {"502": 0.30, "74951234567": 1.50}  # internal, local (7495)
+SETUP, INC = 0.10, 6
+total = 0.0
+for leg in legs:
+    d = math.ceil(leg["end"] - leg["answer"] - 1e-6)
+    billed = max(INC, -(-d // INC) * INC)
+    want = SETUP + math.floor(RATE[leg["called"]] * 1e6 * billed / 60 +
+                              0.5) / 1e6
+    got = by_id[leg["id"]]
+    h.check(got["payer"] == "company" and got["outbound"] == "1" and
+            abs(float(got["cost"]) - want) < 1e-6 and
+            int(got["seconds"]) == d,
+            "%s's leg: %d s, %s pays %s (the tariff: %.6f)" %
+            (leg["called"], d, got["payer"], got["cost"], want))
+    total += want
+h.check(by_id[legs[0]["id"]]["origin"] in ("internal", "local"),
+        "the legs' rate classes come from the number dialled")
+h.check("| company |" in r.stdout and "%.2f" % total in r.stdout,
+        "the Markdown table shows what the company pays (%.2f)" % total)
 print("PASS")

@@ -23,6 +23,14 @@ Cases:
              the HTML report of what it wrote
   schema     results written by busyhour sim, and the sample files, are
              valid against reports/results.schema.json
+  compare    busyhour plan and busyhour sim of one bundled scenario side by
+             side with --analytic: each column at its own capacity (a
+             capacity row per column, headings claim none), one analytic
+             column per capacity that equals the formulas on a copy of
+             the scenario edited to that capacity, thresholds and JUnit
+             suites per column at it, the plan's now-vs-recommended table;
+             results of another scenario or another version of the file
+             are warned about (report and stderr), the same file's not
   merge      --merge: two load segments' files (made from a sample, with
              wait histograms) merge into one file whose counts are the
              sums, shares recomputed from them, histograms merged, valid
@@ -620,11 +628,137 @@ def case_merge():
           "a refused merge writes nothing")
 
 
+def md_row(text, heading, label):
+    """The cells of row `label` in the table under `## heading`."""
+    sec = text.split("## " + heading, 1)[1].split("\n## ", 1)[0]
+    for line in sec.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells and cells[0] == label:
+            return cells[1:]
+    return None
+
+
+def case_compare():
+    sc = os.path.join(SRC, "scenarios", "hotline-8800.yaml")
+    plan = os.path.join(WORK, "plan.json")
+    sim = os.path.join(WORK, "sim.json")
+    p = run(["plan", sc, "--replications", "4", "--json", plan])
+    sanitizer_clean(p, "plan")
+    check(p.returncode in (0, 1), f"plan: exit {p.returncode} {p.stderr}")
+    p = run(["sim", sc, "--replications", "4", "--json", sim])
+    sanitizer_clean(p, "sim")
+    check(p.returncode in (0, 1), f"sim: exit {p.returncode} {p.stderr}")
+    pj, sj = json.load(open(plan)), json.load(open(sim))
+    check(pj.get("scenario_hash") and
+          pj.get("scenario_hash") == sj.get("scenario_hash"),
+          "plan and sim carry the same scenario hash")
+    md, junit = os.path.join(WORK, "r.md"), os.path.join(WORK, "r.xml")
+    p = report([plan, sim, "--scenario", sc, "--analytic", "--md", md,
+                "--junit", junit, "--exit-zero"])
+    sanitizer_clean(p, "compare")
+    check(p.returncode == 0, f"compare: exit {p.returncode} {p.stderr}")
+    check("warning" not in p.stderr, f"no warning for one file: {p.stderr}")
+    text = open(md).read()
+    cap = {k: {n: (t["lines"], t.get("operators", 0))
+               for n, t in j["targets"].items()}
+           for k, j in (("plan", pj), ("sim", sj))}
+    check(cap["plan"]["hotline"] != cap["sim"]["hotline"],
+          f"the plan changes the hotline's capacity: {cap}")
+    # Headings claim no capacity the columns do not share.
+    check(re.search(r"^## hotline \(number\)$", text, re.M) is not None,
+          "hotline heading names no capacity")
+    check(re.search(r"^## hotline \(number: ", text, re.M) is None,
+          "no one capacity in the hotline heading")
+    # A capacity row per column: plan, sim, analytic at each.
+    pl, po = cap["plan"]["hotline"]
+    sl_, so = cap["sim"]["hotline"]
+    check(md_row(text, "hotline", "lines") ==
+          [str(pl), str(sl_), str(pl), str(sl_)], "lines row per column")
+    check(md_row(text, "hotline", "operators") ==
+          [str(po), str(so), str(po), str(so)], "operators row per column")
+    check(md_row(text, "conf", "ports") ==
+          [str(cap["plan"]["conf"][0]), str(cap["sim"]["conf"][0])] * 2,
+          "ports row per column")
+    check("analytic (Erlang, at plan.json's capacity)" in text and
+          "analytic (Erlang, at sim.json's capacity)" in text,
+          "one analytic column per capacity")
+    # The analytic column at the plan's capacity is the formulas on the
+    # scenario edited to that capacity.
+    edited = open(sc).read()
+    edited = re.sub(r"lines: 30\b", f"lines: {pl}", edited, count=1)
+    edited = re.sub(r"operators: 22\b", f"operators: {po}", edited, count=1)
+    edited = re.sub(r"ports: 120\b", f"ports: {cap['plan']['conf'][0]}",
+                    edited, count=1)
+    esc = os.path.join(WORK, "hotline-at-plan.yaml")
+    open(esc, "w").write(edited)
+    p = report(["--scenario", esc, "--analytic", "--md",
+                os.path.join(WORK, "alone.md"), "--exit-zero"])
+    check(p.returncode == 0, f"analytic alone: {p.returncode} {p.stderr}")
+    alone = open(os.path.join(WORK, "alone.md")).read()
+    for row in ("blocking", "abandonment", "answered within 20s"):
+        want = md_row(alone, "hotline", row)
+        got = md_row(text, "hotline", row)
+        check(want and got and got[2] == want[0],
+              f"analytic {row} at the plan's capacity: {got} vs {want}")
+    # Thresholds per column, each judged at its capacity.
+    check(f"## Thresholds (plan (plan.json))\n\nJudged at hotline {pl} "
+          f"lines, {po} operators" in text, "plan thresholds' capacity")
+    check(f"## Thresholds (analytic (Erlang, at sim.json's capacity))\n\n"
+          f"Judged at hotline {sl_} lines, {so} operators" in text,
+          "analytic thresholds' capacity")
+    # JUnit: one suite per column with its capacity.
+    root = ET.parse(junit).getroot()
+    suites = root.findall("testsuite")
+    check(len(suites) == 4 and len({s.get("name") for s in suites}) == 4,
+          f"four suites, distinct names: {[s.get('name') for s in suites]}")
+    caps = [s.find("properties/property[@name='capacity']").get("value")
+            for s in suites]
+    check(caps[0].startswith(f"hotline {pl} lines, {po} operators") and
+          caps[1].startswith(f"hotline {sl_} lines, {so} operators") and
+          caps[2] == caps[0] and caps[3] == caps[1],
+          f"suite capacities: {caps}")
+    # The plan's table: now and recommended per resource.
+    for row in pj["plan"]:
+        cells = None
+        sec = text.split("## Capacity plan", 1)
+        check(len(sec) == 2, "a capacity plan section")
+        if len(sec) < 2:
+            break
+        for line in sec[1].splitlines():
+            c = [x.strip() for x in line.strip().strip("|").split("|")]
+            if c[:2] == [row["target"], row["resource"]]:
+                cells = c
+        check(cells and cells[2] == str(row["now"]) and
+              cells[4] == str(row["recommended"]),
+              f"plan row {row['target']} {row['resource']}: {cells}")
+    # Another scenario, another version of this one: warned.
+    other = os.path.join(WORK, "other.json")
+    p = run(["sim", os.path.join(SRC, "scenarios", "demo-run.yaml"),
+             "--replications", "2", "--json", other])
+    check(p.returncode in (0, 1), f"sim demo: {p.returncode} {p.stderr}")
+    changed = os.path.join(WORK, "hotline-changed.yaml")
+    open(changed, "w").write(open(sc).read() + "\n# changed\n")
+    v2 = os.path.join(WORK, "v2.json")
+    p = run(["sim", changed, "--replications", "2", "--json", v2])
+    check(p.returncode in (0, 1), f"sim changed: {p.returncode}")
+    for f, want in ((other, "different scenarios"),
+                    (v2, "different versions")):
+        p = report([sim, f, "--md", md, "--exit-zero"])
+        sanitizer_clean(p, "warn")
+        check(p.returncode == 0 and "warning:" in p.stderr and
+              want in p.stderr, f"stderr warns {want}: {p.stderr}")
+        check("**Warning:**" in open(md).read() and
+              want in open(md).read(), f"report warns {want}")
+    p = report([sim, "--scenario", changed, "--md", md, "--exit-zero"])
+    check("another version" in p.stderr, f"--scenario of another version: "
+          f"{p.stderr}")
+
+
 os.makedirs(WORK, exist_ok=True)
 {"broken": case_broken, "failing": case_failing, "outputs": case_outputs,
  "chromium": case_chromium, "sim_report": case_sim_report,
  "analytic": case_analytic, "records": case_records,
- "schema": case_schema, "merge": case_merge}[CASE]()
+ "schema": case_schema, "merge": case_merge, "compare": case_compare}[CASE]()
 if failures:
     print(f"{len(failures)} check(s) failed")
     sys.exit(1)

@@ -2,10 +2,14 @@
  * Ethernet, IPv4 and IPv6 with UDP around each payload, addresses, ports
  * and lengths as given, checksums that verify, wall-clock timestamps;
  * RTP left out unless asked; a file that cannot be written is an error
- * with the reason. */
+ * with the reason. A capture's audio (media: pcap:FILE): the first G.711
+ * stream of tests/data/pcap's capture (written by a script of its own),
+ * of our own captures over IPv6, and the errors. */
 #include "driver.h"
+#include "proto.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <setjmp.h>
@@ -195,11 +199,98 @@ cannot_write(void **state) {
     }
 }
 
+/* tests/data/pcap/g711u-sweep.pcap (make_g711_pcap.py): a SIP datagram,
+ * 50 packets of PCMU of a 300-3,300 Hz sweep, 5 packets of another
+ * stream among them. */
+static void
+audio_of_a_capture(void **state) {
+    (void)state;
+    struct bh_pcap_audio a;
+    struct bh_diag d;
+    memset(&d, 0, sizeof d);
+    assert_int_equal(
+        bh_pcap_audio_read(BH_TEST_DATA "/pcap/g711u-sweep.pcap", &a, &d), 0);
+    assert_int_equal(a.pt, 0);
+    assert_int_equal(a.ssrc, 0x11223344u);
+    assert_int_equal(a.packets, 50);
+    assert_int_equal(a.n, 8000);
+    double phase = 0, worst = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        phase += 2 * M_PI * (300 + 3000 * (double)i / 8000) / 8000;
+        double want = round(8000 * sin(phase));
+        worst = fmax(worst, fabs(a.pcm[i] - want));
+        /* the octets as captured, and the samples they decode to */
+        assert_int_equal(a.pcm[i], bh_g711_ulaw_decode(a.code[i]));
+    }
+    /* mu-law's step at 4,096-8,159 is 256: at most half of it off */
+    assert_true(worst <= 129);
+    bh_pcap_audio_free(&a);
+    bh_pcap_audio_free(NULL);
+}
+
+/* Our own capture (IPv6, PCMA among SIP) read back: the octets sent. */
+static void
+audio_of_our_capture(void **state) {
+    (void)state;
+    char path[] = "/tmp/bh_test_pcap_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct bh_pcap *p;
+    struct bh_diag d;
+    assert_int_equal(bh_pcap_open(path, 1, 0, &p, &d), 0);
+    struct sockaddr_in6 a = v6("::1", 30000), b = v6("::1", 20000);
+    bh_pcap_packet(p, 0, (void *)&a, (void *)&b, invite, sizeof invite - 1, 0);
+    unsigned char pkt[12 + 80];
+    for (int k = 0; k < 3; k++) {
+        memset(pkt, 0, 12);
+        pkt[0] = 0x80;
+        pkt[1] = 8; /* PCMA */
+        pkt[3] = (unsigned char)k;
+        pkt[11] = 7; /* SSRC 7 */
+        for (int i = 0; i < 80; i++)
+            pkt[12 + i] = (unsigned char)(k * 80 + i);
+        bh_pcap_packet(p, 0, (void *)&a, (void *)&b, pkt, sizeof pkt, 0.01 * k);
+    }
+    assert_int_equal(bh_pcap_close(p), 0);
+    struct bh_pcap_audio au;
+    assert_int_equal(bh_pcap_audio_read(path, &au, &d), 0);
+    assert_int_equal(au.pt, 8);
+    assert_int_equal(au.packets, 3);
+    assert_int_equal(au.n, 240);
+    for (size_t i = 0; i < au.n; i++) {
+        assert_int_equal(au.code[i], (unsigned char)i);
+        assert_int_equal(au.pcm[i], bh_g711_alaw_decode((uint8_t)i));
+    }
+    bh_pcap_audio_free(&au);
+
+    /* SIP only: no audio, said */
+    assert_int_equal(bh_pcap_open(path, 1, 0, &p, &d), 0);
+    bh_pcap_packet(p, 0, (void *)&a, (void *)&b, invite, sizeof invite - 1, 0);
+    assert_int_equal(bh_pcap_close(p), 0);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(bh_pcap_audio_read(path, &au, &d), BH_EINVAL);
+    assert_non_null(strstr(d.msg, "no RTP"));
+    assert_null(au.pcm);
+    /* not a capture; no file */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a capture\n", f);
+    fclose(f);
+    assert_int_equal(bh_pcap_audio_read(path, &au, &d), BH_EIO);
+    unlink(path);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(bh_pcap_audio_read(path, &au, &d), BH_EIO);
+    assert_non_null(strstr(d.msg, path));
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(write_and_read),
         cmocka_unit_test(cannot_write),
+        cmocka_unit_test(audio_of_a_capture),
+        cmocka_unit_test(audio_of_our_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -569,6 +569,7 @@ test_cost_acc(void **state) {
     assert_string_equal(costs.classes[0].payer, "callers");
     assert_near(costs.classes[0].calls.mean, 201, 1e-12);
     free(costs.classes);
+    free(costs.targets);
     bh_cost_acc_free(acc);
 
     /* No tariffs: no costs block. */
@@ -665,6 +666,227 @@ test_bundle_many_subscribers(void **state) {
     }
 }
 
+/* Operators' pay (tariffs.operators): 22 operators at 18.00 per paid hour
+ * over 23 h with 30% shrinkage are paid 22 x 23 / 0.7 = 722.857142857 h:
+ * 13,011.428571428... rounded half up to 13,011.428571; without shrinkage
+ * 22 x 23 x 18 = 9,108 exactly. The bill counts the queue's operators in
+ * the company's costs. */
+static void
+test_operators_pay(void **state) {
+    struct fixture *f = *state;
+    struct bh_sc_tariffs *tf = &f->sc->tariffs;
+    tf->operator_per_hour = 18000000;
+    tf->shrinkage = 0.30;
+    assert_int_equal(bh_rating_operators(tf, 22, 23 * 3600.0), 13011428571);
+    tf->shrinkage = 0;
+    assert_int_equal(bh_rating_operators(tf, 22, 23 * 3600.0), 9108000000);
+    assert_int_equal(bh_rating_operators(tf, 0, 3600), 0);
+    assert_int_equal(bh_rating_operators(NULL, 5, 3600), 0);
+    /* a 30-day month of one operator, 25% shrinkage: 720 / 0.75 = 960 h */
+    tf->shrinkage = 0.25;
+    assert_int_equal(bh_rating_operators(tf, 1, BH_RATING_MONTH),
+                     960 * 18000000LL);
+    /* line rental: 30 lines at 8.50 a month over a day = 8.50 */
+    assert_int_equal(bh_rating_line_rental(tf, 30, 86400), 8500000);
+
+    f->sc->sw.numbers[NUM_HOTLINE].queue.present = true;
+    f->sc->sw.numbers[NUM_HOTLINE].queue.operators = 4;
+    struct bh_call_record r = call(LOCAL, -1, 0, 60);
+    r.source = SRC_HOTLINE;
+    r.target = NUM_HOTLINE;
+    assert_int_equal(rate(f, r), 35000);
+    struct bh_bill b;
+    bh_rater_bill(f->r, 3600, &b);
+    /* 4 operators, 1 h, 25%: 5.333... h = 96.000000 */
+    assert_int_equal(b.operators, 96000000);
+    /* rental: 160 lines x 8.50 / 720 = 1.888888... -> 1.888889 */
+    assert_int_equal(b.line_rental, 1888889);
+    assert_int_equal(b.company, 35000 + 1888889 + 96000000);
+    assert_int_equal(b.total, b.company);
+}
+
+/* Costs by payer and by target, per answered call as the ratio of sums:
+ * replication 1 has 10 answered one-minute local calls to the city number
+ * (callers pay 0.02 each) and 4 answered one-minute calls to the toll-free
+ * hotline (the company pays 0.035 each) and one blocked hotline call;
+ * replication 2 twice as many. Line rental: city 10 lines, hotline 30,
+ * bridge 120 at 8.50 a month over a day: 2.833333, 8.50 and 34.00. */
+static void
+test_costs_by_payer(void **state) {
+    struct fixture *f = *state;
+    f->sc->sources[SRC_HOTLINE].target = NUM_HOTLINE;
+    f->sc->sources[SRC_MEET].target_kind = BH_TARGET_BRIDGE;
+    f->sc->sources[SRC_MEET].target = 0;
+    f->sc->sources[SRC_CAMPAIGN].kind = BH_SOURCE_CAMPAIGN;
+    assert_int_equal(bh_rating_target_of(f->sc, SRC_CITY), 0);
+    assert_int_equal(bh_rating_target_of(f->sc, SRC_HOTLINE), 1);
+    assert_int_equal(bh_rating_target_of(f->sc, SRC_MEET), 2);
+    assert_int_equal(bh_rating_target_of(f->sc, SRC_CAMPAIGN), 3);
+    assert_int_equal(bh_rating_target_of(f->sc, 99), -1);
+    struct bh_cost_acc *acc;
+    assert_int_equal(bh_cost_acc_new(f->sc, &acc), 0);
+    for (int rep = 1; rep <= 2; rep++) {
+        struct bh_rater *r;
+        assert_int_equal(bh_rater_new(f->sc, &r), 0);
+        for (int i = 0; i < 10 * rep; i++) {
+            struct bh_call_record c = call(LOCAL, PERSEC, i * 100.0, 60);
+            assert_int_equal(bh_rater_rate(r, &c), 20000);
+        }
+        for (int i = 0; i < 4 * rep; i++) {
+            struct bh_call_record c = call(LOCAL, -1, i * 100.0, 60);
+            c.source = SRC_HOTLINE;
+            c.target = NUM_HOTLINE;
+            assert_int_equal(bh_rater_rate(r, &c), 35000);
+        }
+        struct bh_call_record c = blocked(LOCAL, -1, 50);
+        c.source = SRC_HOTLINE;
+        c.target = NUM_HOTLINE;
+        bh_rater_rate(r, &c);
+        struct bh_bill b;
+        bh_rater_bill(r, 86400, &b);
+        bh_cost_acc_add(acc, &b);
+        bh_rater_free(r);
+    }
+    struct bh_costs k;
+    assert_int_equal(bh_cost_acc_results(acc, &k), 0);
+    double rental = 2.833333 + 8.5 + 34.0;
+    /* whole scenario: 14 and 28 answered calls */
+    assert_near(k.answered.mean, 21, 1e-12);
+    assert_near(k.by[BH_COST_CALLERS].total.mean, 0.3, 1e-9);
+    assert_near(k.by[BH_COST_CALLERS].per_answered_call.mean, 0.6 / 42, 1e-12);
+    assert_near(k.by[BH_COST_COMPANY].total.mean, 0.21 + rental, 1e-9);
+    assert_near(k.by[BH_COST_COMPANY].per_answered_call.mean,
+                (0.42 + 2 * rental) / 42, 1e-12);
+    assert_near(k.by[BH_COST_ALL].per_answered_call.mean,
+                (1.02 + 2 * rental) / 42, 1e-12);
+    assert_near(k.by[BH_COST_COMPANY].per_hour.mean, (0.21 + rental) / 24,
+                1e-9);
+    assert_near(k.by[BH_COST_COMPANY].per_month.mean, (0.21 + rental) * 30,
+                1e-9);
+    /* per target: city 10, 20 answered; hotline 4, 8 */
+    assert_int_equal(k.ntargets, 4);
+    const struct bh_target_costs *city = &k.targets[0], *hot = &k.targets[1];
+    assert_string_equal(city->name, "city");
+    assert_string_equal(hot->name, "hotline");
+    assert_string_equal(k.targets[2].name, "conf");
+    assert_string_equal(k.targets[3].name, "dialer");
+    assert_near(city->answered.mean, 15, 1e-12);
+    assert_near(city->by[BH_COST_CALLERS].per_answered_call.mean, 0.02, 1e-12);
+    assert_near(city->by[BH_COST_COMPANY].per_answered_call.mean, 2.833333 / 15,
+                1e-12);
+    assert_near(hot->answered.mean, 6, 1e-12);
+    assert_near(hot->line_rental.mean, 8.5, 1e-12);
+    assert_near(hot->by[BH_COST_COMPANY].per_answered_call.mean,
+                0.035 + 8.5 / 6, 1e-12);
+    assert_near(hot->by[BH_COST_CALLERS].total.mean, 0, 1e-12);
+    assert_true(isnan(k.targets[2].by[BH_COST_ALL].per_answered_call.mean));
+    assert_near(k.targets[2].line_rental.mean, 34, 1e-12);
+    assert_false(k.balance.present);
+    free(k.classes);
+    free(k.targets);
+    bh_cost_acc_free(acc);
+}
+
+/* A prepaid balance of 0.036 drawn by line rental at 1 micro-unit a second
+ * (160 lines at 0.0162 a month) with 0.0017 added every hour: before the
+ * k-th top-up it holds 36,000 + 1,700 (k - 1) - t, which first reaches 0
+ * at t = 66,600 s (18:30 of day 1, before the 19th top-up). At the day's
+ * end it holds 36,000 + 24 x 1,700 - 86,400 = -9,600 micro-units. With
+ * 0.0018 an hour it reaches exactly 0 at 68,400 s, the moment the 19th
+ * top-up comes: that counts (zero or below is out). */
+static void
+test_prepaid_rental(void **state) {
+    struct fixture *f = *state;
+    struct bh_sc_tariffs *tf = &f->sc->tariffs;
+    tf->per_line_month = 16200;
+    tf->prepaid = true;
+    tf->balance = 36000;
+    tf->top_up = 1700;
+    tf->top_up_every = 3600;
+    struct bh_rater *r;
+    assert_int_equal(bh_rater_new(f->sc, &r), 0);
+    struct bh_bill b;
+    bh_rater_bill(r, 86400, &b);
+    assert_near(b.balance_out, 66600, 1e-6);
+    assert_int_equal(b.balance_end, -9600);
+    bh_rater_free(r);
+    tf->top_up = 1800;
+    assert_int_equal(bh_rater_new(f->sc, &r), 0);
+    bh_rater_bill(r, 86400, &b);
+    assert_near(b.balance_out, 68400, 1e-6);
+    assert_int_equal(b.balance_end, -7200);
+    bh_rater_free(r);
+    /* a top-up as large as the hour's rental: it never runs out */
+    tf->top_up = 3600;
+    assert_int_equal(bh_rater_new(f->sc, &r), 0);
+    bh_rater_bill(r, 86400, &b);
+    assert_true(isnan(b.balance_out));
+    assert_int_equal(b.balance_end, 36000);
+    bh_rater_free(r);
+    /* nothing to start with and rent to pay: out at once */
+    tf->balance = 0;
+    assert_int_equal(bh_rater_new(f->sc, &r), 0);
+    bh_rater_bill(r, 86400, &b);
+    assert_near(b.balance_out, 0, 1e-12);
+    bh_rater_free(r);
+}
+
+/* Calls charged at their end: a balance of 1.00, toll-free minutes at
+ * 0.60, no rental. One call ending at 60 s leaves 0.40; a second ending
+ * at 160 s takes it to -0.20: out at 160 s. With only the first call it
+ * lasts the day, and at 0.60 a day it would run out 0.40 / 0.60 days
+ * after the day's end: at 86,400 + 57,600 s (day 2 at 16:00). */
+static void
+test_prepaid_calls(void **state) {
+    struct fixture *f = *state;
+    struct bh_sc_tariffs *tf = &f->sc->tariffs;
+    tf->per_line_month = 0;
+    tf->toll_free_per_minute = 600000;
+    tf->prepaid = true;
+    tf->balance = 1000000;
+    for (int calls = 2; calls >= 1; calls--) {
+        struct bh_cost_acc *acc;
+        assert_int_equal(bh_cost_acc_new(f->sc, &acc), 0);
+        struct bh_rater *r;
+        assert_int_equal(bh_rater_new(f->sc, &r), 0);
+        for (int i = 0; i < calls; i++) {
+            struct bh_call_record c = call(LOCAL, -1, i * 100.0, 60);
+            c.source = SRC_HOTLINE;
+            c.target = NUM_HOTLINE;
+            assert_int_equal(bh_rater_rate(r, &c), 600000);
+        }
+        struct bh_bill b;
+        bh_rater_bill(r, 86400, &b);
+        bh_cost_acc_add(acc, &b);
+        bh_rater_free(r);
+        struct bh_costs k;
+        assert_int_equal(bh_cost_acc_results(acc, &k), 0);
+        assert_true(k.balance.present);
+        assert_near(k.balance.start, 1.0, 1e-12);
+        char text[400];
+        bh_balance_describe(&k.balance, "EUR", 0, 1, text, sizeof text);
+        if (calls == 2) {
+            assert_near(b.balance_out, 160, 1e-9);
+            assert_int_equal(b.balance_end, -200000);
+            assert_near(k.balance.runs_out, 1, 1e-12);
+            assert_near(k.balance.out_at.mean, 160, 1e-9);
+            assert_near(k.balance.earliest, 160, 1e-9);
+            assert_true(isnan(k.balance.projected));
+            assert_non_null(strstr(text, "runs out on day 1 at 00:02"));
+        } else {
+            assert_true(isnan(b.balance_out));
+            assert_near(k.balance.end.mean, 0.4, 1e-12);
+            assert_near(k.balance.runs_out, 0, 1e-12);
+            assert_near(k.balance.projected, 86400 + 57600, 1e-6);
+            assert_non_null(strstr(text, "lasts the horizon"));
+            assert_non_null(strstr(text, "run out on day 2 at 16:00"));
+        }
+        free(k.classes);
+        free(k.targets);
+        bh_cost_acc_free(acc);
+    }
+}
+
 int
 main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -686,6 +908,10 @@ main(void) {
         T(test_bundle_many_subscribers),
         T(test_bill_chained_bundles),
         T(test_no_tariffs),
+        T(test_operators_pay),
+        T(test_costs_by_payer),
+        T(test_prepaid_rental),
+        T(test_prepaid_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,6 +151,10 @@ static const struct broken broken[] = {
     {"trunk-no-allow.yaml", 7, 5, "missing the required key 'allow'", NULL},
     {"trunk-prefix-letters.yaml", 9, 23,
      "an allowed prefix '8x' must be digits", NULL},
+    {"tariffs-prefix-origin.yaml", 14, 36,
+     "origin 'mobil' has no rate in tariffs.rates (did you mean 'mobile'?)",
+     NULL},
+    {"tariffs-prefix-twice.yaml", 17, 5, "duplicate", NULL},
 };
 
 static int

@@ -241,6 +241,48 @@ test_names(void **state) {
     bh_scenario_free(NULL);
 }
 
+/* load.media: pcap:FILE keeps the file, from the scenario's folder;
+ * "pcap:" without one is located at the missing name. */
+static void
+test_media_pcap(void **state) {
+    (void)state;
+    static const char head[] = "name: m\n"
+                               "switch:\n"
+                               "  numbers:\n"
+                               "    - { name: info, number: \"100\", "
+                               "lines: 4 }\n"
+                               "traffic:\n"
+                               "  - { name: callers, to: info, rate: 30, "
+                               "holding: 3m }\n";
+    char text[512];
+    snprintf(text, sizeof text, "%sload: { media: \"pcap:a b.pcap\" }\n", head);
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d), 0);
+    assert_int_equal(sc->load.media, BH_MEDIA_PCAP);
+    assert_string_equal(sc->load.media_file, "dir/a b.pcap");
+    bh_scenario_free(sc);
+    snprintf(text, sizeof text, "%sload: { media: \"pcap:/x.pcap\" }\n", head);
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d), 0);
+    assert_string_equal(sc->load.media_file, "/x.pcap");
+    bh_scenario_free(sc);
+    snprintf(text, sizeof text, "%sload: { media: \"pcap:\" }\n", head);
+    sc = NULL;
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d),
+        BH_EPARSE);
+    assert_null(sc);
+    assert_int_equal(d.line, 7);
+    assert_non_null(strstr(d.msg, "pcap:FILE"));
+    snprintf(text, sizeof text, "%sload: { media: tones }\n", head);
+    assert_int_equal(
+        bh_scenario_parse(text, strlen(text), "dir/m.yaml", &sc, &d),
+        BH_EPARSE);
+    assert_non_null(strstr(d.msg, "did you mean 'tone'"));
+}
+
 /* Defaults of optional fields, from a minimal scenario. */
 static void
 test_defaults(void **state) {
@@ -677,6 +719,114 @@ test_examples_load(void **state) {
     }
 }
 
+/* tariffs.operators, tariffs.prepaid and the cost thresholds by payer and
+ * by target (issue 15 items 6, 11, 16), then their errors at LINE:COLUMN. */
+static const char money_head[] =
+    "name: money\n"
+    "switch:\n"
+    "  numbers:\n"
+    "    - { name: hotline, number: \"8800\", lines: 10, payer: callee,\n"
+    "        queue: { operators: 4 } }\n"
+    "traffic:\n"
+    "  - { name: c, to: hotline, rate: 10, holding: 3m }\n"
+    "tariffs:\n"
+    "  currency: EUR\n";
+
+static int
+parse_money(const char *tail, struct bh_scenario **sc, struct bh_diag *d) {
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s%s", money_head, tail);
+    *sc = NULL;
+    return bh_scenario_parse(buf, strlen(buf), "money.yaml", sc, d);
+}
+
+static void
+test_money_tariffs(void **state) {
+    (void)state;
+    struct bh_scenario *sc;
+    struct bh_diag d;
+    int rc = parse_money("  operators: { per_hour: 18.50, shrinkage: 30% }\n"
+                         "  prepaid: { balance: 500, top_up: 100.25, "
+                         "every: 7d }\n"
+                         "thresholds:\n"
+                         "  - cost.company.per_answered_call < 2.50\n"
+                         "  - cost.callers.total <= 0\n"
+                         "  - hotline.cost.company.per_hour < 40\n"
+                         "  - hotline.cost.per_answered_call < 3\n"
+                         "  - cost.per_month < 30000\n"
+                         "  - cost.per_call < 1\n",
+                         &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    const struct bh_sc_tariffs *t = &sc->tariffs;
+    assert_int_equal(t->operator_per_hour, 18500000);
+    assert_true(fabs(t->shrinkage - 0.30) < 1e-12);
+    assert_true(t->prepaid);
+    assert_int_equal(t->balance, 500000000);
+    assert_int_equal(t->top_up, 100250000);
+    assert_true(t->top_up_every == 7 * 86400.0);
+    const struct bh_sc_threshold *th = sc->thresholds;
+    assert_int_equal(sc->nthresholds, 6);
+    assert_string_equal(th[0].target, "cost");
+    assert_int_equal(th[0].metric, BH_METRIC_COST_PER_ANSWERED_CALL);
+    assert_int_equal(th[0].payer, BH_COST_COMPANY);
+    assert_true(th[0].value == 2.5);
+    assert_int_equal(th[1].metric, BH_METRIC_COST_TOTAL);
+    assert_int_equal(th[1].payer, BH_COST_CALLERS);
+    assert_string_equal(th[2].target, "hotline");
+    assert_int_equal(th[2].metric, BH_METRIC_COST_PER_HOUR);
+    assert_int_equal(th[2].payer, BH_COST_COMPANY);
+    assert_int_equal(th[3].metric, BH_METRIC_COST_PER_ANSWERED_CALL);
+    assert_int_equal(th[3].payer, BH_COST_ALL);
+    assert_int_equal(th[4].metric, BH_METRIC_COST_PER_MONTH);
+    assert_int_equal(th[5].metric, BH_METRIC_COST_PER_CALL);
+    bh_scenario_free(sc);
+
+    /* defaults: no shrinkage, no prepaid balance, no operators' pay */
+    assert_int_equal(parse_money("  operators: { per_hour: 10 }\n", &sc, &d),
+                     0);
+    assert_true(sc->tariffs.shrinkage == 0);
+    assert_false(sc->tariffs.prepaid);
+    bh_scenario_free(sc);
+
+    static const struct {
+        const char *tail;
+        int line, column;
+        const char *fragment;
+    } bad[] = {
+        {"  operators: { per_hour: 10, shrinkage: 96% }\n", 10, 41,
+         "at most 95%"},
+        {"  operators: { shrinkage: 10% }\n", 10, 14, "per_hour"},
+        {"  operators: { per_hour: 10, shrinkage: 30 }\n", 10, 41,
+         "needs a % sign"},
+        {"  prepaid: { balance: 5, top_up: 1 }\n", 10, 34, "needs 'every'"},
+        {"  prepaid: { balance: 5, every: 1d }\n", 10, 33, "needs a top_up"},
+        {"  prepaid: { balance: 5, top_up: 1, every: 10m }\n", 10, 44,
+         "at least 1h"},
+        {"thresholds:\n  - cost.company.per_call < 1\n", 11, 10,
+         "unknown metric 'company.per_call'"},
+        {"thresholds:\n  - hotline.cost.per_call < 1\n", 11, 13,
+         "unknown metric 'cost.per_call' for hotline"},
+        {"thresholds:\n  - cost.compnay.total < 1\n", 11, 10,
+         "did you mean 'company.total'"},
+        {"thresholds:\n  - hotline.cost.company.total < 1%\n", 11, 34,
+         "is an amount in EUR"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        rc = parse_money(bad[i].tail, &sc, &d);
+        if (rc != BH_EPARSE || d.line != bad[i].line ||
+            d.column != bad[i].column || !strstr(d.msg, bad[i].fragment))
+            fprintf(stderr, "case %zu: %d:%d: %s\n", i, d.line, d.column,
+                    d.msg);
+        assert_int_equal(rc, BH_EPARSE);
+        assert_null(sc);
+        assert_int_equal(d.line, bad[i].line);
+        assert_int_equal(d.column, bad[i].column);
+        assert_non_null(strstr(d.msg, bad[i].fragment));
+    }
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
@@ -688,6 +838,7 @@ main(void) {
         cmocka_unit_test(test_normative_thresholds),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_media_pcap),
         cmocka_unit_test(test_timers),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_profile_wrap),
@@ -699,6 +850,7 @@ main(void) {
         cmocka_unit_test(test_free_conference_example),
         cmocka_unit_test(test_bridge_rooms),
         cmocka_unit_test(test_examples_load),
+        cmocka_unit_test(test_money_tariffs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,6 +220,32 @@ uint64_t bh_pcap_count(const struct bh_pcap *p);
  * NULL is harmless. */
 int bh_pcap_close(struct bh_pcap *p);
 
+/* ---- A capture's audio (pcap.c; media: pcap:FILE) ------------------
+ * Reads a capture with libpcap (Ethernet, Linux cooked v1/v2, BSD
+ * loopback or raw IP; IPv4 or IPv6; UDP) and keeps the payload of the
+ * first RTP stream of PCMU or PCMA it finds (that SSRC and payload type,
+ * in capture order), as captured and decoded to 8 kHz linear samples,
+ * so that the driver replays it in whichever law the call agreed (byte
+ * for byte when it is the capture's). What SIPp's play_pcap_audio sends, as
+ * audio. */
+#define BH_PCAP_AUDIO_MAX (8000 * 600)         /* samples: 10 minutes */
+#define BH_PCAP_AUDIO_MAX_FRAMES (1000 * 1000) /* frames read at most */
+struct bh_pcap_audio {
+    int16_t *pcm;  /* owned: n samples */
+    uint8_t *code; /* owned: the n payload octets as captured */
+    size_t n;
+    uint8_t pt;       /* the capture's law: 0 PCMU, 8 PCMA */
+    uint32_t ssrc;    /* the stream kept */
+    uint64_t packets; /* RTP packets kept */
+};
+/* 0 and *out filled (free with bh_pcap_audio_free), BH_EIO (cannot read
+ * the file), BH_EINVAL (no G.711 RTP in it), BH_ERANGE (longer than
+ * BH_PCAP_AUDIO_MAX), BH_ENOMEM; diag says which and where. */
+int bh_pcap_audio_read(const char *path, struct bh_pcap_audio *out,
+                       struct bh_diag *diag);
+/* NULL is harmless. */
+void bh_pcap_audio_free(struct bh_pcap_audio *a);
+
 /* ---- SIPp export (export.c) -------------------------------------------
  * busyhour export sipp SCENARIO DIR: for each number that callers call,
  * DIR/<name>.xml, a SIPp UAC scenario (INVITE with SDP, 486/503 ACKed,
