@@ -544,7 +544,10 @@ capacity_chart(struct page *pg, const struct bh_capacity_curve *cv,
     char now[64], rec[64], lim[64];
     snprintf(now, sizeof now, "today: %d", cv->now);
     snprintf(rec, sizeof rec, "recommended: %d", cv->recommended);
-    snprintf(lim, sizeof lim, "limit");
+    char lv[32];
+    rd_fmt1(lv, sizeof lv, cv->limit, RU_PERCENT, false);
+    snprintf(lim, sizeof lim, "%s limit %s", sl ? "service level" : "blocking",
+             lv);
     struct bh_chart_mark m[3];
     size_t nm = 0;
     m[nm++] = (struct bh_chart_mark){
@@ -827,9 +830,11 @@ target_section(struct page *pg, const char *name) {
                 seen = marks[j].at == v[k];
             if (seen)
                 continue;
-            snprintf(mlab[nm], sizeof mlab[nm], "%d %s%s%s", v[k],
+            /* "75 lines: plan", the label's first word naming the file */
+            int kw = (int)strcspn(rep->labels[f], " ");
+            snprintf(mlab[nm], sizeof mlab[nm], "%d %s%s%.*s", v[k],
                      k ? "operators" : unit, one_capacity ? "" : ": ",
-                     one_capacity ? "" : rep->labels[f]);
+                     one_capacity ? 0 : kw, rep->labels[f]);
             marks[nm] = (struct bh_chart_mark){.at = v[k],
                                                .horizontal = true,
                                                .label = mlab[nm],
@@ -854,23 +859,37 @@ target_section(struct page *pg, const char *name) {
                    "busy; shaded: 95% confidence band. Dotted lines: "
                    "capacity.");
 
-    double blim = threshold_limit(r0, name, "blocking");
-    struct bh_chart_mark bm = {
-        .at = blim * 100, .horizontal = true, .label = "limit"};
-    struct line_spec blk[] = {
-        {iv_blocking, "blocking", false, false, true, 100},
-        {iv_aband, "abandonment", false, true, true, 100}};
-    struct bh_chart c2 = {.title = "Blocking and abandonment per interval",
-                          .xlabel = "time of day",
-                          .ylabel = "share of offered calls",
-                          .x_clock = true,
-                          .y_percent = true,
-                          .y_from_zero = true,
-                          .nmarks = isfinite(blim) ? 1 : 0,
-                          .marks = &bm};
-    interval_chart(pg, name, &c2, blk, t && t->operators ? 2 : 1,
-                   "Share of calls that heard busy (solid) and that hung up "
-                   "while waiting (dashed), per interval.");
+    /* Blocking and abandonment on charts of their own, each with its
+     * own limit: one limit line over both made abandonment look failed
+     * against blocking's limit. */
+    static const struct {
+        const char *metric, *title, *note;
+        iv_get get;
+    } shares[] = {{"blocking", "Blocking per interval",
+                   "Share of offered calls that heard busy, per interval.",
+                   iv_blocking},
+                  {"abandonment", "Abandonment per interval",
+                   "Share of offered calls that hung up while waiting, per "
+                   "interval.",
+                   iv_aband}};
+    for (size_t k = 0; k < (t && t->operators ? 2u : 1u); k++) {
+        double lim = threshold_limit(r0, name, shares[k].metric);
+        char lab[96], rl[32];
+        rd_fmt1(rl, sizeof rl, lim, RU_PERCENT, false);
+        snprintf(lab, sizeof lab, "%s limit %s", shares[k].metric, rl);
+        struct bh_chart_mark bm = {
+            .at = lim * 100, .horizontal = true, .label = lab};
+        struct line_spec spec = {shares[k].get, "", false, false, true, 100};
+        struct bh_chart c2 = {.title = shares[k].title,
+                              .xlabel = "time of day",
+                              .ylabel = "share of offered calls",
+                              .x_clock = true,
+                              .y_percent = true,
+                              .y_from_zero = true,
+                              .nmarks = isfinite(lim) ? 1 : 0,
+                              .marks = &bm};
+        interval_chart(pg, name, &c2, &spec, 1, shares[k].note);
+    }
 
     if (t && t->operators) {
         char sl_title[64] = "answered within target";
