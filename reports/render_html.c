@@ -962,8 +962,9 @@ costs_section(struct page *pg) {
     fputs(", over the simulated horizon</span></h2>\n<div class=\"cards\">",
           out);
     char v[64];
-    rd_fmt1(v, sizeof v, c0->per_call.mean, RU_MONEY, false);
-    card(out, v, "per offered call");
+    rd_fmt1(v, sizeof v, c0->by[BH_COST_COMPANY].per_answered_call.mean,
+            RU_MONEY, false);
+    card(out, v, "the company pays per answered call");
     if (isfinite(c0->per_participant.mean)) {
         rd_fmt1(v, sizeof v, c0->per_participant.mean, RU_MONEY, false);
         card(out, v, "per conference participant");
@@ -986,7 +987,18 @@ costs_section(struct page *pg) {
     cost_row(pg, "paid by the company", offsetof(struct bh_costs, company));
     cost_row(pg, "of which line rental",
              offsetof(struct bh_costs, line_rental));
-    cost_row(pg, "per offered call", offsetof(struct bh_costs, per_call));
+    cost_row(pg, "of which operators' pay",
+             offsetof(struct bh_costs, operators));
+    cost_row(pg, "the company per answered call",
+             offsetof(struct bh_costs, by[BH_COST_COMPANY].per_answered_call));
+    cost_row(pg, "callers per answered call",
+             offsetof(struct bh_costs, by[BH_COST_CALLERS].per_answered_call));
+    cost_row(pg, "both per answered call",
+             offsetof(struct bh_costs, by[BH_COST_ALL].per_answered_call));
+    cost_row(pg, "the company per hour",
+             offsetof(struct bh_costs, by[BH_COST_COMPANY].per_hour));
+    cost_row(pg, "per offered call, both payers (deprecated)",
+             offsetof(struct bh_costs, per_call));
     cost_row(pg, "per conference participant",
              offsetof(struct bh_costs, per_participant));
     cost_row(pg, "per 30-day month", offsetof(struct bh_costs, per_month));
@@ -994,34 +1006,72 @@ costs_section(struct page *pg) {
         cost_row(pg, "provider's termination revenue (not a cost)",
                  offsetof(struct bh_costs, provider_revenue));
     fputs("</table>\n", out);
+    if (c0->ntargets) {
+        /* what one answered call of each target costs, by payer */
+        fputs("<h3>By target</h3>\n<table><tr><th>target</th><th>answered"
+              "</th><th>the company pays</th><th>callers pay</th><th>the "
+              "company per answered call</th><th>callers per answered "
+              "call</th></tr>\n",
+              out);
+        for (size_t i = 0; i < c0->ntargets; i++) {
+            const struct bh_target_costs *t = &c0->targets[i];
+            fputs("<tr><td>", out);
+            rd_escape(out, t->name);
+            fputs("</td>", out);
+            td_est(out, t->answered, RU_COUNT);
+            td_est(out, t->by[BH_COST_COMPANY].total, RU_MONEY);
+            td_est(out, t->by[BH_COST_CALLERS].total, RU_MONEY);
+            td_est(out, t->by[BH_COST_COMPANY].per_answered_call, RU_MONEY);
+            td_est(out, t->by[BH_COST_CALLERS].per_answered_call, RU_MONEY);
+            fputs("</tr>\n", out);
+        }
+        fputs("</table>\n", out);
+    }
+    for (size_t f = 0; f < rep->n; f++) {
+        const struct bh_costs *k = &rep->rs[f]->costs;
+        char b[400];
+        bh_balance_describe(&k->balance, k->currency, rep->start,
+                            rep->rs[f]->replications, b, sizeof b);
+        if (!b[0])
+            continue;
+        fputs("<p class=\"note\">Prepaid balance (", out);
+        rd_escape(out, rep->labels[f]);
+        fputs("): ", out);
+        rd_escape(out, b);
+        fputs(".</p>\n", out);
+    }
 
     /* By payer, side by side. */
     size_t nf = rep->n < MAX_FILES ? rep->n : MAX_FILES;
     static const char *const payer_cats[] = {"callers", "company: calls",
-                                             "company: line rental"};
-    double y[MAX_FILES][3], lo[MAX_FILES][3], hi[MAX_FILES][3];
+                                             "company: line rental",
+                                             "company: operators"};
+    double y[MAX_FILES][4], lo[MAX_FILES][4], hi[MAX_FILES][4];
     struct bh_chart_series s[MAX_FILES];
     size_t n = 0;
     for (size_t f = 0; f < nf; f++) {
         const struct bh_costs *c = &rep->rs[f]->costs;
         if (!c->present)
             continue;
-        struct bh_estimate calls = {c->company.mean - c->line_rental.mean, NAN,
-                                    NAN};
-        struct bh_estimate e[3] = {c->callers, calls, c->line_rental};
+        double ops = isfinite(c->operators.mean) ? c->operators.mean : 0;
+        struct bh_estimate calls = {c->company.mean - c->line_rental.mean - ops,
+                                    NAN, NAN};
+        struct bh_estimate e[4] = {
+            c->callers, calls, c->line_rental,
+            isfinite(c->operators.mean) ? c->operators : bh_estimate_exact(0)};
         bool spread = false;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 4; k++) {
             y[n][k] = e[k].mean;
             lo[n][k] = e[k].lo;
             hi[n][k] = e[k].hi;
             spread |= e[k].lo < e[k].hi;
         }
         if (!spread)
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 4; k++)
                 lo[n][k] = hi[n][k] = NAN;
         s[n] = (struct bh_chart_series){.title = rep->labels[f],
                                         .style = BH_CHART_BARS,
-                                        .n = 3,
+                                        .n = 4,
                                         .y = y[n],
                                         .lo = spread ? lo[n] : NULL,
                                         .hi = spread ? hi[n] : NULL};
@@ -1032,7 +1082,7 @@ costs_section(struct page *pg) {
     struct bh_chart cp = {.title = "Who pays",
                           .ylabel = ylabel,
                           .y_from_zero = true,
-                          .ncategories = 3,
+                          .ncategories = 4,
                           .categories = payer_cats,
                           .nseries = n,
                           .series = s,
@@ -1040,8 +1090,8 @@ costs_section(struct page *pg) {
     if (n)
         chart(pg, &cp,
               "Callers pay their own calls on their own plans; the "
-              "company pays toll-free minutes, outgoing calls and line "
-              "rental.");
+              "company pays toll-free minutes, outgoing calls, line "
+              "rental and its operators (tariffs.operators).");
 
     /* By caller class: the first file's classes, others matched. */
     if (c0->nclasses) {
