@@ -149,12 +149,14 @@ progress(void *arg, const struct bh_run_progress *p) {
     if (!bh_cli_interactive())
         return;
     fprintf(stderr,
-            "\rrun %02d:%02d  %4.0f/%.0f s  calls up %-5llu placed %-7llu "
-            "blocked %-5llu abandoned %-5llu late %-5llu failed %llu ",
+            "\rrun %02d:%02d  %4.0f/%.0f s  up %-4llu blocked %-4llu "
+            "queue %-3llu mixer %-3llu late %-4llu placed %-6llu "
+            "abandoned %-4llu failed %llu ",
             (int)(p->clock / 3600), (int)(p->clock / 60) % 60, p->wall,
-            p->total, (unsigned long long)p->up, (unsigned long long)p->started,
-            (unsigned long long)p->blocked, (unsigned long long)p->abandoned,
-            (unsigned long long)p->late, (unsigned long long)p->failed);
+            p->total, (unsigned long long)p->up, (unsigned long long)p->blocked,
+            (unsigned long long)p->queue, (unsigned long long)p->mixer,
+            (unsigned long long)p->late, (unsigned long long)p->started,
+            (unsigned long long)p->abandoned, (unsigned long long)p->failed);
     fflush(stderr);
 }
 

@@ -102,9 +102,13 @@ run(const struct bh_sc_switch *cfg, struct bh_switch_options *opt) {
         evsignal_add(sigterm, NULL) < 0)
         rc = BH_EIO;
     if (rc == 0) {
+        /* Every section served is named: a scenario of bridges alone
+         * must not start as "0 numbers" (issue 14). */
         fprintf(stderr,
-                "busyhour switch: %zu numbers, SIP on udp port %d%s%s%s%s\n",
-                cfg->nnumbers, bh_switch_sip_port(sw),
+                "busyhour switch: %zu numbers, %zu bridges, %zu extensions, "
+                "SIP on udp port %d%s%s%s%s\n",
+                cfg->nnumbers, cfg->nbridges, cfg->nextensions,
+                bh_switch_sip_port(sw),
                 opt->http ? ", http on " : "", opt->http ? opt->http : "",
                 opt->cdr_path ? ", CDRs in " : "",
                 opt->cdr_path ? opt->cdr_path : "");

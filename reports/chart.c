@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -70,6 +71,22 @@ bquote(struct buf *b, const char *s) {
     bprintf(b, "'");
 }
 
+/* A gnuplot string in double quotes (backslash and quote escaped), its
+ * spaces turned into line breaks when `wrap`. */
+static void
+bquote_lines(struct buf *b, const char *s, bool wrap) {
+    bprintf(b, "\"");
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\')
+            bprintf(b, "\\%c", *s);
+        else if (*s == ' ' && wrap)
+            bprintf(b, "\\n");
+        else if ((unsigned char)*s >= 0x20)
+            bprintf(b, "%c", *s);
+    }
+    bprintf(b, "\"");
+}
+
 static void
 bnum(struct buf *b, double v) {
     if (isfinite(v))
@@ -82,6 +99,66 @@ bnum(struct buf *b, double v) {
 static const char *const colours[] = {"#1f5fa8", "#d9681c", "#2e8b3a",
                                       "#8e3fa8", "#b0302a", "#6b6b6b"};
 #define NCOLOURS (sizeof colours / sizeof *colours)
+
+/* Vertical offset between stacked labels of vertical marks, and the
+ * horizontal one between labels of horizontal marks (graph units). */
+#define CHART_LABEL_STEP 0.075
+#define CHART_LABEL_SPREAD 0.3
+
+/* One data row: x y lo hi (scaled). */
+static void
+row(struct buf *b, double x, const struct bh_chart_series *s, size_t k,
+    double sc) {
+    bnum(b, x);
+    bnum(b, s->y[k] * sc);
+    bnum(b, s->lo ? s->lo[k] * sc : NAN);
+    bnum(b, s->hi ? s->hi[k] * sc : NAN);
+    bprintf(b, "\n");
+}
+
+/* The width of value k of a step series: up to the next x, or the one
+ * before for the last; 0 when the series has a single value. */
+static double
+step_of(const struct bh_chart_series *s, size_t k) {
+    if (!s->x)
+        return 1;
+    double d = k + 1 < s->n ? s->x[k + 1] - s->x[k]
+               : k > 0      ? s->x[k] - s->x[k - 1]
+                            : 0;
+    return isfinite(d) && d > 0 ? d : 0;
+}
+
+/* Is value k drawn by no line (finite, with no finite neighbour)? With k
+ * SIZE_MAX: has the series any such value? Bars and points draw every
+ * value, and lines with points mark them already. */
+static bool
+isolated(const struct bh_chart_series *s, size_t k) {
+    if (s->style != BH_CHART_LINES && s->style != BH_CHART_STEPS)
+        return false;
+    if (k == SIZE_MAX) {
+        for (size_t j = 0; j < s->n; j++)
+            if (isolated(s, j))
+                return true;
+        return false;
+    }
+    return isfinite(s->y[k]) && (k == 0 || !isfinite(s->y[k - 1])) &&
+           (k + 1 >= s->n || !isfinite(s->y[k + 1]));
+}
+
+/* The span of x the series cover (for placing labels). */
+static void
+x_range(const struct bh_chart *c, double *lo, double *hi) {
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < c->nseries; i++)
+        for (size_t k = 0; k < c->series[i].n; k++) {
+            double x = c->series[i].x ? c->series[i].x[k] : (double)k;
+            if (isfinite(x) && x < *lo)
+                *lo = x;
+            if (isfinite(x) && x > *hi)
+                *hi = x;
+        }
+}
 
 static void
 script(struct buf *b, const struct bh_chart *c, const char *out) {
@@ -120,7 +197,11 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
             bprintf(b, "\n");
         }
         if (c->y2_percent)
-            bprintf(b, "set format y2 '%%g%%%%'\nset y2range [0:*]\n");
+            bprintf(b, "set format y2 '%%g%%%%'\n");
+        /* a share, and a cost beside a figure from zero, start at zero
+         * too: a cost axis from 129,800 makes a 1% change look 10-fold */
+        if (c->y2_percent || c->y_from_zero)
+            bprintf(b, "set y2range [0:*]\n");
     }
     if (c->y_percent)
         bprintf(b, "set format y '%%g%%%%'\n");
@@ -163,25 +244,50 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
                      : "set format x '%H:%M'");
     }
     if (c->ncategories) {
-        bprintf(b, "set xtics (");
-        for (size_t i = 0; i < c->ncategories; i++) {
-            bprintf(b, "%s", i ? ", " : "");
-            bquote(b, c->categories[i]);
-            bprintf(b, " %zu", i);
-        }
-        bprintf(b, ")\n");
-        /* Long or many names: slanted, ending under their bar. */
+        /* Long or many names: one word a line under their bar (slanted
+         * ones ran off the chart's left edge). */
         size_t longest = 0;
         for (size_t i = 0; i < c->ncategories; i++)
             if (strlen(c->categories[i]) > longest)
                 longest = strlen(c->categories[i]);
-        if (longest * c->ncategories > 60)
-            bprintf(b, "set xtics rotate by 25 right\n");
+        bool wrap = longest * c->ncategories > 60;
+        if (wrap) {
+            /* gnuplot does not make room for tic labels of several
+             * lines: a bottom margin of their lines, the key on top */
+            int lines = 1;
+            for (size_t i = 0; i < c->ncategories; i++) {
+                int n = 1;
+                for (const char *p = c->categories[i]; *p; p++)
+                    n += *p == ' ';
+                if (n > lines)
+                    lines = n;
+            }
+            bprintf(b,
+                    "set bmargin %d\nset key outside top center "
+                    "horizontal\n",
+                    lines + 2);
+        }
+        bprintf(b, "set xtics (");
+        for (size_t i = 0; i < c->ncategories; i++) {
+            bprintf(b, "%s", i ? ", " : "");
+            bquote_lines(b, c->categories[i], wrap);
+            bprintf(b, " %zu", i);
+        }
+        /* no tic marks: at a category they fall between its bars */
+        bprintf(b, ") scale 0\n");
         bprintf(b,
                 "set xrange [-0.6:%g]\nset style fill solid 0.8 "
                 "border -1\n",
                 (double)c->ncategories - 0.4);
     }
+    /* Labels of marks: vertical ones stacked down from the top and, in
+     * the right part of the x range, written to the left of their line
+     * (not cut at the edge); horizontal ones spread along x, so that two
+     * close marks ("today", "recommended"; lines and operators) never
+     * print over each other. */
+    double xmin, xmax;
+    x_range(c, &xmin, &xmax);
+    int nvert = 0, nhoriz = 0;
     for (size_t i = 0; i < c->nmarks; i++) {
         const struct bh_chart_mark *m = &c->marks[i];
         if (!isfinite(m->at))
@@ -201,14 +307,19 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
             bquote(b, m->label);
             if (m->horizontal)
                 bprintf(b,
-                        " at graph 0.01, first %.10g offset 0,0.6 "
+                        " at graph %.4g, first %.10g offset 0,0.6 "
                         "tc rgb '%s'\n",
-                        m->at, m->colour ? m->colour : "#b0302a");
-            else
+                        0.01 + CHART_LABEL_SPREAD * (nhoriz++ % 3), m->at,
+                        m->colour ? m->colour : "#b0302a");
+            else {
+                bool left = xmax > xmin && m->at > xmin + 0.55 * (xmax - xmin);
                 bprintf(b,
-                        " at first %.10g, graph 0.95 offset 0.5,0 "
+                        " at first %.10g, graph %.4g %s offset %s,0 "
                         "tc rgb '%s'\n",
-                        m->at, m->colour ? m->colour : "#b0302a");
+                        m->at, 0.95 - CHART_LABEL_STEP * (nvert++ % 8),
+                        left ? "right" : "left", left ? "-0.5" : "0.5",
+                        m->colour ? m->colour : "#b0302a");
+            }
         }
     }
     /* Data as inline blocks: x y lo hi. */
@@ -222,13 +333,26 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
             double x = s->x ? s->x[k] : (double)k;
             if (c->ncategories)
                 x = (double)k + ((double)i - ((double)ns - 1) / 2) * width;
-            bnum(b, x);
-            bnum(b, s->y[k] * sc);
-            bnum(b, s->lo ? s->lo[k] * sc : NAN);
-            bnum(b, s->hi ? s->hi[k] * sc : NAN);
-            bprintf(b, "\n");
+            row(b, x, s, k, sc);
+            /* steps as explicit segments: each value held over its own
+             * interval, the last one and one between gaps included */
+            if (s->style == BH_CHART_STEPS && !c->ncategories &&
+                isfinite(s->y[k]) && step_of(s, k) > 0)
+                row(b, x + step_of(s, k), s, k, sc);
         }
         bprintf(b, "EOD\n");
+        /* values with no finite neighbour, which a line does not draw */
+        if (isolated(s, SIZE_MAX) && !c->ncategories) {
+            bprintf(b, "$i%zu << EOD\n", i);
+            for (size_t k = 0; k < s->n; k++)
+                if (isolated(s, k)) {
+                    double x = s->x ? s->x[k] : (double)k;
+                    if (s->style == BH_CHART_STEPS)
+                        x += step_of(s, k) / 2;
+                    row(b, x, s, k, sc);
+                }
+            bprintf(b, "EOD\n");
+        }
     }
     if (c->ncategories)
         bprintf(b, "set boxwidth %g\n", 0.8 / (double)c->nseries * 0.9);
@@ -250,8 +374,8 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
         bprintf(b, "%s$d%zu using 1:2%s with ", first ? "" : ", ", i, ax);
         first = false;
         switch (s->style) {
-        case BH_CHART_STEPS:
-            bprintf(b, "steps lw 2");
+        case BH_CHART_STEPS: /* the data block holds the steps' corners */
+            bprintf(b, "lines lw 2");
             break;
         case BH_CHART_POINTS:
             bprintf(b, "points pt 7 ps 0.8");
@@ -276,6 +400,17 @@ script(struct buf *b, const struct bh_chart *c, const char *out) {
                     ", $d%zu using 1:3:(0):($4-$3)%s with vectors nohead "
                     "lw 1.5 lc rgb '#222222' notitle",
                     i, ax);
+        if (isolated(s, SIZE_MAX) && !c->ncategories) {
+            bprintf(b,
+                    ", $i%zu using 1:2%s with points pt 7 ps 0.9 lc rgb "
+                    "'%s' notitle",
+                    i, ax, col);
+            if (ci)
+                bprintf(b,
+                        ", $i%zu using 1:3:(0):($4-$3)%s with vectors "
+                        "nohead lw 1.5 lc rgb '%s' notitle",
+                        i, ax, col);
+        }
     }
     bprintf(b, "\n");
 }

@@ -255,6 +255,66 @@ merge_interval(const struct bh_results *const *in, size_t n, size_t ti,
     }
 }
 
+/* A payer's figures from its total and the answered calls over span s. */
+static void
+payer_fill(struct bh_payer_costs *p, double total, double answered,
+           double span) {
+    p->total = exact(total);
+    p->per_answered_call = exact(answered > 0 ? total / answered : NAN);
+    p->per_hour = exact(span > 0 ? total * 3600.0 / span : NAN);
+    p->per_month = exact(span > 0 ? total * BH_RATING_MONTH / span : NAN);
+}
+
+static double
+or0(double v) {
+    return isnan(v) ? 0 : v;
+}
+
+/* Costs by payer and by target: sums, the fixed costs (line rental,
+ * operators' pay) that every segment's bill carries counted once. */
+static int
+merge_payers(const struct bh_results *const *in, size_t n, double span,
+             struct bh_costs *c) {
+    const struct bh_costs *f = &in[0]->costs;
+    double answered = 0;
+    for (size_t k = 0; k < n; k++)
+        answered += or0(in[k]->costs.answered.mean);
+    c->answered = exact(answered);
+    payer_fill(&c->by[BH_COST_ALL], c->total.mean, answered, span);
+    payer_fill(&c->by[BH_COST_COMPANY], c->company.mean, answered, span);
+    payer_fill(&c->by[BH_COST_CALLERS], c->callers.mean, answered, span);
+    if (!f->ntargets)
+        return 0;
+    c->targets = calloc(f->ntargets, sizeof *c->targets);
+    if (!c->targets)
+        return BH_ENOMEM;
+    c->ntargets = f->ntargets;
+    for (size_t i = 0; i < f->ntargets; i++) {
+        const struct bh_target_costs *t0 = &f->targets[i];
+        struct bh_target_costs *t = &c->targets[i];
+        memcpy(t->name, t0->name, sizeof t->name);
+        t->line_rental = t0->line_rental;
+        t->operators = t0->operators;
+        double fixed = or0(t0->line_rental.mean) + or0(t0->operators.mean);
+        double sum[BH_COST_PAYERS] = {0}, ans = 0;
+        for (size_t k = 0; k < n; k++)
+            for (size_t j = 0; j < in[k]->costs.ntargets; j++) {
+                const struct bh_target_costs *x = &in[k]->costs.targets[j];
+                if (strcmp(x->name, t->name) != 0)
+                    continue;
+                ans += or0(x->answered.mean);
+                for (int p = 0; p < BH_COST_PAYERS; p++)
+                    sum[p] += or0(x->by[p].total.mean);
+            }
+        sum[BH_COST_ALL] -= (double)(n - 1) * fixed;
+        sum[BH_COST_COMPANY] -= (double)(n - 1) * fixed;
+        t->answered = exact(ans);
+        for (int p = 0; p < BH_COST_PAYERS; p++)
+            payer_fill(&t->by[p], sum[p], ans, span);
+    }
+    return 0;
+}
+
 /* Costs: sums, less the line rental every segment's bill carries once. */
 static int
 merge_costs(const struct bh_results *const *in, size_t n, double span,
@@ -266,7 +326,8 @@ merge_costs(const struct bh_results *const *in, size_t n, double span,
     const struct bh_costs *f = &in[0]->costs;
     c->present = true;
     memcpy(c->currency, f->currency, sizeof c->currency);
-    double rental = isnan(f->line_rental.mean) ? 0 : f->line_rental.mean;
+    /* line rental and operators' pay: in every segment's bill, once */
+    double rental = or0(f->line_rental.mean) + or0(f->operators.mean);
     struct acc total = {0}, callers = {0}, company = {0}, revenue = {0},
                part = {0};
     size_t cap = 0;
@@ -290,6 +351,7 @@ merge_costs(const struct bh_results *const *in, size_t n, double span,
     c->callers = exact(acc_sum(&callers));
     c->company = exact(acc_sum(&company) - (double)(n - 1) * rental);
     c->line_rental = f->line_rental;
+    c->operators = f->operators;
     c->provider_revenue = exact(acc_sum(&revenue));
     c->per_participant = exact(acc_mean(&part));
     c->per_month = exact(span > 0 ? tot * BH_RATING_MONTH / span : NAN);
@@ -322,7 +384,10 @@ merge_costs(const struct bh_results *const *in, size_t n, double span,
         }
     }
     c->per_call = exact(calls > 0 ? tot / calls : NAN);
-    return 0;
+    /* A prepaid balance is not merged: each segment drew its own copy,
+     * and when the whole run's ran out depends on how their charges
+     * interleave (c->balance stays absent). */
+    return merge_payers(in, n, span, c);
 }
 
 int

@@ -544,7 +544,10 @@ capacity_chart(struct page *pg, const struct bh_capacity_curve *cv,
     char now[64], rec[64], lim[64];
     snprintf(now, sizeof now, "today: %d", cv->now);
     snprintf(rec, sizeof rec, "recommended: %d", cv->recommended);
-    snprintf(lim, sizeof lim, "limit");
+    char lv[32];
+    rd_fmt1(lv, sizeof lv, cv->limit, RU_PERCENT, false);
+    snprintf(lim, sizeof lim, "%s limit %s", sl ? "service level" : "blocking",
+             lv);
     struct bh_chart_mark m[3];
     size_t nm = 0;
     m[nm++] = (struct bh_chart_mark){
@@ -827,9 +830,11 @@ target_section(struct page *pg, const char *name) {
                 seen = marks[j].at == v[k];
             if (seen)
                 continue;
-            snprintf(mlab[nm], sizeof mlab[nm], "%d %s%s%s", v[k],
+            /* "75 lines: plan", the label's first word naming the file */
+            int kw = (int)strcspn(rep->labels[f], " ");
+            snprintf(mlab[nm], sizeof mlab[nm], "%d %s%s%.*s", v[k],
                      k ? "operators" : unit, one_capacity ? "" : ": ",
-                     one_capacity ? "" : rep->labels[f]);
+                     one_capacity ? 0 : kw, rep->labels[f]);
             marks[nm] = (struct bh_chart_mark){.at = v[k],
                                                .horizontal = true,
                                                .label = mlab[nm],
@@ -854,23 +859,37 @@ target_section(struct page *pg, const char *name) {
                    "busy; shaded: 95% confidence band. Dotted lines: "
                    "capacity.");
 
-    double blim = threshold_limit(r0, name, "blocking");
-    struct bh_chart_mark bm = {
-        .at = blim * 100, .horizontal = true, .label = "limit"};
-    struct line_spec blk[] = {
-        {iv_blocking, "blocking", false, false, true, 100},
-        {iv_aband, "abandonment", false, true, true, 100}};
-    struct bh_chart c2 = {.title = "Blocking and abandonment per interval",
-                          .xlabel = "time of day",
-                          .ylabel = "share of offered calls",
-                          .x_clock = true,
-                          .y_percent = true,
-                          .y_from_zero = true,
-                          .nmarks = isfinite(blim) ? 1 : 0,
-                          .marks = &bm};
-    interval_chart(pg, name, &c2, blk, t && t->operators ? 2 : 1,
-                   "Share of calls that heard busy (solid) and that hung up "
-                   "while waiting (dashed), per interval.");
+    /* Blocking and abandonment on charts of their own, each with its
+     * own limit: one limit line over both made abandonment look failed
+     * against blocking's limit. */
+    static const struct {
+        const char *metric, *title, *note;
+        iv_get get;
+    } shares[] = {{"blocking", "Blocking per interval",
+                   "Share of offered calls that heard busy, per interval.",
+                   iv_blocking},
+                  {"abandonment", "Abandonment per interval",
+                   "Share of offered calls that hung up while waiting, per "
+                   "interval.",
+                   iv_aband}};
+    for (size_t k = 0; k < (t && t->operators ? 2u : 1u); k++) {
+        double lim = threshold_limit(r0, name, shares[k].metric);
+        char lab[96], rl[32];
+        rd_fmt1(rl, sizeof rl, lim, RU_PERCENT, false);
+        snprintf(lab, sizeof lab, "%s limit %s", shares[k].metric, rl);
+        struct bh_chart_mark bm = {
+            .at = lim * 100, .horizontal = true, .label = lab};
+        struct line_spec spec = {shares[k].get, "", false, false, true, 100};
+        struct bh_chart c2 = {.title = shares[k].title,
+                              .xlabel = "time of day",
+                              .ylabel = "share of offered calls",
+                              .x_clock = true,
+                              .y_percent = true,
+                              .y_from_zero = true,
+                              .nmarks = isfinite(lim) ? 1 : 0,
+                              .marks = &bm};
+        interval_chart(pg, name, &c2, &spec, 1, shares[k].note);
+    }
 
     if (t && t->operators) {
         char sl_title[64] = "answered within target";
@@ -943,8 +962,9 @@ costs_section(struct page *pg) {
     fputs(", over the simulated horizon</span></h2>\n<div class=\"cards\">",
           out);
     char v[64];
-    rd_fmt1(v, sizeof v, c0->per_call.mean, RU_MONEY, false);
-    card(out, v, "per offered call");
+    rd_fmt1(v, sizeof v, c0->by[BH_COST_COMPANY].per_answered_call.mean,
+            RU_MONEY, false);
+    card(out, v, "the company pays per answered call");
     if (isfinite(c0->per_participant.mean)) {
         rd_fmt1(v, sizeof v, c0->per_participant.mean, RU_MONEY, false);
         card(out, v, "per conference participant");
@@ -967,7 +987,18 @@ costs_section(struct page *pg) {
     cost_row(pg, "paid by the company", offsetof(struct bh_costs, company));
     cost_row(pg, "of which line rental",
              offsetof(struct bh_costs, line_rental));
-    cost_row(pg, "per offered call", offsetof(struct bh_costs, per_call));
+    cost_row(pg, "of which operators' pay",
+             offsetof(struct bh_costs, operators));
+    cost_row(pg, "the company per answered call",
+             offsetof(struct bh_costs, by[BH_COST_COMPANY].per_answered_call));
+    cost_row(pg, "callers per answered call",
+             offsetof(struct bh_costs, by[BH_COST_CALLERS].per_answered_call));
+    cost_row(pg, "both per answered call",
+             offsetof(struct bh_costs, by[BH_COST_ALL].per_answered_call));
+    cost_row(pg, "the company per hour",
+             offsetof(struct bh_costs, by[BH_COST_COMPANY].per_hour));
+    cost_row(pg, "per offered call, both payers (deprecated)",
+             offsetof(struct bh_costs, per_call));
     cost_row(pg, "per conference participant",
              offsetof(struct bh_costs, per_participant));
     cost_row(pg, "per 30-day month", offsetof(struct bh_costs, per_month));
@@ -975,34 +1006,72 @@ costs_section(struct page *pg) {
         cost_row(pg, "provider's termination revenue (not a cost)",
                  offsetof(struct bh_costs, provider_revenue));
     fputs("</table>\n", out);
+    if (c0->ntargets) {
+        /* what one answered call of each target costs, by payer */
+        fputs("<h3>By target</h3>\n<table><tr><th>target</th><th>answered"
+              "</th><th>the company pays</th><th>callers pay</th><th>the "
+              "company per answered call</th><th>callers per answered "
+              "call</th></tr>\n",
+              out);
+        for (size_t i = 0; i < c0->ntargets; i++) {
+            const struct bh_target_costs *t = &c0->targets[i];
+            fputs("<tr><td>", out);
+            rd_escape(out, t->name);
+            fputs("</td>", out);
+            td_est(out, t->answered, RU_COUNT);
+            td_est(out, t->by[BH_COST_COMPANY].total, RU_MONEY);
+            td_est(out, t->by[BH_COST_CALLERS].total, RU_MONEY);
+            td_est(out, t->by[BH_COST_COMPANY].per_answered_call, RU_MONEY);
+            td_est(out, t->by[BH_COST_CALLERS].per_answered_call, RU_MONEY);
+            fputs("</tr>\n", out);
+        }
+        fputs("</table>\n", out);
+    }
+    for (size_t f = 0; f < rep->n; f++) {
+        const struct bh_costs *k = &rep->rs[f]->costs;
+        char b[400];
+        bh_balance_describe(&k->balance, k->currency, rep->start,
+                            rep->rs[f]->replications, b, sizeof b);
+        if (!b[0])
+            continue;
+        fputs("<p class=\"note\">Prepaid balance (", out);
+        rd_escape(out, rep->labels[f]);
+        fputs("): ", out);
+        rd_escape(out, b);
+        fputs(".</p>\n", out);
+    }
 
     /* By payer, side by side. */
     size_t nf = rep->n < MAX_FILES ? rep->n : MAX_FILES;
     static const char *const payer_cats[] = {"callers", "company: calls",
-                                             "company: line rental"};
-    double y[MAX_FILES][3], lo[MAX_FILES][3], hi[MAX_FILES][3];
+                                             "company: line rental",
+                                             "company: operators"};
+    double y[MAX_FILES][4], lo[MAX_FILES][4], hi[MAX_FILES][4];
     struct bh_chart_series s[MAX_FILES];
     size_t n = 0;
     for (size_t f = 0; f < nf; f++) {
         const struct bh_costs *c = &rep->rs[f]->costs;
         if (!c->present)
             continue;
-        struct bh_estimate calls = {c->company.mean - c->line_rental.mean, NAN,
-                                    NAN};
-        struct bh_estimate e[3] = {c->callers, calls, c->line_rental};
+        double ops = isfinite(c->operators.mean) ? c->operators.mean : 0;
+        struct bh_estimate calls = {c->company.mean - c->line_rental.mean - ops,
+                                    NAN, NAN};
+        struct bh_estimate e[4] = {
+            c->callers, calls, c->line_rental,
+            isfinite(c->operators.mean) ? c->operators : bh_estimate_exact(0)};
         bool spread = false;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 4; k++) {
             y[n][k] = e[k].mean;
             lo[n][k] = e[k].lo;
             hi[n][k] = e[k].hi;
             spread |= e[k].lo < e[k].hi;
         }
         if (!spread)
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 4; k++)
                 lo[n][k] = hi[n][k] = NAN;
         s[n] = (struct bh_chart_series){.title = rep->labels[f],
                                         .style = BH_CHART_BARS,
-                                        .n = 3,
+                                        .n = 4,
                                         .y = y[n],
                                         .lo = spread ? lo[n] : NULL,
                                         .hi = spread ? hi[n] : NULL};
@@ -1013,7 +1082,7 @@ costs_section(struct page *pg) {
     struct bh_chart cp = {.title = "Who pays",
                           .ylabel = ylabel,
                           .y_from_zero = true,
-                          .ncategories = 3,
+                          .ncategories = 4,
                           .categories = payer_cats,
                           .nseries = n,
                           .series = s,
@@ -1021,8 +1090,8 @@ costs_section(struct page *pg) {
     if (n)
         chart(pg, &cp,
               "Callers pay their own calls on their own plans; the "
-              "company pays toll-free minutes, outgoing calls and line "
-              "rental.");
+              "company pays toll-free minutes, outgoing calls, line "
+              "rental and its operators (tariffs.operators).");
 
     /* By caller class: the first file's classes, others matched. */
     if (c0->nclasses) {

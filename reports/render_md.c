@@ -203,6 +203,43 @@ cost_row(FILE *out, const struct bh_report *rep, const char *label,
     fputs("|\n", out);
 }
 
+/* Each target's costs per answered call, by payer (the first file with
+ * them), so a manager sees what one answered call costs the company. */
+static void
+md_target_costs(FILE *out, const struct bh_report *rep) {
+    const struct bh_costs *c = NULL;
+    size_t f0 = 0;
+    for (size_t f = 0; f < rep->n && !c; f++)
+        if (rep->rs[f]->costs.present && rep->rs[f]->costs.ntargets) {
+            c = &rep->rs[f]->costs;
+            f0 = f;
+        }
+    if (!c)
+        return;
+    fprintf(out,
+            "### By target (%s)\n\n"
+            "| target | answered | company | callers | company per "
+            "answered call | callers per answered call |\n"
+            "|---|---:|---:|---:|---:|---:|\n",
+            rep->labels[f0]);
+    for (size_t i = 0; i < c->ntargets; i++) {
+        const struct bh_target_costs *t = &c->targets[i];
+        char b[5][96];
+        rd_fmt(b[0], sizeof b[0], t->answered, RU_COUNT, true);
+        rd_fmt(b[1], sizeof b[1], t->by[BH_COST_COMPANY].total, RU_MONEY, true);
+        rd_fmt(b[2], sizeof b[2], t->by[BH_COST_CALLERS].total, RU_MONEY, true);
+        rd_fmt(b[3], sizeof b[3], t->by[BH_COST_COMPANY].per_answered_call,
+               RU_MONEY, true);
+        rd_fmt(b[4], sizeof b[4], t->by[BH_COST_CALLERS].per_answered_call,
+               RU_MONEY, true);
+        cell(out, t->name);
+        for (int k = 0; k < 5; k++)
+            cell(out, b[k]);
+        fputs("|\n", out);
+    }
+    fputc('\n', out);
+}
+
 int
 bh_report_md(const struct bh_report *rep, FILE *out) {
     if (!rep || !out || rep->n == 0)
@@ -339,7 +376,18 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
                  offsetof(struct bh_costs, company));
         cost_row(out, rep, "of which line rental",
                  offsetof(struct bh_costs, line_rental));
-        cost_row(out, rep, "per call", offsetof(struct bh_costs, per_call));
+        cost_row(out, rep, "of which operators' pay",
+                 offsetof(struct bh_costs, operators));
+        cost_row(
+            out, rep, "company per answered call",
+            offsetof(struct bh_costs, by[BH_COST_COMPANY].per_answered_call));
+        cost_row(
+            out, rep, "callers per answered call",
+            offsetof(struct bh_costs, by[BH_COST_CALLERS].per_answered_call));
+        cost_row(out, rep, "company per hour",
+                 offsetof(struct bh_costs, by[BH_COST_COMPANY].per_hour));
+        cost_row(out, rep, "per offered call, both payers (deprecated)",
+                 offsetof(struct bh_costs, per_call));
         cost_row(out, rep, "per participant",
                  offsetof(struct bh_costs, per_participant));
         cost_row(out, rep, "per 30-day month",
@@ -349,6 +397,16 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
                      offsetof(struct bh_costs, provider_revenue));
         fputc('\n', out);
         const struct bh_costs *c = &r0->costs;
+        md_target_costs(out, rep);
+        for (size_t f = 0; f < rep->n; f++) {
+            const struct bh_costs *k = &rep->rs[f]->costs;
+            char b[400];
+            bh_balance_describe(&k->balance, k->currency, rep->start,
+                                rep->rs[f]->replications, b, sizeof b);
+            if (b[0])
+                fprintf(out, "Prepaid balance (%s): %s.\n\n", rep->labels[f],
+                        b);
+        }
         if (c->present && c->nclasses) {
             fprintf(out,
                     "### By caller class (%s)\n\n"

@@ -43,12 +43,16 @@ struct run {
     struct run_sut sut;
     struct run_calls calls;
     struct bh_collector *col;
+    struct bh_record_sink inner; /* the collector's, behind the tap */
+    int *lv_up, *lv_conn;        /* calls up, connected to an operator, by
+                                    target (numbers, then bridges) at the edge */
     struct bh_driver *drv;
     struct bh_driver_stats st;
     int nomem;
-    int skipped_bridges, skipped_campaigns; /* arrivals not driven */
-    char unjudged[400]; /* thresholds on figures not measured */
-    char not_run[600];  /* the load did not run: why */
+    uint64_t skipped_campaigns; /* attempts the driver could not place */
+    char unjudged[400];         /* thresholds on figures not measured */
+    char not_run[600];          /* the load did not run: why */
+    char campaign_why[200];     /* campaign calls not placed: why */
 };
 
 static void
@@ -158,21 +162,57 @@ model(struct run *r) {
     return write_results(r, &r->sim, "sim.json");
 }
 
-/* The driver places callers to numbers; it does not enter conference
- * passcodes nor place campaign calls yet (traffic/driver/README.md): those
- * arrivals are left out and their targets said not measured. */
+/* The tap: the collector's sink, with the levels the progress line
+ * shows kept on the way (the driver's thread only). */
 static int
-drivable(void *arg, const struct bh_arrival *a) {
-    struct run *r = arg;
-    if (a->target_kind == BH_TARGET_BRIDGE) {
-        r->skipped_bridges++;
-        return 0;
+tap_begin(void *ctx, int rep) {
+    return bh_sink_begin(((struct run *)ctx)->inner, rep);
+}
+
+static void
+tap_record(void *ctx, struct bh_call_record *rec) {
+    bh_sink_record(((struct run *)ctx)->inner, rec);
+}
+
+static void
+tap_level(void *ctx, int kind, int target, double t, int busy, int agents) {
+    struct run *r = ctx;
+    size_t k = kind == BH_TARGET_BRIDGE ? r->sc->sw.nnumbers + (size_t)target
+                                        : (size_t)target;
+    if (r->lv_up && k < r->sc->sw.nnumbers + r->sc->sw.nbridges) {
+        r->lv_up[k] = busy;
+        r->lv_conn[k] = agents;
     }
-    if (a->outbound) {
-        r->skipped_campaigns++;
-        return 0;
-    }
-    return 1;
+    bh_sink_level(r->inner, kind, target, t, busy, agents);
+}
+
+static void
+tap_meeting(void *ctx, int bridge, double start, int incomplete) {
+    bh_sink_meeting(((struct run *)ctx)->inner, bridge, start, incomplete);
+}
+
+static int
+tap_end(void *ctx, double t) {
+    return bh_sink_end(((struct run *)ctx)->inner, t);
+}
+
+static const struct bh_record_sink_ops tap_ops = {
+    tap_begin, tap_record, tap_level, tap_meeting, tap_end};
+
+/* Callers in a queue (or its menu: up, no operator yet) and bridge
+ * participants (calls up on a bridge, passcode entry included), as the
+ * edge sees them now. */
+static void
+levels(const struct run *r, uint64_t *queue, uint64_t *mixer) {
+    *queue = *mixer = 0;
+    if (!r->lv_up)
+        return;
+    const struct bh_sc_switch *sw = &r->sc->sw;
+    for (size_t i = 0; i < sw->nnumbers; i++)
+        if (sw->numbers[i].queue.present && r->lv_up[i] > r->lv_conn[i])
+            *queue += (uint64_t)(r->lv_up[i] - r->lv_conn[i]);
+    for (size_t i = 0; i < sw->nbridges; i++)
+        *mixer += (uint64_t)r->lv_up[sw->nnumbers + i];
 }
 
 static void
@@ -203,6 +243,7 @@ on_progress(void *arg, struct bh_driver *d, const struct bh_driver_stats *st,
         .late = st->late,
         .failed = st->outcomes[BH_OUTCOME_FAILED],
     };
+    levels(r, &p.queue, &p.mixer);
     r->opt->progress(r->opt->progress_arg, &p);
 }
 
@@ -229,7 +270,7 @@ load(struct run *r, double *wall) {
             snprintf(p, sizeof p, "%s%s", cdr, ext[i]);
             unlink(p);
         }
-        if ((rc = run_sut_start(&r->sut, r->sc, cdr, r->diag)))
+        if ((rc = run_sut_start(&r->sut, r->sc, r->speed, cdr, r->diag)))
             return rc;
         target = r->sut.target;
     } else if ((rc = run_sut_ping(target, RUN_PING_WAIT, r->diag))) {
@@ -243,13 +284,18 @@ load(struct run *r, double *wall) {
     o.seed = r->sc->seed;
     o.speed = r->speed;
     o.span = r->sc->horizon;
-    o.sink = bh_collector_sink(r->col);
+    size_t nt = r->sc->sw.nnumbers + r->sc->sw.nbridges;
+    r->lv_up = calloc(nt + 1, sizeof *r->lv_up);
+    r->lv_conn = calloc(nt + 1, sizeof *r->lv_conn);
+    if (!r->lv_up || !r->lv_conn)
+        return BH_EIO;
+    r->inner = bh_collector_sink(r->col);
+    o.sink = (struct bh_record_sink){&tap_ops, r};
     o.on_call = on_call;
     o.call_arg = r;
-    o.filter = drivable;
-    o.filter_arg = r;
     o.progress = on_progress;
     o.progress_arg = r;
+    o.answer_at_once = 1; /* as the simulator's operators */
     rc = bh_driver_new(r->sc, &o, &r->drv, r->diag);
     if (rc) {
         if (!r->diag->msg[0])
@@ -260,6 +306,7 @@ load(struct run *r, double *wall) {
     int drc = bh_driver_run(r->drv);
     *wall = mono() - t0;
     bh_driver_stats(r->drv, &r->st);
+    r->skipped_campaigns = r->st.failed[BH_DRIVER_FAIL_NOT_DRIVEN];
     uint64_t lost = 0;
     int src = run_sut_stop(&r->sut, &lost);
     if (drc == BH_EIO || r->st.aborted) {
@@ -290,13 +337,32 @@ load(struct run *r, double *wall) {
     return 0;
 }
 
-/* Targets the run did not drive: every figure not measured (NaN). */
+/* 1 when name is a campaign's, or the number whose lines carry one
+ * (`via`): what the run measures there lacks the campaign's calls when
+ * they were not placed. */
+static int
+campaign_side(const struct bh_scenario *sc, const char *name) {
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (s->kind != BH_SOURCE_CAMPAIGN)
+            continue;
+        if (strcmp(s->name, name) == 0 ||
+            (s->target >= 0 && (size_t)s->target < sc->sw.nnumbers &&
+             strcmp(sc->sw.numbers[s->target].name, name) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* Targets the run did not drive as the scenario offers them: every
+ * figure not measured (NaN). No load ran: all; campaign attempts not
+ * placed: the campaigns and the numbers they go out through. */
 static void
 unmeasured(struct run *r) {
     for (size_t i = 0; i < r->load.ntargets; i++) {
         struct bh_target_result *t = &r->load.targets[i];
-        if (!r->not_run[0] && strcmp(t->kind, "number") == 0 &&
-            (t->offered.mean > 0 || !r->skipped_campaigns))
+        if (!r->not_run[0] &&
+            !(r->skipped_campaigns && campaign_side(r->sc, t->name)))
             continue;
         struct bh_estimate nan = bh_estimate_exact(NAN);
         t->offered = t->answered = t->blocked = t->abandoned = nan;
@@ -338,17 +404,35 @@ unjudged(struct run *r) {
 
 #define RUN_MAX_NOTES 8
 
+/* What the switch's signalling of an operator's leg (its INVITE to the
+ * operator, the answer) adds to a measured wait, in scenario s: the
+ * shortest wait of a call an operator answered, a caller offered at
+ * once. NaN when no operator answered. */
+static double
+operator_leg(const struct run *r) {
+    double least = NAN;
+    for (size_t i = 0; i < r->calls.n; i++) {
+        const struct bh_call_record *c = &r->calls.v[i].rec;
+        if (c->outcome == BH_OUTCOME_ANSWERED && c->agent >= 0 &&
+            c->target_kind == BH_TARGET_NUMBER && !isnan(c->wait) &&
+            !(c->wait >= least))
+            least = c->wait;
+    }
+    return least;
+}
+
 static int
 report(struct run *r, struct bh_run_numbers *num) {
+    snprintf(r->campaign_why, sizeof r->campaign_why,
+             "campaign calls were not placed: %s",
+             r->st.not_driven_why[0] ? r->st.not_driven_why
+                                     : "the driver could not dial out");
     struct bh_agreement agree[BH_AGREE_MAX];
-    const char *why = r->not_run[0]
-                          ? r->not_run
-                          : "the driver does not enter conference passcodes "
-                            "yet, so the run places no calls to bridges";
+    const char *why = r->not_run[0] ? r->not_run : r->campaign_why;
     size_t na = bh_agree_test(&r->sim, &r->load, why, agree, BH_AGREE_MAX);
     for (size_t i = 0; i < na; i++)
         r->res->disagreements += agree[i].agrees == 0;
-    char notes[RUN_MAX_NOTES][400];
+    char notes[RUN_MAX_NOTES][640];
     const char *np[RUN_MAX_NOTES];
     size_t nn = 0;
     char w[32];
@@ -359,27 +443,43 @@ report(struct run *r, struct bh_run_numbers *num) {
              "analytic and simulated figures have no warm-up when a "
              "window is asked, as the switch starts empty.",
              w, (int)(r->sc->start / 3600), (int)fmod(r->sc->start / 60, 60));
-    if (r->skipped_bridges)
-        snprintf(notes[nn++], sizeof notes[0],
-                 "Bridges not measured: %d conference participants were "
-                 "not placed (the driver does not enter passcodes yet); "
-                 "their measured column is empty, not zero.",
-                 r->skipped_bridges);
     if (r->skipped_campaigns)
         snprintf(notes[nn++], sizeof notes[0],
-                 "Campaigns not measured: %d outbound attempts were not "
-                 "placed (the driver's carrier is not built yet).",
-                 r->skipped_campaigns);
+                 "Campaigns not measured: %llu outbound attempts were not "
+                 "placed (%s); the campaigns and the numbers whose lines "
+                 "carry them have an empty measured column, not zero.",
+                 (unsigned long long)r->skipped_campaigns,
+                 r->st.not_driven_why[0] ? r->st.not_driven_why
+                                         : "the driver could not dial out");
     if (r->unjudged[0])
         snprintf(notes[nn++], sizeof notes[0],
                  "Thresholds not judged on the measured figures (not "
                  "measured): %.300s.",
                  r->unjudged);
-    if (r->sut.operators_port)
+    double leg = operator_leg(r);
+    if (r->sut.operators_port && !isnan(leg))
         snprintf(notes[nn++], sizeof notes[0],
                  "The queue's operators were the driver's own UAS on "
-                 "loopback contacts, hanging up after the model's holding "
-                 "time.");
+                 "loopback contacts: they answer the moment they are "
+                 "offered a call, as the simulator's do, and hang up after "
+                 "the model's holding time. The switch's signalling of the "
+                 "operator's leg adds %.3f s of scenario time to a measured "
+                 "wait (%.2f ms of wall time: the shortest wait measured), "
+                 "which the simulator does not have.",
+                 leg, 1000 * leg / r->speed);
+    else if (r->sut.operators_port)
+        snprintf(notes[nn++], sizeof notes[0],
+                 "The queue's operators were the driver's own UAS on "
+                 "loopback contacts: they answer the moment they are "
+                 "offered a call, as the simulator's do, and hang up after "
+                 "the model's holding time.");
+    if (r->sut.extension_queues)
+        snprintf(notes[nn++], sizeof notes[0],
+                 "%d queues named extensions as their operators; the run has "
+                 "no phones registered there, so the driver's operators took "
+                 "their places on loopback contacts (the extensions' "
+                 "forwarding and recording were not exercised).",
+                 r->sut.extension_queues);
     if (r->opt->target)
         snprintf(notes[nn++], sizeof notes[0],
                  "The switch at %s is not ours: its CDRs were not read, so "
@@ -467,7 +567,7 @@ measured(struct run *r, double wall, int load_rc) {
     num->window_start = r->sc->start;
     num->window = r->sc->horizon;
     num->wall = wall;
-    num->calls_on_wire = r->st.started;
+    num->calls_on_wire = r->st.started - r->skipped_campaigns;
     num->late = r->st.late;
     num->late_mean =
         r->st.started ? 1000 * r->st.late_sum / (double)r->st.started : 0;
@@ -541,6 +641,8 @@ bh_run(const struct bh_run_options *opt, struct bh_run_result *res,
 out:
     bh_driver_free(r.drv);
     bh_collector_free(r.col);
+    free(r.lv_up);
+    free(r.lv_conn);
     run_calls_free(&r.calls);
     bh_results_clear(&r.an);
     bh_results_clear(&r.sim);

@@ -13,20 +13,43 @@
 
 /* ---- The system under test (sut.c) ----------------------------------- */
 
-struct run_sut {
-    struct bh_switch *sw; /* ours, in its thread; NULL with a target */
-    int operators_port;   /* the contacts given to queues without any,
-                             where the driver answers as the operators */
-    char target[64];      /* "127.0.0.1:PORT" the driver loads */
-    int pinned;           /* 1: switch and driver on different cores */
+/* The switch section as the switch must see it at a speed: the times
+ * the scenario gives in its own seconds and the simulator models (the
+ * queue's max_wait, wrap_up, ring_timeout, the IVR's menu_time) and the
+ * other durations of a call (an extension's no_answer, timers.max_call),
+ * divided by the speed, as the driver divides holding times and
+ * patience. Protocol and media timers (rtp_timeout, session_expires,
+ * min_se), the passcode lockout and the request limits stay wall
+ * seconds: they are about real packets. */
+struct run_switch_cfg {
+    struct bh_sc_switch sw;             /* arrays below; others borrowed */
+    struct bh_sc_number *numbers;       /* owned copy */
+    struct bh_sc_extension *extensions; /* owned copy */
 };
 
-/* Gives every queue of sc that names no operator contacts one contact
- * per operator on a free loopback port (sip:opN@127.0.0.1:PORT), where
- * the driver answers as the operators, then starts the switch in its thread
- * with its CDRs in cdr_path, pinned away from the calling thread. 0, or
- * BH_EIO with diag. */
-int run_sut_start(struct run_sut *s, struct bh_scenario *sc,
+/* out gets in at speed (> 0); in must outlive out. 0 or BH_ENOMEM. */
+int run_sut_scale(const struct bh_sc_switch *in, double speed,
+                  struct run_switch_cfg *out);
+/* Frees what out owns; harmless on a zeroed or freed one. */
+void run_sut_scale_free(struct run_switch_cfg *out);
+
+struct run_sut {
+    struct bh_switch *sw;      /* ours, in its thread; NULL with a target */
+    struct run_switch_cfg cfg; /* what sw runs (it borrows it) */
+    int operators_port;        /* the contacts given to queues without any,
+                                  where the driver answers as the operators */
+    int extension_queues;      /* queues whose extensions were replaced so */
+    char target[64];           /* "127.0.0.1:PORT" the driver loads */
+    int pinned;                /* 1: switch and driver on different cores */
+};
+
+/* Gives every queue of sc that names no operator contacts (or names
+ * extensions, whose phones the run does not have) one contact per
+ * operator on a free loopback port (sip:opN@127.0.0.1:PORT), where
+ * the driver answers as the operators, then starts the switch at speed
+ * (run_sut_scale) in its thread with its CDRs in cdr_path, pinned away
+ * from the calling thread. 0, or BH_EIO with diag. */
+int run_sut_start(struct run_sut *s, struct bh_scenario *sc, double speed,
                   const char *cdr_path, struct bh_diag *diag);
 /* 0 when target is "IP:PORT" or "[IPv6]:PORT", else BH_EINVAL. */
 int run_sut_check_target(const char *target);

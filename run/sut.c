@@ -68,13 +68,27 @@ static int __attribute__((unused)) port_taken(int port) {
     return taken;
 }
 
-/* Points the queues without contacts at the operators. */
+/* 1 when the driver must answer as q's operators on contacts of ours:
+ * the queue names none, or names extensions (their phones are
+ * registrations of people the run does not have). */
 static int
-give_contacts(struct bh_scenario *sc, int port) {
+ours(const struct bh_sc_queue *q) {
+    if (!q->present || q->operators <= 0)
+        return 0;
+    for (size_t k = 0; k < q->ncontacts; k++)
+        if (strncmp(q->contacts[k], "sip:", 4) != 0)
+            return 1;
+    return q->ncontacts == 0;
+}
+
+/* Points those queues at the operators. */
+static int
+give_contacts(struct run_sut *s, struct bh_scenario *sc, int port) {
     for (size_t i = 0; i < sc->sw.nnumbers; i++) {
         struct bh_sc_queue *q = &sc->sw.numbers[i].queue;
-        if (!q->present || q->ncontacts > 0 || q->operators <= 0)
+        if (!ours(q))
             continue;
+        s->extension_queues += q->ncontacts > 0;
         char(*c)[128] = calloc((size_t)q->operators, sizeof *c);
         if (!c)
             return BH_ENOMEM;
@@ -89,11 +103,9 @@ give_contacts(struct bh_scenario *sc, int port) {
 
 static int
 needs_operators(const struct bh_scenario *sc) {
-    for (size_t i = 0; i < sc->sw.nnumbers; i++) {
-        const struct bh_sc_queue *q = &sc->sw.numbers[i].queue;
-        if (q->present && q->ncontacts == 0 && q->operators > 0)
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        if (ours(&sc->sw.numbers[i].queue))
             return 1;
-    }
     return 0;
 }
 
@@ -124,8 +136,48 @@ pin(int cpu) {
 }
 
 int
-run_sut_start(struct run_sut *s, struct bh_scenario *sc, const char *cdr_path,
-              struct bh_diag *diag) {
+run_sut_scale(const struct bh_sc_switch *in, double speed,
+              struct run_switch_cfg *out) {
+    memset(out, 0, sizeof *out);
+    out->sw = *in;
+    out->sw.numbers = NULL;
+    out->sw.extensions = NULL;
+    if (in->nnumbers &&
+        !(out->numbers = malloc(in->nnumbers * sizeof *out->numbers)))
+        return BH_ENOMEM;
+    if (in->nextensions && !(out->extensions = malloc(
+                                 in->nextensions * sizeof *out->extensions))) {
+        run_sut_scale_free(out);
+        return BH_ENOMEM;
+    }
+    for (size_t i = 0; i < in->nnumbers; i++) {
+        struct bh_sc_number *n = &out->numbers[i];
+        *n = in->numbers[i]; /* contacts borrowed */
+        n->ivr.menu_time /= speed;
+        n->queue.max_wait /= speed;
+        n->queue.wrap_up /= speed;
+        n->queue.ring_timeout /= speed;
+    }
+    for (size_t i = 0; i < in->nextensions; i++) {
+        out->extensions[i] = in->extensions[i];
+        out->extensions[i].no_answer /= speed;
+    }
+    out->sw.numbers = out->numbers;
+    out->sw.extensions = out->extensions;
+    out->sw.timers.max_call /= speed;
+    return 0;
+}
+
+void
+run_sut_scale_free(struct run_switch_cfg *out) {
+    free(out->numbers);
+    free(out->extensions);
+    memset(out, 0, sizeof *out);
+}
+
+int
+run_sut_start(struct run_sut *s, struct bh_scenario *sc, double speed,
+              const char *cdr_path, struct bh_diag *diag) {
     memset(s, 0, sizeof *s);
     int rc;
     if (needs_operators(sc)) {
@@ -135,10 +187,14 @@ run_sut_start(struct run_sut *s, struct bh_scenario *sc, const char *cdr_path,
             bh_diag_set(diag, 0, 0, "no free UDP port for the operators");
             return BH_EIO;
         }
-        if ((rc = give_contacts(sc, s->operators_port))) {
+        if ((rc = give_contacts(s, sc, s->operators_port))) {
             bh_diag_set(diag, 0, 0, "%s", bh_strerror(rc));
             return BH_EIO;
         }
+    }
+    if ((rc = run_sut_scale(&sc->sw, speed, &s->cfg))) {
+        bh_diag_set(diag, 0, 0, "%s", bh_strerror(rc));
+        return BH_EIO;
     }
     int drv = 0, swc = 0;
     cpu_set_t all;
@@ -150,7 +206,7 @@ run_sut_start(struct run_sut *s, struct bh_scenario *sc, const char *cdr_path,
     memset(&o, 0, sizeof o);
     o.listen = "127.0.0.1:0";
     o.cdr_path = cdr_path;
-    rc = bh_switch_start_thread(&sc->sw, &o, &s->sw, diag);
+    rc = bh_switch_start_thread(&s->cfg.sw, &o, &s->sw, diag);
     if (s->pinned)
         pin(drv);
     else if (have_all)
@@ -179,6 +235,7 @@ run_sut_stop(struct run_sut *s, uint64_t *lost) {
         bh_switch_free(s->sw);
         s->sw = NULL;
     }
+    run_sut_scale_free(&s->cfg);
     return rc;
 }
 

@@ -239,7 +239,13 @@ act(struct bridge *b, const struct bh_rooms_action *a) {
         if (bc) {
             bc->reason = (enum bh_rooms_reason)a->arg;
             bc->ended_by_rooms = 1;
-            sw_call_end(&bc->c, SW_END_SERVICE, NULL);
+            /* refused for want of room: said as busy is (Q.850 cause 17),
+             * so that the caller counts it blocked, as the CDR does */
+            sw_call_end(&bc->c, SW_END_SERVICE,
+                        bc->reason == BH_ROOMS_ROOM_FULL ||
+                                bc->reason == BH_ROOMS_ROOM_LOCKED
+                            ? "Q.850;cause=17;text=\"room full\""
+                            : NULL);
         }
         break;
     case BH_ROOMS_JOIN_TONE:

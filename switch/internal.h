@@ -56,8 +56,15 @@
 #define SW_REALM "busyhour"
 #define SW_LAG_MAX 0.1       /* s a tick may be late before it counts */
 #define SW_LAG_TICKS 3       /* late ticks in a row that mean overload */
+#define SW_LAG_BUSY 0.5      /* CPU share of a late gap that means busy */
 #define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
 #define SW_STOP_POLL 0.05    /* s between checks of a stop's progress */
+/* Bytes read of one datagram: more than any UDP payload (65,507), so
+ * that an oversize request is read whole and its 513 can copy its Via,
+ * From, To, Call-ID and CSeq. */
+#define SW_RECV_MAX 65536
+/* The answer to an unparsable request: its kept headers and a few more. */
+#define SW_RAW_MAX (SW_RECV_MAX + 1024)
 
 struct call;
 struct leg;
@@ -338,11 +345,16 @@ struct bh_switch {
     int stopping, verbose;
     /* Overload: the 20 ms media tick measures how late the loop runs. */
     double last_tick;        /* s, when the tick last ran */
+    double last_tick_cpu;    /* s of the loop thread's CPU time then */
     int late_ticks;          /* consecutive ticks more than SW_LAG_MAX late */
     double overload_until;   /* s; new INVITEs get 503 until then */
     struct bh_sip_msg rxmsg; /* parse scratch of sip.c (large); handlers
                                 get the message through struct sw_req */
-    char *rxbuf;             /* owned, RECV_BATCH datagrams */
+    char *rxbuf;             /* owned, RECV_BATCH datagrams of
+                                SW_RECV_MAX bytes */
+    /* sip.c's answers to unparsable requests (oversize ones included:
+     * their headers are copied whole), SW_RAW_MAX bytes each, owned. */
+    char *rawout, *rawvia;
     char out[BH_SWITCH_MAX_MSG + 1024]; /* scratch for building */
     uint8_t ulaw2alaw[256], alaw2ulaw[256];
 };

@@ -4,6 +4,7 @@
  * call. Built on the call core (call.h); the core calls it only through
  * sw_number_service. */
 #include "number.h"
+#include "pbx.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -56,6 +57,8 @@ struct ncall {
     double queued;           /* s: joined the queue, -1 */
     enum bh_outcome outcome; /* when the service ends the call itself */
     const char *reason;      /* and why (static), for the CDR */
+    struct sw_pbx_talk t;    /* with the operator: relayed or recorded, and
+                                the operator's ad-hoc conference by '#' */
 };
 
 static enum bh_outcome outcome_of(const struct ncall *nc, enum sw_end why);
@@ -114,6 +117,7 @@ record(struct ncall *nc, enum bh_outcome outcome, double end, double billed,
     snprintf(row.caller, sizeof row.caller, "%s", c->from_user);
     snprintf(row.call_id, sizeof row.call_id, "%s", c->caller.call_id);
     snprintf(row.reason, sizeof row.reason, "%s", reason ? reason : "");
+    snprintf(row.recording, sizeof row.recording, "%s", nc->t.recording);
     row.status = c->final_status;
     if (state == BH_CDR_UP)
         sw_call_record_up(c->sw, &row);
@@ -294,6 +298,8 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
     struct number *n = nc->num;
     struct bh_switch *sw = c->sw;
     double now = sw_now(sw);
+    if (sw_pbx_talk_answered(&nc->t, c, leg, usable))
+        return; /* a party the operator dialled */
     if (nc->state != NCALL_WAITING ||
         bh_switch_acd_op_state(n->acd, leg->slot) != BH_SWITCH_OP_RINGING ||
         bh_switch_acd_op_call(n->acd, leg->slot) != c->id || !usable) {
@@ -315,7 +321,18 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
     nc->op = leg->slot;
     nc->connect = now;
     sw_play_stop(sw, &c->caller);
-    sw_leg_connect(&c->caller, leg);
+    /* The operator is the employee who may add parties by '#' (an
+     * extension's account, or a static contact's user part). */
+    const char *who = n->ops[leg->slot].uri, *at;
+    if (strncmp(who, "account:", 8) == 0)
+        who += 8;
+    else if (strncmp(who, "sip:", 4) == 0)
+        who += 4;
+    at = strchr(who, '@');
+    snprintf(nc->t.employee, sizeof nc->t.employee, "%.*s",
+             (int)(at ? (size_t)(at - who) : strlen(who)), who);
+    sw_pbx_talk_connect(&nc->t, c, leg, n->cfg->recording, n->cfg->name,
+                        "number", n->cfg->name);
     /* Tell the caller the operator is on the line: an UPDATE in the
      * dialog (RFC 3311) naming the operator, as a connected-party
      * indication (in the spirit of RFC 4916). */
@@ -331,6 +348,8 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
 
 static void
 on_leg_failed(struct call *c, int slot) {
+    if (sw_pbx_talk_failed(&ncall(c)->t, c, slot))
+        return;
     struct number *n = ncall(c)->num;
     op_refused(n, c->id, slot);
     kick(n);
@@ -339,12 +358,21 @@ on_leg_failed(struct call *c, int slot) {
 static void
 on_leg_ended(struct call *c, int slot) {
     struct ncall *nc = ncall(c);
-    /* The operator hung up: the call ends for the caller too. */
-    if (nc->state == NCALL_CONNECTED && nc->op == slot) {
+    /* The operator hung up: the call ends for the caller too; in an
+     * ad-hoc conference, once the caller or every employee has left. */
+    int why =
+        nc->state == NCALL_CONNECTED ? sw_pbx_talk_ended(&nc->t, c, slot) : 0;
+    if (why) {
         nc->outcome = BH_OUTCOME_ANSWERED;
-        nc->reason = "operator-hangup";
+        nc->reason = why == 2 ? "conference-end" : "operator-hangup";
         sw_call_end(c, SW_END_SERVICE, NULL);
     }
+}
+
+/* A leg whose peer hung up leaves the room before the core frees it. */
+static void
+on_leg_leaving(struct call *c, struct leg *leg) {
+    sw_pbx_talk_leaving(&ncall(c)->t, c, leg);
 }
 
 /* ---- the IVR menu -------------------------------------------------------- */
@@ -383,7 +411,11 @@ on_timer(struct call *c) {
  * modelled. */
 static void
 on_digit(struct call *c, struct leg *leg, char digit) {
-    leave_menu(ncall(c));
+    struct ncall *nc = ncall(c);
+    if (nc->state == NCALL_CONNECTED)
+        sw_pbx_talk_digit(&nc->t, c, leg, digit);
+    else
+        leave_menu(nc);
 }
 
 /* ---- a caller's INVITE --------------------------------------------------- */
@@ -503,6 +535,7 @@ on_end(struct call *c, enum sw_end why) {
     struct number *n = nc->num;
     double now = sw_now(c->sw);
     enum bh_outcome outcome = outcome_of(nc, why);
+    sw_pbx_talk_end(&nc->t, c);
     if (n->acd) {
         /* The queue forgets the caller; the operator it talked to starts
          * its wrap-up. */
@@ -684,6 +717,7 @@ const struct sw_service_ops sw_number_service = {
     .on_invite = on_invite,
     .on_leg_answered = on_leg_answered,
     .on_leg_failed = on_leg_failed,
+    .on_leg_leaving = on_leg_leaving,
     .on_leg_ended = on_leg_ended,
     .on_digit = on_digit,
     .on_timer = on_timer,

@@ -54,18 +54,6 @@ struct pbx {
 
 enum pstate { P_RINGING, P_TALKING };
 
-/* A party the employee dialled into an ad-hoc conference: its own leg
- * (slot SW_PBX_ADHOC_SLOT + index), its own CDR row. */
-struct party {
-    uint64_t id; /* its CDR row */
-    char number[BH_SC_MAX_NUMBER];
-    const struct ext *ext;           /* NULL: outside, through the trunk */
-    int line;                        /* trunk line, -1 */
-    double dialled, answered, ended; /* -1 until then */
-    struct sw_conf_part *part;
-    int done; /* its row written */
-};
-
 struct pcall {
     struct call c;
     struct pbx *pbx;
@@ -89,17 +77,7 @@ struct pcall {
     size_t sdplen;
     enum bh_outcome outcome;
     const char *reason;
-    /* A recorded call: both legs in a room of two whose mix is the WAV. */
-    struct sw_conf_room *room;
-    struct sw_conf_part *parts[2];
-    char recording[BH_CDR_PATH_MAX]; /* the file, "error: why", or "" */
-    /* Ad-hoc conference by '#' (seed 004). */
-    enum { AD_NONE, AD_DIGITS, AD_CONSULT, AD_CONF } adhoc;
-    int emp_is_caller; /* the employee (who pressed '#') */
-    char dial[BH_SC_MAX_NUMBER];
-    size_t ndial;
-    int nparties;
-    struct party parties[SW_PBX_MAX_PARTIES];
+    struct sw_pbx_talk t; /* once answered: relayed, recorded, '#' */
 };
 
 static struct pcall *
@@ -198,7 +176,7 @@ record(struct pcall *pc, enum bh_outcome outcome, double end, double billed,
         r->talk = pc->connect >= 0 ? fmax(0, billed - pc->connect) : 0;
     }
     snprintf(row.reason, sizeof row.reason, "%s", reason ? reason : "");
-    snprintf(row.recording, sizeof row.recording, "%s", pc->recording);
+    snprintf(row.recording, sizeof row.recording, "%s", pc->t.recording);
     if (state == BH_CDR_UP)
         sw_call_record_up(pc->c.sw, &row);
     else
@@ -410,32 +388,49 @@ route(struct pcall *pc, const char *number) {
     }
 }
 
-/* ---- the legs ------------------------------------------------------------ */
+/* ---- a connected call: relayed, recorded, ad-hoc by '#' ------------------ */
 
-/* The caller and the phone that answered, relayed, or (recording: true)
- * mixed in a room of two whose mix, both directions, goes to a WAV file.
- * A recording that cannot be made leaves the call relayed: said on
- * stderr, counted, and the CDR says "error: ..." instead of the file. */
+/* The office's state, for the talk of any service's call. */
+static struct pbx *
+office(struct bh_switch *sw) {
+    struct sw_service *svc = sw_service_find(sw, &sw_pbx_service);
+    return svc ? svc->state : NULL;
+}
+
 static void
-connect_legs(struct pcall *pc, struct leg *leg) {
-    struct call *c = &pc->c;
+collect_digits(struct leg *leg) {
+    (void)sw_leg_digits(leg, SW_DIGITS_EVENTS | SW_DIGITS_INFO |
+                                 (leg->te_pt < 0 ? SW_DIGITS_INBAND : 0));
+}
+
+void
+sw_pbx_talk_connect(struct sw_pbx_talk *t, struct call *c, struct leg *callee,
+                    int record, const char *tag, const char *kind,
+                    const char *number) {
     struct bh_switch *sw = c->sw;
-    struct pbx *p = pc->pbx;
-    if (!pc->talker || !pc->talker->cfg->recording) {
-        sw_leg_connect(&c->caller, leg);
+    struct pbx *p = office(sw);
+    t->on = 1;
+    t->callee = callee->slot;
+    if (p && (p->n > 0 || p->trunk->present)) {
+        /* An office with extensions or a trunk: '#' may add parties. */
+        collect_digits(&c->caller);
+        collect_digits(callee);
+    }
+    if (!record || !p) {
+        sw_leg_connect(&c->caller, callee);
         return;
     }
-    const char *number = pc->talker->cfg->number;
     char path[BH_CDR_PATH_MAX], label[2 * BH_SC_MAX_NAME], err[200] = "";
-    snprintf(path, sizeof path, "%s/ext-%s-%lld-%llu.wav", sw->rec_dir, number,
+    snprintf(path, sizeof path, "%s/%s-%lld-%llu.wav", sw->rec_dir, tag,
              (long long)sw->epoch0, (unsigned long long)++p->recordings);
-    snprintf(label, sizeof label, "extension/%s", number);
-    int rc = sw_conf_room_new(sw, 0, path, label, &pc->room, err, sizeof err);
-    if (rc == 0 && (sw_conf_join(pc->room, &c->caller, &pc->parts[0]) < 0 ||
-                    sw_conf_join(pc->room, leg, &pc->parts[1]) < 0)) {
+    snprintf(label, sizeof label, "%s/%s", kind, number);
+    int rc = sw_conf_room_new(sw, 0, path, label, &t->room, err, sizeof err);
+    if (rc == 0 && (sw_conf_join(t->room, &c->caller, &t->parts[0]) < 0 ||
+                    sw_conf_join(t->room, callee, &t->parts[1]) < 0)) {
         snprintf(err, sizeof err, "a codec the mixer does not take");
-        sw_conf_room_free(pc->room);
-        pc->room = NULL;
+        sw_conf_room_free(t->room);
+        t->room = NULL;
+        t->parts[0] = t->parts[1] = NULL;
         rc = BH_EINVAL;
     }
     if (rc < 0) {
@@ -443,33 +438,27 @@ connect_legs(struct pcall *pc, struct leg *leg) {
         fprintf(stderr, "busyhour switch: call %llu to %s: recording %s: %s\n",
                 (unsigned long long)c->id, number, path,
                 err[0] ? err : bh_strerror(rc));
-        snprintf(pc->recording, sizeof pc->recording, "error: %s",
+        snprintf(t->recording, sizeof t->recording, "error: %s",
                  err[0] ? err : bh_strerror(rc));
-        sw_leg_connect(&c->caller, leg);
+        sw_leg_connect(&c->caller, callee);
         return;
     }
-    sw_conf_room_call(pc->room, c->from_user, number);
-    snprintf(pc->recording, sizeof pc->recording, "%s", path);
+    sw_conf_room_call(t->room, c->from_user, number);
+    snprintf(t->recording, sizeof t->recording, "%s", path);
 }
 
-/* The recording's room goes before the legs in it. */
-static void
-disconnect(struct pcall *pc) {
-    sw_conf_room_free(pc->room);
-    pc->room = NULL;
-}
-
-static struct party *
-party_of(struct pcall *pc, int slot) {
+static struct sw_pbx_party *
+party_of(struct sw_pbx_talk *t, int slot) {
     int k = slot - SW_PBX_ADHOC_SLOT;
-    return k >= 0 && k < pc->nparties ? &pc->parties[k] : NULL;
+    return k >= 0 && k < t->nparties ? &t->parties[k] : NULL;
 }
 
 /* The row of a party the employee dialled: an outgoing call paid by the
  * company, to the number dialled. */
 static void
-party_row(struct pcall *pc, struct party *y, double now) {
-    struct call *c = &pc->c;
+party_row(struct sw_pbx_talk *t, struct call *c, struct sw_pbx_party *y,
+          double now) {
+    struct pbx *p = office(c->sw);
     if (y->done)
         return;
     y->done = 1;
@@ -489,40 +478,265 @@ party_row(struct pcall *pc, struct party *y, double now) {
     r->agent = -1;
     r->outcome = (uint8_t)(y->answered >= 0 ? BH_OUTCOME_ANSWERED
                                             : BH_OUTCOME_UNANSWERED);
-    r->target_kind = y->ext ? BH_TARGET_EXTENSION : BH_TARGET_TRUNK;
-    r->target = (uint16_t)(y->ext ? y->ext->index : 0);
-    snprintf(row.number, sizeof row.number, "%s",
-             y->ext ? y->ext->cfg->number : y->number);
+    r->target_kind = y->ext >= 0 ? BH_TARGET_EXTENSION : BH_TARGET_TRUNK;
+    r->target = (uint16_t)(y->ext >= 0 ? y->ext : 0);
+    snprintf(row.number, sizeof row.number, "%s", y->number);
     snprintf(row.called, sizeof row.called, "%s", y->number);
     snprintf(row.caller, sizeof row.caller, "%s",
-             pc->emp_is_caller || !pc->talker ? c->from_user
-                                              : pc->talker->cfg->number);
+             t->emp_is_caller || !t->employee[0] ? c->from_user : t->employee);
     snprintf(row.call_id, sizeof row.call_id, "%s", c->caller.call_id);
     snprintf(row.reason, sizeof row.reason, "adhoc");
-    snprintf(row.recording, sizeof row.recording, "%s", pc->recording);
+    snprintf(row.recording, sizeof row.recording, "%s", t->recording);
     row.status = y->answered >= 0 ? 200 : c->leg_status;
     sw_call_record(c->sw, &row);
-    if (y->line >= 0) {
-        bh_switch_lines_release(pc->pbx->lines, y->line);
+    if (y->line >= 0 && p) {
+        bh_switch_lines_release(p->lines, y->line);
         c->sw->m.pbx_trunk_busy--;
         y->line = -1;
     }
 }
 
 /* A leg whose peer hung up leaves the room before the core frees it. */
-static void
-on_leg_leaving(struct call *c, struct leg *leg) {
-    struct pcall *pc = pcall(c);
-    struct party *y = party_of(pc, leg->slot);
+void
+sw_pbx_talk_leaving(struct sw_pbx_talk *t, struct call *c, struct leg *leg) {
+    struct sw_pbx_party *y = party_of(t, leg->slot);
     if (y) {
         sw_conf_leave(y->part);
         y->part = NULL;
         y->ended = sw_now(c->sw);
-        party_row(pc, y, y->ended);
-    } else if (leg->slot == pc->winner) {
-        sw_conf_leave(pc->parts[1]);
-        pc->parts[1] = NULL;
+        party_row(t, c, y, y->ended);
+    } else if (t->on && leg->slot == t->callee) {
+        sw_conf_leave(t->parts[1]);
+        t->parts[1] = NULL;
     }
+}
+
+int
+sw_pbx_talk_answered(struct sw_pbx_talk *t, struct call *c, struct leg *leg,
+                     int usable) {
+    struct sw_pbx_party *y = party_of(t, leg->slot);
+    if (!y)
+        return 0;
+    if (!usable || !t->room || sw_conf_join(t->room, leg, &y->part) < 0) {
+        sw_leg_end(leg);
+        y->ended = sw_now(c->sw);
+        party_row(t, c, y, y->ended);
+        return 1;
+    }
+    y->answered = sw_now(c->sw);
+    sw_log(c->sw, "call %llu: ad-hoc party %s answered",
+           (unsigned long long)c->id, y->number);
+    return 1;
+}
+
+int
+sw_pbx_talk_failed(struct sw_pbx_talk *t, struct call *c, int slot) {
+    struct sw_pbx_party *y = party_of(t, slot);
+    if (!y)
+        return 0;
+    /* Busy or no answer: the row says so; the call goes on. */
+    y->ended = sw_now(c->sw);
+    party_row(t, c, y, y->ended);
+    return 1;
+}
+
+/* Employees still in an ad-hoc conference: the one who pressed '#' (if
+ * on the line) and the extensions added. */
+static int
+employees_left(struct sw_pbx_talk *t, struct call *c) {
+    int n = t->emp_is_caller || sw_leg_find(c, t->callee) != NULL;
+    for (int k = 0; k < t->nparties; k++)
+        n += t->parties[k].ext >= 0 && t->parties[k].part != NULL;
+    return n;
+}
+
+int
+sw_pbx_talk_ended(struct sw_pbx_talk *t, struct call *c, int slot) {
+    if (!t->on)
+        return 0;
+    /* In an ad-hoc conference the room ends when the customer hangs up
+     * or every employee has left; else the callee's BYE ends the call. */
+    if (t->adhoc == SW_AD_NONE)
+        return slot == t->callee ? 1 : 0;
+    if ((slot == t->callee && t->emp_is_caller) || employees_left(t, c) == 0)
+        return 2;
+    return 0;
+}
+
+void
+sw_pbx_talk_end(struct sw_pbx_talk *t, struct call *c) {
+    double now = sw_now(c->sw);
+    for (int k = 0; k < t->nparties; k++)
+        party_row(t, c, &t->parties[k], now);
+    /* The room goes before the legs in it. */
+    sw_conf_room_free(t->room);
+    t->room = NULL;
+}
+
+/* The customer: the party of the first call who did not press '#'. */
+static struct leg *
+customer_leg(struct sw_pbx_talk *t, struct call *c) {
+    return t->emp_is_caller ? sw_leg_find(c, t->callee) : &c->caller;
+}
+
+/* The call's two legs into a room of the mixer (once). */
+static int
+to_room(struct sw_pbx_talk *t, struct call *c) {
+    if (t->room)
+        return 0;
+    struct leg *callee = sw_leg_find(c, t->callee);
+    char err[200];
+    if (!callee || sw_conf_room_new(c->sw, 0, NULL, "adhoc", &t->room, err,
+                                    sizeof err) < 0)
+        return -1;
+    if (sw_conf_join(t->room, &c->caller, &t->parts[0]) < 0 ||
+        sw_conf_join(t->room, callee, &t->parts[1]) < 0) {
+        sw_conf_room_free(t->room);
+        t->room = NULL;
+        t->parts[0] = t->parts[1] = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The customer on hold: out of the room, music instead; or back. */
+static void
+hold_customer(struct sw_pbx_talk *t, struct call *c, int hold) {
+    struct bh_switch *sw = c->sw;
+    struct leg *cust = customer_leg(t, c);
+    struct sw_conf_part **part = &t->parts[t->emp_is_caller ? 1 : 0];
+    if (!cust)
+        return;
+    if (hold && *part) {
+        sw_conf_leave(*part);
+        *part = NULL;
+        sw_play(sw, cust, &sw->music, &sw->music);
+    } else if (!hold && !*part) {
+        sw_play_stop(sw, cust);
+        (void)sw_conf_join(t->room, cust, part);
+    }
+}
+
+/* The digits keyed after '#': a leg to that extension's phone or out
+ * through the trunk (the allowed prefixes and a line), joined to the room
+ * when it answers. */
+static void
+dial_party(struct sw_pbx_talk *t, struct call *c) {
+    struct bh_switch *sw = c->sw;
+    struct pbx *p = office(sw);
+    if (!p || t->nparties >= SW_PBX_MAX_PARTIES)
+        return;
+    struct sw_pbx_party *y = &t->parties[t->nparties];
+    memset(y, 0, sizeof *y);
+    snprintf(y->number, sizeof y->number, "%s", t->dial);
+    y->line = -1;
+    y->dialled = sw_now(sw);
+    y->answered = y->ended = -1;
+    struct ext *x = find_ext(p, t->dial);
+    y->ext = x ? x->index : -1;
+    char uri[SW_URI_MAX];
+    struct sw_addr addr;
+    if (x) {
+        const char *ph =
+            x->cfg->account[0] ? sw_registered(sw, x->cfg->account) : NULL;
+        if (!ph || sw_uri_addr(ph, &addr) < 0)
+            return;
+        snprintf(uri, sizeof uri, "%s", ph);
+    } else {
+        int allowed = 0;
+        for (size_t i = 0; p->trunk->present && i < p->trunk->nallow; i++)
+            allowed |= strncmp(t->dial, p->trunk->allow[i],
+                               strlen(p->trunk->allow[i])) == 0;
+        if (!allowed) {
+            sw->m.pbx_fraud[BH_SWITCH_FRAUD_PREFIX]++;
+            return;
+        }
+        if ((y->line = bh_switch_lines_seize(p->lines)) < 0) {
+            sw->m.pbx_trunk_full++;
+            return;
+        }
+        sw->m.pbx_trunk_busy++;
+        sw->m.pbx_trunk_calls++;
+        snprintf(uri, sizeof uri, "sip:%s@%s", t->dial, p->gw_host);
+        addr = p->gw;
+    }
+    struct sw_invite inv = {.target = uri, .addr = &addr, .subject = NULL};
+    y->id = sw->next_call++;
+    t->nparties++;
+    if (!sw_leg_invite(c, SW_PBX_ADHOC_SLOT + t->nparties - 1, &inv)) {
+        y->ended = y->dialled;
+        party_row(t, c, y, y->dialled);
+        return;
+    }
+    sw_log(sw, "call %llu: ad-hoc: dialling %s", (unsigned long long)c->id,
+           t->dial);
+}
+
+/* '#' digits '#' on the employee's leg: the customer on hold, the new
+ * party called; '#' again: all in conference. '*' while keying gives up.
+ * The employee is the callee when it is one (an extension, an operator),
+ * or the caller when it may be (an account of the office). */
+void
+sw_pbx_talk_digit(struct sw_pbx_talk *t, struct call *c, struct leg *leg,
+                  char digit) {
+    if (!t->on)
+        return;
+    int from_caller = leg == &c->caller;
+    if (t->adhoc == SW_AD_NONE) {
+        int may = from_caller ? t->caller_may_start : t->employee[0] != '\0';
+        if (digit != '#' || !may || to_room(t, c) < 0)
+            return;
+        t->emp_is_caller = from_caller;
+    } else if (from_caller != t->emp_is_caller) {
+        return; /* the customer's keys do nothing */
+    }
+    switch (t->adhoc) {
+    case SW_AD_NONE:
+    case SW_AD_CONF:
+        if (digit != '#')
+            return;
+        t->adhoc = SW_AD_DIGITS;
+        t->ndial = 0;
+        t->dial[0] = '\0';
+        hold_customer(t, c, 1);
+        return;
+    case SW_AD_DIGITS:
+        if (digit >= '0' && digit <= '9' && t->ndial + 1 < sizeof t->dial) {
+            t->dial[t->ndial++] = digit;
+            t->dial[t->ndial] = '\0';
+        } else if (digit == '#' && t->ndial > 0) {
+            t->adhoc = SW_AD_CONSULT;
+            dial_party(t, c);
+        } else if (digit == '*') {
+            t->adhoc = SW_AD_CONF;
+            hold_customer(t, c, 0);
+        }
+        return;
+    case SW_AD_CONSULT:
+        if (digit != '#')
+            return;
+        /* All in: a party still ringing is given up. */
+        for (int k = 0; k < t->nparties; k++) {
+            struct sw_pbx_party *y = &t->parties[k];
+            struct leg *l = sw_leg_find(c, SW_PBX_ADHOC_SLOT + k);
+            if (l && y->answered < 0) {
+                sw_leg_end(l);
+                y->ended = sw_now(c->sw);
+                party_row(t, c, y, y->ended);
+            }
+        }
+        t->adhoc = SW_AD_CONF;
+        hold_customer(t, c, 0);
+        sw_conf_tone(t->room, SW_CONF_JOIN_TONE);
+        return;
+    }
+}
+
+/* ---- the legs ------------------------------------------------------------ */
+
+static void
+on_leg_leaving(struct call *c, struct leg *leg) {
+    sw_pbx_talk_leaving(&pcall(c)->t, c, leg);
 }
 
 static int
@@ -534,19 +748,8 @@ static void
 on_leg_answered(struct call *c, struct leg *leg, int usable) {
     struct pcall *pc = pcall(c);
     struct bh_switch *sw = c->sw;
-    struct party *y = party_of(pc, leg->slot);
-    if (y) {
-        if (!usable || !pc->room || sw_conf_join(pc->room, leg, &y->part) < 0) {
-            sw_leg_end(leg);
-            y->ended = sw_now(sw);
-            party_row(pc, y, y->ended);
-            return;
-        }
-        y->answered = sw_now(sw);
-        sw_log(sw, "call %llu: ad-hoc party %s answered",
-               (unsigned long long)c->id, y->number);
+    if (sw_pbx_talk_answered(&pc->t, c, leg, usable))
         return;
-    }
     if (!of_round(pc, leg->slot) || !usable) {
         int mine = of_round(pc, leg->slot);
         sw_leg_end(leg);
@@ -576,13 +779,19 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
     if (pc->talker)
         pc->talker->talking++;
     sw_call_answer(c, &req, pc->sdp, pc->sdplen);
-    connect_legs(pc, leg);
-    /* Either side may be the employee who starts an ad-hoc conference. */
-    (void)sw_leg_digits(&c->caller,
-                        SW_DIGITS_EVENTS | SW_DIGITS_INFO |
-                            (c->caller.te_pt < 0 ? SW_DIGITS_INBAND : 0));
-    (void)sw_leg_digits(leg, SW_DIGITS_EVENTS | SW_DIGITS_INFO |
-                                 (leg->te_pt < 0 ? SW_DIGITS_INBAND : 0));
+    /* The employee who may start an ad-hoc conference: the extension
+     * that answered, or a caller that is an account of the office. */
+    pc->t.caller_may_start = account_index(sw, c->from_user) >= 0;
+    snprintf(pc->t.employee, sizeof pc->t.employee, "%s",
+             pc->talker ? pc->talker->cfg->number : "");
+    if (pc->talker) {
+        char tag[BH_SC_MAX_NUMBER + 8];
+        snprintf(tag, sizeof tag, "ext-%s", pc->talker->cfg->number);
+        sw_pbx_talk_connect(&pc->t, c, leg, pc->talker->cfg->recording, tag,
+                            "extension", pc->talker->cfg->number);
+    } else {
+        sw_pbx_talk_connect(&pc->t, c, leg, 0, NULL, "trunk", pc->target);
+    }
     sw_log(sw, "call %llu: %s answered", (unsigned long long)c->id, pc->target);
     record(pc, BH_OUTCOME_ANSWERED, -1, -1, NULL, BH_CDR_UP);
 }
@@ -590,13 +799,8 @@ on_leg_answered(struct call *c, struct leg *leg, int usable) {
 static void
 on_leg_failed(struct call *c, int slot) {
     struct pcall *pc = pcall(c);
-    struct party *y = party_of(pc, slot);
-    if (y) {
-        /* Busy or no answer: the row says so; the call goes on. */
-        y->ended = sw_now(c->sw);
-        party_row(pc, y, y->ended);
+    if (sw_pbx_talk_failed(&pc->t, c, slot))
         return;
-    }
     if (!of_round(pc, slot))
         return;
     int st = c->leg_status;
@@ -622,189 +826,24 @@ on_leg_failed(struct call *c, int slot) {
     }
 }
 
-/* Employees still in an ad-hoc conference: the one who pressed '#' (if
- * on the line) and the extensions added. */
-static int
-employees_left(struct pcall *pc) {
-    int n = pc->emp_is_caller || sw_leg_find(&pc->c, pc->winner) != NULL;
-    for (int k = 0; k < pc->nparties; k++)
-        n += pc->parties[k].ext && pc->parties[k].part != NULL;
-    return n;
-}
-
 static void
 on_leg_ended(struct call *c, int slot) {
     struct pcall *pc = pcall(c);
     if (pc->state != P_TALKING)
         return;
-    /* In an ad-hoc conference the room ends when the customer hangs up
-     * or every employee has left; else the callee's BYE ends the call. */
-    int conf = pc->adhoc != AD_NONE;
-    int customer_left = slot == pc->winner && pc->emp_is_caller;
-    if ((slot == pc->winner && !conf) || customer_left ||
-        (conf && employees_left(pc) == 0)) {
+    int why = sw_pbx_talk_ended(&pc->t, c, slot);
+    if (why) {
         pc->outcome = BH_OUTCOME_ANSWERED;
-        pc->reason = conf ? "conference-end" : "callee-bye";
+        pc->reason = why == 2 ? "conference-end" : "callee-bye";
         sw_call_end(c, SW_END_SERVICE, NULL);
     }
 }
 
-/* The customer: the party of the first call who did not press '#'. */
-static struct leg *
-customer_leg(struct pcall *pc) {
-    return pc->emp_is_caller ? sw_leg_find(&pc->c, pc->winner) : &pc->c.caller;
-}
-
-/* The call's two legs into a room of the mixer (once). */
-static int
-to_room(struct pcall *pc) {
-    struct call *c = &pc->c;
-    struct bh_switch *sw = c->sw;
-    if (pc->room)
-        return 0;
-    struct leg *callee = sw_leg_find(c, pc->winner);
-    char err[200];
-    if (!callee ||
-        sw_conf_room_new(sw, 0, NULL, "adhoc", &pc->room, err, sizeof err) < 0)
-        return -1;
-    if (sw_conf_join(pc->room, &c->caller, &pc->parts[0]) < 0 ||
-        sw_conf_join(pc->room, callee, &pc->parts[1]) < 0) {
-        disconnect(pc);
-        pc->parts[0] = pc->parts[1] = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* The customer on hold: out of the room, music instead; or back. */
-static void
-hold_customer(struct pcall *pc, int hold) {
-    struct bh_switch *sw = pc->c.sw;
-    struct leg *cust = customer_leg(pc);
-    struct sw_conf_part **part = &pc->parts[pc->emp_is_caller ? 1 : 0];
-    if (!cust)
-        return;
-    if (hold && *part) {
-        sw_conf_leave(*part);
-        *part = NULL;
-        sw_play(sw, cust, &sw->music, &sw->music);
-    } else if (!hold && !*part) {
-        sw_play_stop(sw, cust);
-        (void)sw_conf_join(pc->room, cust, part);
-    }
-}
-
-/* The digits keyed after '#': a leg to that extension's phone or out
- * through the trunk (the allowed prefixes and a line), joined to the room
- * when it answers. */
-static void
-dial_party(struct pcall *pc) {
-    struct call *c = &pc->c;
-    struct bh_switch *sw = c->sw;
-    struct pbx *p = pc->pbx;
-    if (pc->nparties >= SW_PBX_MAX_PARTIES)
-        return;
-    struct party *y = &pc->parties[pc->nparties];
-    memset(y, 0, sizeof *y);
-    snprintf(y->number, sizeof y->number, "%s", pc->dial);
-    y->line = -1;
-    y->dialled = sw_now(sw);
-    y->answered = y->ended = -1;
-    y->ext = find_ext(p, pc->dial);
-    char uri[SW_URI_MAX];
-    struct sw_addr addr;
-    if (y->ext) {
-        const char *ph = y->ext->cfg->account[0]
-                             ? sw_registered(sw, y->ext->cfg->account)
-                             : NULL;
-        if (!ph || sw_uri_addr(ph, &addr) < 0)
-            return;
-        snprintf(uri, sizeof uri, "%s", ph);
-    } else {
-        int allowed = 0;
-        for (size_t i = 0; p->trunk->present && i < p->trunk->nallow; i++)
-            allowed |= strncmp(pc->dial, p->trunk->allow[i],
-                               strlen(p->trunk->allow[i])) == 0;
-        if (!allowed) {
-            sw->m.pbx_fraud[BH_SWITCH_FRAUD_PREFIX]++;
-            return;
-        }
-        if ((y->line = bh_switch_lines_seize(p->lines)) < 0) {
-            sw->m.pbx_trunk_full++;
-            return;
-        }
-        sw->m.pbx_trunk_busy++;
-        sw->m.pbx_trunk_calls++;
-        snprintf(uri, sizeof uri, "sip:%s@%s", pc->dial, p->gw_host);
-        addr = p->gw;
-    }
-    struct sw_invite inv = {.target = uri, .addr = &addr, .subject = NULL};
-    y->id = sw->next_call++;
-    pc->nparties++;
-    if (!sw_leg_invite(c, SW_PBX_ADHOC_SLOT + pc->nparties - 1, &inv)) {
-        y->ended = y->dialled;
-        party_row(pc, y, y->dialled);
-        return;
-    }
-    sw_log(sw, "call %llu: ad-hoc: dialling %s", (unsigned long long)c->id,
-           pc->dial);
-}
-
-/* '#' digits '#' on the employee's leg: the customer on hold, the new
- * party called; '#' again: all in conference. '*' while keying gives up. */
 static void
 on_digit(struct call *c, struct leg *leg, char digit) {
     struct pcall *pc = pcall(c);
-    if (pc->state != P_TALKING)
-        return;
-    int from_caller = leg == &c->caller;
-    if (pc->adhoc == AD_NONE) {
-        if (digit != '#' || to_room(pc) < 0)
-            return;
-        pc->emp_is_caller = from_caller;
-    } else if (from_caller != pc->emp_is_caller) {
-        return; /* the customer's keys do nothing */
-    }
-    switch (pc->adhoc) {
-    case AD_NONE:
-    case AD_CONF:
-        if (digit != '#')
-            return;
-        pc->adhoc = AD_DIGITS;
-        pc->ndial = 0;
-        pc->dial[0] = '\0';
-        hold_customer(pc, 1);
-        return;
-    case AD_DIGITS:
-        if (digit >= '0' && digit <= '9' && pc->ndial + 1 < sizeof pc->dial) {
-            pc->dial[pc->ndial++] = digit;
-            pc->dial[pc->ndial] = '\0';
-        } else if (digit == '#' && pc->ndial > 0) {
-            pc->adhoc = AD_CONSULT;
-            dial_party(pc);
-        } else if (digit == '*') {
-            pc->adhoc = AD_CONF;
-            hold_customer(pc, 0);
-        }
-        return;
-    case AD_CONSULT:
-        if (digit != '#')
-            return;
-        /* All in: a party still ringing is given up. */
-        for (int k = 0; k < pc->nparties; k++) {
-            struct party *y = &pc->parties[k];
-            struct leg *l = sw_leg_find(c, SW_PBX_ADHOC_SLOT + k);
-            if (l && y->answered < 0) {
-                sw_leg_end(l);
-                y->ended = sw_now(c->sw);
-                party_row(pc, y, y->ended);
-            }
-        }
-        pc->adhoc = AD_CONF;
-        hold_customer(pc, 0);
-        sw_conf_tone(pc->room, SW_CONF_JOIN_TONE);
-        return;
-    }
+    if (pc->state == P_TALKING)
+        sw_pbx_talk_digit(&pc->t, c, leg, digit);
 }
 
 /* The no-answer time of the ringing extension passed. */
@@ -959,9 +998,7 @@ on_end(struct call *c, enum sw_end why) {
     struct pbx *p = pc->pbx;
     struct bh_switch *sw = c->sw;
     double now = sw_now(sw);
-    for (int k = 0; k < pc->nparties; k++)
-        party_row(pc, &pc->parties[k], now);
-    disconnect(pc);
+    sw_pbx_talk_end(&pc->t, c);
     if (c->final_status < 200) {
         /* Still ringing when the switch stops (or a guard fires). */
         struct sw_req req;

@@ -124,6 +124,9 @@ sw_response_target(const struct bh_sip_msg *m, const struct sw_addr *src,
         ((struct sockaddr_in *)&out->ss)->sin_port = htons(port);
 }
 
+static void derived_tag(const struct bh_switch *sw, struct bh_str a,
+                        struct bh_str b, struct bh_str c, char out[17]);
+
 static void
 source_ip(const struct sw_addr *a, char *buf, size_t size, uint16_t *port) {
     if (a->ss.ss_family == AF_INET6) {
@@ -150,6 +153,17 @@ sw_answer(const struct sw_req *req, enum sw_why why, const char *to_tag,
     char ip[INET6_ADDRSTRLEN];
     uint16_t sport;
     source_ip(from, ip, sizeof ip, &sport);
+    /* RFC 3261 8.2.6.2: a final answer to a request without a To tag
+     * gets ours; one derived from the request when the caller names
+     * none (OPTIONS, REGISTER, refusals), so that a retransmission, or
+     * the CANCEL of an INVITE (same branch, RFC 3261 9.1), hears the
+     * same tag. */
+    char derived[17];
+    if (!to_tag && m->to.tag.len == 0 && status >= 200) {
+        derived_tag(sw, m->nvia ? m->via[0].branch : BH_STR_NULL, m->call_id,
+                    m->from.tag, derived);
+        to_tag = derived;
+    }
     struct bh_sip_builder b;
     bh_sip_build_init(&b, sw->out, sizeof sw->out);
     bh_sip_build_response_src(&b, m, status, NULL,
@@ -229,6 +243,20 @@ name_is(const char *p, size_t n, const char *lng, char cmp) {
     return 1;
 }
 
+/* 1 when a value has no bare CR or LF (a fold, CRLF then a blank, is
+ * fine): such a value cannot be written back as one header. */
+static int
+safe_line(const char *vs, const char *ve) {
+    for (const char *c = vs; c < ve; c++)
+        if ((*c == '\r' || *c == '\n') &&
+            !(*c == '\r' && ve - c > 2 && c[1] == '\n' &&
+              (c[2] == ' ' || c[2] == '\t')))
+            return 0;
+        else if (*c == '\r')
+            c += 2;
+    return 1;
+}
+
 /* The headers an answer to an unparsable request copies, by their long
  * and compact names (RFC 3261 7.3.3), and as they are written back. */
 static const struct {
@@ -243,54 +271,116 @@ static const struct {
 
 #define NKEEP (sizeof keep / sizeof *keep)
 
-/* Copies the value of one kept header (from after its colon to the end
- * of its line, le) into the answer; seen counts each header's lines. */
-static void
-copy_kept(struct bh_sip_builder *b, size_t k, const char *colon, const char *le,
-          int *seen, const struct sw_addr *from) {
-    const char *vs = colon + 1, *ve = le;
-    while (vs < ve && (*vs == ' ' || *vs == '\t'))
-        vs++;
-    while (ve > vs && (ve[-1] == '\r' || ve[-1] == '\n' || ve[-1] == ' ' ||
-                       ve[-1] == '\t'))
-        ve--;
-    /* One line per header; a second To/From/Call-ID/CSeq is dropped (the
-     * answer must not repeat the ambiguity). */
-    if (k > 0 && seen[k])
-        return;
-    seen[k]++;
-    for (const char *c = vs; c < ve; c++)
-        if (*c == '\0' || *c == '\r' || *c == '\n')
-            return; /* nothing we could write back safely */
-    if (vs == ve)
-        return;
-    if (k == 0 && seen[0] == 1) {
-        /* RFC 3261 18.2.1: the top via-parm (up to the first comma)
-         * records where the request really came from. */
-        char ip[INET6_ADDRSTRLEN];
-        uint16_t sport;
-        source_ip(from, ip, sizeof ip, &sport);
-        const char *comma = memchr(vs, ',', (size_t)(ve - vs));
-        const char *ce = comma ? comma : ve;
-        bh_sip_build_headerf(b, "Via", "%.*s;received=%s%.*s", (int)(ce - vs),
-                             vs, ip, (int)(ve - ce), ce);
-        return;
-    }
-    bh_sip_build_header(b, keep[k].out, bh_str_make(vs, (size_t)(ve - vs)));
+/* The top via-parm of an unparsable request, as far as its answer needs
+ * it: where it ends (the first comma), the sent-by port (0: none), and
+ * rport (RFC 3581: present; where its value goes when it has none). */
+struct raw_via {
+    const char *end;
+    uint16_t port;
+    int rport;
+    const char *rport_fill; /* after "rport" without "=": fill in here */
+};
+
+static int
+is_lws(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static void
-raw_reject(struct bh_switch *sw, const char *buf, size_t len,
-           const struct sw_addr *from, int status) {
-    const char *p = buf, *end = buf + len;
-    while (p + 1 < end && p[0] == '\r' && p[1] == '\n')
-        p += 2;
-    if (end - p < 8 || memcmp(p, "SIP/", 4) == 0 || memcmp(p, "ACK ", 4) == 0)
-        return; /* a response, or an ACK: never answered */
-    int seen[NKEEP] = {0};
-    struct bh_sip_builder b;
-    bh_sip_build_init(&b, sw->out, sizeof sw->out);
-    bh_sip_build_status(&b, status, NULL);
+raw_via_parse(const char *vs, const char *ve, struct raw_via *v) {
+    memset(v, 0, sizeof *v);
+    const char *ce = memchr(vs, ',', (size_t)(ve - vs));
+    v->end = ce ? ce : ve;
+    const char *p = vs;
+    /* "SIP/2.0/UDP", LWS, then host[:port] up to ';' or LWS. */
+    while (p < v->end && !is_lws(*p) && *p != ';')
+        p++;
+    while (p < v->end && is_lws(*p))
+        p++;
+    const char *hs = p;
+    while (p < v->end && !is_lws(*p) && *p != ';')
+        p++;
+    const char *he = p, *colon = NULL;
+    if (hs < he && *hs == '[') {
+        const char *rb = memchr(hs, ']', (size_t)(he - hs));
+        if (rb && rb + 1 < he && rb[1] == ':')
+            colon = rb + 1;
+    } else {
+        colon = memchr(hs, ':', (size_t)(he - hs));
+    }
+    if (colon) {
+        unsigned long port = 0;
+        const char *d = colon + 1;
+        while (d < he && *d >= '0' && *d <= '9' && port <= 65535)
+            port = port * 10 + (unsigned long)(*d++ - '0');
+        if (d == he && d > colon + 1 && port > 0 && port <= 65535)
+            v->port = (uint16_t)port;
+    }
+    /* The parameters: ";name[=value]" each. */
+    while (p < v->end) {
+        const char *semi = memchr(p, ';', (size_t)(v->end - p));
+        if (!semi)
+            break;
+        p = semi + 1;
+        while (p < v->end && is_lws(*p))
+            p++;
+        const char *ns = p;
+        while (p < v->end && !is_lws(*p) && *p != '=' && *p != ';')
+            p++;
+        if (p - ns == 5 && strncasecmp(ns, "rport", 5) == 0) {
+            v->rport = 1;
+            const char *q = p;
+            while (q < v->end && is_lws(*q))
+                q++;
+            v->rport_fill = (q < v->end && *q == '=') ? NULL : p;
+        }
+    }
+}
+
+/* A To tag for an answer that has none to give (RFC 3261 8.2.6.2), the
+ * same for every retransmission of one request: a keyed hash of what
+ * identifies it (FNV-1a over the switch's nonce secret and the parts). */
+static void
+derived_tag(const struct bh_switch *sw, struct bh_str a, struct bh_str b,
+            struct bh_str c, char out[17]) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const struct bh_str part[4] = {
+        {(const char *)sw->nonce_secret, 16}, a, b, c};
+    for (size_t k = 0; k < 4; k++) {
+        for (size_t i = 0; i < part[k].len; i++) {
+            h ^= (uint8_t)part[k].p[i];
+            h *= 0x100000001b3ULL;
+        }
+        h ^= 0xff; /* a separator: "ab"+"c" differs from "a"+"bc" */
+        h *= 0x100000001b3ULL;
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* 1 when a To or From value carries a tag parameter. */
+static int
+has_tag(const char *vs, const char *ve) {
+    for (const char *p = vs; p + 4 <= ve; p++)
+        if (*p == ';') {
+            const char *q = p + 1;
+            while (q < ve && is_lws(*q))
+                q++;
+            if (ve - q >= 4 && strncasecmp(q, "tag=", 4) == 0)
+                return 1;
+        }
+    return 0;
+}
+
+/* The kept headers of an unparsable request: the value of each (the
+ * first line of each; the top Via's value whole), NULL when absent or
+ * not safe to write back (a bare CR or LF inside). */
+struct raw_kept {
+    const char *vs[NKEEP], *ve[NKEEP];
+};
+
+static void
+raw_find(const char *p, const char *end, struct raw_kept *k) {
+    memset(k, 0, sizeof *k);
     /* Skip the start line, then walk the header lines (folded lines are
      * kept with their header). */
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -312,22 +402,121 @@ raw_reject(struct bh_switch *sw, const char *buf, size_t len,
         const char *ne = colon;
         while (ne > ls && (ne[-1] == ' ' || ne[-1] == '\t'))
             ne--;
-        for (size_t k = 0; k < NKEEP; k++)
-            if (name_is(ls, (size_t)(ne - ls), keep[k].name, keep[k].compact)) {
-                copy_kept(&b, k, colon, le, seen, from);
+        for (size_t i = 0; i < NKEEP; i++) {
+            if (!name_is(ls, (size_t)(ne - ls), keep[i].name, keep[i].compact))
+                continue;
+            /* One line per header: a second To/From/Call-ID/CSeq (or a
+             * second Via line) is not copied (the answer must not repeat
+             * the ambiguity). */
+            if (k->vs[i])
                 break;
+            const char *vs = colon + 1, *ve = le;
+            while (vs < ve && (*vs == ' ' || *vs == '\t'))
+                vs++;
+            while (ve > vs && is_lws(ve[-1]))
+                ve--;
+            if (vs < ve && safe_line(vs, ve)) {
+                k->vs[i] = vs;
+                k->ve[i] = ve;
             }
+            break;
+        }
     }
+}
+
+/* Writes the top Via back with received (RFC 3261 18.2.1) and rport's
+ * value (RFC 3581 4), byte for byte otherwise (a NUL too). */
+static void
+raw_via_write(struct bh_switch *sw, struct bh_sip_builder *b, const char *vs,
+              const char *ve, const struct raw_via *v,
+              const struct sw_addr *from) {
+    char ip[INET6_ADDRSTRLEN];
+    uint16_t sport;
+    source_ip(from, ip, sizeof ip, &sport);
+    char *out = sw->rawvia;
+    size_t n = 0, cap = SW_RAW_MAX;
+    const char *fill = v->rport_fill ? v->rport_fill : v->end;
+    char mid[96];
+    int m = snprintf(mid, sizeof mid, v->rport_fill ? "=%u" : "", sport);
+    int r = snprintf(mid + m, sizeof mid - (size_t)m, ";received=%s", ip);
+    /* [vs, fill) rport's value [fill, end) ;received [end, ve) */
+    size_t a = (size_t)(fill - vs), c = (size_t)(v->end - fill),
+           d = (size_t)(ve - v->end);
+    if (a + (size_t)m + c + (size_t)r + d > cap) {
+        b->err = BH_ETOOBIG;
+        return;
+    }
+    memcpy(out + n, vs, a);
+    n += a;
+    memcpy(out + n, mid, (size_t)m);
+    n += (size_t)m;
+    memcpy(out + n, fill, c);
+    n += c;
+    memcpy(out + n, mid + m, (size_t)r);
+    n += (size_t)r;
+    memcpy(out + n, v->end, d);
+    n += d;
+    bh_sip_build_header(b, "Via", bh_str_make(out, n));
+}
+
+static void
+raw_reject(struct bh_switch *sw, const char *buf, size_t len,
+           const struct sw_addr *from, int status) {
+    const char *p = buf, *end = buf + len;
+    while (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+        p += 2;
+    if (end - p < 8 || memcmp(p, "SIP/", 4) == 0 || memcmp(p, "ACK ", 4) == 0)
+        return; /* a response, or an ACK: never answered */
+    struct raw_kept k;
+    raw_find(p, end, &k);
     /* Without a Via there is nobody to answer (RFC 3261 18.2.2); the
      * other headers are copied when present (RFC 4475 3.3.1 insuf: a
      * request missing To, From and Call-ID still gets its 400). */
-    if (!seen[0])
+    if (!k.vs[0])
         return;
+    struct raw_via v;
+    raw_via_parse(k.vs[0], k.ve[0], &v);
+    struct bh_sip_builder b;
+    bh_sip_build_init(&b, sw->rawout, SW_RAW_MAX);
+    bh_sip_build_status(&b, status, NULL);
+    raw_via_write(sw, &b, k.vs[0], k.ve[0], &v, from);
+    for (size_t i = 1; i < NKEEP; i++) {
+        if (!k.vs[i])
+            continue;
+        struct bh_str val = bh_str_make(k.vs[i], (size_t)(k.ve[i] - k.vs[i]));
+        if (i == 2 && !has_tag(k.vs[i], k.ve[i])) {
+            /* RFC 3261 8.2.6.2: our tag on the To of a final answer, the
+             * same for each retransmission. */
+            char tag[17];
+            struct bh_str cid =
+                k.vs[3] ? bh_str_make(k.vs[3], (size_t)(k.ve[3] - k.vs[3]))
+                        : BH_STR_NULL;
+            derived_tag(sw, bh_str_make(k.vs[0], (size_t)(v.end - k.vs[0])),
+                        cid, BH_STR_NULL, tag);
+            if (val.len + 22 > SW_RAW_MAX)
+                return;
+            memcpy(sw->rawvia, val.p, val.len);
+            memcpy(sw->rawvia + val.len, ";tag=", 5);
+            memcpy(sw->rawvia + val.len + 5, tag, 16);
+            val = bh_str_make(sw->rawvia, val.len + 21);
+        }
+        bh_sip_build_header(&b, keep[i].out, val);
+    }
     bh_sip_build_header(&b, "Server", BH_STR_LIT("busyhour"));
     int n = bh_sip_build_finish(&b, NULL, BH_STR_NULL);
     if (n <= 0)
         return;
-    sw_send(sw, from, sw->out, (size_t)n);
+    /* RFC 3261 18.2.2, RFC 3581 4: the source address, at the source
+     * port with rport, else at the Via's port (5060 when it names none). */
+    struct sw_addr to = *from;
+    if (!v.rport) {
+        uint16_t port = v.port ? v.port : 5060;
+        if (to.ss.ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)&to.ss)->sin6_port = htons(port);
+        else
+            ((struct sockaddr_in *)&to.ss)->sin_port = htons(port);
+    }
+    sw_send(sw, &to, sw->rawout, (size_t)n);
     sw->m.responses_out[status]++;
 }
 
@@ -573,7 +762,7 @@ sw_sip_receive(struct bh_switch *sw, const char *buf, size_t len,
     if (len > BH_SWITCH_MAX_MSG) {
         /* RFC 3261 21.5.11 513: the switch bounds what it reads. */
         sw->m.oversize++;
-        raw_reject(sw, buf, BH_SWITCH_MAX_MSG, from, 513);
+        raw_reject(sw, buf, len, from, 513);
         return;
     }
     /* RFC 5626 3.5.1 keep-alives: bare CRLFs. */

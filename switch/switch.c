@@ -140,8 +140,8 @@ sw_send(struct bh_switch *sw, const struct sw_addr *to, const char *buf,
 static void
 on_sip(evutil_socket_t fd, short what, void *arg) {
     struct bh_switch *sw = arg;
-    /* One datagram more than the bound, so that oversize is seen. */
-    static const size_t cap = BH_SWITCH_MAX_MSG + 1;
+    /* Whole datagrams, the oversize ones too (sip.c answers 513). */
+    static const size_t cap = SW_RECV_MAX;
     char *bufs = sw->rxbuf;
     struct mmsghdr msgs[RECV_BATCH];
     struct iovec iov[RECV_BATCH];
@@ -468,7 +468,9 @@ context_init(struct bh_switch *sw) {
     sw->next_call = 1;
     sw->held.next = sw->held.prev = &sw->held;
     sw->cdr_fail_since = -1;
-    sw->rxbuf = malloc(RECV_BATCH * (size_t)(BH_SWITCH_MAX_MSG + 1));
+    sw->rxbuf = malloc(RECV_BATCH * (size_t)SW_RECV_MAX);
+    sw->rawout = malloc(SW_RAW_MAX);
+    sw->rawvia = malloc(SW_RAW_MAX);
     sw->nonces = calloc(SW_NONCE_SLOTS, sizeof *sw->nonces);
     /* switch.limits: new requests per source per second (pike), failed
      * authentications per source and per account per minute. */
@@ -484,9 +486,9 @@ context_init(struct bh_switch *sw) {
                         (uint32_t)lim->auth_failures, 60.0,
                         lim->auth_block) < 0)
         return BH_ENOMEM;
-    if (!sw->rxbuf || sw_htab_init(&sw->stx) < 0 ||
-        sw_htab_init(&sw->ctx) < 0 || sw_htab_init(&sw->dialogs) < 0 ||
-        sw_htab_init(&sw->calls) < 0)
+    if (!sw->rxbuf || !sw->rawout || !sw->rawvia ||
+        sw_htab_init(&sw->stx) < 0 || sw_htab_init(&sw->ctx) < 0 ||
+        sw_htab_init(&sw->dialogs) < 0 || sw_htab_init(&sw->calls) < 0)
         return BH_ENOMEM;
     return 0;
 }
@@ -668,6 +670,8 @@ bh_switch_free(struct bh_switch *sw) {
     sw_conf_fini(sw);
     sw_media_fini(sw);
     free(sw->rxbuf);
+    free(sw->rawout);
+    free(sw->rawvia);
     sw_http_free(sw);
     event_drop(sw->sip_ev);
     event_drop(sw->stop_ev);

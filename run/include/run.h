@@ -27,6 +27,10 @@ struct bh_run_progress {
     double wall;      /* wall s since the load started */
     double total;     /* wall s the arrivals last */
     uint64_t up;      /* calls up at the edge */
+    uint64_t queue;   /* callers in a queue or its menu (edge: up, no
+                         operator yet) */
+    uint64_t mixer;   /* bridge participants (edge: calls up on a bridge,
+                         passcode entry included) */
     uint64_t started; /* calls placed */
     uint64_t blocked; /* attempts that heard busy */
     uint64_t abandoned;

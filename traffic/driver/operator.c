@@ -622,7 +622,7 @@ invite(struct drv_op *op, const struct bh_sip_msg *m, const char *buf,
     op->caller = op->carrier ? drv_call_by_dialled(d, m->ruri.user) : tie(d, m);
     op->caller_gen = op->caller ? op->caller->gen : 0;
     op->holding = op->caller ? op->caller->a.holding : NAN;
-    double ring = DRV_OP_RING;
+    double ring = d->opt.answer_at_once ? 0 : DRV_OP_RING;
     op->answers = 1;
     if (op->carrier)
         carrier_ring(op, &ring);

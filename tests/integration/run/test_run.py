@@ -22,6 +22,13 @@ usage: test_run.py BUSYHOUR SOURCE_DIR WORK_DIR MODE
            hang) naming the lost calls; the files are valid and the report
            is marked incomplete
   usage    bad options, a missing scenario and a bad window are exit 2
+  timers   the switch's own timers (max_wait, wrap_up) run at the run's
+           speed: callers overflow after max_wait of scenario time, as
+           simulated, and operators rest their wrap-up
+  interrupted  on a terminal (a pty): the progress line (virtual clock,
+           calls up, blocked, queue, mixer, late starts), then Ctrl-C
+           (SIGINT): exit 3 within seconds, the files valid and marked
+           incomplete
 
 The agreement test (the same as reports/agree.c states): one run of the
 window varies as one replication does, so the run's sampling error e is
@@ -144,28 +151,38 @@ def demo():
     sim, load = res["sim"], res["load"]
     hs, hl = sim["targets"]["hotline"], load["targets"]["hotline"]
     check(hl["offered"] > 100, "the hotline took %s calls" % hl["offered"])
-    verdict_ok = True
-    for name in ("blocking", "abandonment", "wait"):
-        ok, text = agrees(hs, hl, sim["replications"], name)
-        print(text)
-        figure = "wait mean" if name == "wait" else name
-        line = [l for l in stdout.split("\n")
-                if l.startswith("| hotline | %s |" % figure)]
-        check(len(line) == 1, "the summary tests %s" % figure)
-        check(("within" in line[0]) == ok, "the report's test of %s is "
-              "the one stated here: %s" % (figure, line[0]))
-        if name == "wait" and not ok:
-            # Known, and what run is for: the driver's operators ring
-            # DRV_OP_RING = 50 ms of wall time before answering, 3 s of
-            # scenario time at speed 60, which the simulator's operators
-            # do not; the report lists it as a disagreement (exit 1).
-            print("KNOWN DISAGREEMENT: " + text)
-            continue
-        check(ok, text)
-    # the bridge is not driven yet: said, not faked
-    check(load["targets"]["conf"]["blocking"]["mean"] is None,
-          "the bridge's measured figures are null (not measured)")
-    check("not measured" in stdout, "the summary says what is not measured")
+    # The acceptance: measured blocking, abandonment and mean wait agree
+    # with the simulation by the test stated in the docstring, for every
+    # target that has the figure (the bridge: blocking), recomputed here
+    # from the files and held to what the report states.
+    tested = 0
+    for target, names in (("hotline", ("blocking", "abandonment", "wait")),
+                          ("conf", ("blocking",))):
+        ts, tl = sim["targets"][target], load["targets"][target]
+        check(tl["offered"] and tl["offered"] > 0,
+              "%s was driven (%s calls)" % (target, tl["offered"]))
+        for name in names:
+            ok, text = agrees(ts, tl, sim["replications"], name)
+            print(target + " " + text)
+            figure = "wait mean" if name == "wait" else name
+            line = [l for l in stdout.split("\n")
+                    if l.startswith("| %s | %s |" % (target, figure))]
+            check(len(line) == 1, "the summary tests %s %s" % (target, figure))
+            check(("within" in line[0]) == ok, "the report's test of %s is "
+                  "the one stated here: %s" % (figure, line[0]))
+            check(ok, "%s %s agrees with the simulation: %s" % (target, name,
+                                                                  text))
+            tested += 1
+    check(tested == 4, "four figures tested")
+    # the operators answer at once, as the simulator's: what is left of
+    # the operator leg's signalling in the measured wait is stated in the
+    # report and is small beside the run's own error
+    m = re.search(r"operator's leg adds ([0-9.]+) s", stdout)
+    check(m is not None, "the report states what the operator leg adds")
+    e = float(re.search(r"wait mean \| measured .*\xb1 ([0-9.]+) s",
+                        stdout).group(1))
+    check(float(m.group(1)) < 0.25 * e, "the operator leg's %s s is small "
+          "beside the run's error %s s" % (m.group(1), e))
     failed = [t for t in load["thresholds"] if not t["pass"]]
     disagree = "DISAGREES" in stdout
     want = 1 if failed or disagree else 0
@@ -187,16 +204,32 @@ def demo():
     check(cbc["driver_records"] == len(rows) - len(no_rec) and
           cbc["matched"] == len(rows) - len(no_rec) - len(no_cdr) -
           len(differ), "load.json's call-by-call counts match records.csv")
-    check(cbc["driver_records"] == cbc["cdrs"] == hl["offered"],
-          "records, CDRs and offered calls: %d" % hl["offered"])
-    for r in rows:
-        if r["match"] == "yes" and r["outcome"] == "answered":
-            check(abs(float(r["talk"]) - float(r["cdr_talk"])) < 0.25 * 60,
-                  "talk of %s at the edge and in the CDR" % r["call_id"])
+    offered = sum(t["offered"] for t in load["targets"].values())
+    check(cbc["driver_records"] == cbc["cdrs"] == offered,
+          "records, CDRs and offered calls: %d" % offered)
+    check("call by call: %d driver records, %d CDRs; %d matched" %
+          (cbc["driver_records"], cbc["cdrs"], cbc["matched"]) in stdout,
+          "the summary prints the call-by-call counts")
+    # talk at the edge and in the CDR, in wall ms: the two clocks are the
+    # driver's and the switch's threads, which a loaded machine may
+    # deschedule for a while, so most calls, not every one, within 250 ms
+    speed = load["run"]["speed"]
+    diffs = sorted(abs(float(r["talk"]) - float(r["cdr_talk"])) / speed * 1000
+                   for r in rows
+                   if r["match"] == "yes" and r["outcome"] == "answered")
+    check(diffs, "answered calls to compare")
+    within = sum(d < 250 for d in diffs) / len(diffs)
+    check(diffs[len(diffs) // 2] < 50 and within >= 0.95,
+          "talk at the edge and in the CDR: median difference %.1f ms wall, "
+          "%.1f%% within 250 ms" % (diffs[len(diffs) // 2], 100 * within))
     n = load["run"]
     check(n["calls_on_wire"] == len(rows) and n["peak_calls"] >= 1 and
           n["late_max_ms"] >= 0, "the run's numbers are in load.json")
-    check("calls on the wire: %d" % n["calls_on_wire"] in stdout,
+    check(n["peak_mixer_participants"] is not None and n["peak_mixer_participants"] >= 2,
+          "peak mixer participants measured: %s" % n["peak_mixer_participants"])
+    check("calls on the wire: %d; peak concurrent calls: %d; peak mixer "
+          "participants: %d" % (n["calls_on_wire"], n["peak_calls"],
+                                n["peak_mixer_participants"]) in stdout,
           "the run's numbers are in the summary")
 
     # the report in headless Chromium
@@ -215,7 +248,7 @@ def demo():
 BUNDLED = {"hotline-8800": ["--window", "10:00-10:20"],
            "free-conference": ["--window", "10:00-10:20"],
            "office-pbx": ["--window", "10:00-10:20"],
-           "outbound-campaign": ["--duration", "20s"]}
+           "outbound-campaign": ["--window", "13:30-13:50"]}
 
 
 def bundled():
@@ -230,10 +263,18 @@ def bundled():
         p = run([os.path.join(SRC, "scenarios", path), "--out", out] + args)
         stdout, stderr = p.communicate()
         print(name, p.returncode, stderr)
+        check("\r" not in stderr, "%s: no progress line on a pipe" % name)
         check(p.returncode in (0, 1, 3), "%s: exit %d" % (name, p.returncode))
         valid_files(out, cdr=False)
         html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
         check("Measured against simulated" in html, "%s: report" % name)
+        for col in ("analytic (Erlang)", "simulated (", "measured (one run"):
+            check(col in html, "%s: the report has the column %s" % (name,
+                                                                    col))
+        if p.returncode != 3:
+            n = json.load(open(os.path.join(out, "load.json")))["run"]
+            check(n["calls_on_wire"] > 0, "%s: %d calls on the wire" %
+                  (name, n["calls_on_wire"]))
         if p.returncode == 3:
             check(stderr.strip() and "busyhour run:" in stderr,
                   "%s: exit 3 says why" % name)
@@ -267,6 +308,122 @@ def killed():
     check("incomplete" in html, "the report is marked incomplete")
 
 
+def interrupted():
+    """Ctrl-C on a terminal: the progress line while it runs, then SIGINT:
+    exit 3 within seconds, the files valid, marked incomplete."""
+    import pty
+    out = os.path.join(WORK, "interrupted")
+    master, slave = pty.openpty()
+    env = dict(os.environ)
+    env.pop("CI", None)  # a terminal is a terminal, even under CI
+    p = subprocess.Popen([BUSYHOUR, "run", os.path.join(SRC, "scenarios",
+                                                       "demo-run.yaml"),
+                          "--window", "09:00-11:00", "--out", out],
+                         stdout=slave, stderr=slave, env=env)
+    harness._children.append(p)
+    os.close(slave)
+    seen = b""
+    t0 = time.time()
+    # the simulation first, then the load: wait for a progress line that
+    # shows calls placed (bounded)
+    while time.time() - t0 < 240 and p.poll() is None:
+        import select
+        r, _, _ = select.select([master], [], [], 1)
+        if r:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+        if re.search(rb"\rrun \d\d:\d\d .*placed [1-9]", seen):
+            break
+    text = seen.decode("utf-8", "replace")
+    check(p.poll() is None, "run still running")
+    line = text.split("\r")[-1]
+    print("progress line: " + line)
+    for word in ("up ", "blocked ", "queue ", "mixer ", "late "):
+        check(word in line, "the progress line shows %s" % word.strip())
+    check(re.match(r"run \d\d:\d\d ", line), "with the virtual clock")
+    t1 = time.time()
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail("run hangs after Ctrl-C")
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    text = seen.decode("utf-8", "replace")
+    print(text[-2000:])
+    check(p.returncode == 3, "Ctrl-C: exit 3 (got %d)" % p.returncode)
+    check(time.time() - t1 < 30, "stopped within seconds (%.1f s)" %
+          (time.time() - t1))
+    check("interrupted" in text and "incomplete" in text,
+          "says it was interrupted and where what was measured is")
+    res = valid_files(out)
+    n = res["load"]["run"]
+    check(n["incomplete"] is True and "Ctrl-C" in n["note"],
+          "load.json marked incomplete: %s" % n["note"])
+    check(n["calls_on_wire"] > 0, "what was measured is there")
+    html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    check("incomplete" in html, "the report is marked incomplete")
+
+
+def timers():
+    """The switch's own timers run at the run's speed: max_wait 30 s of
+    scenario time is 1.5 s of wall time at speed 20, so callers without
+    patience overflow after 30 scenario seconds, as in the simulation;
+    wrap-up (20 s) keeps operators from the next caller as long."""
+    out = os.path.join(WORK, "timers")
+    p = run([os.path.join(HERE, "timers.yaml"), "--duration", "40s",
+             "--out", out])
+    stdout, stderr = p.communicate()
+    print(stdout + stderr)
+    check(p.returncode in (0, 1), "run exit %d is a verdict" % p.returncode)
+    res = valid_files(out)
+    rows = list(csv.DictReader(open(os.path.join(out, "records.csv"))))
+    over = [r for r in rows if r["outcome"] == "overflow"]
+    check(len(over) >= 5, "%d callers overflowed after max_wait" % len(over))
+    for r in over:
+        check(abs(float(r["cdr_wait"]) - 30) < 3,
+              "%s overflowed after %s s of scenario time (max_wait 30 s)" %
+              (r["call_id"], r["cdr_wait"]))
+    waits = [float(r["wait"]) for r in rows if r["outcome"] == "answered"]
+    check(waits and max(waits) < 33, "no answered caller waited past "
+          "max_wait (longest %.1f s)" % max(waits))
+    sim, load = res["sim"], res["load"]
+    ok, text = agrees(sim["targets"]["desk"], load["targets"]["desk"],
+                      sim["replications"], "blocking")
+    check(ok, "blocking (overflow) agrees with the simulation: " + text)
+    # the operators' wrap-up: an operator's next call starts no sooner
+    # than 20 scenario s after its last ended (CDR times, scenario s)
+    import sqlite3
+    db = sqlite3.connect(os.path.join(out, "cdr.sqlite"))
+    cols = [c[1] for c in db.execute("PRAGMA table_info(calls)")]
+    check("operator" in cols and "connect" in cols and "end" in cols,
+          "the CDR has operator, connect and end")
+    speed = load["run"]["speed"]
+    gaps = []
+    for op in {r[0] for r in db.execute(
+            "SELECT operator FROM calls WHERE operator >= 0 AND "
+            "kind = 'number'")}:
+        calls = db.execute("SELECT connect, \"end\" FROM calls WHERE "
+                           "operator = ? AND kind = 'number' AND connect >= 0 "
+                           "AND state = 'ended' ORDER BY connect",
+                           (op,)).fetchall()
+        gaps += [(b[0] - a[1]) * speed for a, b in zip(calls, calls[1:])]
+    check(len(gaps) >= 3, "operators took several calls (%d gaps)" %
+          len(gaps))
+    check(min(gaps) > 20 - 2, "wrap-up holds: shortest gap %.1f scenario s "
+          "(wrap_up 20 s)" % min(gaps))
+
+
 def usage():
     demo_sc = os.path.join(SRC, "scenarios", "demo-run.yaml")
     for args, why in (([], "no scenario"),
@@ -281,5 +438,6 @@ def usage():
         check("busyhour" in err or "none.yaml" in err, "%s: said" % why)
 
 
-{"demo": demo, "bundled": bundled, "killed": killed, "usage": usage}[MODE]()
+{"demo": demo, "bundled": bundled, "killed": killed, "usage": usage,
+ "interrupted": interrupted, "timers": timers}[MODE]()
 print("ok")

@@ -38,6 +38,7 @@ class UA:
         self.sock.bind((local, 0))
         self.me = self.sock.getsockname()[1]
         self.user = user
+        self.number = "100"  # the Request-URI's user part: whom it calls
         self.calls = {}
         self.answer_update = 200  # what requests from the switch get
         self.drop_first_bye = False
@@ -46,15 +47,16 @@ class UA:
         self.seq = 0
 
     def _head(self, method, call, cseq, to_tag=None):
-        return ("%s sip:100@%s:%d SIP/2.0\r\n"
+        return ("%s sip:%s@%s:%d SIP/2.0\r\n"
                 "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x;rport\r\n"
                 "From: <sip:%s@%s>;tag=%s\r\n"
-                "To: <sip:100@%s>%s\r\n"
+                "To: <sip:%s@%s>%s\r\n"
                 "Call-ID: %s\r\nCSeq: %d %s\r\n"
                 "Contact: <sip:%s@%s:%d>\r\nMax-Forwards: 70\r\n" %
-                (method, self.host, self.sw[1], self.local, self.me,
-                 random.getrandbits(48), self.user, self.local, call.tag,
-                 self.host, ";tag=" + to_tag if to_tag else "",
+                (method, self.number, self.host, self.sw[1], self.local,
+                 self.me, random.getrandbits(48), self.user, self.local,
+                 call.tag, self.number, self.host,
+                 ";tag=" + to_tag if to_tag else "",
                  call.call_id, cseq, method, self.user, self.local, self.me))
 
     def _send(self, head, extra="", body=""):

@@ -9,8 +9,9 @@
    an unparsable message.
 3. --listen 127.0.0.1 without a port is an error (exit 2), not a silent
    5060.
-4. A scenario with only bridges starts without a warning (the bridge
-   service serves them)."""
+4. A scenario with only bridges starts saying "1 bridges" (before:
+   "0 numbers" and nothing else) without a warning, and a call to the
+   bridge's number is answered (200, its passcode prompt)."""
 import os
 import re
 import signal
@@ -97,9 +98,17 @@ first = p.stderr.readline()
 for _ in range(300):  # its signal handlers are set once it answers
     if h.options("127.0.0.1", SIP2) is not None:
         break
+ua = sipua.UA(SIP2, "member")
+ua.number = "200"
+c = ua.invite()
+h.check(c.resp.startswith("SIP/2.0 200"),
+        "a call to the bridge's number is answered: %s" %
+        c.resp.split("\r\n")[0])
+ua.ack(c)
 p.send_signal(signal.SIGTERM)
 rest = p.communicate(timeout=30)[1]
-h.check("not served" not in first + rest and p.returncode == 0,
-        "only bridges: served, no warning, exit 0 (%s)" %
+h.check("1 bridges" in first and "not served" not in first + rest and
+        p.returncode == 0,
+        "only bridges: said at start, no warning, exit 0 (%s)" %
         (first + rest).strip())
 print("PASS")

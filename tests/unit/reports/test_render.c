@@ -83,6 +83,11 @@ test_md(void **state) {
     /* NaN per_participant: a dash, not "nan". */
     assert_non_null(strstr(md, "| per participant | - |"));
     assert_null(strstr(md, "nan"));
+    /* Each column's capacity as a row; the plan's table, now against
+     * recommended, with what set each answer. */
+    assert_non_null(strstr(md, "| lines | 10 |\n| operators | 8 |\n"));
+    assert_non_null(strstr(md, "## Capacity plan (sim (failing.json))"));
+    assert_non_null(strstr(md, "| hotline | operators | 8 | 12 | 12 | "));
     /* The verdict comes before any figure. */
     assert_true(strstr(md, "Verdict") < strstr(md, "## hotline"));
     free(md);
@@ -185,6 +190,17 @@ test_csv(void **state) {
                      BH_EIO);
 }
 
+/* Is `what` in the SVG chart that holds position `at` of page `buf`? */
+static bool
+in_chart(const char *buf, const char *at, const char *what) {
+    const char *start = at;
+    while (start > buf && strncmp(start, "<svg", 4) != 0)
+        start--;
+    const char *end = strstr(at, "</svg>");
+    const char *w = strstr(start, what);
+    return w && end && w < end;
+}
+
 static void
 test_html(void **state) {
     struct fx *f = *state;
@@ -221,12 +237,42 @@ test_html(void **state) {
     /* Names escaped in text; the raw name never appears. */
     assert_non_null(strstr(buf, "&lt;hot&amp;line&gt;"));
     assert_null(strstr(buf, "<hot&line>"));
-    /* Charts: load, blocking, waits, wait distribution, capacity, payer,
-     * classes. */
+    /* Charts: load, blocking, abandonment, waits, wait distribution,
+     * capacity, payer, classes. */
     int svgs = 0;
     for (const char *p = buf; (p = strstr(p, "<svg")) != NULL; p++)
         svgs++;
-    assert_int_equal(svgs, 7);
+    assert_int_equal(svgs, 8);
+    /* blocking and abandonment each on its own chart with its own limit
+     * (the thresholds name "hotline"), never one bare "limit" over both */
+    free(buf);
+    strcpy(f->r.targets[0].name, "hotline");
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    rc = bh_report_html(&f->rep, m, &d);
+    fclose(m);
+    if (rc)
+        fail_msg("%s", d.msg);
+    const char *blk = strstr(buf, "<text>Blocking per interval</text>");
+    const char *ab = strstr(buf, "<text>Abandonment per interval</text>");
+    assert_non_null(blk);
+    assert_non_null(ab);
+    assert_true(in_chart(buf, blk, "<text>blocking limit 1.00%</text>"));
+    assert_true(in_chart(buf, ab, "<text>abandonment limit 5.00%</text>"));
+    assert_false(in_chart(buf, blk, "abandonment limit"));
+    assert_false(in_chart(buf, ab, "blocking limit"));
+    assert_null(strstr(buf, "<text>limit</text>"));
+    /* the plan's now-vs-recommended table, and a capacity row */
+    assert_non_null(strstr(buf, "<h2>Capacity plan"));
+    assert_non_null(strstr(buf, "<td>operators</td><td>8</td><td>12</td>"
+                                "<td><b>12</b></td>"));
+    assert_non_null(strstr(buf, "<tr class=\"capacity\"><td>lines</td>"));
+    free(buf);
+    m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    strcpy(f->r.targets[0].name, "<hot&line>");
+    assert_int_equal(bh_report_html(&f->rep, m, &d), 0);
+    fclose(m);
     assert_non_null(strstr(buf, "Capacity curve: service level against "
                                 "operators"));
     assert_non_null(strstr(buf, "recommended: 12"));

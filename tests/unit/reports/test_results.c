@@ -91,6 +91,32 @@ fill(struct bh_results *r) {
     r->costs.line_rental = est(8.5, 8.5, 8.5);
     r->costs.per_month = est(37037.03673, 36015, 38047.5);
     r->costs.provider_revenue = est(0, 0, 0);
+    r->costs.operators = est(690.5, 690.5, 690.5);
+    r->costs.answered = est(950, 940, 960);
+    for (int p = 0; p < BH_COST_PAYERS; p++) {
+        r->costs.by[p].total = est(100.0 * (p + 1), 90.0 * (p + 1), 400);
+        r->costs.by[p].per_answered_call = est(0.25 * (p + 1), 0.2, 0.9);
+        r->costs.by[p].per_hour = est(4.5 + p, 4, 8);
+        r->costs.by[p].per_month = est(3240.0 + p, 3000, 3500);
+    }
+    r->costs.ntargets = 1;
+    r->costs.targets = calloc(1, sizeof *r->costs.targets);
+    assert_non_null(r->costs.targets);
+    strcpy(r->costs.targets[0].name, "hotline");
+    r->costs.targets[0].answered = est(900, 890, 910);
+    r->costs.targets[0].line_rental = est(8.5, 8.5, 8.5);
+    r->costs.targets[0].operators = est(690.5, 690.5, 690.5);
+    r->costs.targets[0].by[BH_COST_COMPANY].per_answered_call =
+        est(1.375, 1.25, 1.5);
+    r->costs.balance.present = true;
+    r->costs.balance.start = 3000;
+    r->costs.balance.top_up = 100;
+    r->costs.balance.every = 604800;
+    r->costs.balance.end = est(-20.5, -30, -11);
+    r->costs.balance.runs_out = 0.75;
+    r->costs.balance.out_at = est(50400, 48000, 52800);
+    r->costs.balance.earliest = 46800;
+    r->costs.balance.projected = NAN;
     r->costs.nclasses = 1;
     r->costs.classes = calloc(1, sizeof *r->costs.classes);
     assert_non_null(r->costs.classes);
@@ -275,6 +301,29 @@ test_round_trip(void **state) {
     assert_est(a.costs.company, b.costs.company);
     assert_est(a.costs.line_rental, b.costs.line_rental);
     assert_est(a.costs.per_month, b.costs.per_month);
+    assert_est(a.costs.operators, b.costs.operators);
+    assert_est(a.costs.answered, b.costs.answered);
+    for (int p = 0; p < BH_COST_PAYERS; p++) {
+        assert_est(a.costs.by[p].total, b.costs.by[p].total);
+        assert_est(a.costs.by[p].per_answered_call,
+                   b.costs.by[p].per_answered_call);
+        assert_est(a.costs.by[p].per_hour, b.costs.by[p].per_hour);
+        assert_est(a.costs.by[p].per_month, b.costs.by[p].per_month);
+    }
+    assert_int_equal(b.costs.ntargets, 1);
+    assert_string_equal(b.costs.targets[0].name, "hotline");
+    assert_est(a.costs.targets[0].answered, b.costs.targets[0].answered);
+    assert_est(a.costs.targets[0].operators, b.costs.targets[0].operators);
+    assert_est(a.costs.targets[0].by[BH_COST_COMPANY].per_answered_call,
+               b.costs.targets[0].by[BH_COST_COMPANY].per_answered_call);
+    assert_true(b.costs.balance.present);
+    assert_true(b.costs.balance.start == 3000);
+    assert_true(b.costs.balance.every == 604800);
+    assert_est(a.costs.balance.end, b.costs.balance.end);
+    assert_true(b.costs.balance.runs_out == 0.75);
+    assert_est(a.costs.balance.out_at, b.costs.balance.out_at);
+    assert_true(b.costs.balance.earliest == 46800);
+    assert_true(isnan(b.costs.balance.projected));
     assert_int_equal(b.costs.nclasses, 1);
     assert_string_equal(b.costs.classes[0].origin, "mobile");
     assert_est(a.costs.classes[0].total, b.costs.classes[0].total);

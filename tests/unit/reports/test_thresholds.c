@@ -202,12 +202,81 @@ test_zero_events_widened(void **state) {
     bh_results_clear(&r);
 }
 
+/* Cost thresholds by payer, of the scenario and of one target: each is
+ * judged on its own figure's bound (upper for "<"); a target without
+ * costs, or a file without costs by payer, cannot pass. */
+static void
+test_cost_by_payer(void **state) {
+    (void)state;
+    struct bh_results r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(bh_results_init(&r, 1, 0), 0);
+    strcpy(r.targets[0].name, "hotline");
+    r.costs.present = true;
+    r.costs.total = est(900, 850, 950);
+    r.costs.by[BH_COST_ALL].total = est(-1, -1, -1); /* costs.total wins */
+    r.costs.by[BH_COST_COMPANY].per_answered_call = est(2.4, 2.3, 2.6);
+    r.costs.by[BH_COST_CALLERS].per_answered_call = est(0.5, 0.45, 0.55);
+    r.costs.by[BH_COST_COMPANY].per_hour = est(30, 29, 31);
+    r.costs.by[BH_COST_CALLERS].per_month = est(100, 90, 110);
+    r.costs.ntargets = 1;
+    r.costs.targets = calloc(1, sizeof *r.costs.targets);
+    assert_non_null(r.costs.targets);
+    strcpy(r.costs.targets[0].name, "hotline");
+    r.costs.targets[0].by[BH_COST_COMPANY].per_answered_call =
+        est(3.0, 2.8, 3.2);
+    r.costs.targets[0].by[BH_COST_ALL].total = est(700, 690, 710);
+
+    struct bh_sc_threshold th[10];
+    struct bh_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    sc.thresholds = th;
+    /* 0 */ add(&sc, "cost.company.per_answered_call < 2.50", "cost",
+                BH_METRIC_COST_PER_ANSWERED_CALL, 0, BH_OP_LT, 2.50);
+    th[0].payer = BH_COST_COMPANY;
+    /* 1 */ add(&sc, "cost.callers.per_answered_call < 0.60", "cost",
+                BH_METRIC_COST_PER_ANSWERED_CALL, 0, BH_OP_LT, 0.60);
+    th[1].payer = BH_COST_CALLERS;
+    /* 2 */ add(&sc, "cost.company.per_hour > 29.5", "cost",
+                BH_METRIC_COST_PER_HOUR, 0, BH_OP_GT, 29.5);
+    th[2].payer = BH_COST_COMPANY;
+    /* 3 */ add(&sc, "hotline.cost.company.per_answered_call < 3.50",
+                "hotline", BH_METRIC_COST_PER_ANSWERED_CALL, 0, BH_OP_LT,
+                3.50);
+    th[3].payer = BH_COST_COMPANY;
+    /* 4 */ add(&sc, "hotline.cost.total <= 710", "hotline",
+                BH_METRIC_COST_TOTAL, 0, BH_OP_LE, 710);
+    /* 5 */ add(&sc, "cost.total < 960", "cost", BH_METRIC_COST_TOTAL, 0,
+                BH_OP_LT, 960);
+    /* 6 */ add(&sc, "conf.cost.total < 1", "conf", BH_METRIC_COST_TOTAL, 0,
+                BH_OP_LT, 1);
+    /* 7 */ add(&sc, "cost.callers.per_month < 120", "cost",
+                BH_METRIC_COST_PER_MONTH, 0, BH_OP_LT, 120);
+    th[7].payer = BH_COST_CALLERS;
+    assert_int_equal(bh_thresholds_eval(&sc, &r), 3);
+    assert_false(r.thresholds[0].pass); /* upper bound 2.6 */
+    assert_true(r.thresholds[0].value == 2.6);
+    assert_true(r.thresholds[1].pass);
+    assert_false(r.thresholds[2].pass); /* on the lower bound, 29 */
+    assert_true(r.thresholds[2].value == 29);
+    assert_true(r.thresholds[3].pass);
+    assert_true(r.thresholds[3].value == 3.2);
+    assert_true(r.thresholds[4].pass);
+    assert_true(r.thresholds[5].pass); /* costs.total's 950, not -1 */
+    assert_true(r.thresholds[5].value == 950);
+    assert_false(r.thresholds[6].pass); /* no such target: not measured */
+    assert_true(isnan(r.thresholds[6].value));
+    assert_true(r.thresholds[7].pass);
+    bh_results_clear(&r);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eval_bounds),
         cmocka_unit_test(test_zero_events_widened),
         cmocka_unit_test(test_bound_without_interval),
+        cmocka_unit_test(test_cost_by_payer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,10 +219,13 @@ test_normative_thresholds(void **state) {
     assert_true(fabs(t[2].value - 0.05) < 1e-12);
     assert_string_equal(t[3].target, "conf");
     assert_true(fabs(t[3].value - 0.005) < 1e-12);
-    assert_string_equal(t[4].target, "cost");
-    assert_int_equal(t[4].metric, BH_METRIC_COST_PER_CALL);
-    assert_true(fabs(t[4].value - 0.40) < 1e-12);
-    assert_int_equal(t[4].pos.line, 61);
+    assert_string_equal(t[4].target, "hotline");
+    assert_int_equal(t[4].metric, BH_METRIC_COST_PER_ANSWERED_CALL);
+    assert_int_equal(t[4].payer, BH_COST_COMPANY);
+    assert_true(fabs(t[4].value - 4.50) < 1e-12);
+    assert_int_equal(sc->tariffs.operator_per_hour, 12000000);
+    assert_true(fabs(sc->tariffs.shrinkage - 0.30) < 1e-12);
+    assert_int_equal(t[4].pos.line, 62);
     assert_int_equal(t[4].pos.column, 5);
     assert_string_equal(bh_metric_name(t[1].metric), "service_level");
     bh_scenario_free(sc);
@@ -546,8 +549,11 @@ test_campaign_example(void **state) {
     assert_int_equal(t->per_line_month, 50000000);
     assert_int_equal(sc->load.codec, BH_CODEC_PCMA);
     assert_string_equal(sc->thresholds[0].target, "dialer");
-    assert_int_equal(sc->thresholds[2].metric, BH_METRIC_COST_TOTAL);
-    assert_true(sc->thresholds[2].value == 3000);
+    assert_string_equal(sc->thresholds[2].target, "dialer");
+    assert_int_equal(sc->thresholds[2].metric,
+                     BH_METRIC_COST_PER_ANSWERED_CALL);
+    assert_int_equal(sc->thresholds[2].payer, BH_COST_COMPANY);
+    assert_true(sc->thresholds[2].value == 1);
     bh_scenario_free(sc);
 }
 
@@ -614,6 +620,10 @@ test_office_example(void **state) {
     assert_true(s->holding.has_max && s->holding.max == 1800);
     assert_int_equal(sc->thresholds[2].metric, BH_METRIC_WAIT_P90);
     assert_true(sc->thresholds[2].value == 45);
+    /* seed 003: a prepaid balance, no top-ups */
+    assert_true(sc->tariffs.prepaid);
+    assert_int_equal(sc->tariffs.balance, 1000000000);
+    assert_int_equal(sc->tariffs.top_up, 0);
     bh_scenario_free(sc);
 }
 
@@ -639,7 +649,9 @@ test_free_conference_example(void **state) {
     assert_int_equal(sc->tariffs.nplans, 3);
     assert_true(sc->tariffs.plans[2].has_per_minute);
     assert_int_equal(sc->thresholds[1].metric, BH_METRIC_INCOMPLETE_MEETINGS);
-    assert_int_equal(sc->thresholds[2].metric, BH_METRIC_COST_PER_PARTICIPANT);
+    assert_int_equal(sc->thresholds[2].metric,
+                     BH_METRIC_COST_PER_ANSWERED_CALL);
+    assert_int_equal(sc->thresholds[2].payer, BH_COST_CALLERS);
     assert_int_equal(sc->seed, 2026);
     bh_scenario_free(sc);
 }

@@ -166,6 +166,12 @@ struct bh_driver_options {
                                    0: the driver answers as them (static
                                    contacts listened on, accounts
                                    registered before the first call) */
+    int answer_at_once;         /* 1: our operators answer (200) right
+                                   after their 180, as the simulator's
+                                   operators answer the moment they are
+                                   offered a call (busyhour run); 0: they
+                                   ring DRV_OP_RING (50 ms wall) first;
+                                   the carrier rings as its model says */
     int no_carrier;             /* 1: switch.trunk's gateway is not ours;
                                    0: the driver answers there as the
                                    carrier (carrier lines in operator.c) */
