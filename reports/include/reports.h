@@ -238,7 +238,15 @@ struct bh_run_numbers {
     uint64_t matched;              /* Call-IDs in both, with the same outcome */
     uint64_t mismatched;           /* in both, outcomes differ */
     uint64_t driver_only, cdr_only;
-    bool incomplete; /* stopped early (Ctrl-C, a failed switch) */
+    /* The run's calls rated twice with the scenario's tariffs (currency
+     * units): from the driver's records (as results.costs) and from the
+     * switch's CDRs (their outcome and times, the caller's class from
+     * the record of the same Call-ID); NaN when not rated */
+    char currency[8];
+    double cost_records, cost_records_callers, cost_records_company;
+    double cost_cdrs, cost_cdrs_callers, cost_cdrs_company;
+    uint64_t cdrs_rated; /* CDRs rated (those with a driver record) */
+    bool incomplete;     /* stopped early (Ctrl-C, a failed switch) */
     char note[600];  /* why incomplete, what was lost */
 };
 
