@@ -28,7 +28,11 @@ help(FILE *out) {
             "finite\npopulation (sources:); Hayward's approximation B(A/Z, "
             "C/Z) on a bridge\nmeetings reach, Z the peakedness of their "
             "participants arriving together\n(E[X^2]/E[X] of the "
-            "participants per meeting).\n"
+            "participants per meeting). Meetings on a schedule:\nthe slot "
+            "demanding the most ports, at its peak (its participants, "
+            "those of\nearlier meetings still running, the other "
+            "traffic), its blocking E[(D - C)+]\nover its participants "
+            "with the demand D taken as normal (\"scheduled batch\").\n"
             "\n"
             "Offered load counts first attempts only (no retries), with "
             "the mean\nholding times the simulator draws (a normal "
@@ -252,7 +256,10 @@ bh_cmd_check(int argc, char **argv) {
         char off[32];
         snprintf(off, sizeof off, "%.2f E", z->offered);
         char model[48];
-        if (z->engset_sources > 0)
+        if (z->slot_now > 0)
+            snprintf(model, sizeof model, "scheduled batch (%.0f dial in)",
+                     z->slot_now);
+        else if (z->engset_sources > 0)
             snprintf(model, sizeof model, "Engset (%ld sources)",
                      z->engset_sources);
         else if (z->peakedness > 1 + 1e-9)

@@ -992,8 +992,12 @@ day_time(double t, double clock, char *buf, size_t size) {
         sec -= 86400;
         day++;
     }
-    snprintf(buf, size, "day %ld at %02ld:%02ld", day + 1, sec / 3600,
-             sec / 60 % 60);
+    /* a short buffer cuts the text short (the result is read so that
+     * GCC's -Wformat-truncation does not stop a RelWithDebInfo build) */
+    if (snprintf(buf, size, "day %ld at %02ld:%02ld", day + 1, sec / 3600,
+                 sec / 60 % 60) >= (int)size &&
+        size > 0)
+        buf[size - 1] = '\0';
 }
 
 void

@@ -1456,18 +1456,97 @@ retry(struct sc_ld *L, yaml_node_t *n, struct bh_sc_retry *r) {
     return 0;
 }
 
+enum { SCH_ROOMS, SCH_AT, SCH_EVERY, SCH_FROM, SCH_TO };
+static const struct sc_key schedule_keys[] = {
+    {"rooms", 1}, {"at", 0}, {"every", 0}, {"from", 0}, {"to", 0}, {NULL, 0}};
+
+/* meetings.schedule: `rooms` meetings at each of the times `at`, or every
+ * `every` from `from` (default 00:00) until before `to` (default 24:00). */
+static int
+schedule(struct sc_ld *L, yaml_node_t *n, struct bh_sc_schedule *x) {
+    struct sc_map m;
+    long v;
+    int rc = bh_sc_map(L, n, "schedule", schedule_keys, &m);
+    if (rc)
+        return rc;
+    x->present = true;
+    x->pos = bh_sc_pos(n);
+    if ((rc = bh_sc_int(L, m.val[SCH_ROOMS], "rooms", 1, BH_SC_MAX_CAPACITY,
+                        &v)))
+        return rc;
+    x->rooms = (int)v;
+    if (m.key[SCH_AT] &&
+        (m.key[SCH_EVERY] || m.key[SCH_FROM] || m.key[SCH_TO])) {
+        yaml_node_t *k = m.key[SCH_EVERY]  ? m.key[SCH_EVERY]
+                         : m.key[SCH_FROM] ? m.key[SCH_FROM]
+                                           : m.key[SCH_TO];
+        return bh_sc_fail(L, k,
+                          "give either at: (a list of times) or every: "
+                          "(with from: and to:), not both");
+    }
+    if (m.val[SCH_AT]) {
+        size_t c;
+        if ((rc = bh_sc_seq(L, m.val[SCH_AT], "at", BH_SC_MAX_PROFILE, &c)))
+            return rc;
+        if (c == 0)
+            return bh_sc_fail(L, m.val[SCH_AT], "at lists no time");
+        for (size_t i = 0; i < c; i++) {
+            yaml_node_t *t = bh_sc_item(L, m.val[SCH_AT], i);
+            if ((rc = bh_sc_clock(L, t, "a meeting time", &x->at[i])))
+                return rc;
+            if (x->at[i] >= 86400)
+                return bh_sc_fail(L, t, "a meeting time is before 24:00");
+            if (i > 0 && x->at[i] <= x->at[i - 1])
+                return bh_sc_fail(L, t,
+                                  "meeting times must increase (this one "
+                                  "is not after the one before)");
+        }
+        x->n = c;
+        return 0;
+    }
+    if (!m.val[SCH_EVERY])
+        return bh_sc_fail(L, n,
+                          "a schedule needs at: (a list of times of day) or "
+                          "every: (a duration, with from: and to:)");
+    double every, from = 0, to = 86400;
+    if ((rc = bh_sc_dur(L, m.val[SCH_EVERY], "every", 60, 86400, &every)))
+        return rc;
+    if (m.val[SCH_FROM] &&
+        (rc = bh_sc_clock(L, m.val[SCH_FROM], "from", &from)))
+        return rc;
+    if (m.val[SCH_TO] && (rc = bh_sc_clock(L, m.val[SCH_TO], "to", &to)))
+        return rc;
+    if (from >= 86400)
+        return bh_sc_fail(L, m.val[SCH_FROM], "from is before 24:00");
+    if (to <= from)
+        return bh_sc_fail(L, m.val[SCH_TO] ? m.val[SCH_TO] : n,
+                          "to must be after from (a schedule does not wrap "
+                          "midnight: meetings start from, from + every, ... "
+                          "before to)");
+    for (double t = from; t < to - 1e-9; t += every) {
+        if (x->n == BH_SC_MAX_PROFILE)
+            return bh_sc_fail(L, m.val[SCH_EVERY],
+                              "the schedule starts more than %d meetings' "
+                              "times a day; make every longer",
+                              BH_SC_MAX_PROFILE);
+        x->at[x->n++] = t;
+    }
+    return 0;
+}
+
 enum {
     M_PROFILE,
     M_RATE,
+    M_SCHEDULE,
     M_PARTICIPANTS,
     M_DURATION,
     M_JOIN_SPREAD,
     M_PASSCODE_ENTRY
 };
 static const struct sc_key meeting_keys[] = {
-    {"profile", 0},  {"rate", 0},        {"participants", 1},
-    {"duration", 1}, {"join_spread", 0}, {"passcode_entry", 0},
-    {NULL, 0}};
+    {"profile", 0},        {"rate", 0},     {"schedule", 0},
+    {"participants", 1},   {"duration", 1}, {"join_spread", 0},
+    {"passcode_entry", 0}, {NULL, 0}};
 
 static int
 meetings(struct sc_ld *L, yaml_node_t *n, struct bh_sc_source *s) {
@@ -1476,17 +1555,26 @@ meetings(struct sc_ld *L, yaml_node_t *n, struct bh_sc_source *s) {
     int rc = bh_sc_map(L, n, "meetings", meeting_keys, &m);
     if (rc)
         return rc;
-    if (m.key[M_PROFILE] && m.key[M_RATE])
-        return bh_sc_fail(L, m.key[M_RATE],
-                          "give either profile: or rate:, not both");
-    if (m.val[M_PROFILE])
+    if (!!m.key[M_PROFILE] + !!m.key[M_RATE] + !!m.key[M_SCHEDULE] > 1)
+        return bh_sc_fail(L,
+                          m.key[M_SCHEDULE] ? m.key[M_SCHEDULE] : m.key[M_RATE],
+                          "give one of profile:, rate: and schedule:");
+    if (m.val[M_PROFILE]) {
         rc = profile(L, m.val[M_PROFILE], "profile", &x->profile);
-    else if (m.val[M_RATE])
+    } else if (m.val[M_RATE]) {
         rc = constant_rate(L, m.val[M_RATE], "rate", &x->profile);
-    else
+    } else if (m.val[M_SCHEDULE]) {
+        /* no Poisson meetings: a profile of rate 0 all day */
+        x->profile.n = 1;
+        x->profile.at[0] = x->profile.rate[0] = 0;
+        x->profile.pos = bh_sc_pos(m.val[M_SCHEDULE]);
+        rc = schedule(L, m.val[M_SCHEDULE], &x->schedule);
+    } else {
         rc = bh_sc_fail(L, n,
                         "meetings need profile: (meetings per hour by time "
-                        "of day) or rate: (meetings per hour)");
+                        "of day), rate: (meetings per hour) or schedule: "
+                        "(meetings at fixed times)");
+    }
     if (rc)
         return rc;
     if ((rc = bh_sc_dist(L, m.val[M_PARTICIPANTS], "participants", SC_COUNT,

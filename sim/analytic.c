@@ -5,6 +5,8 @@
 #include "sim.h"
 #include "traffic.h"
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,13 +126,139 @@ batch_z(const struct bh_dist *d) {
     return m > 0 ? m + var / m : 1;
 }
 
-enum loss_kind { LOSS_ERLANG_B, LOSS_ENGSET, LOSS_HAYWARD };
+static double
+count_vmr(const struct bh_dist *d) {
+    double m = bh_traffic_dist_mean(d), z = batch_z(d) - m;
+    return z > 0 ? z : 0;
+}
+
+enum loss_kind { LOSS_ERLANG_B, LOSS_ENGSET, LOSS_HAYWARD, LOSS_SCHEDULED };
 
 struct loss_model {
     enum loss_kind kind;
     double z;     /* Hayward: peakedness of the whole load */
     long sources; /* Engset: the population */
 };
+
+/* ---- Meetings on a schedule --------------------------------------------
+ * Rooms that meet at fixed times bring their participants together, at
+ * the same moments every day: neither Poisson arrivals nor Poisson
+ * batches, and no interval's mean load says how many ports the slot needs.
+ * What it needs is its demand at its peak, once its participants have
+ * dialled: the participants of its meetings (rooms x participants per
+ * meeting), those of earlier slots whose meetings still run then (by the
+ * survival of the meeting's duration), and the other traffic's Erlangs
+ * then. The slot's participants are the last to come, so they are the
+ * ones blocked: its blocking at C ports is E[(D - C)+] / (its
+ * participants), with the demand D taken as normal: its mean, and the
+ * variance of the participants' counts (each meeting still running with
+ * probability p brings p (var + mean^2) - p^2 mean^2 of participants per
+ * meeting; its own slot's p = 1) and Z x A for the other traffic. Exact
+ * but for the normal approximation when slots do not overlap and nothing
+ * else reaches the bridge; where they overlap, the spill-over's skew
+ * makes it optimistic (test_analytic.c measures by how much). */
+
+/* The ports demanded at the peak of source si's slot u (s since the
+ * horizon start) on a bridge: mean, variance and the slot's own part. */
+struct demand {
+    double mean, var, now;
+};
+
+static void
+slot_demand(const struct bh_scenario *sc, int bridge, size_t si, double u,
+            struct demand *d) {
+    memset(d, 0, sizeof *d);
+    const struct bh_sc_meetings *m0 = &sc->sources[si].meetings;
+    double j0 = bh_traffic_dist_mean(&m0->join_spread);
+    double lo0 = bh_traffic_dist_lower(&m0->join_spread);
+    double peak = u + (2 * j0 - lo0 > j0 ? 2 * j0 - lo0 : j0);
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (s->target_kind != BH_TARGET_BRIDGE || s->target != bridge)
+            continue;
+        if (s->kind == BH_SOURCE_MEETINGS && s->meetings.schedule.present) {
+            const struct bh_sc_meetings *m = &s->meetings;
+            double rooms = m->schedule.rooms;
+            double mn = bh_traffic_dist_mean(&m->participants);
+            double vn = count_vmr(&m->participants) * mn; /* variance */
+            /* slots up to u whose meetings may still run: two days back
+             * at most (every meeting that long is counted as ended) */
+            for (double v =
+                     bh_schedule_next(&m->schedule, sc->start, u - 2 * 86400.0);
+                 v <= u + 1e-9;
+                 v = bh_schedule_next(&m->schedule, sc->start, v)) {
+                double still =
+                    i == si && fabs(v - u) < 1e-9
+                        ? 1
+                        : bh_traffic_dist_survival(&m->duration, peak - v);
+                /* each meeting still running (p = still) brings its
+                 * participants: a Bernoulli times a count */
+                d->mean += rooms * still * mn;
+                d->var +=
+                    rooms * (still * (vn + mn * mn) - still * still * mn * mn);
+                if (i == si && fabs(v - u) < 1e-9)
+                    d->now = rooms * mn;
+            }
+            continue;
+        }
+        /* other traffic: its Erlangs around the peak */
+        double a = bh_traffic_offered(sc, i, peak - 30, peak + 30);
+        double z = s->kind == BH_SOURCE_MEETINGS
+                       ? batch_z(&s->meetings.participants)
+                       : 1;
+        d->mean += a;
+        d->var += a * z;
+    }
+}
+
+/* Share of the slot's participants blocked at c ports. */
+static double
+slot_blocking(const struct demand *d, double c) {
+    if (!(d->now > 0))
+        return 0;
+    double over; /* E[(D - c)+] */
+    if (d->var <= 0) {
+        over = d->mean > c ? d->mean - c : 0;
+    } else {
+        double sd = sqrt(d->var), x = (c - d->mean) / sd;
+        over = sd * gsl_ran_ugaussian_pdf(x) -
+               (c - d->mean) * gsl_cdf_ugaussian_Q(x);
+        if (over < 0)
+            over = 0;
+    }
+    double b = over / d->now;
+    return b < 1 ? b : 1;
+}
+
+/* The scheduled slot of the bridge with the most ports demanded, among
+ * those in [from, horizon) (two days of them at most: schedules repeat
+ * daily). Returns 0 and fills *d and *at, or -1 when no slot. */
+static int
+worst_slot(const struct bh_scenario *sc, int bridge, double from,
+           struct demand *d, double *at) {
+    int found = -1;
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (s->target_kind != BH_TARGET_BRIDGE || s->target != bridge ||
+            s->kind != BH_SOURCE_MEETINGS || !s->meetings.schedule.present)
+            continue;
+        double end =
+            from + 2 * 86400.0 < sc->horizon ? from + 2 * 86400.0 : sc->horizon;
+        for (double u = bh_schedule_next(&s->meetings.schedule, sc->start,
+                                         from - 1e-9);
+             u < end;
+             u = bh_schedule_next(&s->meetings.schedule, sc->start, u)) {
+            struct demand x;
+            slot_demand(sc, bridge, i, u, &x);
+            if (found < 0 || x.mean > d->mean + 1e-9) {
+                *d = x;
+                *at = u;
+                found = 0;
+            }
+        }
+    }
+    return found;
+}
 
 static void
 loss_model(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
@@ -146,6 +274,10 @@ loss_model(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
             continue;
         n++;
         one = s;
+        if (s->kind == BH_SOURCE_MEETINGS && s->meetings.schedule.present) {
+            m->kind = LOSS_SCHEDULED; /* by slots, not by load */
+            continue;
+        }
         double a = bh_traffic_offered(sc, i, 0, sc->horizon);
         double z = s->kind == BH_SOURCE_MEETINGS
                        ? batch_z(&s->meetings.participants)
@@ -153,7 +285,9 @@ loss_model(const struct bh_scenario *sc, enum bh_target_kind kind, int index,
         load += a;
         zload += a * z;
     }
-    if (n == 1 && one->sources > 0 && one->kind == BH_SOURCE_CALLS) {
+    if (m->kind == LOSS_SCHEDULED) {
+        m->z = load > 0 ? zload / load : 1; /* of the other traffic */
+    } else if (n == 1 && one->sources > 0 && one->kind == BH_SOURCE_CALLS) {
         m->kind = LOSS_ENGSET;
         m->sources = one->sources;
     } else if (load > 0 && zload / load > 1 + 1e-9) {
@@ -177,7 +311,9 @@ loss_blocking(const struct loss_model *m, double offered, long n) {
         return bh_erlang_engset(m->sources, n, offered / (k - offered));
     }
     case LOSS_HAYWARD:
-        return bh_erlang_hayward(offered, (double)n, m->z);
+    case LOSS_SCHEDULED: /* outside the slots: the other traffic's own */
+        return m->z > 1 + 1e-9 ? bh_erlang_hayward(offered, (double)n, m->z)
+                               : bh_erlang_b(offered, n);
     default:
         return bh_erlang_b(offered, n);
     }
@@ -185,22 +321,28 @@ loss_blocking(const struct loss_model *m, double offered, long n) {
 
 static const char *
 loss_name(const struct loss_model *m) {
-    return m->kind == LOSS_ENGSET    ? "Engset"
-           : m->kind == LOSS_HAYWARD ? "Hayward"
-                                     : "Erlang B";
+    return m->kind == LOSS_ENGSET      ? "Engset"
+           : m->kind == LOSS_HAYWARD   ? "Hayward"
+           : m->kind == LOSS_SCHEDULED ? "scheduled batch"
+                                       : "Erlang B";
 }
 
 int
 bh_sim_loss_lines(const struct bh_sim_busiest *bz, double target, long *n) {
     if (!(target > 0 && target <= 1))
         return BH_EINVAL;
-    if (bz->peakedness <= 1 + 1e-9 && bz->engset_sources <= 0)
+    if (bz->peakedness <= 1 + 1e-9 && bz->engset_sources <= 0 &&
+        !(bz->slot_now > 0))
         return bh_erlang_b_lines(bz->offered, target, n, NULL);
     struct loss_model m = {bz->engset_sources > 0 ? LOSS_ENGSET : LOSS_HAYWARD,
                            bz->peakedness, bz->engset_sources};
+    struct demand slot = {bz->offered, bz->slot_var, bz->slot_now};
+#define BLOCKING(c)                                                            \
+    (slot.now > 0 ? slot_blocking(&slot, (double)(c))                          \
+                  : loss_blocking(&m, bz->offered, (c)))
     /* blocking falls as lines grow: gallop, then bisect */
     long lo = 0, hi = 1;
-    while (!(loss_blocking(&m, bz->offered, hi) <= target)) {
+    while (!(BLOCKING(hi) <= target)) {
         if (hi >= BH_ERLANG_MAX_SERVERS)
             return BH_ERANGE;
         lo = hi;
@@ -208,11 +350,12 @@ bh_sim_loss_lines(const struct bh_sim_busiest *bz, double target, long *n) {
     }
     while (hi - lo > 1) {
         long mid = lo + (hi - lo) / 2;
-        if (loss_blocking(&m, bz->offered, mid) <= target)
+        if (BLOCKING(mid) <= target)
             hi = mid;
         else
             lo = mid;
     }
+#undef BLOCKING
     *n = hi;
     return 0;
 }
@@ -294,6 +437,18 @@ bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
     out->engset_sources = m.kind == LOSS_ENGSET ? m.sources : 0;
     out->model = loss_name(&m);
     out->blocking = loss_blocking(&m, out->offered, lines);
+    struct demand d;
+    double at;
+    if (m.kind == LOSS_SCHEDULED && kind == BH_TARGET_BRIDGE &&
+        worst_slot(sc, index, from, &d, &at) == 0 && d.mean >= out->offered) {
+        /* the slot that demands the most ports, at its peak */
+        out->start = at;
+        out->offered = d.mean;
+        out->slot_var = d.var;
+        out->slot_now = d.now;
+        out->peakedness = d.mean > 0 ? d.var / d.mean : 1;
+        out->blocking = slot_blocking(&d, (double)lines);
+    }
     out->p_wait = operators ? bh_erlang_c(out->op_offered, operators) : 0;
     return 0;
 }
@@ -459,6 +614,35 @@ number_iv(const struct bh_scenario *sc, size_t ni, double a, double b,
     }
 }
 
+/* Blocking of the calls dialling a bridge in [a, b) when scheduled
+ * meetings reach it: the slots whose participants dial then (at their
+ * mean join time, as bh_traffic_rate counts them) by their slot's
+ * blocking, the rest of the calls by `other`. */
+static double
+scheduled_iv(const struct bh_scenario *sc, int bridge, double a, double b,
+             double calls, double other) {
+    const struct bh_sc_bridge *br = &sc->sw.bridges[bridge];
+    double in_slots = 0, blocked = 0;
+    for (size_t i = 0; i < sc->nsources; i++) {
+        const struct bh_sc_source *s = &sc->sources[i];
+        if (s->target_kind != BH_TARGET_BRIDGE || s->target != bridge ||
+            s->kind != BH_SOURCE_MEETINGS || !s->meetings.schedule.present)
+            continue;
+        double j = bh_traffic_dist_mean(&s->meetings.join_spread);
+        for (double u = bh_schedule_next(&s->meetings.schedule, sc->start,
+                                         a - j - 1e-9);
+             u + j < b;
+             u = bh_schedule_next(&s->meetings.schedule, sc->start, u)) {
+            struct demand d;
+            slot_demand(sc, bridge, i, u, &d);
+            in_slots += d.now;
+            blocked += d.now * slot_blocking(&d, (double)br->ports);
+        }
+    }
+    double rest = calls > in_slots ? calls - in_slots : 0;
+    return calls > 0 ? (blocked + rest * other) / calls : 0;
+}
+
 static void
 bridge_iv(const struct bh_scenario *sc, size_t bi, double a, double b,
           struct an_iv *o) {
@@ -471,6 +655,8 @@ bridge_iv(const struct bh_scenario *sc, size_t bi, double a, double b,
     struct loss_model m;
     loss_model(sc, BH_TARGET_BRIDGE, (int)bi, &m);
     o->blocking = o->calls > 0 ? loss_blocking(&m, o->line_load, br->ports) : 0;
+    if (m.kind == LOSS_SCHEDULED && o->calls > 0)
+        o->blocking = scheduled_iv(sc, (int)bi, a, b, o->calls, o->blocking);
     o->busy = o->line_load * (1 - o->blocking);
     o->occupancy = br->ports > 0 ? o->busy / br->ports : NAN;
 }

@@ -2,6 +2,7 @@
  * sampling of every scenario distribution. */
 #include "traffic.h"
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 
@@ -257,4 +258,62 @@ bh_traffic_dist_lower(const struct bh_dist *d) {
     if (d->has_max && lo > d->max)
         lo = d->max;
     return lo;
+}
+
+double
+bh_traffic_dist_survival(const struct bh_dist *d, double x) {
+    if (d->kind != BH_DIST_UNIFORM) {
+        if (d->has_max && x >= d->max)
+            return 0;
+        if (d->has_min && x < d->min)
+            return 1;
+    }
+    double m = d->mean, sd = d->sd;
+    switch (d->kind) {
+    case BH_DIST_EXPONENTIAL:
+        return x < 0 ? 1 : m > 0 ? exp(-x / m) : 0;
+    case BH_DIST_LOGNORMAL: {
+        if (x <= 0)
+            return m > 0 ? 1 : 0;
+        if (m <= 0 || sd <= 0)
+            return m > x ? 1 : 0;
+        double cv = sd / m, s2 = log1p(cv * cv);
+        return gsl_cdf_lognormal_Q(x, log(m) - s2 / 2, sqrt(s2));
+    }
+    case BH_DIST_NORMAL: {
+        /* conditioned on >= 0 */
+        if (x < 0)
+            return 1;
+        if (sd <= 0)
+            return m > x ? 1 : 0;
+        double tail = gsl_cdf_gaussian_Q(-m, sd);
+        return tail > 0 ? gsl_cdf_gaussian_Q(x - m, sd) / tail : 0;
+    }
+    case BH_DIST_GAMMA:
+    case BH_DIST_ERLANG: {
+        if (x < 0)
+            return 1;
+        double k = d->kind == BH_DIST_ERLANG ? (d->k > 0 ? d->k : 1)
+                   : sd > 0                  ? m * m / (sd * sd)
+                                             : 0;
+        if (m <= 0 || k <= 0)
+            return m > x ? 1 : 0;
+        return gsl_cdf_gamma_Q(x, k, m / k);
+    }
+    case BH_DIST_UNIFORM: {
+        double lo = d->min < d->max ? d->min : d->max;
+        double hi = d->min < d->max ? d->max : d->min;
+        return x < lo ? 1 : x >= hi ? 0 : (hi - x) / (hi - lo);
+    }
+    case BH_DIST_POISSON:
+        return x < 0 ? 1 : m > 0 ? gsl_cdf_poisson_Q((unsigned)floor(x), m) : 0;
+    case BH_DIST_EMPIRICAL: {
+        size_t above = 0;
+        for (size_t i = 0; d->samples && i < d->nsamples; i++)
+            above += d->samples[i] > x;
+        return d->nsamples ? (double)above / (double)d->nsamples : 0;
+    }
+    default: /* DETERMINISTIC */
+        return m > x ? 1 : 0;
+    }
 }

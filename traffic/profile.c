@@ -142,3 +142,21 @@ bh_profile_invert(const struct bh_profile *p, double start, double mult,
             return INFINITY;
     }
 }
+
+double
+bh_schedule_next(const struct bh_sc_schedule *x, double start, double t) {
+    if (!x || x->n == 0)
+        return INFINITY;
+    int inclusive = !(t >= 0);
+    if (inclusive)
+        t = 0;
+    double u = start + t; /* s since the first midnight */
+    double day = floor(u / DAY);
+    double tod = u - day * DAY;
+    for (int pass = 0; pass < 2; pass++, day++, tod = -1) {
+        for (size_t i = 0; i < x->n; i++)
+            if (inclusive ? x->at[i] >= tod - 1e-9 : x->at[i] > tod + 1e-9)
+                return day * DAY + x->at[i] - start;
+    }
+    return INFINITY; /* not reached: the next day has every time */
+}

@@ -260,9 +260,22 @@ struct bh_sc_retry {
     int max_attempts; /* attempts in all, the first included */
 };
 
+/* Meetings on a fixed schedule: `rooms` meetings start together at each
+ * time of day in at[] (s since midnight, strictly increasing), every day
+ * of the horizon. */
+struct bh_sc_schedule {
+    bool present;
+    size_t n;
+    double at[BH_SC_MAX_PROFILE];
+    int rooms; /* meetings starting at each time */
+    struct bh_pos pos;
+};
+
 struct bh_sc_meetings {
-    struct bh_profile profile;   /* meetings per hour */
-    struct bh_dist participants; /* count */
+    struct bh_profile profile;      /* meetings per hour; rate 0 all day
+                                       with a schedule */
+    struct bh_sc_schedule schedule; /* or meetings at fixed times */
+    struct bh_dist participants;    /* count */
     struct bh_dist duration;
     struct bh_dist join_spread; /* s around the start, may be negative */
     double passcode_entry;      /* s from answer to joining the room */

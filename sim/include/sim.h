@@ -159,11 +159,21 @@ struct bh_sim_busiest {
                             "Engset" when the one source is a finite
                             population of callers; "Hayward" (B(A/Z, C/Z))
                             when meetings reach it, their participants
-                            arriving in batches */
-    double peakedness;   /* Z of the load (1 but for Hayward) */
+                            arriving in batches; "scheduled batch" when
+                            meetings on a schedule do (below) */
+    double peakedness;   /* Z of the load (1 but for Hayward; for a
+                            scheduled batch, the variance over mean of
+                            the ports demanded at the slot) */
     long engset_sources; /* Engset: the population, else 0 */
-    double p_wait;       /* Erlang C of `op_offered` on the operators; 0
-                            without a queue */
+    /* "scheduled batch", meetings on a schedule reach the bridge: start
+     * is the slot demanding the most ports, offered the mean ports it
+     * demands at its peak (its participants, those of earlier meetings
+     * still running, other traffic), slot_var their variance and
+     * slot_now its own participants, who are the ones blocked:
+     * blocking is E[(D - ports)+] / slot_now, D normal. Else 0. */
+    double slot_var, slot_now;
+    double p_wait; /* Erlang C of `op_offered` on the operators; 0
+                      without a queue */
 };
 
 /* Scans the reporting intervals of sc that end after `from` (s since the

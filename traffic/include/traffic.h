@@ -47,6 +47,9 @@ double bh_traffic_exp1(gsl_rng *rng);
  * min/max clamps are ignored (they move the mean by what lies beyond
  * them). */
 double bh_traffic_dist_mean(const struct bh_dist *d);
+/* P(X > x) for X drawn from d (bh_traffic_sample's law, clamps
+ * included): how many meetings of a duration outlast x, say. */
+double bh_traffic_dist_survival(const struct bh_dist *d, double x);
 /* The smallest value d can yield (finite for every kind). */
 double bh_traffic_dist_lower(const struct bh_dist *d);
 
@@ -75,6 +78,13 @@ double bh_profile_mean_rate(const struct bh_profile *p, double start, double t0,
  * Bounded work: at most two passes over the profile per call. */
 double bh_profile_invert(const struct bh_profile *p, double start, double mult,
                          double t0, double w, double limit);
+
+/* Meetings on a fixed schedule (struct bh_sc_schedule: times of day,
+ * every day). The first scheduled start strictly after t (s since the
+ * horizon start, which is `start` s after midnight), and never before 0:
+ * for t < 0 the first start at or after 0. INFINITY for an empty
+ * schedule. */
+double bh_schedule_next(const struct bh_sc_schedule *x, double start, double t);
 
 /* ---- The traffic model (model.c) -------------------------------------
  * One per replication. It yields arrivals in time order; the switch (sim
@@ -169,7 +179,9 @@ int bh_traffic_segment_parse(const char *text, uint32_t *index,
  * offer their load to their `via` number (the source's target). */
 
 /* Expected first attempts per s of source i over [t0, t1) (s since the
- * horizon start): calls, meeting participants, campaign attempts. */
+ * horizon start): calls, meeting participants, campaign attempts. The
+ * participants of scheduled meetings count where they dial on average
+ * (the start plus the mean join spread). */
 double bh_traffic_rate(const struct bh_scenario *sc, size_t i, double t0,
                        double t1);
 /* Mean s one first attempt of source i holds a line or port: calls their
@@ -182,7 +194,10 @@ double bh_traffic_holding(const struct bh_scenario *sc, size_t i);
 double bh_traffic_handling(const struct bh_scenario *sc, size_t i);
 /* Offered load in Erlangs of source i on its target's lines or ports over
  * [t0, t1): rate x holding; for finite sources Engset's intended traffic
- * K a / (1 + a), a = rate / K x holding. */
+ * K a / (1 + a), a = rate / K x holding. Scheduled meetings, whose load
+ * comes and goes with the schedule, offer the ports their participants
+ * would hold during [t0, t1), averaged over it: each participant from
+ * the mean join time for bh_traffic_holding's s. */
 double bh_traffic_offered(const struct bh_scenario *sc, size_t i, double t0,
                           double t1);
 

@@ -95,6 +95,13 @@ static const struct broken broken[] = {
     {"profile-not-increasing.yaml", 23, 43, "profile times must increase",
      NULL},
     {"root-list.yaml", 2, 1, "a scenario is a mapping", NULL},
+    {"schedule-and-profile.yaml", 33, 7,
+     "give one of profile:, rate: and schedule:", NULL},
+    {"schedule-at-and-every.yaml", 32, 47,
+     "give either at: (a list of times) or every:", NULL},
+    {"schedule-not-increasing.yaml", 32, 53, "meeting times must increase",
+     NULL},
+    {"schedule-to-before-from.yaml", 32, 60, "to must be after from", NULL},
     {"sd-zero.yaml", 24, 47, "sd must be more than 0", NULL},
     {"shares-90.yaml", 26, 5, "caller shares add to 90%, not 100%", NULL},
     {"strategy-typo.yaml", 12, 19, "did you mean 'longest-idle'?", NULL},
@@ -485,7 +492,7 @@ test_mutations_never_crash(void **state) {
     (void)state;
     static const char *const examples[] = {
         "hotline-8800.yaml", "free-conference.yaml", "outbound-campaign.yaml",
-        "office-pbx.yaml"};
+        "office-pbx.yaml", "hourly-bridge.yaml"};
     uint32_t seed = 12345;
     for (size_t e = 0; e < sizeof examples / sizeof *examples; e++) {
         char path[1024];

@@ -34,7 +34,7 @@ test_examples_pass(void **state) {
     (void)state;
     static const char *const examples[] = {
         "hotline-8800.yaml", "free-conference.yaml", "outbound-campaign.yaml",
-        "office-pbx.yaml"};
+        "office-pbx.yaml", "hourly-bridge.yaml"};
     for (size_t i = 0; i < sizeof examples / sizeof *examples; i++) {
         char cmd[2048], out[8192];
         snprintf(cmd, sizeof cmd, "'%s' check '%s/scenarios/%s' 2>&1", BUSYHOUR,

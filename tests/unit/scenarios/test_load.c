@@ -712,10 +712,8 @@ test_bridge_rooms(void **state) {
 }
 
 static const char *const examples[] = {
-    "hotline-8800.yaml",
-    "free-conference.yaml",
-    "outbound-campaign.yaml",
-    "office-pbx.yaml",
+    "hotline-8800.yaml", "free-conference.yaml", "outbound-campaign.yaml",
+    "office-pbx.yaml",   "hourly-bridge.yaml",
 };
 
 static void

@@ -132,6 +132,90 @@ test_finite_sources(void **state) {
     assert_true(bh_traffic_rate(sc, 5, 0, 3600) == 0);
 }
 
+/* Issue 15 item 14: 3 rooms meet at 09:00, 10:00 and 11:00 (every 1h
+ * from 09:00 before 12:00), 4 participants each, 30 minutes, dialling
+ * 0 to 2 minutes after the start; and 2 rooms at 13:30 (at:). The model
+ * yields exactly those meetings, each participant within its spread;
+ * offered load follows the schedule (the ports held in an interval, not
+ * the participants dialling in it). */
+static void
+test_scheduled_meetings(void **state) {
+    (void)state;
+    struct bh_scenario *sc =
+        parse_ok("name: hourly\n"
+                 "interval: 15m\n"
+                 "switch:\n"
+                 "  bridges: [ { name: conf, number: \"300\", ports: 100 } ]\n"
+                 "traffic:\n"
+                 "  - name: rooms\n"
+                 "    to: conf\n"
+                 "    meetings:\n"
+                 "      schedule: { rooms: 3, every: 1h, from: \"09:00\", to: "
+                 "\"12:00\" }\n"
+                 "      participants: 4\n"
+                 "      duration: 30m\n"
+                 "      join_spread: { dist: uniform, min: 0s, max: 2m }\n"
+                 "  - name: later\n"
+                 "    to: conf\n"
+                 "    meetings:\n"
+                 "      schedule: { rooms: 2, at: [ \"13:30\" ] }\n"
+                 "      participants: 4\n"
+                 "      duration: 30m\n");
+    const struct bh_sc_schedule *x = &sc->sources[0].meetings.schedule;
+    assert_true(x->present);
+    assert_int_equal(x->rooms, 3);
+    assert_int_equal(x->n, 3);
+    assert_true(x->at[0] == 9 * 3600.0 && x->at[2] == 11 * 3600.0);
+    assert_true(bh_schedule_next(x, 0, -1) == 9 * 3600.0);
+    assert_true(bh_schedule_next(x, 0, 9 * 3600.0) == 10 * 3600.0);
+    assert_true(bh_schedule_next(x, 0, 11 * 3600.0) == 86400 + 9 * 3600.0);
+    assert_true(bh_schedule_next(x, 3600, 0) == 8 * 3600.0); /* from 01:00 */
+
+    struct bh_traffic *tm;
+    assert_int_equal(bh_traffic_new(sc, 1, 0, &tm), 0);
+    struct bh_arrival a;
+    int per_slot[24] = {0}, n = 0;
+    uint64_t ids[64];
+    size_t nid = 0;
+    while (bh_traffic_next(tm, 86400, &a)) {
+        n++;
+        int h = (int)(a.meeting_start / 3600);
+        assert_true(a.meeting_start == h * 3600.0 ||
+                    a.meeting_start == 13.5 * 3600);
+        assert_true(a.t >= a.meeting_start && a.t <= a.meeting_start + 120);
+        assert_true(a.meeting_end == a.meeting_start + 1800);
+        per_slot[h]++;
+        size_t k = 0;
+        while (k < nid && ids[k] != a.meeting)
+            k++;
+        if (k == nid && nid < 64)
+            ids[nid++] = a.meeting;
+    }
+    bh_traffic_free(tm);
+    assert_int_equal(n, 3 * 3 * 4 + 2 * 4);
+    assert_int_equal(per_slot[9], 12);
+    assert_int_equal(per_slot[11], 12);
+    assert_int_equal(per_slot[13], 8);
+    assert_int_equal(nid, 11); /* 9 meetings, then 2 */
+
+    /* 12 participants hold a port from 09:01 (the mean spread) for 30
+     * minutes: 12 E over 09:15-09:30, half of that over 09:00-09:30 less
+     * the minute before they come, none 09:45-10:00 */
+    double h = bh_traffic_holding(sc, 0);
+    assert_true(near(h, 1800 - 60));
+    assert_true(near(bh_traffic_offered(sc, 0, 9.25 * 3600, 9.5 * 3600), 12));
+    assert_true(near(bh_traffic_offered(sc, 0, 9 * 3600, 9.25 * 3600),
+                     12.0 * (900 - 60) / 900));
+    assert_true(bh_traffic_offered(sc, 0, 9.75 * 3600, 10 * 3600) == 0);
+    /* participants per s: 12 dial (on average) in 09:00-09:15 */
+    assert_true(
+        near(bh_traffic_rate(sc, 0, 9 * 3600, 9.25 * 3600), 12.0 / 900));
+    assert_true(bh_traffic_rate(sc, 0, 9.25 * 3600, 9.5 * 3600) == 0);
+    /* over the day: 36 participants x 1740 s */
+    assert_true(near(bh_traffic_offered(sc, 0, 0, 86400), 36 * h / 86400));
+    bh_scenario_free(sc);
+}
+
 int
 main(void) {
     const struct CMUnitTest tests[] = {
@@ -140,6 +224,7 @@ main(void) {
         cmocka_unit_test(test_meetings),
         cmocka_unit_test(test_campaign),
         cmocka_unit_test(test_finite_sources),
+        cmocka_unit_test(test_scheduled_meetings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
