@@ -355,8 +355,8 @@ bh_sc_load_document(struct sc_ld *L, const char *buf, size_t len) {
     }
     yaml_parser_delete(&p);
     rc = check_commas(L);
-    if (rc)
-        yaml_document_delete(&L->doc); /* the caller keeps no document */
+    if (rc) /* the caller owns the document only on success */
+        yaml_document_delete(&L->doc);
     return rc;
 }
 
