@@ -253,6 +253,14 @@ rd_capacity(char *buf, size_t size, const struct bh_target_result *t) {
         snprintf(buf, size, "%d lines", t->lines);
 }
 
+struct bh_estimate
+rd_capacity_figure(const struct bh_target_result *t, bool operators) {
+    int v = operators ? t->operators : t->lines;
+    if (strcmp(t->kind, "campaign") == 0 || v <= 0)
+        return bh_estimate_exact(NAN);
+    return bh_estimate_exact(v);
+}
+
 bool
 rd_same_capacity(const struct bh_report *rep, const char *name) {
     const struct bh_target_result *first = NULL;
@@ -349,4 +357,24 @@ bh_report_compare_warnings(const struct bh_results *const *rs,
                      labels[f], sc->path, r->scenario_hash, sc->digest);
     }
     return k;
+}
+
+void
+bh_threshold_describe(const struct bh_threshold_result *t, char *buf,
+                      size_t size) {
+    struct rd_expr e;
+    if (!rd_parse_expr(t->expr, &e)) {
+        e.unit = RU_COUNT;
+        e.upper = true;
+    }
+    char v[64], l[64];
+    rd_fmt1(v, sizeof v, t->value, e.unit, true);
+    rd_fmt1(l, sizeof l, t->limit, e.unit, true);
+    if (isnan(t->value))
+        snprintf(buf, size, "%s (not measured, limit %s %s)",
+                 t->pass ? "pass" : "FAIL", e.op, l);
+    else
+        snprintf(buf, size, "%s (%s bound %s, limit %s %s)",
+                 t->pass ? "pass" : "FAIL", e.upper ? "upper" : "lower", v,
+                 e.op, l);
 }
