@@ -313,12 +313,17 @@ def killed():
     time.sleep(4)
     check(p.poll() is None, "run still running when the switch dies")
     sw.kill9()
+    t0 = time.time()
     try:
         stdout, stderr = p.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         p.kill()
         fail("run hangs after the switch died")
     print(stdout + stderr)
+    # the driver stops a second after an ICMP unreachable, or 5 s after a
+    # request went unanswered; then the files are written
+    check(time.time() - t0 < 20, "exit within seconds of the kill (%.1f s)"
+          % (time.time() - t0))
     check(p.returncode == 3, "exit 3 (got %d)" % p.returncode)
     check("stopped answering" in stderr and "lost" in stderr,
           "a clear message with what was lost: %s" % stderr.strip())
