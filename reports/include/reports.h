@@ -394,7 +394,9 @@ struct bh_record_sink bh_collector_sink(struct bh_collector *c);
 
 /* ---- Rating (owned by the costs author) ------------------------------
  * One rater per replication: it keeps the bill and each subscriber's
- * bundle allowance. */
+ * bundle allowance. It reads the scenario's tariffs, sources and targets
+ * when it is made (bh_rater_new works out each plan's terms and how each
+ * source's calls are priced): after changing them, make a new rater. */
 struct bh_rater;
 
 /* What one replication cost, in micro-units. */
@@ -574,6 +576,11 @@ struct bh_estimate bh_target_figure(const struct bh_results *r,
 bool bh_threshold_compare(double value, enum bh_op op, double limit);
 /* Thresholds in r that failed (0 = verdict pass). */
 int bh_results_failed(const struct bh_results *r);
+/* One judged threshold as the reports show it, in the unit its limit is
+ * written in (shares in %, times in s, money in currency units): "FAIL
+ * (upper bound 30.61%, limit < 1.00%)" into buf (render.c). */
+void bh_threshold_describe(const struct bh_threshold_result *t, char *buf,
+                           size_t size);
 
 /* ---- Charts (chart.c) -------------------------------------------------
  * SVG charts drawn by gnuplot (`set terminal svg`), for the HTML report. */
@@ -745,6 +752,14 @@ int bh_report_csv(const struct bh_report *rep, const char *dir,
 /* JUnit XML: one test suite per results file, one test case per
  * threshold; a failed one has a <failure> naming metric, value, limit. */
 int bh_report_junit(const struct bh_report *rep, FILE *out);
+/* The report as JSON (busyhour report --json): {"format":
+ * "busyhour-report/1", "scenario", "verdict": "pass" | "fail" | "none",
+ * "failed" (thresholds), "verdict_of" (the label of the file judged),
+ * "warnings": [...], "columns": [{"label", "results": a results object
+ * (reports/README.md) with the thresholds as the report judged them}]}.
+ * Returns 0 or BH_EIO. */
+#define BH_REPORT_FORMAT "busyhour-report/1"
+int bh_report_json(const struct bh_report *rep, FILE *out);
 /* One self-contained HTML page (inline CSS, inline SVG from gnuplot, no
  * external URL). Returns 0, or BH_ENOENT / BH_EIO with diag (gnuplot). */
 int bh_report_html(const struct bh_report *rep, FILE *out,
