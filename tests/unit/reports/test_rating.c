@@ -920,35 +920,33 @@ test_prepaid_rental(void **state) {
     struct bh_sc_tariffs *tf = &f->sc->tariffs;
     tf->per_line_month = 16200;
     tf->prepaid = true;
-    tf->balance = 36000;
-    tf->top_up = 1700;
     tf->top_up_every = 3600;
-    struct bh_rater *r;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    struct bh_bill b;
-    bh_rater_bill(r, 86400, &b);
-    assert_near(b.balance_out, 66600, 1e-6);
-    assert_int_equal(b.balance_end, -9600);
-    bh_rater_free(r);
-    tf->top_up = 1800;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    bh_rater_bill(r, 86400, &b);
-    assert_near(b.balance_out, 68400, 1e-6);
-    assert_int_equal(b.balance_end, -7200);
-    bh_rater_free(r);
-    /* a top-up as large as the hour's rental: it never runs out */
-    tf->top_up = 3600;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    bh_rater_bill(r, 86400, &b);
-    assert_true(isnan(b.balance_out));
-    assert_int_equal(b.balance_end, 36000);
-    bh_rater_free(r);
-    /* nothing to start with and rent to pay: out at once */
-    tf->balance = 0;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    bh_rater_bill(r, 86400, &b);
-    assert_near(b.balance_out, 0, 1e-12);
-    bh_rater_free(r);
+    static const struct {
+        bh_money balance, top_up;
+        double out; /* s, NaN: lasts */
+        bh_money end;
+    } cases[] = {
+        {36000, 1700, 66600, -9600},
+        {36000, 1800, 68400, -7200},
+        /* a top-up as large as the hour's rental: it never runs out */
+        {36000, 3600, NAN, 36000},
+        /* nothing to start with and rent to pay: out at once */
+        {0, 3600, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tf->balance = cases[i].balance;
+        tf->top_up = cases[i].top_up;
+        struct bh_rater *r;
+        assert_int_equal(bh_rater_new(f->sc, &r), 0);
+        struct bh_bill b;
+        bh_rater_bill(r, 86400, &b);
+        if (isnan(cases[i].out))
+            assert_true(isnan(b.balance_out));
+        else
+            assert_near(b.balance_out, cases[i].out, 1e-6);
+        assert_int_equal(b.balance_end, cases[i].end);
+        bh_rater_free(r);
+    }
 }
 
 /* Calls charged at their end: a balance of 1.00, toll-free minutes at
