@@ -4,6 +4,7 @@
  * "load"), per-call records, thresholds. */
 #include "bh.h"
 #include "cli.h"
+#include "run.h"
 #include "driver.h"
 #include "reports.h"
 #include "scenario.h"
@@ -202,12 +203,8 @@ struct load_run {
     const struct bh_scenario *sc;
     FILE *records;
     FILE *calls;
-    /* setup times, s wall: sums and counts */
-    double t100, t180, t200;
-    uint64_t n100, n180, n200;
-    double jitter, mos_in, mos_out;
-    uint64_t njitter, nmos, nmos_out;
-    uint64_t status[7]; /* final statuses by class 1xx..6xx, [0] none */
+    struct bh_run_edge edge; /* setup times, jitter, MOS: sums */
+    uint64_t status[7];      /* final statuses by class 1xx..6xx, [0] none */
 };
 
 static volatile sig_atomic_t stop_asked;
@@ -233,30 +230,7 @@ on_call(void *arg, const struct bh_driver_call *c) {
                 c->t180, c->t200, c->rtp_sent, c->rtp_received, c->rtp_lost,
                 c->jitter_ms, c->mos_in, c->mos_out,
                 c->arrival ? c->arrival->t : NAN);
-    if (c->t100 >= 0) {
-        r->t100 += c->t100;
-        r->n100++;
-    }
-    if (c->t180 >= 0) {
-        r->t180 += c->t180;
-        r->n180++;
-    }
-    if (c->t200 >= 0) {
-        r->t200 += c->t200;
-        r->n200++;
-    }
-    if (c->rtp_received > 0) {
-        r->jitter += c->jitter_ms;
-        r->njitter++;
-    }
-    if (!isnan(c->mos_in)) {
-        r->mos_in += c->mos_in;
-        r->nmos++;
-    }
-    if (!isnan(c->mos_out)) {
-        r->mos_out += c->mos_out;
-        r->nmos_out++;
-    }
+    bh_run_edge_add(&r->edge, c);
     r->status[c->status >= 100 && c->status < 700 ? c->status / 100 : 0]++;
 }
 
@@ -333,17 +307,17 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
                (unsigned long long)st->late, (unsigned long long)st->started);
     printf("  setup       INVITE->100 %.2f ms, ->18x %.2f ms, ->200 %.2f ms "
            "(means)\n",
-           r->n100 ? 1000 * r->t100 / (double)r->n100 : NAN,
-           r->n180 ? 1000 * r->t180 / (double)r->n180 : NAN,
-           r->n200 ? 1000 * r->t200 / (double)r->n200 : NAN);
+           r->edge.n100 ? 1000 * r->edge.t100 / (double)r->edge.n100 : NAN,
+           r->edge.n180 ? 1000 * r->edge.t180 / (double)r->edge.n180 : NAN,
+           r->edge.n200 ? 1000 * r->edge.t200 / (double)r->edge.n200 : NAN);
     printf("  rtp         sent %llu, received %llu, lost %llu; jitter mean "
            "%.2f ms; MOS in %.2f, out %.2f\n",
            (unsigned long long)st->rtp_sent,
            (unsigned long long)st->rtp_received,
            (unsigned long long)st->rtp_lost,
-           r->njitter ? r->jitter / (double)r->njitter : NAN,
-           r->nmos ? r->mos_in / (double)r->nmos : NAN,
-           r->nmos_out ? r->mos_out / (double)r->nmos_out : NAN);
+           r->edge.njitter ? r->edge.jitter / (double)r->edge.njitter : NAN,
+           r->edge.nmos ? r->edge.mos_in / (double)r->edge.nmos : NAN,
+           r->edge.nmos_out ? r->edge.mos_out / (double)r->edge.nmos_out : NAN);
     printf("  sip         sent %llu, received %llu, retransmissions %llu\n",
            (unsigned long long)st->sip_sent,
            (unsigned long long)st->sip_received,
@@ -366,36 +340,6 @@ summary(const struct bh_scenario *sc, const struct bh_results *res,
     if (st->aborted)
         printf("the target stopped answering: run stopped, calls up failed "
                "(target-down)\n");
-}
-
-/* What the edge measured, for the results file. */
-static void
-measured(struct bh_measured *m, const struct bh_driver_stats *st,
-         const struct load_run *r) {
-    memset(m, 0, sizeof *m);
-    m->present = true;
-    m->calls = (double)st->started;
-    m->late = (double)st->late;
-    m->late_mean = st->started ? st->late_sum / (double)st->started : NAN;
-    m->late_max = st->late_max;
-    m->setup_trying = r->n100 ? r->t100 / (double)r->n100 : NAN;
-    m->setup_ringing = r->n180 ? r->t180 / (double)r->n180 : NAN;
-    m->setup_answer = r->n200 ? r->t200 / (double)r->n200 : NAN;
-    m->rtp_sent = (double)st->rtp_sent;
-    m->rtp_received = (double)st->rtp_received;
-    m->rtp_lost = (double)st->rtp_lost;
-    double expected = (double)(st->rtp_received + st->rtp_lost);
-    m->loss = expected > 0 ? (double)st->rtp_lost / expected : NAN;
-    m->jitter = r->njitter ? r->jitter / (double)r->njitter : NAN;
-    m->mos_in = r->nmos ? r->mos_in / (double)r->nmos : NAN;
-    m->mos_out = r->nmos_out ? r->mos_out / (double)r->nmos_out : NAN;
-    for (int f = 1; f < BH_DRIVER_FAIL_COUNT; f++)
-        if (st->failed[f] && m->nfailures < BH_RES_MAX_FAILURES) {
-            snprintf(m->failures[m->nfailures].reason,
-                     sizeof m->failures[0].reason, "%s",
-                     bh_driver_fail_name((enum bh_driver_fail)f));
-            m->failures[m->nfailures++].count = (double)st->failed[f];
-        }
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -505,7 +449,7 @@ run(struct load_args *a, struct bh_scenario *sc) {
         memset(&res, 0, sizeof res);
         int crc = bh_collector_results(col, &res);
         if (!crc)
-            measured(&res.measured, &st, &lr);
+            bh_run_edge_measured(&lr.edge, &st, &res.measured);
         res.segment_index = a->segment_index;
         res.segment_count = a->segment_count;
         int failed = crc ? crc : bh_thresholds_eval(sc, &res);

@@ -21,7 +21,8 @@ help(FILE *out) {
     fprintf(
         out,
         "usage: busyhour report RESULTS.json [MORE.json ...] [--html FILE]\n"
-        "                       [--csv DIR] [--junit FILE] [--md FILE]\n"
+        "                       [--csv DIR] [--junit FILE] [--md FILE] "
+        "[--json FILE]\n"
         "                       [--scenario FILE [--analytic]] "
         "[--exit-zero]\n"
         "                       [--merge OUT.json]\n"
@@ -47,6 +48,13 @@ help(FILE *out) {
         "                   (created if need be)\n"
         "  --junit FILE     JUnit XML: one test case per threshold\n"
         "  --md FILE        Markdown summary ('-' for standard output)\n"
+        "  --json FILE      what was compared as JSON ('-' for standard "
+        "output):\n"
+        "                   the verdict, the warnings and every column's "
+        "results\n"
+        "                   (merged, analytic, thresholds judged again) "
+        "(format:\n"
+        "                   busyhour-report/1, reports/README.md)\n"
         "  --scenario FILE  the scenario the results came from: its "
         "thresholds are\n"
         "                   evaluated again on every file, its start time "
@@ -297,7 +305,7 @@ add_analytic(const struct bh_scenario *sc, struct bh_results *rs, size_t nfiles,
 int
 bh_cmd_report(int argc, char **argv) {
     const char *html = NULL, *csv = NULL, *junit = NULL, *md = NULL,
-               *scen = NULL, *merge = NULL, *cdr = NULL;
+               *scen = NULL, *merge = NULL, *cdr = NULL, *json = NULL;
     const char *files[MAX_RESULTS];
     size_t nfiles = 0;
     bool analytic = false, exit_zero = false;
@@ -319,6 +327,8 @@ bh_cmd_report(int argc, char **argv) {
             opt = &scen;
         } else if (strcmp(a, "--merge") == 0) {
             opt = &merge;
+        } else if (strcmp(a, "--json") == 0) {
+            opt = &json;
         } else if (strcmp(a, "--cdr") == 0) {
             opt = &cdr;
         } else if (strcmp(a, "--analytic") == 0) {
@@ -462,8 +472,10 @@ bh_cmd_report(int argc, char **argv) {
     }
 
     int rc = 0;
-    if (md || (!html && !csv && !junit && !merge))
+    if (md || (!html && !csv && !junit && !merge && !json))
         rc |= write_to(md ? md : "-", &rep, bh_report_md);
+    if (json)
+        rc |= write_to(json, &rep, bh_report_json);
     if (junit)
         rc |= write_to(junit, &rep, bh_report_junit);
     if (csv) {

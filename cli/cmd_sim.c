@@ -15,6 +15,26 @@
 
 static void
 help(FILE *out) {
+    /* the records' columns as the file has them, wrapped and indented */
+    char columns[512];
+    size_t n = 0, line = 0;
+    for (const char *c = BH_CALL_RECORD_CSV_COLUMNS;
+         *c && n + 24 < sizeof columns; c++) {
+        if (line == 0) {
+            n += (size_t)snprintf(columns + n, sizeof columns - n, "%20s", "");
+            line = 20;
+        }
+        columns[n++] = *c;
+        line++;
+        if (*c == ',' && line > 66) {
+            columns[n++] = '\n';
+            line = 0;
+        } else if (*c == ',') {
+            columns[n++] = ' ';
+            line++;
+        }
+    }
+    columns[n] = '\0';
     fprintf(out,
             "usage: busyhour sim SCENARIO [--seed N] [--replications N] "
             "[--threads N]\n"
@@ -40,19 +60,21 @@ help(FILE *out) {
             "                    number of processors)\n"
             "  --json FILE       write the results file (reports/README.md; "
             "'-' = stdout)\n"
-            "  --records FILE    write every call attempt as CSV: "
-            "replication, source,\n"
-            "                    target, caller class, origin, plan, payer, "
-            "attempt,\n"
-            "                    meeting, arrival, answer, connect, end, "
-            "outcome, wait,\n"
-            "                    talk, line or port, operator, cost\n"
+            "  --records FILE    write every call attempt as CSV, these "
+            "columns:\n%s\n"
+            "                    (times in s; line is the line or port, "
+            "agent the operator\n"
+            "                    or room, -1 none; cost in currency units; "
+            "warmup 1 for\n"
+            "                    an attempt that arrived in the warm-up, "
+            "which the results\n"
+            "                    leave out)\n"
             "  --help            show this help\n"
             "\n"
             "A progress bar is shown on a terminal only. Exit status: 0 "
             "success, 1 a\nscenario threshold failed (judged on the "
             "confidence bound), 2 bad usage or\nbad input.\n",
-            BH_CLI_DEFAULT_REPLICATIONS);
+            BH_CLI_DEFAULT_REPLICATIONS, columns);
 }
 
 static void
@@ -125,8 +147,9 @@ summary(const struct bh_scenario *sc, const struct bh_results *r) {
     }
     for (size_t i = 0; i < r->nthresholds; i++) {
         const struct bh_threshold_result *t = &r->thresholds[i];
-        printf("threshold %-40s %s (value %.6g, limit %.6g)\n", t->expr,
-               t->pass ? "pass" : "FAIL", t->value, t->limit);
+        char v[200];
+        bh_threshold_describe(t, v, sizeof v);
+        printf("threshold %-40s %s\n", t->expr, v);
     }
 }
 

@@ -26,10 +26,7 @@ bh_outcome_parse(const char *name, enum bh_outcome *out) {
 
 void
 bh_call_record_csv_header(FILE *out) {
-    fputs("replication,id,source,target,caller_class,origin,plan,payer,"
-          "outbound,subscriber,attempt,meeting,arrival,answer,connect,end,"
-          "outcome,wait,talk,line,agent,cost\n",
-          out);
+    fputs(BH_CALL_RECORD_CSV_COLUMNS "\n", out);
 }
 
 /* A time with microsecond precision, or empty when it did not happen. */
@@ -71,7 +68,8 @@ bh_call_record_csv(FILE *out, const struct bh_call_record *rec,
     put_time(out, rec->answer);
     put_time(out, rec->connect);
     put_time(out, rec->end);
-    fprintf(out, ",%s,%.6f,%.6f,%d,%d,%s\n",
+    fprintf(out, ",%s,%.6f,%.6f,%d,%d,%s,%d\n",
             bh_outcome_name((enum bh_outcome)rec->outcome), rec->wait,
-            rec->talk, (int)rec->line, (int)rec->agent, cost);
+            rec->talk, (int)rec->line, (int)rec->agent, cost,
+            rec->arrival < sc->sim.warmup);
 }

@@ -350,3 +350,23 @@ bh_report_compare_warnings(const struct bh_results *const *rs,
     }
     return k;
 }
+
+void
+bh_threshold_describe(const struct bh_threshold_result *t, char *buf,
+                      size_t size) {
+    struct rd_expr e;
+    if (!rd_parse_expr(t->expr, &e)) {
+        e.unit = RU_COUNT;
+        e.upper = true;
+    }
+    char v[64], l[64];
+    rd_fmt1(v, sizeof v, t->value, e.unit, true);
+    rd_fmt1(l, sizeof l, t->limit, e.unit, true);
+    if (isnan(t->value))
+        snprintf(buf, size, "%s (not measured, limit %s %s)",
+                 t->pass ? "pass" : "FAIL", e.op, l);
+    else
+        snprintf(buf, size, "%s (%s bound %s, limit %s %s)",
+                 t->pass ? "pass" : "FAIL", e.upper ? "upper" : "lower", v,
+                 e.op, l);
+}

@@ -40,6 +40,32 @@ late_text(char *buf, size_t size, const struct bh_run_numbers *n) {
              n->late_mean, n->late_max, (unsigned long long)n->late);
 }
 
+/* The run's costs, from the driver's records and from the CDRs. */
+static void
+cost_text(char *buf, size_t size, const struct bh_run_numbers *n) {
+    if (isnan(n->cost_records)) {
+        snprintf(buf, size, "not rated (the scenario has no tariffs)");
+        return;
+    }
+    int k = snprintf(buf, size,
+                     "%.2f %s from the driver's records (callers %.2f, "
+                     "company %.2f); ",
+                     n->cost_records, n->currency, n->cost_records_callers,
+                     n->cost_records_company);
+    if (k < 0 || (size_t)k >= size)
+        return;
+    if (isnan(n->cost_cdrs))
+        snprintf(buf + k, size - (size_t)k,
+                 "from the switch's CDRs: not rated (no CDRs)");
+    else
+        snprintf(buf + k, size - (size_t)k,
+                 "%.2f %s from the switch's CDRs (callers %.2f, company "
+                 "%.2f; %llu CDRs, their outcome and times, the caller's "
+                 "class from the record of the same Call-ID)",
+                 n->cost_cdrs, n->currency, n->cost_cdrs_callers,
+                 n->cost_cdrs_company, (unsigned long long)n->cdrs_rated);
+}
+
 static void
 window_text(char *buf, size_t size, const struct bh_run_numbers *n) {
     char a[16], b[16], d[32];
@@ -105,6 +131,9 @@ bh_report_run_md(const struct bh_run_report *run, FILE *out) {
         else
             fprintf(out, "not measured\n");
         fprintf(out, "- lateness of starts: %s\n", l);
+        char c[400];
+        cost_text(c, sizeof c, n);
+        fprintf(out, "- costs of the run's calls: %s\n", c);
         fprintf(out,
                 "- call by call: %llu driver records, %llu CDRs; %llu "
                 "matched by Call-ID with the same outcome, %llu with "
@@ -193,6 +222,10 @@ bh_report_run_html(const struct bh_run_report *run, FILE *out) {
             fputs("not measured", out);
         fputs("</td></tr>\n<tr><th>lateness of starts</th><td>", out);
         rd_escape(out, l);
+        char c[400];
+        cost_text(c, sizeof c, n);
+        fputs("</td></tr>\n<tr><th>costs of the run's calls</th><td>", out);
+        rd_escape(out, c);
         fprintf(out,
                 "</td></tr>\n<tr><th>call by call</th><td>%llu driver "
                 "records, %llu CDRs: %llu matched by Call-ID with the same "

@@ -544,6 +544,16 @@ write_run(struct jw *w, const struct bh_run_numbers *n) {
     jw_int(w, "driver_only", (long long)n->driver_only);
     jw_int(w, "cdr_only", (long long)n->cdr_only);
     jw_close(w, '}');
+    jw_open(w, "costs", '{', true);
+    jw_str(w, "currency", n->currency);
+    jw_num(w, "records", n->cost_records);
+    jw_num(w, "records_callers", n->cost_records_callers);
+    jw_num(w, "records_company", n->cost_records_company);
+    jw_num(w, "cdrs", n->cost_cdrs);
+    jw_num(w, "cdrs_callers", n->cost_cdrs_callers);
+    jw_num(w, "cdrs_company", n->cost_cdrs_company);
+    jw_int(w, "cdrs_rated", (long long)n->cdrs_rated);
+    jw_close(w, '}');
     jw_bool(w, "incomplete", n->incomplete);
     jw_str(w, "note", n->note);
     jw_close(w, '}');

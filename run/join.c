@@ -106,10 +106,32 @@ cdr_cols(FILE *f, const struct bh_cdr_row *r, double speed) {
             r->reason, r->rec.wait * speed, r->rec.talk * speed);
 }
 
+/* The driver's record of a call with the switch's account of it: the
+ * CDR's outcome, and its answer, connect and end (wall s after its
+ * arrival, times the speed) after the record's arrival; who called (class,
+ * origin, plan, payer) is the record's. What the CDR bills. */
+static struct bh_call_record
+cdr_timed(const struct bh_call_record *r, const struct bh_cdr_row *row,
+          double speed) {
+    struct bh_call_record c = *r;
+    const struct bh_call_record *w = &row->rec;
+    c.outcome = w->outcome;
+    c.answer =
+        w->answer >= 0 ? r->arrival + (w->answer - w->arrival) * speed : -1;
+    c.connect =
+        w->connect >= 0 ? r->arrival + (w->connect - w->arrival) * speed : -1;
+    c.end = r->arrival + (w->end - w->arrival) * speed;
+    c.wait = w->wait * speed;
+    c.talk = w->talk * speed;
+    c.cost = 0;
+    return c;
+}
+
 int
 run_join(const struct run_calls *calls, const char *cdr_path,
          const struct bh_scenario *sc, double speed, const char *path,
-         struct bh_run_numbers *n, struct bh_diag *diag) {
+         struct bh_record_sink cdr_sink, struct bh_run_numbers *n,
+         struct bh_diag *diag) {
     struct cdrs c = {0};
     if (cdr_path) {
         int rc = bh_cdr_read(cdr_path, NULL, keep_row, &c, diag);
@@ -152,6 +174,9 @@ run_join(const struct run_calls *calls, const char *cdr_path,
         const char *match = "no-cdr";
         if (row) {
             used[row - c.v] = 1;
+            struct bh_call_record timed = cdr_timed(r, row, speed);
+            bh_sink_record(cdr_sink, &timed);
+            n->cdrs_rated++;
             if (row->rec.outcome == r->outcome) {
                 n->matched++;
                 match = "yes";

@@ -48,6 +48,7 @@ struct run {
                                     target (numbers, then bridges) at the edge */
     struct bh_driver *drv;
     struct bh_driver_stats st;
+    struct bh_run_edge edge; /* what the edge measured, per call summed */
     int nomem;
     uint64_t skipped_campaigns; /* attempts the driver could not place */
     char unjudged[400];         /* thresholds on figures not measured */
@@ -220,6 +221,7 @@ on_call(void *arg, const struct bh_driver_call *c) {
     struct run *r = arg;
     if (run_calls_add(&r->calls, c))
         r->nomem = 1;
+    bh_run_edge_add(&r->edge, c);
 }
 
 static void
@@ -546,6 +548,32 @@ report(struct run *r, struct bh_run_numbers *num) {
     return rc;
 }
 
+/* The run's calls rated from the driver's records (the measured
+ * results' costs) and from the switch's CDRs (cc, fed by the join; NULL:
+ * none): NaN what was not rated. */
+static void
+costs(struct run *r, struct bh_collector *cc, struct bh_run_numbers *num) {
+    const struct bh_costs *k = &r->load.costs;
+    num->cost_records = num->cost_records_callers = NAN;
+    num->cost_records_company = NAN;
+    num->cost_cdrs = num->cost_cdrs_callers = num->cost_cdrs_company = NAN;
+    if (!k->present)
+        return;
+    snprintf(num->currency, sizeof num->currency, "%s", k->currency);
+    num->cost_records = k->total.mean;
+    num->cost_records_callers = k->callers.mean;
+    num->cost_records_company = k->company.mean;
+    struct bh_results cr;
+    memset(&cr, 0, sizeof cr);
+    if (cc && bh_sink_end(bh_collector_sink(cc), r->sc->horizon) == 0 &&
+        bh_collector_results(cc, &cr) == 0 && cr.costs.present) {
+        num->cost_cdrs = cr.costs.total.mean;
+        num->cost_cdrs_callers = cr.costs.callers.mean;
+        num->cost_cdrs_company = cr.costs.company.mean;
+    }
+    bh_results_clear(&cr);
+}
+
 /* After the load (complete or not): the measured results, the join, the
  * files and the report. */
 static int
@@ -568,6 +596,10 @@ measured(struct run *r, double wall, int load_rc) {
     num->window = r->sc->horizon;
     num->wall = wall;
     num->calls_on_wire = r->st.started - r->skipped_campaigns;
+    if (r->drv) {
+        bh_run_edge_measured(&r->edge, &r->st, &r->load.measured);
+        r->load.measured.calls = (double)num->calls_on_wire;
+    }
     num->late = r->st.late;
     num->late_mean =
         r->st.started ? 1000 * r->st.late_sum / (double)r->st.started : 0;
@@ -583,8 +615,18 @@ measured(struct run *r, double wall, int load_rc) {
     path_of(r, "records.csv", csv, sizeof csv);
     struct bh_diag jd;
     memset(&jd, 0, sizeof jd);
-    int rc = run_join(&r->calls, r->opt->target || r->not_run[0] ? NULL : cdr,
-                      r->sc, r->speed, csv, num, &jd);
+    int cdrs = !r->opt->target && !r->not_run[0];
+    struct bh_collector *cc = NULL;
+    struct bh_record_sink cs = {0};
+    if (cdrs && r->load.costs.present &&
+        bh_collector_new(r->sc, BH_SOURCE_LOAD, &cc) == 0) {
+        cs = bh_collector_sink(cc);
+        bh_sink_begin(cs, 0);
+    }
+    int rc = run_join(&r->calls, cdrs ? cdr : NULL, r->sc, r->speed, csv, cs,
+                      num, &jd);
+    costs(r, cc, num);
+    bh_collector_free(cc);
     if (rc && !load_rc)
         *r->diag = jd;
     int wr = write_results(r, &r->load, "load.json");

@@ -82,10 +82,13 @@ void run_calls_free(struct run_calls *c);
 
 /* Joins calls with the CDR file's rows by Call-ID, writes records.csv
  * (path) and fills the call-by-call counts, the peaks of n. speed turns
- * the CDRs' wall seconds into scenario seconds. cdr_path NULL: no CDRs
- * (a switch not ours). 0, or BH_EIO with diag. */
+ * the CDRs' wall seconds into scenario seconds. Each call in both goes
+ * to cdr_sink (may be empty) as the CDR bills it: the record's caller
+ * with the CDR's outcome and times (n->cdrs_rated counts them). cdr_path
+ * NULL: no CDRs (a switch not ours). 0, or BH_EIO with diag. */
 int run_join(const struct run_calls *calls, const char *cdr_path,
              const struct bh_scenario *sc, double speed, const char *path,
-             struct bh_run_numbers *n, struct bh_diag *diag);
+             struct bh_record_sink cdr_sink, struct bh_run_numbers *n,
+             struct bh_diag *diag);
 
 #endif

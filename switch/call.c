@@ -499,10 +499,17 @@ sw_call_invite(const struct sw_req *req) {
     /* Overloaded (media.c's tick runs late), over max_cps, or at the
      * bound of calls: 503 before the service spends anything on it. */
     int overloaded = sw_now(sw) < sw->overload_until;
-    int shed = !overloaded && !sw_cps_admit(sw); /* over max_cps */
-    if (overloaded || shed || sw->m.calls_active >= BH_SWITCH_MAX_CALLS) {
+    /* A backlog: the INVITE waited in the socket buffer longer than
+     * SW_QUEUE_AGE_MAX. Shed at once, whatever max_cps says, so that the
+     * backlog drains instead of growing into timeouts (a collapse). */
+    int stale = !overloaded && sw->rx_age > SW_QUEUE_AGE_MAX;
+    int shed = !overloaded && !stale && !sw_cps_admit(sw); /* over max_cps */
+    if (overloaded || stale || shed ||
+        sw->m.calls_active >= BH_SWITCH_MAX_CALLS) {
         if (overloaded)
             sw->m.overload_rejected++;
+        if (stale)
+            sw->m.shed_stale++;
         if (shed)
             sw->m.shed++;
         int s = sw_reply(req, WHY_UNAVAILABLE);

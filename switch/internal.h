@@ -58,7 +58,10 @@
 #define SW_LAG_TICKS 3       /* late ticks in a row that mean overload */
 #define SW_LAG_BUSY 0.5      /* CPU share of a late gap that means busy */
 #define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
-#define SW_STOP_POLL 0.05    /* s between checks of a stop's progress */
+/* s a new INVITE may have waited in the socket buffer: older, it is shed
+ * with 503 (its client has resent it by then: RFC 3261 timer A, T1). */
+#define SW_QUEUE_AGE_MAX 0.5
+#define SW_STOP_POLL 0.05 /* s between checks of a stop's progress */
 /* Bytes read of one datagram: more than any UDP payload (65,507), so
  * that an oversize request is read whole and its 513 can copy its Via,
  * From, To, Call-ID and CSeq. */
@@ -344,10 +347,12 @@ struct bh_switch {
     int filter_failed;               /* the kernel refused it (said once) */
     int stopping, verbose;
     /* Overload: the 20 ms media tick measures how late the loop runs. */
-    double last_tick;        /* s, when the tick last ran */
-    double last_tick_cpu;    /* s of the loop thread's CPU time then */
-    int late_ticks;          /* consecutive ticks more than SW_LAG_MAX late */
-    double overload_until;   /* s; new INVITEs get 503 until then */
+    double last_tick;      /* s, when the tick last ran */
+    double last_tick_cpu;  /* s of the loop thread's CPU time then */
+    int late_ticks;        /* consecutive ticks more than SW_LAG_MAX late */
+    double overload_until; /* s; new INVITEs get 503 until then */
+    double rx_age;         /* s the datagram being handled waited in the socket
+                              buffer (0: not known, or not from the socket) */
     struct bh_sip_msg rxmsg; /* parse scratch of sip.c (large); handlers
                                 get the message through struct sw_req */
     char *rxbuf;             /* owned, RECV_BATCH datagrams of

@@ -146,6 +146,13 @@ on_sip(evutil_socket_t fd, short what, void *arg) {
     struct mmsghdr msgs[RECV_BATCH];
     struct iovec iov[RECV_BATCH];
     struct sockaddr_storage from[RECV_BATCH];
+    /* The kernel's receive time of each datagram (SO_TIMESTAMPNS): how
+     * long it waited in the socket buffer tells a backlog (call.c sheds
+     * new calls that waited too long). */
+    union {
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl[RECV_BATCH];
     /* Bounded: at most 8 batches per wakeup, so timers and the HTTP
      * endpoint get their turn under flood. */
     for (int round = 0; round < 8; round++) {
@@ -157,11 +164,26 @@ on_sip(evutil_socket_t fd, short what, void *arg) {
             msgs[i].msg_hdr.msg_iovlen = 1;
             msgs[i].msg_hdr.msg_name = &from[i];
             msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+            msgs[i].msg_hdr.msg_control = ctl[i].buf;
+            msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
         }
         int n = recvmmsg(fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
+        struct timespec rt;
+        clock_gettime(CLOCK_REALTIME, &rt);
         for (int i = 0; i < n; i++) {
+            sw->rx_age = 0;
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c;
+                 c = CMSG_NXTHDR(&msgs[i].msg_hdr, c))
+                if (c->cmsg_level == SOL_SOCKET &&
+                    c->cmsg_type == SCM_TIMESTAMPNS) {
+                    struct timespec ts;
+                    memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                    double age = (double)(rt.tv_sec - ts.tv_sec) +
+                                 (double)(rt.tv_nsec - ts.tv_nsec) / 1e9;
+                    sw->rx_age = age > 0 ? age : 0;
+                }
             struct sw_addr a;
             memcpy(&a.ss, &from[i], sizeof a.ss);
             a.len = msgs[i].msg_hdr.msg_namelen;
@@ -170,6 +192,7 @@ on_sip(evutil_socket_t fd, short what, void *arg) {
                 len = cap; /* larger than cap: oversize */
             sw_sip_receive(sw, bufs + (size_t)i * cap, len, &a);
         }
+        sw->rx_age = 0;
         if (n < RECV_BATCH)
             break;
     }
@@ -321,6 +344,7 @@ open_sip(struct bh_switch *sw, const char *listen, char *err, size_t errlen) {
     }
     int one = 1, big = 8 << 20;
     setsockopt(sw->sip_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(sw->sip_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     /* Big buffers ride out scheduling hiccups under load without drops
      * (each drop costs a retransmission, 500 ms later). The FORCE forms
      * pass net.core.rmem_max when the process may (CAP_NET_ADMIN). */

@@ -3,7 +3,9 @@ calls than it can take (issue 14, item 7).
 
 Callers (SIPp, overload_caller.xml, on CPU 1) call a number whose queue
 hands them to operators (one SIPp UAS behind N static contacts, on CPU 1
-too); the switch runs on CPU 0. For each offered rate of the sweep, two
+too); the switch runs on CPU 0, held to --quota of a core by a cgroup
+(so that it, not the load tool sharing a loaded machine, is what runs out
+of capacity). For each offered rate of the sweep, two
 runs: the switch with `switch.limits.max_cps` set (new calls over it get
 503 at once) and the same switch without it (max_cps 0: only the older
 overload guard, which reacts to a late media tick), the peer the issue
@@ -18,13 +20,20 @@ lines:
   failed           SIPp's failed calls (timeouts, unexpected messages):
                    the collapse the issue saw at 8,000-10,000/s
   switch_cpu       the switch's CPU, cores
-and per rate the ratio goodput(max_cps) / goodput(no limit).
+Each (rate, limit) point runs --repeat times, the runs of the two limits
+interleaved so that a change in the machine's load hits both alike; the
+summary gives per rate the median goodput of each, their ratio
+(max_cps / no limit) and, for each limit, the goodput at the highest
+rate over the best median of the sweep (flat: near 1; a collapse: near
+0). The switch and the load run pinned (taskset) to CPUs 0 and 1.
 
-Usage: python3 bench_overload.py BUSYHOUR [--rates 1000,2000,4000,6000,
-       8000,10000] [--seconds 5] [--max-cps 3000] [--operators 250]
+Usage: python3 bench_overload.py BUSYHOUR [--rates 500,1000,2000,4000,
+       8000] [--seconds 4] [--max-cps 1000] [--operators 250] [--repeat 3]
 Never part of ctest: the figures depend on the machine and its load."""
 import argparse
 import os
+import socket
+import statistics
 import re
 import signal
 import subprocess
@@ -35,7 +44,29 @@ import urllib.request
 from bench_switch import ticks  # the switch's CPU ticks from /proc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SIP, CALLER, OPS, HTTP = 27260, 27261, 27270, 27262
+
+
+def free_ports(n):
+    """n distinct ports free for UDP and TCP on 127.0.0.1."""
+    out = []
+    while len(out) < n:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        p = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", p))
+            if p not in out:
+                out.append(p)
+        except OSError:
+            pass
+        finally:
+            t.close()
+            u.close()
+    return out
+
+
+SIP, CALLER, OPS, HTTP = free_ports(4)
 
 
 def scenario(path, operators, max_cps):
@@ -54,7 +85,36 @@ def scenario(path, operators, max_cps):
                 "    holding: { dist: deterministic, value: 1s }\n")
 
 
-def run(busyhour, rate, seconds, operators, max_cps, tmp):
+def throttled(cgroup):
+    """Periods in which the CPU quota stopped the switch (cpu.stat)."""
+    if not cgroup:
+        return 0
+    for line in open(os.path.join(cgroup, "cpu.stat")):
+        if line.startswith("nr_throttled"):
+            return int(line.split()[1])
+    return 0
+
+
+def make_cgroup(quota):
+    """A cgroup (v1 cpu controller) holding the switch to `quota` of a
+    core in 20 ms periods, or None when it cannot be made."""
+    if quota <= 0:
+        return None
+    path = "/sys/fs/cgroup/cpu/bh_overload_%d" % os.getpid()
+    try:
+        os.mkdir(path)
+        with open(os.path.join(path, "cpu.cfs_period_us"), "w") as f:
+            f.write("20000")
+        with open(os.path.join(path, "cpu.cfs_quota_us"), "w") as f:
+            f.write("%d" % max(1000, int(quota * 20000)))
+        return path
+    except OSError as e:
+        print("no cgroup for the CPU quota (%s): the switch runs "
+              "unlimited" % e)
+        return None
+
+
+def run(busyhour, rate, seconds, operators, max_cps, tmp, cgroup=None):
     yaml = os.path.join(tmp, "bench-%d.yaml" % max_cps)
     scenario(yaml, operators, max_cps)
     log = os.path.join(tmp, "caller-%d-%d.log" % (rate, max_cps))
@@ -72,6 +132,10 @@ def run(busyhour, rate, seconds, operators, max_cps, tmp):
                               stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
         procs.append(sw)
+        if cgroup:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+                f.write("%d\n" % sw.pid)
+        thr0 = throttled(cgroup)
         time.sleep(0.5)
         t0, w0 = ticks(sw.pid), time.time()
         limit = seconds * 4 + 30  # SIPp's own bound: late calls fail
@@ -90,8 +154,16 @@ def run(busyhour, rate, seconds, operators, max_cps, tmp):
             sipp.kill()
             out = sipp.communicate()[0]
         t1, w1 = ticks(sw.pid), time.time()
-        metrics = urllib.request.urlopen(
-            "http://127.0.0.1:%d/metrics" % HTTP, timeout=10).read().decode()
+        thr = throttled(cgroup) - thr0
+        metrics = ""
+        for _ in range(10):  # a loaded machine may reset a connection
+            try:
+                metrics = urllib.request.urlopen(
+                    "http://127.0.0.1:%d/metrics" % HTTP,
+                    timeout=10).read().decode()
+                break
+            except OSError:
+                time.sleep(1)
         sw.send_signal(signal.SIGTERM)
         sw.wait()
     finally:
@@ -119,36 +191,70 @@ def run(busyhour, rate, seconds, operators, max_cps, tmp):
             "failed": failed,
             "shed_cps": metric("bh_switch_shed_total"),
             "shed_lag": metric("bh_switch_overload_rejected_total"),
-            "switch_cpu": cpu / (w1 - w0) if w1 > w0 else 0}
+            "switch_cpu": cpu / (w1 - w0) if w1 > w0 else 0,
+            "throttled": thr}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("busyhour")
-    ap.add_argument("--rates", default="1000,2000,4000,6000,8000,10000")
-    ap.add_argument("--seconds", type=int, default=5)
-    ap.add_argument("--max-cps", type=int, default=3000)
+    ap.add_argument("--rates", default="200,400,800,1600,3200")
+    ap.add_argument("--seconds", type=int, default=4)
+    ap.add_argument("--max-cps", type=int, default=300)
     ap.add_argument("--operators", type=int, default=250)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quota", type=float, default=0.05,
+                    help="the switch's CPU quota, cores (0: none)")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="bh_overload_")
-    print("max_cps=%d seconds=%d operators=%d" % (a.max_cps, a.seconds,
-                                                   a.operators))
-    for rate in [int(x) for x in a.rates.split(",")]:
-        res = {}
-        for cps in (a.max_cps, 0):
-            r = run(a.busyhour, rate, a.seconds, a.operators, cps, tmp)
-            res[cps] = r
-            print("limit=%s offered=%d calls=%d connected=%d goodput=%.0f "
-                  "shed=%d (max_cps %d, late tick %d) busy=%d failed=%d "
-                  "switch_cpu=%.2f" %
-                  ("max_cps" if cps else "none", r["offered"], r["calls"],
-                   r["connected"], r["goodput"], r["shed"], r["shed_cps"],
-                   r["shed_lag"], r["busy"],
-                   r["failed"], r["switch_cpu"]), flush=True)
-        peer = res[0]["goodput"]
-        print("offered=%d goodput_ratio=%s" %
-              (rate, "%.2f" % (res[a.max_cps]["goodput"] / peer)
-               if peer > 0 else "inf"), flush=True)
+    cgroup = make_cgroup(a.quota)
+    print("max_cps=%d seconds=%d operators=%d repeat=%d quota=%s" %
+          (a.max_cps, a.seconds, a.operators, a.repeat,
+           "%.2f core" % a.quota if cgroup else "none"))
+    try:
+        sweep(a, tmp, cgroup)
+    finally:
+        if cgroup:
+            os.rmdir(cgroup)
+
+
+def sweep(a, tmp, cgroup):
+    rates = [int(x) for x in a.rates.split(",")]
+    runs = {}  # (rate, cps) -> [result]
+    for rep in range(a.repeat):
+        for rate in rates:
+            for cps in ((a.max_cps, 0) if rep % 2 == 0 else (0, a.max_cps)):
+                r = run(a.busyhour, rate, a.seconds, a.operators, cps, tmp,
+                        cgroup)
+                runs.setdefault((rate, cps), []).append(r)
+                print("run=%d limit=%s offered=%d calls=%d connected=%d "
+                      "goodput=%.0f shed=%d (max_cps %d, late tick %d) "
+                      "busy=%d failed=%d switch_cpu=%.2f throttled=%d "
+                      "loadavg=%s" %
+                      (rep + 1, "max_cps" if cps else "none", r["offered"],
+                       r["calls"], r["connected"], r["goodput"], r["shed"],
+                       r["shed_cps"], r["shed_lag"], r["busy"], r["failed"],
+                       r["switch_cpu"], r["throttled"],
+                       open("/proc/loadavg").read().split()[0]), flush=True)
+
+    def med(rate, cps, key):
+        return statistics.median(r[key] for r in runs[(rate, cps)])
+    print("summary (medians of %d runs):" % a.repeat)
+    for rate in rates:
+        g1, g0 = med(rate, a.max_cps, "goodput"), med(rate, 0, "goodput")
+        print("offered=%d goodput_max_cps=%.0f failed_max_cps=%.0f "
+              "cpu_max_cps=%.2f goodput_none=%.0f failed_none=%.0f "
+              "cpu_none=%.2f goodput_ratio=%s" %
+              (rate, g1, med(rate, a.max_cps, "failed"),
+               med(rate, a.max_cps, "switch_cpu"), g0,
+               med(rate, 0, "failed"), med(rate, 0, "switch_cpu"),
+               "%.2f" % (g1 / g0) if g0 > 0 else "inf"))
+    for cps in (a.max_cps, 0):
+        best = max(med(rate, cps, "goodput") for rate in rates)
+        last = med(rates[-1], cps, "goodput")
+        print("limit=%s goodput_at_highest_over_best=%s" %
+              ("max_cps" if cps else "none",
+               "%.2f" % (last / best) if best > 0 else "n/a"))
     la = open("/proc/loadavg").read().split()[0]
     print("loadavg_1m=%s ncpu=%d" % (la, os.cpu_count()))
 

@@ -79,6 +79,15 @@ struct bh_call_record {
     bh_money cost;         /* filled by rating, micro-units */
 };
 
+/* The --records file's columns, in order (the header line; the help of
+ * busyhour sim prints the same). warmup is 1 for a record that arrived in
+ * the warm-up (arrival < sim.warmup): counted and rated nowhere (its cost
+ * is 0), so the results' figures are over the rows with warmup 0. */
+#define BH_CALL_RECORD_CSV_COLUMNS                                             \
+    "replication,id,source,target,caller_class,origin,plan,payer,outbound,"    \
+    "subscriber,attempt,meeting,arrival,answer,connect,end,outcome,wait,"      \
+    "talk,line,agent,cost,warmup"
+
 /* Writes the CSV header, and one record as a CSV row (the --records file).
  * Names of sources, origins and plans come from the scenario (borrowed).
  * Times in s with microsecond precision, cost in currency units. */

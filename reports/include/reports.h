@@ -238,7 +238,15 @@ struct bh_run_numbers {
     uint64_t matched;              /* Call-IDs in both, with the same outcome */
     uint64_t mismatched;           /* in both, outcomes differ */
     uint64_t driver_only, cdr_only;
-    bool incomplete; /* stopped early (Ctrl-C, a failed switch) */
+    /* The run's calls rated twice with the scenario's tariffs (currency
+     * units): from the driver's records (as results.costs) and from the
+     * switch's CDRs (their outcome and times, the caller's class from
+     * the record of the same Call-ID); NaN when not rated */
+    char currency[8];
+    double cost_records, cost_records_callers, cost_records_company;
+    double cost_cdrs, cost_cdrs_callers, cost_cdrs_company;
+    uint64_t cdrs_rated; /* CDRs rated (those with a driver record) */
+    bool incomplete;     /* stopped early (Ctrl-C, a failed switch) */
     char note[600];  /* why incomplete, what was lost */
 };
 
@@ -566,6 +574,11 @@ struct bh_estimate bh_target_figure(const struct bh_results *r,
 bool bh_threshold_compare(double value, enum bh_op op, double limit);
 /* Thresholds in r that failed (0 = verdict pass). */
 int bh_results_failed(const struct bh_results *r);
+/* One judged threshold as the reports show it, in the unit its limit is
+ * written in (shares in %, times in s, money in currency units): "FAIL
+ * (upper bound 30.61%, limit < 1.00%)" into buf (render.c). */
+void bh_threshold_describe(const struct bh_threshold_result *t, char *buf,
+                           size_t size);
 
 /* ---- Charts (chart.c) -------------------------------------------------
  * SVG charts drawn by gnuplot (`set terminal svg`), for the HTML report. */
@@ -735,6 +748,14 @@ int bh_report_csv(const struct bh_report *rep, const char *dir,
 /* JUnit XML: one test suite per results file, one test case per
  * threshold; a failed one has a <failure> naming metric, value, limit. */
 int bh_report_junit(const struct bh_report *rep, FILE *out);
+/* The report as JSON (busyhour report --json): {"format":
+ * "busyhour-report/1", "scenario", "verdict": "pass" | "fail" | "none",
+ * "failed" (thresholds), "verdict_of" (the label of the file judged),
+ * "warnings": [...], "columns": [{"label", "results": a results object
+ * (reports/README.md) with the thresholds as the report judged them}]}.
+ * Returns 0 or BH_EIO. */
+#define BH_REPORT_FORMAT "busyhour-report/1"
+int bh_report_json(const struct bh_report *rep, FILE *out);
 /* One self-contained HTML page (inline CSS, inline SVG from gnuplot, no
  * external URL). Returns 0, or BH_ENOENT / BH_EIO with diag (gnuplot). */
 int bh_report_html(const struct bh_report *rep, FILE *out,

@@ -74,6 +74,29 @@ struct bh_run_result {
 int bh_run(const struct bh_run_options *opt, struct bh_run_result *res,
            struct bh_diag *diag);
 
+/* ---- What the edge measured (busyhour run and busyhour load) ----------
+ * Sums over a run's calls of the figures a driver measures per call
+ * (traffic/driver: INVITE to 100, 18x, 2xx in wall s, jitter in ms, MOS
+ * in and out), and the results' `measured` block made of them and the
+ * driver's stats. Zero-initialise to start. */
+struct bh_driver_call;
+struct bh_driver_stats;
+struct bh_measured;
+
+struct bh_run_edge {
+    double t100, t180, t200; /* wall s, sums */
+    uint64_t n100, n180, n200;
+    double jitter, mos_in, mos_out;
+    uint64_t njitter, nmos, nmos_out;
+};
+
+void bh_run_edge_add(struct bh_run_edge *e, const struct bh_driver_call *c);
+/* Means (NaN when no call had the figure), counts and failures by
+ * reason. */
+void bh_run_edge_measured(const struct bh_run_edge *e,
+                          const struct bh_driver_stats *st,
+                          struct bh_measured *m);
+
 /* "HH:MM-HH:MM" into s since midnight; 0 or BH_EINVAL. */
 int bh_run_parse_window(const char *s, double *start, double *end);
 

@@ -500,6 +500,8 @@ struct bh_switch_metrics {
     uint64_t auth_refused;   /* attempts refused while blocked */
     uint64_t auth_blocks;    /* times a source or account was blocked */
     uint64_t shed;           /* new calls refused (503) over max_cps */
+    uint64_t shed_stale;     /* new calls refused (503): waited too long in the
+                                socket buffer (a backlog) */
     uint64_t http_refused;   /* HTTP connections closed at accept */
 };
 

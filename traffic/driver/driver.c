@@ -2,6 +2,7 @@
  * to the target (connected, with IP_RECVERR so that an ICMP unreachable
  * names the request it answers), the scheduler's timer, the media and
  * housekeeping ticks, and the stop when the target is gone. */
+#define _GNU_SOURCE /* recvmmsg, sendmmsg */
 #include "driver_int.h"
 
 #include <arpa/inet.h>
@@ -222,16 +223,54 @@ drv_packet(struct bh_driver *d, int dir, const struct sockaddr *peer,
                          buf, len, drv_now(d));
 }
 
+void
+drv_sip_flush(struct bh_driver *d) {
+    struct mmsghdr v[DRV_TX_BATCH];
+    struct iovec iov[DRV_TX_BATCH];
+    size_t n = d->ntx;
+    d->ntx = 0;
+    for (size_t i = 0; i < n; i++) {
+        iov[i].iov_base = d->tx + i * DRV_TX_SLOT;
+        iov[i].iov_len = d->tx_len[i];
+        memset(&v[i], 0, sizeof v[i]);
+        v[i].msg_hdr.msg_iov = &iov[i];
+        v[i].msg_hdr.msg_iovlen = 1;
+    }
+    /* an earlier ICMP error is reported by the next send, which then
+     * sent nothing: try it once more, then give that datagram up (its
+     * transaction's retransmissions and timers deal with the loss) */
+    int retried = 0;
+    for (size_t i = 0; i < n;) {
+        int r = sendmmsg(d->sip_fd, v + i, (unsigned)(n - i), 0);
+        if (r > 0) {
+            i += (size_t)r;
+            retried = 0;
+        } else if (r < 0 && errno == ECONNREFUSED && !retried) {
+            retried = 1;
+        } else {
+            i++;
+            retried = 0;
+        }
+    }
+}
+
 int
 drv_sip_send(struct bh_driver *d, const char *buf, size_t len) {
-    ssize_t n = send(d->sip_fd, buf, len, 0);
-    if (n < 0 && errno == ECONNREFUSED) /* an earlier ICMP, reported now */
-        n = send(d->sip_fd, buf, len, 0);
-    if (n < 0)
-        return -1;
     d->st.sip_sent++;
     drv_packet(d, 0, (struct sockaddr *)&d->target, d->target_len, d->sip_fd,
                buf, len);
+    if (len > DRV_TX_SLOT || !d->tx) {
+        /* too long for a slot: alone, after what is queued */
+        drv_sip_flush(d);
+        ssize_t n = send(d->sip_fd, buf, len, 0);
+        if (n < 0 && errno == ECONNREFUSED) /* an earlier ICMP */
+            n = send(d->sip_fd, buf, len, 0);
+        return n < 0 ? -1 : 0;
+    }
+    memcpy(d->tx + d->ntx * DRV_TX_SLOT, buf, len);
+    d->tx_len[d->ntx++] = len;
+    if (d->ntx == DRV_TX_BATCH)
+        drv_sip_flush(d);
     return 0;
 }
 
@@ -298,45 +337,65 @@ drain_errors(struct bh_driver *d) {
     }
 }
 
+/* One datagram from the target. */
+static void
+sip_in(struct bh_driver *d, char *buf, size_t n) {
+    static struct bh_sip_msg m;
+    d->last_rx = drv_now(d);
+    d->st.sip_received++;
+    drv_packet(d, 1, (struct sockaddr *)&d->target, d->target_len, d->sip_fd,
+               buf, n);
+    if (bh_sip_parse(buf, n, &m, NULL) != 0)
+        return; /* nothing to answer a message we cannot read */
+    struct drv_call *c = drv_call_find(d, m.call_id);
+    if (m.is_request) {
+        if (c) {
+            drv_caller_request(c, &m);
+        } else if (m.method != BH_SIP_ACK) {
+            /* RFC 3261 12.2.2: no such dialog */
+            char out[2048];
+            struct bh_sip_builder b;
+            bh_sip_build_init(&b, out, sizeof out);
+            bh_sip_build_response(&b, &m, 481, NULL, BH_STR_NULL);
+            int len = bh_sip_build_finish(&b, NULL, BH_STR_NULL);
+            if (len > 0)
+                drv_sip_send(d, out, (size_t)len);
+        }
+    } else if (c) {
+        drv_caller_response(c, &m);
+    }
+}
+
 static void
 on_sip(evutil_socket_t fd, short what, void *arg) {
     struct bh_driver *d = arg;
     (void)what;
-    drain_errors(d);
-    static char buf[BH_SIP_MAX_MSG + 1];
-    static struct bh_sip_msg m;
-    for (int i = 0; i < 256; i++) {
-        ssize_t n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == ECONNREFUSED) {
+    struct mmsghdr v[DRV_RX_BATCH];
+    struct iovec iov[DRV_RX_BATCH];
+    const size_t slot = BH_SIP_MAX_MSG + 1;
+    /* bounded: 16 batches a turn, the loop comes back for more */
+    for (int round = 0; round < 16; round++) {
+        for (int i = 0; i < DRV_RX_BATCH; i++) {
+            iov[i].iov_base = d->rx + (size_t)i * slot;
+            iov[i].iov_len = slot - 1;
+            memset(&v[i], 0, sizeof v[i]);
+            v[i].msg_hdr.msg_iov = &iov[i];
+            v[i].msg_hdr.msg_iovlen = 1;
+        }
+        int r = recvmmsg(fd, v, DRV_RX_BATCH, MSG_DONTWAIT, NULL);
+        if (r < 0) {
+            /* IP_RECVERR: an ICMP error is reported here first */
+            if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+                errno == ENETUNREACH) {
                 drain_errors(d);
                 continue;
             }
             return;
         }
-        d->last_rx = drv_now(d);
-        d->st.sip_received++;
-        drv_packet(d, 1, (struct sockaddr *)&d->target, d->target_len, fd, buf,
-                   (size_t)n);
-        if (bh_sip_parse(buf, (size_t)n, &m, NULL) != 0)
-            continue; /* nothing to answer a message we cannot read */
-        struct drv_call *c = drv_call_find(d, m.call_id);
-        if (m.is_request) {
-            if (c) {
-                drv_caller_request(c, &m);
-            } else if (m.method != BH_SIP_ACK) {
-                /* RFC 3261 12.2.2: no such dialog */
-                char out[2048];
-                struct bh_sip_builder b;
-                bh_sip_build_init(&b, out, sizeof out);
-                bh_sip_build_response(&b, &m, 481, NULL, BH_STR_NULL);
-                int len = bh_sip_build_finish(&b, NULL, BH_STR_NULL);
-                if (len > 0)
-                    drv_sip_send(d, out, (size_t)len);
-            }
-        } else if (c) {
-            drv_caller_response(c, &m);
-        }
+        for (int i = 0; i < r; i++)
+            sip_in(d, d->rx + (size_t)i * slot, v[i].msg_len);
+        if (r < DRV_RX_BATCH)
+            return;
     }
 }
 
@@ -543,7 +602,9 @@ bh_driver_new(const struct bh_scenario *sc, const struct bh_driver_options *opt,
         event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
     d->base = cfg ? event_base_new_with_config(cfg) : NULL;
     event_config_free(cfg);
-    if (!d->up || !d->connected || !d->base) {
+    d->tx = malloc((size_t)DRV_TX_BATCH * DRV_TX_SLOT);
+    d->rx = malloc((size_t)DRV_RX_BATCH * (BH_SIP_MAX_MSG + 1));
+    if (!d->up || !d->connected || !d->base || !d->tx || !d->rx) {
         bh_driver_free(d);
         return BH_ENOMEM;
     }
@@ -624,8 +685,12 @@ bh_driver_run(struct bh_driver *d) {
     drv_ops_register(d);
     if (d->registering == 0)
         drv_start_arrivals(d);
-    if (!d->done)
-        event_base_dispatch(d->base);
+    /* one turn of the loop at a time, so that the SIP each turn sends
+     * goes out in one batch */
+    drv_sip_flush(d);
+    while (!d->done && event_base_loop(d->base, EVLOOP_ONCE) == 0)
+        drv_sip_flush(d);
+    drv_sip_flush(d);
     event_del(&d->tick_ev);
     event_del(&d->media_ev);
     evtimer_del(&d->sched_ev);
@@ -665,10 +730,13 @@ bh_driver_free(struct bh_driver *d) {
     }
     bh_driver_sched_free(d->sched);
     drv_ops_free(d);
+    drv_media_pool_free(d);
     if (d->base)
         event_base_free(d->base);
     free(d->up);
     free(d->connected);
+    free(d->tx);
+    free(d->rx);
     bh_pcap_audio_free(&d->clip);
     free(d);
 }

@@ -23,6 +23,11 @@
 #define DRV_USER_MAX 32
 #define DRV_URI_MAX 160
 #define DRV_MEDIA_TICK 0.002 /* s between walks of the streams */
+/* SIP datagrams to the target go out in batches (sendmmsg) at the end
+ * of each turn of the loop, and come in by batches (recvmmsg). */
+#define DRV_TX_BATCH 32
+#define DRV_TX_SLOT 4096 /* larger messages go out at once, alone */
+#define DRV_RX_BATCH 16
 
 enum call_state {
     CALL_FREE = 0,
@@ -41,12 +46,25 @@ enum call_phase {
     PHASE_PASSCODE, /* a bridge: the passcode and '#' as RFC 4733 events */
 };
 
+/* An RTP socket. Kept open between calls (DRV_RTP_POOL_MAX of them at
+ * most) with its read event registered: a call's start and end then
+ * cost no socket, bind, setsockopt, getsockname, close or epoll_ctl
+ * (seven system calls of the twenty a short call made, bench/driver). */
+#define DRV_RTP_POOL_MAX 4096
+struct drv_rtpsock {
+    struct bh_driver *d;
+    int fd;
+    uint16_t port;
+    struct event ev;
+    struct drv_media *m; /* the stream using it; NULL: pooled */
+    struct drv_rtpsock *next;
+};
+
 struct drv_media {
     struct bh_driver *d;
-    uint64_t id;     /* picks the tone */
-    int fd;          /* -1 none; owned */
-    struct event ev; /* read event */
-    int ev_added;
+    uint64_t id;                  /* picks the tone */
+    struct drv_rtpsock *s;        /* borrowed from the pool; NULL none */
+    int fd;                       /* s->fd, -1 none */
     uint16_t port;                /* our RTP port */
     struct sockaddr_storage peer; /* where we send, from the SDP */
     socklen_t peer_len;
@@ -203,6 +221,10 @@ struct bh_driver {
     uint16_t sip_port;
     int sip_fd;
     struct event sip_ev;
+    char *tx; /* owned: DRV_TX_BATCH slots of DRV_TX_SLOT bytes */
+    size_t tx_len[DRV_TX_BATCH];
+    size_t ntx; /* queued */
+    char *rx;   /* owned: DRV_RX_BATCH slots of BH_SIP_MAX_MSG + 1 */
     /* calls: pointers stable, slots reused with a new generation */
     struct drv_call **calls;
     size_t ncalls, cap;
@@ -214,6 +236,8 @@ struct bh_driver {
     double last_rx;      /* wall s of the last datagram from the target */
     double last_unreach; /* wall s of the last ICMP unreachable, -1 */
     double next_progress;
+    struct drv_rtpsock *rtp_pool; /* idle RTP sockets (media.c) */
+    size_t rtp_pooled;
     struct drv_op *ops; /* owned, nops */
     size_t nops;
     struct drv_opsock *opsocks; /* owned, nopsocks */
@@ -254,8 +278,11 @@ uint16_t drv_port(const struct sockaddr_storage *ss);
 int drv_errqueue_drain(int fd);
 double drv_now(const struct bh_driver *d);
 uint64_t drv_random(struct bh_driver *d);
-/* Sends a SIP message to the target; counts it. 0 or -1 (errno). */
+/* Queues a SIP message to the target (sent at the end of the loop's
+ * turn, or when DRV_TX_BATCH are queued); counts it. 0 or -1. */
 int drv_sip_send(struct bh_driver *d, const char *buf, size_t len);
+/* Sends what is queued (sendmmsg). */
+void drv_sip_flush(struct bh_driver *d);
 void drv_packet(struct bh_driver *d, int dir, const struct sockaddr *peer,
                 socklen_t peer_len, int local_fd, const void *buf, size_t len);
 struct drv_call *drv_call_find(struct bh_driver *d, struct bh_str call_id);
@@ -309,6 +336,8 @@ void drv_dialer_init(struct bh_driver *d);
 /* Opens its socket; id picks the tone. 0 or -1. */
 int drv_media_open(struct bh_driver *d, struct drv_media *m, uint64_t id);
 void drv_media_close(struct drv_media *m);
+/* Closes the pooled RTP sockets (the driver's end). */
+void drv_media_pool_free(struct bh_driver *d);
 /* The agreed plan gives where to send; starts sending. 0 or -1. */
 int drv_media_start(struct drv_media *m, const struct bh_sdp_plan *plan);
 void drv_media_tick(struct drv_media *m, double now);

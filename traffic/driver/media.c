@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,11 +55,28 @@ drain_errors(struct drv_media *m) {
         m->d->last_unreach = drv_now(m->d);
 }
 
+/* What a pooled socket still receives (the last packets of its previous
+ * call): dropped as it comes. Bounded. */
+static void
+drop_all(int fd) {
+    uint8_t buf[BH_RTP_MAX_PACKET];
+    for (int i = 0; i < 64; i++)
+        if (recv(fd, buf, sizeof buf, MSG_DONTWAIT) < 0 &&
+            (errno == EAGAIN || errno == EWOULDBLOCK ||
+             drv_errqueue_drain(fd) == 0))
+            break;
+}
+
 static void
 on_rtp(evutil_socket_t fd, short what, void *arg) {
-    struct drv_media *m = arg;
-    struct bh_driver *d = m->d;
+    struct drv_rtpsock *sock = arg;
+    struct drv_media *m = sock->m;
     (void)what;
+    if (!m) {
+        drop_all(fd);
+        return;
+    }
+    struct bh_driver *d = m->d;
     uint8_t buf[BH_RTP_MAX_PACKET];
     for (int i = 0; i < 64; i++) {
         struct sockaddr_storage from;
@@ -66,7 +84,9 @@ on_rtp(evutil_socket_t fd, short what, void *arg) {
         ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT,
                              (struct sockaddr *)&from, &fl);
         if (n < 0) {
-            if (errno == ECONNREFUSED || errno == EHOSTUNREACH) {
+            /* IP_RECVERR: an ICMP error is reported here first */
+            if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+                errno == ENETUNREACH) {
                 drain_errors(m);
                 continue;
             }
@@ -97,7 +117,50 @@ on_rtp(evutil_socket_t fd, short what, void *arg) {
         bh_rtp_stats_update(&m->rx, h.seq, h.ts, arrival);
         m->received++;
     }
-    drain_errors(m);
+}
+
+/* A socket from the pool, else a new one with its read event. */
+static struct drv_rtpsock *
+rtpsock_take(struct bh_driver *d) {
+    struct drv_rtpsock *s = d->rtp_pool;
+    if (s) {
+        /* what it received while pooled was dropped as it came */
+        d->rtp_pool = s->next;
+        d->rtp_pooled--;
+        return s;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    struct sockaddr_storage me;
+    socklen_t ml;
+    s->d = d;
+    s->fd = drv_udp_open(d->local_ip, 0, &me, &ml);
+    if (s->fd < 0) {
+        free(s);
+        return NULL;
+    }
+    s->port = drv_port(&me);
+    event_assign(&s->ev, d->base, s->fd, EV_READ | EV_PERSIST, on_rtp, s);
+    event_add(&s->ev, NULL);
+    return s;
+}
+
+static void
+rtpsock_close(struct drv_rtpsock *s) {
+    event_del(&s->ev);
+    close(s->fd);
+    free(s);
+}
+
+void
+drv_media_pool_free(struct bh_driver *d) {
+    while (d->rtp_pool) {
+        struct drv_rtpsock *s = d->rtp_pool;
+        d->rtp_pool = s->next;
+        rtpsock_close(s);
+    }
+    d->rtp_pooled = 0;
 }
 
 int
@@ -105,15 +168,13 @@ drv_media_open(struct bh_driver *d, struct drv_media *m, uint64_t id) {
     memset(m, 0, sizeof *m);
     m->d = d;
     m->id = id;
-    struct sockaddr_storage me;
-    socklen_t ml;
-    m->fd = drv_udp_open(d->local_ip, 0, &me, &ml);
-    if (m->fd < 0)
+    m->fd = -1;
+    m->s = rtpsock_take(d);
+    if (!m->s)
         return -1;
-    m->port = drv_port(&me);
-    event_assign(&m->ev, d->base, m->fd, EV_READ | EV_PERSIST, on_rtp, m);
-    event_add(&m->ev, NULL);
-    m->ev_added = 1;
+    m->s->m = m;
+    m->fd = m->s->fd;
+    m->port = m->s->port;
     uint64_t r = drv_random(d);
     m->ssrc = (uint32_t)r;
     m->seq = (uint16_t)(r >> 32);
@@ -129,13 +190,21 @@ drv_media_open(struct bh_driver *d, struct drv_media *m, uint64_t id) {
 
 void
 drv_media_close(struct drv_media *m) {
-    if (m->ev_added)
-        event_del(&m->ev);
-    m->ev_added = 0;
-    if (m->fd >= 0)
-        close(m->fd);
+    struct drv_rtpsock *s = m->s;
+    m->s = NULL;
     m->fd = -1;
     m->on = 0;
+    if (!s)
+        return;
+    s->m = NULL;
+    struct bh_driver *d = s->d;
+    if (d->rtp_pooled >= DRV_RTP_POOL_MAX) {
+        rtpsock_close(s);
+        return;
+    }
+    s->next = d->rtp_pool;
+    d->rtp_pool = s;
+    d->rtp_pooled++;
 }
 
 int

@@ -18,7 +18,10 @@ Cases:
   analytic   --analytic figures beside results files and alone, on every
              bundled scenario and on a hand-checked tiny one
   records    busyhour sim --records with one replication: the records'
-             costs add up to the results' costs to the micro-unit
+             costs add up to the results' costs to the micro-unit; the
+             header is the help's column list, warm-up rows are flagged
+             (and rated nowhere), the others are the results' offered
+             calls; the summary's thresholds are in %
   sim_report busyhour sim on each bundled scenario, then the same checks on
              the HTML report of what it wrote
   schema     results written by busyhour sim, and the sample files, are
@@ -485,6 +488,45 @@ def case_sim_report():
             html_of(res, None, "sim-" + name)
 
 
+WARMUP_ROWS = []
+
+
+def records_columns(name, recs, res, stdout):
+    """The --records header is the columns busyhour sim --help lists; a
+    row's warmup is 1 exactly when it arrived in the warm-up, costs
+    nothing, and the rows with warmup 0 are the results' offered calls;
+    the summary prints thresholds in the limit's unit (% for shares)."""
+    helptext = run(["sim", "--help"]).stdout
+    listed = helptext.split("these columns:", 1)[1].split("(", 1)[0]
+    cols = [c.strip() for c in listed.replace("\n", " ").split(",")]
+    header = open(recs).readline().strip().split(",")
+    check(header == cols, f"{name}: header {header} is the help's {cols}")
+    rows = list(csv.DictReader(open(recs)))
+    warm = [r for r in rows if r["warmup"] == "1"]
+    WARMUP_ROWS.append(len(warm))
+    check(all((r["warmup"] == "1") == (float(r["arrival"]) < res["warmup"])
+              for r in rows), f"{name}: warmup 1 exactly before the warm-up")
+    check(all(float(r["cost"]) == 0 for r in warm),
+          f"{name}: warm-up rows are not rated")
+    for tname, t in res["targets"].items():
+        if t["kind"] == "campaign":
+            continue
+        n = sum(1 for r in rows if r["warmup"] == "0" and
+                r["target"] == tname and r["outbound"] == "0")
+        check(n == t["offered"], f"{name}.{tname}: {n} rows after the "
+              f"warm-up, results offered {t['offered']}")
+    for line in stdout.splitlines():
+        if not line.startswith("threshold "):
+            continue
+        share = re.search(r"\.(blocking|abandonment|service_level\([^)]*\)"
+                          r"|incomplete_meetings) [<>]", line)
+        ok = re.search(r" (pass|FAIL) \((upper|lower) bound [0-9.]+%, limit "
+                       r"[<>]=? [0-9.]+%\)$", line)
+        if share:
+            check(ok is not None, f"{name}: threshold in %: {line!r}")
+        check("value 0." not in line, f"{name}: no raw fraction: {line!r}")
+
+
 def case_records():
     """The rater through the real simulator: with one replication, the
     costs of the call records (busyhour sim --records) add up, to the
@@ -501,6 +543,7 @@ def case_records():
               os.path.exists(recs), f"sim {name} --records")
         if not (os.path.exists(res) and os.path.exists(recs)):
             continue
+        records_columns(name, recs, json.load(open(res)), p.stdout)
         costs = json.load(open(res))["costs"]
         if costs is None:
             continue
@@ -522,6 +565,8 @@ def case_records():
         check(total["company"] ==
               round(Decimal(repr(costs["by_payer"]["company"])) * micro) -
               fixed, f"{name}: company's records add up")
+    check(max(WARMUP_ROWS + [0]) > 0,
+          "a bundled scenario with a warm-up has flagged rows")
 
 
 def case_schema():
@@ -733,6 +778,31 @@ def case_compare():
         check(cells and cells[2] == str(row["now"]) and
               cells[4] == str(row["recommended"]),
               f"plan row {row['target']} {row['resource']}: {cells}")
+    # --json: the columns as compared, each a results file busyhour
+    # report reads back; the verdict as the exit status says.
+    js = os.path.join(WORK, "r.json")
+    p = report([plan, sim, "--scenario", sc, "--analytic", "--json", js])
+    sanitizer_clean(p, "json")
+    doc = json.load(open(js))
+    check(doc.get("format") == "busyhour-report/1", "report format")
+    check([c["label"] for c in doc["columns"]] ==
+          ["plan (plan.json)", "sim (sim.json)",
+           "analytic (Erlang, at plan.json's capacity)",
+           "analytic (Erlang, at sim.json's capacity)"],
+          f"json columns: {[c['label'] for c in doc['columns']]}")
+    check((doc["verdict"] == "fail") == (p.returncode == 1) and
+          doc["verdict_of"] == "plan (plan.json)",
+          f"json verdict {doc['verdict']} and exit {p.returncode}")
+    check(doc["columns"][2]["results"]["targets"]["hotline"]["lines"] == pl,
+          "the analytic column's capacity in the json")
+    for i, c in enumerate(doc["columns"]):
+        one = os.path.join(WORK, f"col{i}.json")
+        json.dump(c["results"], open(one, "w"))
+        q = report([one, "--md", os.path.join(WORK, "col.md")])
+        check(q.returncode in (0, 1), f"column {i} reads back: {q.stderr}")
+    p = report([sim, "--json", "-"])
+    check(p.returncode == 1 and json.loads(p.stdout)["verdict"] == "fail",
+          "--json - goes to standard output, alone")
     # Another scenario, another version of this one: warned.
     other = os.path.join(WORK, "other.json")
     p = run(["sim", os.path.join(SRC, "scenarios", "demo-run.yaml"),

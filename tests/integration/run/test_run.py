@@ -227,6 +227,26 @@ def demo():
           n["late_max_ms"] >= 0, "the run's numbers are in load.json")
     check(n["peak_mixer_participants"] is not None and n["peak_mixer_participants"] >= 2,
           "peak mixer participants measured: %s" % n["peak_mixer_participants"])
+    # costs rated from the driver's records and from the switch's CDRs:
+    # the same calls, timed by two clocks, so nearly the same bill
+    c = n["costs"]
+    check(c["records"] > 0 and c["cdrs"] > 0 and
+          c["cdrs_rated"] == cbc["matched"] + cbc["mismatched"],
+          "costs rated from records (%s) and CDRs (%s, %d rows)" %
+          (c["records"], c["cdrs"], c["cdrs_rated"]))
+    check(abs(c["cdrs"] - c["records"]) <= 0.1 * c["records"],
+          "the CDRs' bill is within 10%% of the records' (%.2f, %.2f)" %
+          (c["cdrs"], c["records"]))
+    check(abs(c["records"] - load["costs"]["total"]) < 1e-6,
+          "the records' bill is the measured results' cost")
+    check("from the driver's records" in stdout and
+          "from the switch's CDRs" in stdout,
+          "the summary says which bill is which")
+    # what the edge measured (load.json's measured block)
+    m = load["measured"]
+    check(m["calls"] == n["calls_on_wire"] and m["rtp_sent"] > 0 and
+          m["setup_answer"] is not None and m["mos_in"] is not None,
+          "load.json's measured block is filled: %s" % m)
     check("calls on the wire: %d; peak concurrent calls: %d; peak mixer "
           "participants: %d" % (n["calls_on_wire"], n["peak_calls"],
                                 n["peak_mixer_participants"]) in stdout,

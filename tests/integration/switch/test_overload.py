@@ -6,8 +6,10 @@ bh_switch_shed_total, each a failed CDR row), the others are answered, and
 a call up before the burst still ends with its BYE answered 200. (Before:
 no such limit; the switch took every call until it fell behind.) The
 goodput under a sweep of offered load is measured by
-bench/switch/bench_overload.py."""
+bench/switch/bench_overload.py. New INVITEs that waited in the socket
+buffer over 0.5 s (the switch stopped for 1.2 s) are shed with 503."""
 import os
+import signal
 import sys
 import time
 
@@ -67,9 +69,36 @@ for _ in range(15):
 h.check(all(c.last is not None and c.last.startswith("SIP/2.0 200")
             for c in calls if c.call_id in byes),
         "the %d answered calls end with BYE 200" % len(byes))
+# A backlog: the switch stopped (SIGSTOP) for 1.2 s while 20 new INVITEs
+# arrive; they waited in the socket buffer longer than 0.5 s, so each is
+# shed with 503 at once (bh_switch_shed_backlog_total) instead of being
+# served after its caller gave up; the INVITE after them is answered.
+time.sleep(1)  # the max_cps bucket refills
+late = sipua.UA(SIP, "late")
+os.kill(sw.proc.pid, signal.SIGSTOP)
+try:
+    waited = [late.invite(wait=False) for _ in range(20)]
+    time.sleep(1.2)
+finally:
+    os.kill(sw.proc.pid, signal.SIGCONT)
+late.until(lambda: all(c.resp is not None for c in waited), 30,
+           "a final answer to each of the 20 INVITEs that waited")
+h.check(all(c.resp.startswith("SIP/2.0 503") and "Retry-After:" in c.resp
+            for c in waited),
+        "20 INVITEs that waited 1.2 s in the socket buffer: 503 with "
+        "Retry-After (%s)" % sorted({c.resp.split()[1] for c in waited}))
+h.check(sw.metric("bh_switch_shed_backlog_total") == 20,
+        "bh_switch_shed_backlog_total counts them")
+fresh = late.invite()
+h.check(fresh.resp.startswith("SIP/2.0 200"), "the next INVITE: 200")
+late.ack(fresh)
+late.request(fresh, "BYE")
+late.until(lambda: fresh.last is not None, 10, "the answer to its BYE")
+for c in waited:
+    late.ack(c)
 sw.stop()
 rows = sw.rows()
 failed = [r for r in rows if r["outcome"] == "failed" and r["status"] == 503]
-h.check(len(failed) == shed and len(rows) == 301,
+h.check(len(failed) == shed + 20 and len(rows) == 322,
         "CDR: %d rows, %d of them failed with 503" % (len(rows), len(failed)))
 print("PASS")

@@ -61,7 +61,7 @@ csv_row(void **state) {
      * nothing, cost in currency units. */
     assert_string_equal(row, "2,7,callers,?,0,,,company,0,0,1,0,1.500000,"
                              "2.000000,,4.250000,abandoned,2.250000,0.000000,"
-                             "3,-1,1.500000\n");
+                             "3,-1,1.500000,0\n");
     free(buf);
 }
 
