@@ -247,7 +247,7 @@ struct bh_run_numbers {
     double cost_cdrs, cost_cdrs_callers, cost_cdrs_company;
     uint64_t cdrs_rated; /* CDRs rated (those with a driver record) */
     bool incomplete;     /* stopped early (Ctrl-C, a failed switch) */
-    char note[600];  /* why incomplete, what was lost */
+    char note[600];      /* why incomplete, what was lost */
 };
 
 #define BH_RES_MAX_FAILURES 16 /* failure reasons a results file names */
@@ -336,6 +336,9 @@ int bh_results_parse(const char *buf, size_t len, const char *name,
                      struct bh_results *r, struct bh_diag *diag);
 /* Writes results as JSON to an open stream (same bytes as the file). */
 int bh_results_write_stream(const struct bh_results *r, FILE *f);
+/* s as a JSON string: quoted, with quote, backslash and control
+ * characters escaped. */
+void bh_json_write_string(FILE *f, const char *s);
 /* A double in its shortest round-trip form ("0.1", "42"); NaN and
  * infinities as "null". buf of at least 32 bytes. */
 void bh_results_format_number(double v, char *buf, size_t size);
