@@ -640,7 +640,8 @@ int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
 /* ---- A run: measured beside simulated (agree.c) ------------------------
  * busyhour run puts one measured run (source "load") beside the
  * simulation of the same window and capacity. For each target and figure
- * (blocking, abandonment, mean wait, service levels) the measured value
+ * (blocking, abandonment, mean wait, service levels; a bridge's blocking
+ * and incomplete meetings) the measured value
  * is tested against the simulation's 95% interval widened by the run's
  * own sampling error: one run of the window varies as much as one
  * replication does, so that error is the 95% spread of one replication
@@ -652,7 +653,8 @@ int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
 struct bh_agreement {
     char target[BH_SC_MAX_NAME];
     char figure[32];        /* "blocking", "abandonment", "wait mean",
-                               "service level 20s" */
+                               "service level 20s", "incomplete meetings"
+                               (a bridge's, over its meetings) */
     bool share;             /* shown in percent; else s */
     struct bh_estimate sim; /* the simulation's mean and 95% interval */
     double measured;        /* NaN: not measured (see why) */
