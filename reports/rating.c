@@ -24,6 +24,66 @@ struct allowance {
     int64_t used;      /* s of allowance consumed */
 };
 
+/* A plan's terms in whole seconds, converted once per rater rather than
+ * on every call (sec() is a ceil, two or three per call). */
+struct terms {
+    int64_t inc, min, allow; /* s */
+    double len;              /* s, a bundle's period */
+    /* the period index holding [plo, phi) (s since the horizon start);
+     * empty at first */
+    double plo, phi;
+    int64_t period;
+};
+
+/* The rate of one origin over a stretch of time in which no band starts
+ * or ends: [lo, hi) in s since the horizon start, a microsecond inside
+ * the band boundaries so that rounding never carries a call across one
+ * (outside it, the rate is worked out from the bands as before). Calls
+ * are rated in end-time order, so most fall in the stretch of the last
+ * one: a band look-up and an fmod fewer per call. */
+struct rate_cache {
+    double lo, hi;
+    bh_money rate;
+};
+
+/* How the calls of one (source, origin, plan) are priced, worked out once
+ * per rater: the card of a record whose source calls its own target
+ * inbound. Records that fit no card (outbound calls, dial-out legs, CDRs
+ * of unknown sources) take the general path, which gives the same price
+ * (test_rating.c holds the two to it). */
+enum { CARD_NONE, CARD_METERED, CARD_BUNDLE };
+
+struct card {
+    uint8_t kind;
+    uint8_t payer;       /* enum bh_payer */
+    uint8_t target_kind; /* the source's target */
+    int8_t origin;       /* origin rate at the call's time; -1: per_minute */
+    int32_t target;
+    int32_t plan;     /* plan index, -1 = none */
+    int64_t min, inc; /* s */
+    bh_money per_minute, setup;
+    bh_money attempt; /* an attempt that was not billed */
+    uint32_t slot;    /* class slot (bh_rater_class) */
+};
+
+/* Cards are kept up to this many (source, origin, plan) triples (3 MiB);
+ * beyond, every call takes the general path. */
+#define MAX_CARDS 65536
+
+/* Allowances of the subscribers of one (source, caller class) under one
+ * bundle plan, by subscriber number: the last period a call of theirs was
+ * rated in and the seconds used in it. 16 bytes a subscriber and no hash,
+ * where the table takes 64 with its load factor: the table's misses were
+ * most of a bundled call's cost (perf, bench/sim). */
+struct dentry {
+    int64_t stamp; /* period + 1; 0: no call yet */
+    int64_t used;  /* s */
+};
+
+/* Direct allowances are kept up to this many subscribers per rater (16
+ * MiB); the rest are in the table. */
+#define MAX_DIRECT (1u << 20)
+
 /* A prepaid balance as the company's calls and line rental draw it. */
 struct prepaid {
     bool on;
@@ -39,11 +99,20 @@ struct bh_rater {
     struct bh_bill bill;
     bh_money callers, company, provider, participants_cost;
     size_t nslots;
-    bh_money *class_total;    /* owned */
-    uint64_t *class_calls;    /* owned */
-    uint64_t *class_answered; /* owned */
-    size_t cap, used;         /* allowance table: open addressing */
-    struct allowance *tab;    /* owned */
+    size_t norigins, nplans1;   /* origins (at least 1), plans + 1 */
+    struct terms *terms;        /* owned; one per plan */
+    struct rate_cache *rates;   /* owned; one per origin */
+    int64_t free_inc, free_min; /* s, toll-free terms */
+    int64_t out_inc;            /* s, outbound increment and minimum */
+    struct card *cards;         /* owned; source x origin x plan + 1 */
+    size_t *class_first;        /* owned; per source, its first class */
+    struct dentry **direct;     /* owned; class x plan, allocated at use */
+    size_t ndirect;             /* subscribers in them */
+    bh_money *class_total;      /* owned */
+    uint64_t *class_calls;      /* owned */
+    uint64_t *class_answered;   /* owned */
+    size_t cap, used;           /* allowance table: open addressing */
+    struct allowance *tab;      /* owned */
     struct prepaid pre;
 };
 
@@ -71,14 +140,17 @@ bh_rating_price(bh_money per_minute, int64_t seconds) {
 }
 
 /* Whole seconds of a duration, rounded up; 1 us of floating-point noise
- * (60.0000000001 s) does not make a second. */
+ * (60.0000000001 s) does not make a second. ceil by truncation, without a
+ * libm call: x is positive and below 2^53. */
 static int64_t
 whole_seconds(double s) {
     if (!(s > 1e-6))
         return 0;
     if (s > 1e12)
         s = 1e12;
-    return (int64_t)ceil(s - 1e-6);
+    double x = s - 1e-6;
+    int64_t k = (int64_t)x;
+    return k + ((double)k < x);
 }
 
 /* Seconds of a duration field given in s (plan increments, minimums);
@@ -96,15 +168,15 @@ bh_rater_nclasses(const struct bh_scenario *sc) {
     return sc->nsources * no * (sc->tariffs.nplans + 1) * 2 + 1;
 }
 
+/* The class slot of a record (bh_rater_class), with the sizes the rater
+ * keeps: no origins (at least 1), np plans + 1. */
 static size_t
-slot_of(const struct bh_scenario *sc, const struct bh_call_record *rec,
+slot_of(const struct bh_rater *r, const struct bh_call_record *rec,
         enum bh_payer payer) {
-    size_t no = sc->tariffs.norigins ? sc->tariffs.norigins : 1;
-    size_t np = sc->tariffs.nplans + 1;
-    size_t other = bh_rater_nclasses(sc) - 1;
-    if (rec->source >= sc->nsources || rec->origin >= no || rec->plan < -1 ||
+    size_t no = r->norigins, np = r->nplans1;
+    if (rec->source >= r->sc->nsources || rec->origin >= no || rec->plan < -1 ||
         (size_t)(rec->plan + 1) >= np)
-        return other;
+        return r->nslots - 1; /* "other" */
     return (((size_t)rec->source * no + rec->origin) * np +
             (size_t)(rec->plan + 1)) *
                2 +
@@ -294,6 +366,115 @@ prepaid_charge(struct bh_rater *r, double t, bh_money cost) {
 
 /* ---- Rater ---------------------------------------------------------- */
 
+/* The tariffs' durations in whole seconds and empty rate caches. */
+static int
+terms_init(struct bh_rater *r) {
+    const struct bh_sc_tariffs *tf = &r->sc->tariffs;
+    r->norigins = tf->norigins ? tf->norigins : 1;
+    r->nplans1 = tf->nplans + 1;
+    r->terms = calloc(tf->nplans + 1, sizeof *r->terms);
+    r->rates = calloc(r->norigins, sizeof *r->rates);
+    if (!r->terms || !r->rates)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < tf->nplans; i++) {
+        const struct bh_sc_plan *p = &tf->plans[i];
+        struct terms *t = &r->terms[i];
+        t->inc = sec(p->increment);
+        t->min = sec(p->minimum);
+        t->allow = sec(p->allowance);
+        t->len = p->period == BH_PERIOD_DAY    ? 86400.0
+                 : p->period == BH_PERIOD_WEEK ? 7 * 86400.0
+                                               : BH_RATING_MONTH;
+    }
+    r->free_inc = sec(tf->toll_free_increment);
+    r->free_min = sec(tf->toll_free_minimum);
+    r->out_inc = sec(tf->outbound_increment);
+    /* direct allowances, by (source, class) and plan */
+    const struct bh_scenario *sc = r->sc;
+    r->class_first = calloc(sc->nsources + 1, sizeof *r->class_first);
+    if (!r->class_first)
+        return BH_ENOMEM;
+    for (size_t i = 0; i < sc->nsources; i++)
+        r->class_first[i + 1] = r->class_first[i] + sc->sources[i].nclasses;
+    size_t n = r->class_first[sc->nsources] * r->nplans1;
+    if (n && !(r->direct = calloc(n, sizeof *r->direct)))
+        return BH_ENOMEM;
+    return 0;
+}
+
+/* The card of source si calling with origin o on plan p (-1: none). */
+static void
+card_fill(const struct bh_rater *r, size_t si, size_t o, int p,
+          struct card *cd) {
+    const struct bh_scenario *sc = r->sc;
+    const struct bh_sc_tariffs *tf = &sc->tariffs;
+    const struct bh_sc_source *src = &sc->sources[si];
+    memset(cd, 0, sizeof *cd);
+    if (!tf->present || src->kind == BH_SOURCE_CAMPAIGN)
+        return; /* priced as outbound calls, on the general path */
+    if (src->target_kind == BH_TARGET_NUMBER &&
+        (size_t)src->target < sc->sw.nnumbers)
+        cd->payer = (uint8_t)sc->sw.numbers[src->target].payer;
+    else if (src->target_kind == BH_TARGET_BRIDGE &&
+             (size_t)src->target < sc->sw.nbridges)
+        cd->payer = (uint8_t)sc->sw.bridges[src->target].payer;
+    else
+        return;
+    cd->target_kind = (uint8_t)src->target_kind;
+    cd->target = src->target;
+    cd->plan = p;
+    struct bh_call_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.source = (uint32_t)si;
+    rec.origin = (uint16_t)o;
+    rec.plan = (int16_t)p;
+    cd->slot = (uint32_t)slot_of(r, &rec, (enum bh_payer)cd->payer);
+    cd->origin = (int8_t)(o < tf->norigins ? (int)o : -1);
+    cd->kind = CARD_METERED;
+    if (cd->payer == BH_PAYER_CALLEE) {
+        /* toll-free: the company pays the toll-free rate, no bands */
+        cd->origin = -1;
+        cd->per_minute = tf->toll_free_per_minute;
+        cd->min = r->free_min;
+        cd->inc = r->free_inc;
+        return;
+    }
+    if (p < 0) { /* no plan: the origin's rate per second */
+        cd->inc = 1;
+        return;
+    }
+    const struct bh_sc_plan *pl = &tf->plans[p];
+    cd->attempt = pl->setup_on_attempt ? pl->setup : 0;
+    if (pl->bundle) {
+        cd->kind = CARD_BUNDLE;
+        return;
+    }
+    cd->min = r->terms[p].min;
+    cd->inc = r->terms[p].inc;
+    cd->setup = pl->setup;
+    if (pl->has_per_minute) {
+        cd->origin = -1;
+        cd->per_minute = pl->per_minute;
+    }
+}
+
+static int
+cards_init(struct bh_rater *r) {
+    const struct bh_scenario *sc = r->sc;
+    size_t n = sc->nsources * r->norigins * r->nplans1;
+    if (!sc->tariffs.present || n == 0 || n > MAX_CARDS)
+        return 0;
+    r->cards = calloc(n, sizeof *r->cards);
+    if (!r->cards)
+        return BH_ENOMEM;
+    for (size_t si = 0; si < sc->nsources; si++)
+        for (size_t o = 0; o < r->norigins; o++)
+            for (size_t p = 0; p < r->nplans1; p++)
+                card_fill(r, si, o, (int)p - 1,
+                          &r->cards[(si * r->norigins + o) * r->nplans1 + p]);
+    return 0;
+}
+
 int
 bh_rater_new(const struct bh_scenario *sc, struct bh_rater **out) {
     if (!sc || !out)
@@ -307,9 +488,14 @@ bh_rater_new(const struct bh_scenario *sc, struct bh_rater **out) {
     r->class_total = calloc(r->nslots, sizeof *r->class_total);
     r->class_calls = calloc(r->nslots, sizeof *r->class_calls);
     r->class_answered = calloc(r->nslots, sizeof *r->class_answered);
-    if (!r->class_total || !r->class_calls || !r->class_answered) {
+    int rc = r->class_total && r->class_calls && r->class_answered
+                 ? terms_init(r)
+                 : BH_ENOMEM;
+    if (!rc)
+        rc = cards_init(r);
+    if (rc) {
         bh_rater_free(r);
-        return BH_ENOMEM;
+        return rc;
     }
     prepaid_init(r);
     *out = r;
@@ -324,6 +510,15 @@ bh_rater_free(struct bh_rater *r) {
     free(r->class_calls);
     free(r->class_answered);
     free(r->tab);
+    free(r->terms);
+    free(r->rates);
+    free(r->cards);
+    if (r->direct)
+        for (size_t i = 0; i < r->class_first[r->sc->nsources] * r->nplans1;
+             i++)
+            free(r->direct[i]);
+    free(r->direct);
+    free(r->class_first);
     free(r);
 }
 
@@ -340,7 +535,9 @@ mix(uint64_t x) {
 static size_t
 tab_index(const struct bh_rater *r, uint64_t key, int64_t period,
           int32_t plan) {
-    uint64_t h = mix(key ^ mix((uint64_t)period * 31 + (uint64_t)plan));
+    /* one mix: the key's own bits are spread, period and plan are small */
+    uint64_t h = mix(key ^ ((uint64_t)period * 0x9e3779b97f4a7c15ULL) ^
+                     ((uint64_t)plan << 56));
     return (size_t)(h & (r->cap - 1));
 }
 
@@ -366,18 +563,77 @@ tab_grow(struct bh_rater *r) {
     return 0;
 }
 
+static int64_t *table_used(struct bh_rater *r, uint64_t key, int64_t period,
+                           int32_t plan);
+
+/* The direct allowance of rec's subscriber under plan, or NULL when it
+ * has none: a subscriber number outside its class's population (records
+ * not from the traffic model), too many subscribers, no memory. */
+static struct dentry *
+direct_entry(struct bh_rater *r, const struct bh_call_record *rec, int plan) {
+    const struct bh_scenario *sc = r->sc;
+    if (!r->direct || rec->source >= sc->nsources)
+        return NULL;
+    const struct bh_sc_source *src = &sc->sources[rec->source];
+    if (rec->caller_class >= src->nclasses)
+        return NULL;
+    const struct bh_sc_class *cl = &src->classes[rec->caller_class];
+    if (cl->subscribers <= 0 || rec->subscriber >= (uint32_t)cl->subscribers)
+        return NULL;
+    struct dentry **d =
+        &r->direct[(r->class_first[rec->source] + rec->caller_class) *
+                       r->nplans1 +
+                   (size_t)plan];
+    if (!*d) {
+        if (r->ndirect + (size_t)cl->subscribers > MAX_DIRECT)
+            return NULL;
+        if (!(*d = calloc((size_t)cl->subscribers, sizeof **d)))
+            return NULL;
+        r->ndirect += (size_t)cl->subscribers;
+    }
+    return &(*d)[rec->subscriber];
+}
+
 /* The allowance consumed so far by this record's subscriber under plan in
  * the period of time t; NULL only when out of memory. */
 static int64_t *
 allowance_used(struct bh_rater *r, const struct bh_call_record *rec, int plan,
                double t) {
-    const struct bh_sc_plan *p = &r->sc->tariffs.plans[plan];
-    double len = p->period == BH_PERIOD_DAY    ? 86400.0
-                 : p->period == BH_PERIOD_WEEK ? 7 * 86400.0
-                                               : BH_RATING_MONTH;
-    int64_t period = (int64_t)floor((r->sc->start + t) / len);
+    struct terms *tm = &r->terms[plan];
+    if (!(t >= tm->plo && t < tm->phi)) {
+        /* another period than the last call's: its index, and the
+         * stretch (a millisecond inside its ends) where it holds */
+        double start = r->sc->start;
+        tm->period = (int64_t)floor((start + t) / tm->len);
+        tm->plo = (double)tm->period * tm->len - start + 1e-3;
+        tm->phi = (double)(tm->period + 1) * tm->len - start - 1e-3;
+    }
+    int64_t period = tm->period;
     uint64_t key = ((uint64_t)rec->source << 48) ^
                    ((uint64_t)rec->caller_class << 32) ^ rec->subscriber;
+    struct dentry *e = direct_entry(r, rec, plan);
+    if (e && e->stamp == period + 1)
+        return &e->used;
+    if (e && e->stamp < period + 1) {
+        /* the subscriber's first call in a later period: the last
+         * period's figure moves to the table, where a call rated late
+         * (a long one answered before the period ended) finds it */
+        if (e->stamp) {
+            int64_t *old = table_used(r, key, e->stamp - 1, plan);
+            if (!old)
+                return NULL;
+            *old = e->used;
+        }
+        e->stamp = period + 1;
+        e->used = 0;
+        return &e->used;
+    }
+    return table_used(r, key, period, plan);
+}
+
+/* The table's entry of (key, period, plan), made when new. */
+static int64_t *
+table_used(struct bh_rater *r, uint64_t key, int64_t period, int32_t plan) {
     if ((r->used + 1) * 2 > r->cap && tab_grow(r) != 0)
         return NULL;
     size_t j = tab_index(r, key, period, plan);
@@ -423,6 +679,49 @@ origin_rate(const struct bh_scenario *sc, int origin, double t) {
     return tf->rate[origin];
 }
 
+/* origin_rate at t, from the origin's cache when t is in its stretch;
+ * else worked out and the stretch around t cached (rate_cache). */
+static bh_money __attribute__((noinline))
+rate_miss(struct bh_rater *r, int origin, double t) {
+    const struct bh_scenario *sc = r->sc;
+    const struct bh_sc_tariffs *tf = &sc->tariffs;
+    struct rate_cache *c = &r->rates[origin];
+    c->rate = origin_rate(sc, origin, t);
+    if (tf->nbands == 0) {
+        c->lo = -INFINITY;
+        c->hi = INFINITY;
+        return c->rate;
+    }
+    /* the bands' ends around the time of day: no band starts or ends
+     * in between, so the rate holds there */
+    double tod = fmod(sc->start + t, 86400.0);
+    if (tod < 0)
+        tod += 86400.0;
+    double a = 0, b = 86400.0;
+    for (size_t i = 0; i < tf->nbands; i++) {
+        const double ends[2] = {tf->bands[i].from, tf->bands[i].to};
+        for (int k = 0; k < 2; k++) {
+            if (ends[k] <= tod && ends[k] > a)
+                a = ends[k];
+            if (ends[k] > tod && ends[k] < b)
+                b = ends[k];
+        }
+    }
+    c->lo = t - (tod - a) + 1e-6;
+    c->hi = t + (b - tod) - 1e-6;
+    return c->rate;
+}
+
+static inline bh_money
+rate_at(struct bh_rater *r, int origin, double t) {
+    if (origin < 0 || (size_t)origin >= r->sc->tariffs.norigins)
+        return 0;
+    const struct rate_cache *c = &r->rates[origin];
+    if (t >= c->lo && t < c->hi)
+        return c->rate;
+    return rate_miss(r, origin, t);
+}
+
 #define MAX_PLAN_CHAIN 8 /* bundle -> then -> then ... */
 
 /* Cost of d whole seconds of a caller's call on plan `plan`, starting at t0.
@@ -434,18 +733,20 @@ plan_piece(struct bh_rater *r, const struct bh_call_record *rec, int plan,
     const struct bh_sc_tariffs *tf = &r->sc->tariffs;
     if (plan < 0 || (size_t)plan >= tf->nplans || depth > MAX_PLAN_CHAIN)
         /* No plan: the origin's rate, per second. */
-        return bh_rating_price(origin_rate(r->sc, rec->origin, t0), d);
+        return bh_rating_price(rate_at(r, rec->origin, t0), d);
     const struct bh_sc_plan *p = &tf->plans[plan];
-    int64_t inc = sec(p->increment);
-    int64_t min = first ? sec(p->minimum) : 0;
+    const struct terms *tm = &r->terms[plan];
+    int64_t inc = tm->inc;
+    int64_t min = first ? tm->min : 0;
     bh_money setup = first ? p->setup : 0;
-    bh_money rate =
-        p->has_per_minute ? p->per_minute : origin_rate(r->sc, rec->origin, t0);
-    if (!p->bundle)
+    if (!p->bundle) {
+        bh_money rate =
+            p->has_per_minute ? p->per_minute : rate_at(r, rec->origin, t0);
         return setup +
                bh_rating_price(rate, bh_rating_billed_seconds(d, min, inc));
+    }
     int64_t *used = allowance_used(r, rec, plan, t0);
-    int64_t allow = sec(p->allowance);
+    int64_t allow = tm->allow;
     int64_t left = used ? allow - *used : 0;
     if (left < 0)
         left = 0;
@@ -465,13 +766,13 @@ plan_piece(struct bh_rater *r, const struct bh_call_record *rec, int plan,
         if (p->then >= 0)
             return setup +
                    plan_piece(r, rec, p->then, rest, false, t0, depth + 1);
-        return setup + bh_rating_price(origin_rate(r->sc, rec->origin, t0),
+        return setup + bh_rating_price(rate_at(r, rec->origin, t0),
                                        bh_rating_billed_seconds(rest, 0, inc));
     }
     /* Allowance used up before the call: the whole call on `then`. */
     if (p->then >= 0)
         return plan_piece(r, rec, p->then, d, first, t0, depth + 1);
-    return setup + bh_rating_price(origin_rate(r->sc, rec->origin, t0), b);
+    return setup + bh_rating_price(rate_at(r, rec->origin, t0), b);
 }
 
 /* The payer of a record's call: the company for outbound calls and for
@@ -492,52 +793,31 @@ payer_of(const struct bh_scenario *sc, const struct bh_call_record *rec) {
     return BH_PAYER_CALLER;
 }
 
-bh_money
-bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec) {
-    if (!r || !rec)
-        return 0;
+/* The card of an inbound record of a known source calling its own
+ * target, or NULL. */
+static inline const struct card *
+card_of(const struct bh_rater *r, const struct bh_call_record *rec) {
+    if (!r->cards || rec->outbound || rec->source >= r->sc->nsources ||
+        rec->origin >= r->norigins || rec->plan < -1 ||
+        (size_t)(rec->plan + 1) >= r->nplans1)
+        return NULL;
+    const struct card *cd =
+        &r->cards[((size_t)rec->source * r->norigins + rec->origin) *
+                      r->nplans1 +
+                  (size_t)(rec->plan + 1)];
+    if (cd->kind == CARD_NONE || rec->target != (uint32_t)cd->target ||
+        rec->target_kind != cd->target_kind)
+        return NULL;
+    return cd;
+}
+
+/* The bill's sums for a rated call: who paid, the participants' and the
+ * provider's figures, the class slot s. */
+static inline void
+book(struct bh_rater *r, const struct bh_call_record *rec, enum bh_payer payer,
+     bh_money cost, bool billed, int64_t d, size_t s) {
     const struct bh_scenario *sc = r->sc;
     const struct bh_sc_tariffs *tf = &sc->tariffs;
-    enum bh_payer payer = payer_of(sc, rec);
-    rec->payer = (uint8_t)payer;
-
-    /* Billed from the switch's answer (the caller's carrier starts
-     * charging then: IVR, queue and music count), else from the connect
-     * (outbound: the called party answered). */
-    double t0 = rec->answer >= 0    ? rec->answer
-                : rec->connect >= 0 ? rec->connect
-                                    : -1;
-    bool billed =
-        t0 >= 0 && isfinite(t0) && rec->outcome != BH_OUTCOME_UNANSWERED;
-    int64_t d = billed && isfinite(rec->end) ? whole_seconds(rec->end - t0) : 0;
-    bh_money cost = 0;
-    if (!tf->present) {
-        cost = 0;
-    } else if (rec->outbound) {
-        /* The company's outgoing call: per-origin rate (time bands apply),
-         * the outbound increment, which is also the minimum; setup per
-         * answered call. Unanswered and blocked attempts are free. */
-        if (billed) {
-            int64_t inc = sec(tf->outbound_increment);
-            cost = tf->outbound_setup +
-                   bh_rating_price(origin_rate(sc, rec->origin, t0),
-                                   bh_rating_billed_seconds(d, inc, inc));
-        }
-    } else if (payer == BH_PAYER_CALLEE) {
-        /* Toll-free: every minute at the toll-free rate; no bands. */
-        if (billed)
-            cost = bh_rating_price(
-                tf->toll_free_per_minute,
-                bh_rating_billed_seconds(d, sec(tf->toll_free_minimum),
-                                         sec(tf->toll_free_increment)));
-    } else if (billed) {
-        cost = plan_piece(r, rec, rec->plan, d, true, t0, 0);
-    } else if (rec->plan >= 0 && (size_t)rec->plan < tf->nplans &&
-               tf->plans[rec->plan].setup_on_attempt) {
-        cost = tf->plans[rec->plan].setup; /* a blocked attempt */
-    }
-    rec->cost = cost;
-
     if (payer == BH_PAYER_CALLEE) {
         r->company += cost;
         if (r->pre.on && cost > 0)
@@ -556,7 +836,6 @@ bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec) {
     if (billed && !rec->outbound && rec->target_kind == BH_TARGET_BRIDGE &&
         tf->termination_per_minute > 0)
         r->provider += bh_rating_price(tf->termination_per_minute, d);
-    size_t s = slot_of(sc, rec, payer);
     r->class_total[s] += cost;
     r->class_calls[s]++;
     /* answered calls of the target: not the dial-out legs of a call */
@@ -565,6 +844,92 @@ bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec) {
          (rec->source < sc->nsources &&
           sc->sources[rec->source].kind == BH_SOURCE_CAMPAIGN)))
         r->class_answered[s]++;
+}
+
+/* Billed from the switch's answer (the caller's carrier starts charging
+ * then: IVR, queue and music count), else from the connect (outbound: the
+ * called party answered); -1 when neither. */
+static inline double
+billed_from(const struct bh_call_record *rec) {
+    return rec->answer >= 0    ? rec->answer
+           : rec->connect >= 0 ? rec->connect
+                               : -1;
+}
+
+/* Whole billed seconds of a call billed from t0 (0 when it is not). */
+static inline int64_t
+billed_length(const struct bh_call_record *rec, double t0, bool billed) {
+    return billed && isfinite(rec->end) ? whole_seconds(rec->end - t0) : 0;
+}
+
+/* Any record, by the rules as README.md writes them. */
+static bh_money __attribute__((noinline))
+rate_general(struct bh_rater *r, struct bh_call_record *rec) {
+    const struct bh_scenario *sc = r->sc;
+    const struct bh_sc_tariffs *tf = &sc->tariffs;
+    enum bh_payer payer = payer_of(sc, rec);
+    rec->payer = (uint8_t)payer;
+    double t0 = billed_from(rec);
+    bool billed =
+        t0 >= 0 && isfinite(t0) && rec->outcome != BH_OUTCOME_UNANSWERED;
+    int64_t d = billed_length(rec, t0, billed);
+    bh_money cost = 0;
+    if (!tf->present) {
+        cost = 0;
+    } else if (rec->outbound) {
+        /* The company's outgoing call: per-origin rate (time bands apply),
+         * the outbound increment, which is also the minimum; setup per
+         * answered call. Unanswered and blocked attempts are free. */
+        if (billed) {
+            int64_t inc = r->out_inc;
+            cost = tf->outbound_setup +
+                   bh_rating_price(rate_at(r, rec->origin, t0),
+                                   bh_rating_billed_seconds(d, inc, inc));
+        }
+    } else if (payer == BH_PAYER_CALLEE) {
+        /* Toll-free: every minute at the toll-free rate; no bands. */
+        if (billed)
+            cost = bh_rating_price(
+                tf->toll_free_per_minute,
+                bh_rating_billed_seconds(d, r->free_min, r->free_inc));
+    } else if (billed) {
+        cost = plan_piece(r, rec, rec->plan, d, true, t0, 0);
+    } else if (rec->plan >= 0 && (size_t)rec->plan < tf->nplans &&
+               tf->plans[rec->plan].setup_on_attempt) {
+        cost = tf->plans[rec->plan].setup; /* a blocked attempt */
+    }
+    rec->cost = cost;
+    book(r, rec, payer, cost, billed, d, slot_of(r, rec, payer));
+    return cost;
+}
+
+bh_money
+bh_rater_rate(struct bh_rater *r, struct bh_call_record *rec) {
+    if (!r || !rec)
+        return 0;
+    const struct card *cd = card_of(r, rec);
+    if (!cd)
+        return rate_general(r, rec);
+    /* by the record's card: what rate_general works out for it, with the
+     * plan's terms, the payer and the slot looked up once per rater */
+    double t0 = billed_from(rec);
+    bool billed =
+        t0 >= 0 && isfinite(t0) && rec->outcome != BH_OUTCOME_UNANSWERED;
+    int64_t d = billed_length(rec, t0, billed);
+    bh_money cost = cd->attempt;
+    if (billed && cd->kind == CARD_BUNDLE) {
+        cost = plan_piece(r, rec, cd->plan, d, true, t0, 0);
+    } else if (billed) {
+        bh_money rate =
+            cd->origin >= 0 ? rate_at(r, cd->origin, t0) : cd->per_minute;
+        int64_t b = d;
+        if (cd->inc != 1 || cd->min > 0)
+            b = bh_rating_billed_seconds(d, cd->min, cd->inc);
+        cost = cd->setup + bh_rating_price(rate, b);
+    }
+    rec->payer = cd->payer;
+    rec->cost = cost;
+    book(r, rec, (enum bh_payer)cd->payer, cost, billed, d, cd->slot);
     return cost;
 }
 

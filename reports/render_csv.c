@@ -151,8 +151,20 @@ targets(const struct bh_report *rep, const char *dir, struct bh_diag *d) {
         "peak_busy",       "meetings",   "incomplete_meetings"};
     size_t nn = sizeof names / sizeof *names;
     for (size_t i = 0; i < nn; i++)
-        est_header(f, names[i], i + 1 == nn && nsl == 0);
-    sl_headers(f, sl, nsl);
+        est_header(f, names[i], false);
+    for (size_t i = 0; i < nsl; i++) {
+        char name[64], dur[32];
+        bh_format_duration(sl[i], dur, sizeof dur);
+        snprintf(name, sizeof name, "service_level_%s", dur);
+        est_header(f, name, false);
+    }
+    /* what the target costs, by payer (empty without costs by target) */
+    const char *costs[] = {"cost_company", "cost_callers",
+                           "cost_company_per_answered_call",
+                           "cost_callers_per_answered_call"};
+    size_t nc = sizeof costs / sizeof *costs;
+    for (size_t i = 0; i < nc; i++)
+        est_header(f, costs[i], i + 1 == nc);
     for (size_t k = 0; k < rep->n; k++) {
         const struct bh_results *r = rep->rs[k];
         for (size_t ti = 0; ti < r->ntargets; ti++) {
@@ -169,9 +181,21 @@ targets(const struct bh_report *rep, const char *dir, struct bh_diag *d) {
                 t->wait_p99,        t->occupancy, t->busy_mean,
                 t->peak_busy,       t->meetings,  t->incomplete_meetings};
             for (size_t i = 0; i < nn; i++)
-                est(f, v[i], i + 1 == nn && nsl == 0);
+                est(f, v[i], false);
             for (size_t i = 0; i < nsl; i++)
-                est(f, rd_target_sl(t, sl[i]), i + 1 == nsl);
+                est(f, rd_target_sl(t, sl[i]), false);
+            const struct bh_target_costs *tc = NULL;
+            for (size_t j = 0; j < r->costs.ntargets; j++)
+                if (strcmp(r->costs.targets[j].name, t->name) == 0)
+                    tc = &r->costs.targets[j];
+            struct bh_estimate none = bh_estimate_exact(NAN);
+            struct bh_estimate cv[] = {
+                tc ? tc->by[BH_COST_COMPANY].total : none,
+                tc ? tc->by[BH_COST_CALLERS].total : none,
+                tc ? tc->by[BH_COST_COMPANY].per_answered_call : none,
+                tc ? tc->by[BH_COST_CALLERS].per_answered_call : none};
+            for (size_t i = 0; i < nc; i++)
+                est(f, cv[i], i + 1 == nc);
         }
     }
     return close_file(f, dir, "targets.csv", d);

@@ -397,17 +397,16 @@ write_payer(struct jw *w, const struct bh_payer_costs *p) {
 
 /* Both payers' figures at this level (total ... per_month as
  * "all_payers"), then "company" and "callers" objects. */
+static const char *const payer_keys[BH_COST_PAYERS] = {"all_payers", "company",
+                                                       "callers"};
+
 static void
 write_payers(struct jw *w, const struct bh_payer_costs *by) {
-    jw_open(w, "all_payers", '{', false);
-    write_payer(w, &by[BH_COST_ALL]);
-    jw_close(w, '}');
-    jw_open(w, "company", '{', false);
-    write_payer(w, &by[BH_COST_COMPANY]);
-    jw_close(w, '}');
-    jw_open(w, "callers", '{', false);
-    write_payer(w, &by[BH_COST_CALLERS]);
-    jw_close(w, '}');
+    for (int p = 0; p < BH_COST_PAYERS; p++) {
+        jw_open(w, payer_keys[p], '{', false);
+        write_payer(w, &by[p]);
+        jw_close(w, '}');
+    }
 }
 
 static void
@@ -1212,9 +1211,8 @@ rd_payer(struct rd *d, json_t *o, const char *key, struct bh_payer_costs *p) {
 
 static void
 rd_payers(struct rd *d, json_t *o, struct bh_payer_costs *by) {
-    rd_payer(d, o, "all_payers", &by[BH_COST_ALL]);
-    rd_payer(d, o, "company", &by[BH_COST_COMPANY]);
-    rd_payer(d, o, "callers", &by[BH_COST_CALLERS]);
+    for (int p = 0; p < BH_COST_PAYERS; p++)
+        rd_payer(d, o, payer_keys[p], &by[p]);
 }
 
 static int

@@ -354,7 +354,10 @@ bh_sc_load_document(struct sc_ld *L, const char *buf, size_t len) {
         return rc;
     }
     yaml_parser_delete(&p);
-    return check_commas(L);
+    rc = check_commas(L);
+    if (rc) /* the caller owns the document only on success */
+        yaml_document_delete(&L->doc);
+    return rc;
 }
 
 /* ---- Located errors --------------------------------------------------- */

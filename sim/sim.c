@@ -102,6 +102,8 @@ struct sim {
     int adhoc; /* some source has ad-hoc conferences */
     /* call records go to on_record or are rated: fill every field */
     int full_records;
+    /* records go to on_record: they name the line each call took */
+    int line_ids;
     /* per source: bh_traffic_listens (1 byte each, owned) */
     uint8_t *listens;
     /* the model's state may have changed since the loop's last peek */
@@ -399,13 +401,14 @@ line_release(struct sim *s, int ni, int32_t line, double t) {
 }
 
 /* A line of a number with one free: the lowest when records are kept.
- * Nothing else reads line ids (the collector counts busy lines), so without
- * records only the count is kept: the bitmap on every call cost 72
- * instructions per call more (callgrind, bench/sim: 706 -> 778). */
+ * Nothing else reads line ids (the collector counts busy lines, the rater
+ * does not look at them), so without records only the count is kept: the
+ * bitmap on every call cost 72 instructions per call more (callgrind,
+ * bench/sim: 706 -> 778), with tariffs too. */
 static inline int32_t
 line_seize(struct sim *s, struct number *n) {
     n->busy++;
-    return s->full_records ? line_take(&n->free) : -1;
+    return s->line_ids ? line_take(&n->free) : -1;
 }
 
 /* An idle operator by the number's strategy, or -1. */
@@ -958,6 +961,7 @@ bh_sim_replication(const struct bh_scenario *sc, uint64_t seed, int rep,
     s.arg = arg;
     s.rep = (uint32_t)rep;
     s.full_records = on_record != NULL || sc->tariffs.present;
+    s.line_ids = on_record != NULL;
     s.free_head = NIL;
     for (size_t i = 0; i < sc->nsources; i++)
         if (sc->sources[i].adhoc.present)

@@ -1,6 +1,9 @@
 /* bench_sim.c: one core simulating an M/M/N/N trunk (default 1,000 lines
- * at 90% load) over a horizon of days: events/s, calls/s and max RSS,
- * printed as "key value" lines for run.sh. */
+ * at 90% load) over a horizon of days: events/s, calls/s and max RSS; or,
+ * with --scenario, a scenario file's replications on N threads, tariffs
+ * on or off (the priced reference model, the bundled scenarios). Printed
+ * as "key value" lines for run.sh. */
+#include "scenario.h"
 #include "sim.h"
 
 #include <stdio.h>
@@ -19,29 +22,109 @@ clock_s(clockid_t id) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Runs a scenario file's replications through bh_sim_run on `threads`
+ * threads, tariffs on or off, horizon optionally replaced: calls per CPU
+ * second (all threads) and per wall second. */
+static int
+scenario_mode(const char *path, int threads, int reps, double days,
+              int tariffs) {
+    struct bh_scenario *sc = NULL;
+    struct bh_diag diag;
+    memset(&diag, 0, sizeof diag);
+    if (bh_scenario_load(path, &sc, &diag)) {
+        bh_diag_print(&diag, stderr);
+        return 2;
+    }
+    if (days > 0)
+        sc->horizon = days * 86400;
+    if (!tariffs)
+        sc->tariffs.present = false;
+    struct bh_sim_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.seed = sc->seed;
+    opt.replications = reps > 0 ? reps : sc->sim.replications;
+    opt.threads = threads;
+    struct bh_results r;
+    memset(&r, 0, sizeof r);
+    struct bh_sim_stats st = {0, 0};
+    char msg[256];
+    double w0 = clock_s(CLOCK_MONOTONIC);
+    double t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    int rc = bh_sim_run(sc, &opt, &r, &st, msg, sizeof msg);
+    double dt = clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
+    double wall = clock_s(CLOCK_MONOTONIC) - w0;
+    if (rc) {
+        fprintf(stderr, "bench_sim: %s: %s\n", path, msg);
+        bh_scenario_free(sc);
+        return 1;
+    }
+    printf("engine busyhour\n");
+    printf("scenario %s\n", sc->name);
+    printf("tariffs %s\n", tariffs && sc->tariffs.present ? "on" : "off");
+    printf("threads %d\n", threads);
+    printf("replications %d\n", opt.replications);
+    printf("horizon_days %g\n", sc->horizon / 86400);
+    printf("events %llu\n", (unsigned long long)st.events);
+    printf("calls %llu\n", (unsigned long long)st.calls);
+    printf("cpu_seconds %.4f\n", dt);
+    printf("wall_seconds %.4f\n", wall);
+    printf("calls_per_s %.0f\n", st.calls / dt);
+    printf("calls_per_wall_s %.0f\n", st.calls / wall);
+    if (r.costs.present)
+        printf("cost_total %.6f\n", r.costs.total.mean);
+    bh_results_clear(&r);
+    bh_scenario_free(sc);
+    return 0;
+}
+
 int
 main(int argc, char **argv) {
     double days = 7, load = 0.9, hold = 180; /* s */
-    int lines = 1000;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--days") == 0)
-            days = atof(argv[i + 1]);
-        else if (strcmp(argv[i], "--lines") == 0)
-            lines = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--load") == 0)
-            load = atof(argv[i + 1]);
-        else if (strcmp(argv[i], "--hold") == 0)
-            hold = atof(argv[i + 1]);
-        else {
-            fprintf(stderr, "usage: bench_sim [--days D] [--lines N] "
-                            "[--load FRACTION] [--hold S]\n");
-            return 2;
+    int lines = 1000, threads = 1, reps = 0, tariffs = 1, days_set = 0;
+    const char *scenario = NULL;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--no-tariffs") == 0) {
+            tariffs = 0;
+            continue;
         }
+        if (!v)
+            break;
+        if (strcmp(argv[i], "--scenario") == 0)
+            scenario = v;
+        else if (strcmp(argv[i], "--threads") == 0)
+            threads = atoi(v);
+        else if (strcmp(argv[i], "--replications") == 0)
+            reps = atoi(v);
+        else if (strcmp(argv[i], "--days") == 0)
+            days = atof(v), days_set = 1;
+        else if (strcmp(argv[i], "--lines") == 0)
+            lines = atoi(v);
+        else if (strcmp(argv[i], "--load") == 0)
+            load = atof(v);
+        else if (strcmp(argv[i], "--hold") == 0)
+            hold = atof(v);
+        else
+            break;
+        i++;
     }
-    if (!(days > 0) || lines < 1 || !(load > 0) || !(hold > 0)) {
+    if (i < argc) {
+        fprintf(stderr,
+                "usage: bench_sim [--days D] [--lines N] [--load FRACTION] "
+                "[--hold S]\n"
+                "       bench_sim --scenario FILE [--threads N] "
+                "[--replications N] [--days D] [--no-tariffs]\n");
+        return 2;
+    }
+    if (!(days > 0) || lines < 1 || !(load > 0) || !(hold > 0) || threads < 1 ||
+        reps < 0) {
         fprintf(stderr, "bench_sim: bad arguments\n");
         return 2;
     }
+    if (scenario)
+        return scenario_mode(scenario, threads, reps, days_set ? days : 0,
+                             tariffs);
     /* the scenario, by hand: one number, one Poisson source */
     struct bh_sc_number num;
     memset(&num, 0, sizeof num);

@@ -394,7 +394,9 @@ struct bh_record_sink bh_collector_sink(struct bh_collector *c);
 
 /* ---- Rating (owned by the costs author) ------------------------------
  * One rater per replication: it keeps the bill and each subscriber's
- * bundle allowance. */
+ * bundle allowance. It reads the scenario's tariffs, sources and targets
+ * when it is made (bh_rater_new works out each plan's terms and how each
+ * source's calls are priced): after changing them, make a new rater. */
 struct bh_rater;
 
 /* What one replication cost, in micro-units. */

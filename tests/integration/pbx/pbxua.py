@@ -400,3 +400,22 @@ def with_carrier(busyhour, yaml_name, tone=1200):
     sw.scenario = sc  # the scenario as run, for busyhour report
     sw.wait_ready()
     return net, carrier, sw
+
+
+def customer_and_staff(busyhour, yaml_name):
+    """with_carrier on `yaml_name`, a customer (tone 500 Hz) and the
+    employees 501 (700 Hz) and 502 (900 Hz, both answering, passwords
+    s501 and s502) registered: (net, carrier, sw, customer, e501, e502)."""
+    net, carrier, sw = with_carrier(busyhour, yaml_name)
+    cust = Endpoint(net, "customer", tone=500)
+    e1 = Endpoint(net, "501", "s501", policy="answer", tone=700)
+    e2 = Endpoint(net, "502", "s502", policy="answer", tone=900)
+    for e in (e1, e2):
+        h.check(e.register() == 200, "%s registers" % e.user)
+    return net, carrier, sw, cust, e1, e2
+
+
+def levels(ep, tones, n=4000):
+    """What ep hears of every other endpoint of `tones` ({ep: Hz}), by
+    Goertzel over its last n samples: {Hz: level}."""
+    return {tones[o]: ep.level(tones[o], n) for o in tones if o is not ep}

@@ -20,13 +20,8 @@ import pbxua  # noqa: E402
 from pbxua import h  # noqa: E402
 
 busyhour = sys.argv[1]
-net, carrier, sw = pbxua.with_carrier(busyhour, "adhoc.yaml")
-
-cust = pbxua.Endpoint(net, "customer", tone=500)
-emp = pbxua.Endpoint(net, "501", "s501", policy="answer", tone=700)
-col = pbxua.Endpoint(net, "502", "s502", policy="answer", tone=900)
-for e in (emp, col):
-    h.check(e.register() == 200, "%s registers" % e.user)
+net, carrier, sw, cust, emp, col = pbxua.customer_and_staff(busyhour,
+                                                            "adhoc.yaml")
 
 d = cust.call("501")
 net.run(until=lambda: d.status is not None, limit=5, what="answer")
@@ -36,15 +31,15 @@ net.run(seconds=0.6)
 TONES = {cust: 500, emp: 700, col: 900, carrier: 1200}
 
 
-def levels(ep, n=4000):
-    return {TONES[o]: ep.level(TONES[o], n) for o in TONES if o is not ep}
+def lv(ep, n=4000):
+    return pbxua.levels(ep, TONES, n)
 
 
 emp.key("#502#")
 net.run(until=lambda: len(col.invites) == 1, limit=5, what="502 called")
 h.check(True, "the employee keys #502#: the switch calls 502")
 net.run(seconds=1.5)
-lc, l2, le = levels(cust), levels(col), levels(emp)
+lc, l2, le = lv(cust), lv(col), lv(emp)
 h.check(l2[700] > 1000 and le[900] > 1000,
         "502 and the employee talk (%.0f, %.0f)" % (l2[700], le[900]))
 h.check(lc[700] < 300 and lc[900] < 300 and l2[500] < 300 and
@@ -56,7 +51,7 @@ h.check(len(cust.heard) > 0 and max(abs(x) for x in cust.heard[-4000:]) >
 
 emp.key("#")
 net.run(seconds=1.5)
-lc, l2, le = levels(cust), levels(col), levels(emp)
+lc, l2, le = lv(cust), lv(col), lv(emp)
 h.check(all(v > 700 for v in (lc[700], lc[900], l2[500], l2[700],
                               le[500], le[900])),
         "'#': all three in conference, each hears the two others "
@@ -72,10 +67,10 @@ emp.key("#")
 net.run(seconds=1.5)
 ok = True
 for ep in (cust, emp, col, carrier):
-    lv = levels(ep)
-    good = all(v > 500 for v in lv.values())
+    heard = lv(ep)
+    good = all(v > 500 for v in heard.values())
     ok = ok and good
-    print("   %s hears %s" % (ep.user, {k: int(v) for k, v in lv.items()}))
+    print("   %s hears %s" % (ep.user, {k: int(v) for k, v in heard.items()}))
 h.check(ok, "four in conference: every party hears the three others")
 
 cust.bye(d)

@@ -19,13 +19,8 @@ import pbxua  # noqa: E402
 from pbxua import h, b  # noqa: E402
 
 busyhour = sys.argv[1]
-net, carrier, sw = pbxua.with_carrier(busyhour, "queue.yaml")
-
-cust = pbxua.Endpoint(net, "customer", tone=500)
-op = pbxua.Endpoint(net, "501", "s501", policy="answer", tone=700)
-col = pbxua.Endpoint(net, "502", "s502", policy="answer", tone=900)
-for e in (op, col):
-    h.check(e.register() == 200, "%s registers" % e.user)
+net, carrier, sw, cust, op, col = pbxua.customer_and_staff(busyhour,
+                                                           "queue.yaml")
 
 d = cust.call("700")
 net.run(until=lambda: len(op.invites) == 1 and op.active(), limit=8,
@@ -36,11 +31,11 @@ net.run(seconds=1.5)
 TONES = {cust: 500, op: 700, col: 900}
 
 
-def levels(ep, n=4000):
-    return {TONES[o]: ep.level(TONES[o], n) for o in TONES if o is not ep}
+def lv(ep, n=4000):
+    return pbxua.levels(ep, TONES, n)
 
 
-lc, lo = levels(cust), levels(op)
+lc, lo = lv(cust), lv(op)
 h.check(lc[700] > 1000 and lo[500] > 1000,
         "the customer and the operator talk (%.0f, %.0f)" % (lc[700], lo[500]))
 with urllib.request.urlopen("http://127.0.0.1:%d/recordings" % sw.http_port,
@@ -57,7 +52,7 @@ h.check(len(col.invites) == 0, "the customer's '#502#' does nothing")
 op.key("#502#")
 net.run(until=lambda: len(col.invites) == 1, limit=5, what="502 called")
 net.run(seconds=1.5)
-lc, l2, lo = levels(cust), levels(col), levels(op)
+lc, l2, lo = lv(cust), lv(col), lv(op)
 h.check(l2[700] > 1000 and lo[900] > 1000 and lc[700] < 300 and
         lc[900] < 300,
         "the operator's #502#: 502 and the operator talk, the customer on "
@@ -65,7 +60,7 @@ h.check(l2[700] > 1000 and lo[900] > 1000 and lc[700] < 300 and
         (l2[700], lo[900], lc[700], lc[900]))
 op.key("#")
 net.run(seconds=1.5)
-lc, l2, lo = levels(cust), levels(col), levels(op)
+lc, l2, lo = lv(cust), lv(col), lv(op)
 h.check(all(v > 700 for v in (lc[700], lc[900], l2[500], l2[700],
                               lo[500], lo[900])),
         "'#': all three in conference (%s / %s / %s)" % (lc, l2, lo))
@@ -76,7 +71,7 @@ net.run(seconds=1.5)
 cd = list(col.dialogs.values())[-1]
 h.check(not d.byed and not cd.byed,
         "the operator hangs up: neither the customer nor 502 gets BYE")
-lc, l2 = levels(cust, 3000), levels(col, 3000)
+lc, l2 = lv(cust, 3000), lv(col, 3000)
 h.check(lc[900] > 700 and l2[500] > 700 and lc[700] < 300,
         "the customer and 502 still hear each other (%.0f, %.0f), not the "
         "operator (%.0f)" % (lc[900], l2[500], lc[700]))

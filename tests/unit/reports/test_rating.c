@@ -203,6 +203,15 @@ rate(struct fixture *f, struct bh_call_record rec) {
     return bh_rater_rate(f->r, &rec);
 }
 
+/* The rater reads the tariffs when it is made: after a test changes them,
+ * a new one. */
+static void
+renew(struct fixture *f) {
+    bh_rater_free(f->r);
+    f->r = NULL;
+    assert_int_equal(bh_rater_new(f->sc, &f->r), 0);
+}
+
 static void
 test_building_blocks(void **state) {
     (void)state;
@@ -385,6 +394,7 @@ test_bill_time_bands(void **state) {
     for (int i = 0; i < BH_SC_MAX_ITEMS / 8; i++)
         tf->bands[0].rate[i] = -1;
     tf->bands[0].rate[LONGDIST] = 30000;
+    renew(f);
     assert_int_equal(
         rate(f, call(LONGDIST, PERSEC, 7 * 3600 + 59 * 60 + 30, 120)), 60000);
     assert_int_equal(rate(f, call(LONGDIST, PERSEC, 8 * 3600, 120)), 180000);
@@ -393,6 +403,7 @@ test_bill_time_bands(void **state) {
     /* The horizon's start shifts the clock: starting at 06:00, t = 3 h is
      * 09:00, peak. */
     f->sc->start = 6 * 3600;
+    renew(f);
     assert_int_equal(rate(f, call(LONGDIST, PERSEC, 3 * 3600, 120)), 180000);
     /* Outbound calls follow bands too: 61 s -> 120 s at 0.03 + 0.10. */
     struct bh_call_record r = call(LONGDIST, -1, 14 * 3600, 61);
@@ -451,6 +462,7 @@ static void
 test_bill_free_conference(void **state) {
     struct fixture *f = *state;
     f->sc->tariffs.termination_per_minute = 10000;
+    renew(f);
     struct bh_call_record r = call(LONGDIST, METERED, 32400, 2700);
     r.source = SRC_MEET;
     r.target_kind = BH_TARGET_BRIDGE;
@@ -612,6 +624,7 @@ test_bill_chained_bundles(void **state) {
     p[8].period = BH_PERIOD_WEEK;
     p[8].increment = 1;
     p[8].then = METERED;
+    renew(f);
     struct bh_call_record r = call(LOCAL, 7, 3600, 200);
     assert_int_equal(rate(f, r), 20000);
     r = call(LOCAL, 7, 7200, 30);
@@ -628,8 +641,114 @@ test_bill_chained_bundles(void **state) {
         tf->bands[0].rate[i] = -1;
     tf->bands[0].from = tf->bands[0].to = 6 * 3600;
     tf->bands[0].rate[INTL] = 300000;
+    renew(f);
     assert_int_equal(rate(f, call(INTL, PERSEC, 3 * 3600, 60)), 300000);
     assert_int_equal(rate(f, call(INTL, PERSEC, 20 * 3600, 60)), 300000);
+}
+
+/* A small generator for the test below (fixed sequence). */
+static uint64_t
+next_u(uint64_t *x) {
+    *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *x >> 33;
+}
+
+/* The rater prices a known source's calls by a card worked out when it is
+ * made, keeps their bundle allowances by subscriber number, and caches
+ * each origin's rate between band ends; records of an unknown source take
+ * the general path, with the allowance table and no card. 20,000 random
+ * calls (every plan, origin and class, blocked ones, bands, a start at
+ * 06:00, 40 days so that day, week and month periods turn, times that go
+ * back now and then across a period's end) cost the same both ways to the
+ * micro-unit, and the same again on a new rater for each call (cold
+ * caches, no allowances: plans without a bundle only). */
+static void
+test_card_path_same_price(void **state) {
+    struct fixture *f = *state;
+    struct bh_scenario *sc = f->sc;
+    struct bh_sc_tariffs *tf = &sc->tariffs;
+    struct bh_sc_class cls[2] = {{.share = 0.5, .subscribers = 40},
+                                 {.share = 0.5, .subscribers = 7}};
+    sc->sources[SRC_CITY].classes = cls;
+    sc->sources[SRC_CITY].nclasses = 2;
+    tf->nbands = 2;
+    tf->bands = calloc(2, sizeof *tf->bands);
+    assert_non_null(tf->bands);
+    for (int i = 0; i < BH_SC_MAX_ITEMS / 8; i++)
+        tf->bands[0].rate[i] = tf->bands[1].rate[i] = -1;
+    tf->bands[0].from = 18 * 3600; /* evening, across midnight */
+    tf->bands[0].to = 8 * 3600;
+    tf->bands[0].rate[LONGDIST] = 30000;
+    tf->bands[0].rate[MOBILE] = 70000;
+    tf->bands[1].from = 12 * 3600 + 1800; /* lunch */
+    tf->bands[1].to = 13 * 3600 + 1800;
+    tf->bands[1].rate[LOCAL] = 10000;
+    sc->start = 6 * 3600;
+    renew(f);
+    struct bh_rater *general;
+    assert_int_equal(bh_rater_new(sc, &general), 0);
+    uint64_t x = 42;
+    double t = 0;
+    bh_money sum = 0;
+    for (int i = 0; i < 20000; i++) {
+        t += (double)(next_u(&x) % 400000) / 1000.0; /* 0-400 s */
+        double t0 = t;
+        if (next_u(&x) % 50 == 0) /* now and then a call from the past */
+            t0 = t - (double)(next_u(&x) % 3000000) / 10.0;
+        if (t0 < 0)
+            t0 = 0;
+        int plan = (int)(next_u(&x) % 8) - 1;
+        struct bh_call_record r = call((int)(next_u(&x) % 4), plan, t0,
+                                       (double)(next_u(&x) % 2000000) / 1000.0);
+        r.caller_class = (uint16_t)(next_u(&x) % 2);
+        /* a few numbers outside the class's population: the table */
+        r.subscriber = (uint32_t)(next_u(&x) % 45);
+        if (next_u(&x) % 10 == 0)
+            r = blocked(r.origin, plan, t0);
+        struct bh_call_record g = r;
+        g.source = (uint32_t)sc->nsources; /* unknown: the general path */
+        bh_money c = bh_rater_rate(f->r, &r);
+        assert_int_equal(bh_rater_rate(general, &g), c);
+        assert_int_equal(r.payer, g.payer);
+        sum += c;
+        if (plan >= 0 && tf->plans[plan].bundle)
+            continue;
+        struct bh_rater *cold;
+        assert_int_equal(bh_rater_new(sc, &cold), 0);
+        struct bh_call_record k = r;
+        assert_int_equal(bh_rater_rate(cold, &k), c);
+        bh_rater_free(cold);
+    }
+    assert_true(sum > 0);
+    struct bh_bill a, b;
+    bh_rater_bill(f->r, 40 * 86400, &a);
+    bh_rater_bill(general, 40 * 86400, &b);
+    assert_int_equal(a.total, b.total);
+    assert_int_equal(a.callers, sum);
+    /* right around each band's ends, forwards and back: the cached rate
+     * is the one the bands give, to the microsecond */
+    const double near[] = {-30,  -1,   -1e-3, -1e-6, -1e-9, 0,
+                           1e-9, 1e-6, 1e-3,  1,     30};
+    const int n = (int)(sizeof near / sizeof near[0]);
+    const double ends[] = {2 * 3600, 6.5 * 3600, 7.5 * 3600, 12 * 3600};
+    for (int day = 0; day < 3; day++)
+        for (int e = 0; e < 4; e++)
+            for (int k = 0; k < 2 * n; k++) {
+                double t0 =
+                    day * 86400.0 + ends[e] + near[k < n ? k : 2 * n - 1 - k];
+                for (int o = 0; o < 4; o++) {
+                    struct bh_call_record r = call(o, PERSEC, t0, 60);
+                    struct bh_call_record k2 = r;
+                    struct bh_rater *cold;
+                    assert_int_equal(bh_rater_new(sc, &cold), 0);
+                    assert_int_equal(bh_rater_rate(f->r, &r),
+                                     bh_rater_rate(cold, &k2));
+                    bh_rater_free(cold);
+                }
+            }
+    bh_rater_free(general);
+    sc->sources[SRC_CITY].classes = NULL;
+    sc->sources[SRC_CITY].nclasses = 0;
 }
 
 /* No tariffs: records get cost 0 and a payer, nothing is billed. */
@@ -637,6 +756,7 @@ static void
 test_no_tariffs(void **state) {
     struct fixture *f = *state;
     f->sc->tariffs.present = false;
+    renew(f);
     struct bh_call_record r = call(INTL, METERED, 0, 600);
     r.source = SRC_HOTLINE;
     r.target = NUM_HOTLINE;
@@ -800,35 +920,33 @@ test_prepaid_rental(void **state) {
     struct bh_sc_tariffs *tf = &f->sc->tariffs;
     tf->per_line_month = 16200;
     tf->prepaid = true;
-    tf->balance = 36000;
-    tf->top_up = 1700;
     tf->top_up_every = 3600;
-    struct bh_rater *r;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    struct bh_bill b;
-    bh_rater_bill(r, 86400, &b);
-    assert_near(b.balance_out, 66600, 1e-6);
-    assert_int_equal(b.balance_end, -9600);
-    bh_rater_free(r);
-    tf->top_up = 1800;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    bh_rater_bill(r, 86400, &b);
-    assert_near(b.balance_out, 68400, 1e-6);
-    assert_int_equal(b.balance_end, -7200);
-    bh_rater_free(r);
-    /* a top-up as large as the hour's rental: it never runs out */
-    tf->top_up = 3600;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    bh_rater_bill(r, 86400, &b);
-    assert_true(isnan(b.balance_out));
-    assert_int_equal(b.balance_end, 36000);
-    bh_rater_free(r);
-    /* nothing to start with and rent to pay: out at once */
-    tf->balance = 0;
-    assert_int_equal(bh_rater_new(f->sc, &r), 0);
-    bh_rater_bill(r, 86400, &b);
-    assert_near(b.balance_out, 0, 1e-12);
-    bh_rater_free(r);
+    static const struct {
+        bh_money balance, top_up;
+        double out; /* s, NaN: lasts */
+        bh_money end;
+    } cases[] = {
+        {36000, 1700, 66600, -9600},
+        {36000, 1800, 68400, -7200},
+        /* a top-up as large as the hour's rental: it never runs out */
+        {36000, 3600, NAN, 36000},
+        /* nothing to start with and rent to pay: out at once */
+        {0, 3600, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tf->balance = cases[i].balance;
+        tf->top_up = cases[i].top_up;
+        struct bh_rater *r;
+        assert_int_equal(bh_rater_new(f->sc, &r), 0);
+        struct bh_bill b;
+        bh_rater_bill(r, 86400, &b);
+        if (isnan(cases[i].out))
+            assert_true(isnan(b.balance_out));
+        else
+            assert_near(b.balance_out, cases[i].out, 1e-6);
+        assert_int_equal(b.balance_end, cases[i].end);
+        bh_rater_free(r);
+    }
 }
 
 /* Calls charged at their end: a balance of 1.00, toll-free minutes at
@@ -908,6 +1026,7 @@ main(void) {
         T(test_bundle_many_subscribers),
         T(test_bill_chained_bundles),
         T(test_no_tariffs),
+        T(test_card_path_same_price),
         T(test_operators_pay),
         T(test_costs_by_payer),
         T(test_prepaid_rental),
