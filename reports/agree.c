@@ -91,6 +91,11 @@ bh_agree_test(const struct bh_results *sim, const struct bh_results *load,
         if (n < max)
             one(sim, ts, tl, why_missing, "blocking", true, ts->blocking,
                 tl ? tl->blocking.mean : NAN, calls, &out[n++]);
+        if (strcmp(ts->kind, "bridge") == 0 && n < max)
+            one(sim, ts, tl, why_missing, "incomplete meetings", true,
+                ts->incomplete_meetings,
+                tl ? tl->incomplete_meetings.mean : NAN,
+                tl ? tl->meetings.mean : NAN, &out[n++]);
         if (ts->operators <= 0)
             continue; /* no queue: no abandonment, wait or service level */
         if (n < max)

@@ -253,6 +253,14 @@ rd_capacity(char *buf, size_t size, const struct bh_target_result *t) {
         snprintf(buf, size, "%d lines", t->lines);
 }
 
+struct bh_estimate
+rd_capacity_figure(const struct bh_target_result *t, bool operators) {
+    int v = operators ? t->operators : t->lines;
+    if (strcmp(t->kind, "campaign") == 0 || v <= 0)
+        return bh_estimate_exact(NAN);
+    return bh_estimate_exact(v);
+}
+
 bool
 rd_same_capacity(const struct bh_report *rep, const char *name) {
     const struct bh_target_result *first = NULL;

@@ -67,6 +67,11 @@ struct bh_estimate rd_target_sl(const struct bh_target_result *t, double t_s);
 /* A target's capacity as its results give it: "75 lines, 65 operators",
  * "184 ports"; "" for a campaign (it has the lines of its number). */
 void rd_capacity(char *buf, size_t size, const struct bh_target_result *t);
+/* A target's lines (ports), or its operators, as an exact figure for a
+ * table row; NaN when it has none (a campaign's, a number's without a
+ * queue). */
+struct bh_estimate rd_capacity_figure(const struct bh_target_result *t,
+                                      bool operators);
 /* Do all the files that hold target `name` give it the same capacity? */
 bool rd_same_capacity(const struct bh_report *rep, const char *name);
 /* Do they agree on every target? */

@@ -318,6 +318,16 @@ static struct bh_estimate
 t_sl(const struct bh_target_result *t, double arg) {
     return rd_target_sl(t, arg);
 }
+static struct bh_estimate
+t_lines(const struct bh_target_result *t, double arg) {
+    (void)arg;
+    return rd_capacity_figure(t, false);
+}
+static struct bh_estimate
+t_operators(const struct bh_target_result *t, double arg) {
+    (void)arg;
+    return rd_capacity_figure(t, true);
+}
 
 static void
 tr_target(const struct page *pg, const char *target, const char *label,
@@ -338,33 +348,6 @@ tr_target(const struct page *pg, const char *target, const char *label,
             fputs("<td>&mdash;</td>", pg->out);
         else
             td_est(pg->out, get(&pg->rep->rs[f]->targets[ti], arg), u);
-    }
-    fputs("</tr>\n", pg->out);
-}
-
-/* A capacity row: each file's own lines (ports) or operators. */
-static void
-tr_capacity(const struct page *pg, const char *target, const char *label,
-            bool operators) {
-    bool any = false;
-    for (size_t f = 0; f < pg->rep->n; f++) {
-        int ti = rd_find_target(pg->rep->rs[f], target);
-        any |= ti >= 0 && (operators ? pg->rep->rs[f]->targets[ti].operators
-                                     : pg->rep->rs[f]->targets[ti].lines) > 0;
-    }
-    if (!any)
-        return;
-    fputs("<tr class=\"capacity\"><td>", pg->out);
-    rd_escape(pg->out, label);
-    fputs("</td>", pg->out);
-    for (size_t f = 0; f < pg->rep->n; f++) {
-        int ti = rd_find_target(pg->rep->rs[f], target);
-        if (ti < 0)
-            fputs("<td>&mdash;</td>", pg->out);
-        else
-            fprintf(pg->out, "<td><b>%d</b></td>",
-                    operators ? pg->rep->rs[f]->targets[ti].operators
-                              : pg->rep->rs[f]->targets[ti].lines);
     }
     fputs("</tr>\n", pg->out);
 }
@@ -781,8 +764,8 @@ target_section(struct page *pg, const char *name) {
 
     fputs("<table>\n", out);
     th_files(pg, "figure (per replication)");
-    tr_capacity(pg, name, unit, false);
-    tr_capacity(pg, name, "operators", true);
+    tr_target(pg, name, unit, t_lines, 0, RU_COUNT);
+    tr_target(pg, name, "operators", t_operators, 0, RU_COUNT);
     tr_target(pg, name, "offered load", t_erl, 0, RU_ERLANG);
     tr_target(pg, name, "offered calls", t_offered, 0, RU_COUNT);
     tr_target(pg, name, "answered", t_answered, 0, RU_COUNT);

@@ -5,22 +5,6 @@
 
 #include <string.h>
 
-/* A JSON string: quote, backslash and control characters escaped. */
-static void
-jstr(FILE *out, const char *s) {
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 int
 bh_report_json(const struct bh_report *rep, FILE *out) {
     if (!rep || !out || rep->n == 0)
@@ -29,23 +13,23 @@ bh_report_json(const struct bh_report *rep, FILE *out) {
     const struct bh_results *rv = rep->rs[vf];
     int failed = bh_results_failed(rv);
     fputs("{\n  \"format\": \"" BH_REPORT_FORMAT "\",\n  \"scenario\": ", out);
-    jstr(out, rep->rs[0]->scenario);
+    bh_json_write_string(out, rep->rs[0]->scenario);
     fprintf(out, ",\n  \"verdict\": \"%s\",\n  \"failed\": %d,\n",
             rv->nthresholds == 0 ? "none"
             : failed             ? "fail"
                                  : "pass",
             failed);
     fputs("  \"verdict_of\": ", out);
-    jstr(out, rep->labels[vf]);
+    bh_json_write_string(out, rep->labels[vf]);
     fputs(",\n  \"warnings\": [", out);
     for (size_t i = 0; i < rep->nwarnings; i++) {
         fputs(i ? ", " : "", out);
-        jstr(out, rep->warnings[i]);
+        bh_json_write_string(out, rep->warnings[i]);
     }
     fputs("],\n  \"columns\": [\n", out);
     for (size_t f = 0; f < rep->n; f++) {
         fputs("    {\"label\": ", out);
-        jstr(out, rep->labels[f]);
+        bh_json_write_string(out, rep->labels[f]);
         fputs(", \"results\":\n", out);
         if (bh_results_write_stream(rep->rs[f], out))
             return BH_EIO;

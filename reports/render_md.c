@@ -87,6 +87,15 @@ g_incomplete(const struct bh_target_result *t, double a) {
     return t->incomplete_meetings;
 }
 
+static struct bh_estimate
+g_lines(const struct bh_target_result *t, double a) {
+    return rd_capacity_figure(t, false);
+}
+static struct bh_estimate
+g_operators(const struct bh_target_result *t, double a) {
+    return rd_capacity_figure(t, true);
+}
+
 static void
 row(FILE *out, const struct bh_report *rep, const char *target,
     const char *label, getter g, double arg, enum rd_unit u) {
@@ -105,31 +114,6 @@ row(FILE *out, const struct bh_report *rep, const char *target,
         char buf[128] = "-";
         if (ti >= 0)
             rd_fmt(buf, sizeof buf, g(&rep->rs[f]->targets[ti], arg), u, true);
-        cell(out, buf);
-    }
-    fputs("|\n", out);
-}
-
-/* One capacity row (lines, operators or ports): each file's own. */
-static void
-capacity_row(FILE *out, const struct bh_report *rep, const char *target,
-             const char *label, bool operators) {
-    bool any = false;
-    for (size_t f = 0; f < rep->n; f++) {
-        int ti = rd_find_target(rep->rs[f], target);
-        any |= ti >= 0 && (operators ? rep->rs[f]->targets[ti].operators > 0
-                                     : rep->rs[f]->targets[ti].lines > 0);
-    }
-    if (!any)
-        return;
-    cell(out, label);
-    for (size_t f = 0; f < rep->n; f++) {
-        int ti = rd_find_target(rep->rs[f], target);
-        char buf[32] = "-";
-        if (ti >= 0)
-            snprintf(buf, sizeof buf, "%d",
-                     operators ? rep->rs[f]->targets[ti].operators
-                               : rep->rs[f]->targets[ti].lines);
         cell(out, buf);
     }
     fputs("|\n", out);
@@ -333,8 +317,9 @@ bh_report_md(const struct bh_report *rep, FILE *out) {
         fputs("\n\n", out);
         header(out, rep, "figure");
         bool bridge = t && strcmp(t->kind, "bridge") == 0;
-        capacity_row(out, rep, names[k], bridge ? "ports" : "lines", false);
-        capacity_row(out, rep, names[k], "operators", true);
+        row(out, rep, names[k], bridge ? "ports" : "lines", g_lines, 0,
+            RU_COUNT);
+        row(out, rep, names[k], "operators", g_operators, 0, RU_COUNT);
         row(out, rep, names[k], "offered load", g_erl, 0, RU_ERLANG);
         row(out, rep, names[k], "offered calls", g_offered, 0, RU_COUNT);
         row(out, rep, names[k], "answered", g_answered, 0, RU_COUNT);

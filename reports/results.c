@@ -113,34 +113,39 @@ jw_sep(struct jw *w) {
     }
 }
 
-static void
-jw_string(struct jw *w, const char *s) {
-    fputc('"', w->f);
+void
+bh_json_write_string(FILE *f, const char *s) {
+    fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '"':
-            fputs("\\\"", w->f);
+            fputs("\\\"", f);
             break;
         case '\\':
-            fputs("\\\\", w->f);
+            fputs("\\\\", f);
             break;
         case '\n':
-            fputs("\\n", w->f);
+            fputs("\\n", f);
             break;
         case '\t':
-            fputs("\\t", w->f);
+            fputs("\\t", f);
             break;
         case '\r':
-            fputs("\\r", w->f);
+            fputs("\\r", f);
             break;
         default:
             if (*p < 0x20)
-                fprintf(w->f, "\\u%04x", *p);
+                fprintf(f, "\\u%04x", *p);
             else
-                fputc(*p, w->f);
+                fputc(*p, f);
         }
     }
-    fputc('"', w->f);
+    fputc('"', f);
+}
+
+static void
+jw_string(struct jw *w, const char *s) {
+    bh_json_write_string(w->f, s);
 }
 
 static void

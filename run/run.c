@@ -49,6 +49,8 @@ struct run {
     struct bh_driver *drv;
     struct bh_driver_stats st;
     struct bh_run_edge edge; /* what the edge measured, per call summed */
+    struct run_meeting *mt;  /* meetings with participants still out */
+    size_t nmt, capmt;
     int nomem;
     uint64_t skipped_campaigns; /* attempts the driver could not place */
     char unjudged[400];         /* thresholds on figures not measured */
@@ -163,6 +165,48 @@ model(struct run *r) {
     return write_results(r, &r->sim, "sim.json");
 }
 
+/* A meeting the run placed participants of: it is counted (the sink's
+ * meeting) when every participant's first attempt has ended, incomplete
+ * when any was blocked, as the simulator counts it (sim/README.md). */
+struct run_meeting {
+    uint64_t id;
+    double start;
+    uint32_t size, ended;
+    int bridge, blocked;
+};
+
+static void
+meeting_call(struct run *r, const struct bh_driver_call *c) {
+    const struct bh_arrival *a = c->arrival;
+    if (!a || !a->meeting || a->attempt != 1)
+        return;
+    size_t i = r->nmt;
+    while (i > 0 && r->mt[i - 1].id != a->meeting)
+        i--;
+    if (i == 0) {
+        if (r->nmt == r->capmt) {
+            size_t cap = r->capmt ? 2 * r->capmt : 64;
+            struct run_meeting *v = realloc(r->mt, cap * sizeof *v);
+            if (!v) {
+                r->nomem = 1;
+                return;
+            }
+            r->mt = v;
+            r->capmt = cap;
+        }
+        r->mt[r->nmt++] = (struct run_meeting){
+            a->meeting, a->meeting_start, a->meeting_size, 0, a->target, 0};
+        i = r->nmt;
+    }
+    struct run_meeting *m = &r->mt[i - 1];
+    m->ended++;
+    m->blocked |= c->rec.outcome == BH_OUTCOME_BLOCKED;
+    if (m->ended >= m->size) {
+        bh_sink_meeting(r->inner, m->bridge, m->start, m->blocked);
+        *m = r->mt[--r->nmt];
+    }
+}
+
 /* The tap: the collector's sink, with the levels the progress line
  * shows kept on the way (the driver's thread only). */
 static int
@@ -222,6 +266,7 @@ on_call(void *arg, const struct bh_driver_call *c) {
     if (run_calls_add(&r->calls, c))
         r->nomem = 1;
     bh_run_edge_add(&r->edge, c);
+    meeting_call(r, c);
 }
 
 static void
@@ -683,6 +728,7 @@ bh_run(const struct bh_run_options *opt, struct bh_run_result *res,
 out:
     bh_driver_free(r.drv);
     bh_collector_free(r.col);
+    free(r.mt);
     free(r.lv_up);
     free(r.lv_conn);
     run_calls_free(&r.calls);

@@ -247,7 +247,7 @@ struct bh_run_numbers {
     double cost_cdrs, cost_cdrs_callers, cost_cdrs_company;
     uint64_t cdrs_rated; /* CDRs rated (those with a driver record) */
     bool incomplete;     /* stopped early (Ctrl-C, a failed switch) */
-    char note[600];  /* why incomplete, what was lost */
+    char note[600];      /* why incomplete, what was lost */
 };
 
 #define BH_RES_MAX_FAILURES 16 /* failure reasons a results file names */
@@ -336,6 +336,9 @@ int bh_results_parse(const char *buf, size_t len, const char *name,
                      struct bh_results *r, struct bh_diag *diag);
 /* Writes results as JSON to an open stream (same bytes as the file). */
 int bh_results_write_stream(const struct bh_results *r, FILE *f);
+/* s as a JSON string: quoted, with quote, backslash and control
+ * characters escaped. */
+void bh_json_write_string(FILE *f, const char *s);
 /* A double in its shortest round-trip form ("0.1", "42"); NaN and
  * infinities as "null". buf of at least 32 bytes. */
 void bh_results_format_number(double v, char *buf, size_t size);
@@ -637,7 +640,8 @@ int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
 /* ---- A run: measured beside simulated (agree.c) ------------------------
  * busyhour run puts one measured run (source "load") beside the
  * simulation of the same window and capacity. For each target and figure
- * (blocking, abandonment, mean wait, service levels) the measured value
+ * (blocking, abandonment, mean wait, service levels; a bridge's blocking
+ * and incomplete meetings) the measured value
  * is tested against the simulation's 95% interval widened by the run's
  * own sampling error: one run of the window varies as much as one
  * replication does, so that error is the 95% spread of one replication
@@ -649,7 +653,8 @@ int bh_chart_svg(const struct bh_chart *c, char **svg, struct bh_diag *d);
 struct bh_agreement {
     char target[BH_SC_MAX_NAME];
     char figure[32];        /* "blocking", "abandonment", "wait mean",
-                               "service level 20s" */
+                               "service level 20s", "incomplete meetings"
+                               (a bridge's, over its meetings) */
     bool share;             /* shown in percent; else s */
     struct bh_estimate sim; /* the simulation's mean and 95% interval */
     double measured;        /* NaN: not measured (see why) */

@@ -20,7 +20,8 @@ usage: test_run.py BUSYHOUR SOURCE_DIR WORK_DIR MODE
   killed   busyhour run --switch against `busyhour switch`, killed with
            SIGKILL during the run: exit 3 within seconds (bounded, never a
            hang) naming the lost calls; the files are valid and the report
-           is marked incomplete
+           is marked incomplete; a --switch nobody runs: exit 3, said, the
+           files valid
   usage    bad options, a missing scenario and a bad window are exit 2
   timers   the switch's own timers (max_wait, wrap_up) run at the run's
            speed: callers overflow after max_wait of scenario time, as
@@ -313,12 +314,17 @@ def killed():
     time.sleep(4)
     check(p.poll() is None, "run still running when the switch dies")
     sw.kill9()
+    t0 = time.time()
     try:
         stdout, stderr = p.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         p.kill()
         fail("run hangs after the switch died")
     print(stdout + stderr)
+    # the driver stops a second after an ICMP unreachable, or 5 s after a
+    # request went unanswered; then the files are written
+    check(time.time() - t0 < 20, "exit within seconds of the kill (%.1f s)"
+          % (time.time() - t0))
     check(p.returncode == 3, "exit 3 (got %d)" % p.returncode)
     check("stopped answering" in stderr and "lost" in stderr,
           "a clear message with what was lost: %s" % stderr.strip())
@@ -326,6 +332,27 @@ def killed():
     check(res["load"]["run"]["incomplete"] is True, "load.json incomplete")
     html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
     check("incomplete" in html, "the report is marked incomplete")
+
+    # a switch nobody runs: unreachable, said, exit 3, the model written
+    nobody, = harness.free_ports(1)
+    out = os.path.join(WORK, "unreachable")
+    t0 = time.time()
+    p = run([sc, "--switch", "127.0.0.1:%d" % nobody, "--duration", "10s",
+             "--out", out])
+    try:
+        stdout, stderr = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail("run hangs on an unreachable switch")
+    print(stdout + stderr)
+    check(p.returncode == 3 and "does not answer" in stderr,
+          "unreachable: exit 3, said (%d, %s)" % (p.returncode,
+                                                  stderr.strip()))
+    check(time.time() - t0 < 30, "within seconds")
+    res = valid_files(out, cdr=False)
+    check(res["load"]["run"]["incomplete"] is True and
+          "no load ran" in res["load"]["run"]["note"],
+          "load.json says no load ran")
 
 
 def interrupted():

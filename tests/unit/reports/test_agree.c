@@ -231,6 +231,44 @@ test_not_measured(void **state) {
     bh_results_clear(&load);
 }
 
+/* A bridge: blocking and the share of incomplete meetings, the latter
+ * widened by Wilson over the run's meetings, not its calls. */
+static void
+test_bridge(void **state) {
+    (void)state;
+    struct bh_results sim, load;
+    memset(&sim, 0, sizeof sim);
+    memset(&load, 0, sizeof load);
+    assert_int_equal(bh_results_init(&sim, 1, 0), 0);
+    assert_int_equal(bh_results_init(&load, 1, 0), 0);
+    sim.replications = REPS;
+    strcpy(sim.targets[0].name, "conf");
+    strcpy(sim.targets[0].kind, "bridge");
+    strcpy(load.targets[0].name, "conf");
+    strcpy(load.targets[0].kind, "bridge");
+    sim.targets[0].blocking = est(0.09, 0.03, 0.15);
+    sim.targets[0].incomplete_meetings = est(0.10, 0.099, 0.101);
+    load.targets[0].offered = est(40, 40, 40);
+    load.targets[0].blocking = est(0.05, 0.05, 0.05);
+    load.targets[0].meetings = est(10, 10, 10);
+    load.targets[0].incomplete_meetings = est(0.3, 0.3, 0.3);
+    struct bh_agreement a[BH_AGREE_MAX];
+    size_t n = bh_agree_test(&sim, &load, NULL, a, BH_AGREE_MAX);
+    assert_int_equal(n, 2);
+    const struct bh_agreement *m = get(a, n, "conf", "incomplete meetings");
+    assert_true(m->share);
+    assert_float_equal(m->calls, 10, 0);
+    assert_float_equal(m->error, wilson(0.3, 10), 1e-6);
+    assert_int_equal(m->agrees, 0.3 <= 0.101 + wilson(0.3, 10));
+    /* no meeting finished in the run: not measured */
+    load.targets[0].incomplete_meetings = est(NAN, NAN, NAN);
+    n = bh_agree_test(&sim, &load, NULL, a, BH_AGREE_MAX);
+    assert_int_equal(get(a, n, "conf", "incomplete meetings")->agrees, -1);
+    assert_int_equal(get(a, n, "conf", "blocking")->agrees, 1);
+    bh_results_clear(&sim);
+    bh_results_clear(&load);
+}
+
 static void
 test_format(void **state) {
     (void)state;
@@ -268,6 +306,7 @@ main(void) {
         cmocka_unit_test(test_inside_outside),
         cmocka_unit_test(test_share_spread_or_wilson),
         cmocka_unit_test(test_not_measured),
+        cmocka_unit_test(test_bridge),
         cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,6 +222,16 @@ hsegment(const char *svg, double x, double y) {
     return false;
 }
 
+/* The chart's SVG; the test fails with gnuplot's message if none. */
+static char *
+draw(const struct bh_chart *c) {
+    char *svg = NULL;
+    struct bh_diag d = {0};
+    if (bh_chart_svg(c, &svg, &d))
+        fail_msg("%s", d.msg);
+    return svg;
+}
+
 /* A value in one interval between empty ones is drawn: a marker at its
  * value, and (steps) a segment over its interval. Lines skip a value with
  * no finite neighbour, so the chart was empty. */
@@ -250,10 +260,7 @@ test_isolated_value(void **state) {
                          .y_from_zero = true,
                          .nseries = 2,
                          .series = s};
-    char *svg = NULL;
-    struct bh_diag d = {0};
-    if (bh_chart_svg(&c, &svg, &d))
-        fail_msg("%s", d.msg);
+    char *svg = draw(&c);
     double y30, y20, y0;
     assert_true(tic_y(svg, "30%", &y30));
     assert_true(tic_y(svg, "20%", &y20));
@@ -302,8 +309,6 @@ test_mark_labels_apart(void **state) {
                          .series = &s,
                          .nmarks = 4,
                          .marks = mk};
-    char *svg = NULL;
-    struct bh_diag d = {0};
     for (int right = 0; right < 2; right++) {
         if (right) { /* both near the right edge */
             mk[0].at = 108;
@@ -311,8 +316,7 @@ test_mark_labels_apart(void **state) {
             mk[0].label = "today: 108";
             mk[1].label = "recommended: 109";
         }
-        if (bh_chart_svg(&c, &svg, &d))
-            fail_msg("%s", d.msg);
+        char *svg = draw(&c);
         struct text_box b[128];
         size_t n = texts(svg, b, 128);
         const struct text_box *today = text_named(b, n, mk[0].label);
@@ -348,10 +352,7 @@ test_cost_axis_from_zero(void **state) {
                          .y_from_zero = true,
                          .nseries = 2,
                          .series = s};
-    char *svg = NULL;
-    struct bh_diag d = {0};
-    if (bh_chart_svg(&c, &svg, &d))
-        fail_msg("%s", d.msg);
+    char *svg = draw(&c);
     struct text_box t[128];
     size_t n = texts(svg, t, 128);
     /* the right-hand axis's lowest tic is 0, level with the left's 0% */
@@ -398,10 +399,7 @@ test_category_labels_fit(void **state) {
                          .nseries = 1,
                          .series = &s,
                          .height = 320};
-    char *svg = NULL;
-    struct bh_diag d = {0};
-    if (bh_chart_svg(&c, &svg, &d))
-        fail_msg("%s", d.msg);
+    char *svg = draw(&c);
     struct text_box t[128];
     size_t n = texts(svg, t, 128);
     const struct text_box *key = text_named(t, n, "plan");
