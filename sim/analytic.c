@@ -437,8 +437,8 @@ bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
     out->engset_sources = m.kind == LOSS_ENGSET ? m.sources : 0;
     out->model = loss_name(&m);
     out->blocking = loss_blocking(&m, out->offered, lines);
-    struct demand d;
-    double at;
+    struct demand d = {0}; /* set by worst_slot; zeroed for -O3's */
+    double at = 0;         /* -Wmaybe-uninitialized (Release build) */
     if (m.kind == LOSS_SCHEDULED && kind == BH_TARGET_BRIDGE &&
         worst_slot(sc, index, from, &d, &at) == 0 && d.mean >= out->offered) {
         /* the slot that demands the most ports, at its peak */
