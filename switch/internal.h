@@ -59,8 +59,11 @@
 #define SW_LAG_BUSY 0.5      /* CPU share of a late gap that means busy */
 #define SW_OVERLOAD_HOLD 2.0 /* s new calls are refused after that */
 /* s a new INVITE may have waited in the socket buffer: older, it is shed
- * with 503 (its client has resent it by then: RFC 3261 timer A, T1). */
-#define SW_QUEUE_AGE_MAX 0.5
+ * with 503 (its client has resent it three times by then: RFC 3261 timer
+ * A). Not shorter: the start of a flood, before its source is blocked
+ * and filtered, may queue legitimate calls for a second on a busy
+ * machine, and they must still be served. */
+#define SW_QUEUE_AGE_MAX 2.0
 #define SW_STOP_POLL 0.05 /* s between checks of a stop's progress */
 /* Bytes read of one datagram: more than any UDP payload (65,507), so
  * that an oversize request is read whole and its 513 can copy its Via,

@@ -130,7 +130,7 @@ static const struct {
      offsetof(struct bh_switch_metrics, shed)},
     {"bh_switch_shed_backlog_total", "shed_backlog", "counter",
      "new calls refused (503) because they waited in the socket buffer "
-     "longer than 0.5 s",
+     "longer than 2 s",
      offsetof(struct bh_switch_metrics, shed_stale)},
     {"bh_switch_http_refused_total", "http_refused", "counter",
      "HTTP connections closed at accept (over the cap or the descriptor "

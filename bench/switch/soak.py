@@ -15,7 +15,9 @@ file. Prints:
                      (the switch's socket filter, switch/filter.c)
   kernel_rcvbuf_drops datagrams the kernel dropped for a full receive
                      buffer (the switch's host only: its own namespace),
-                     and how many of them in the first third of phase 1
+                     how many of them in the first third of phase 1, and
+                     how many at the switch's socket and at the others
+                     (SIPp's) from /proc/net/udp
   auth_failures, auth_refused wrong passwords checked, refused unchecked
   rss_before_kb, rss_after_kb the switch's VmRSS before the flood and
                      once it ended
@@ -35,7 +37,7 @@ the callers' SIPp goes on (calls up at the crash fail on its side, and are
 not counted as refused).
 
 Usage: python3 soak.py BUSYHOUR [--rate 200] [--seconds 15]
-       [--flood-rate N] [--cpu-switch 0 --cpu-load 1]
+       [--flood-rate N] [--cpu-switch 0 --cpu-load 1 --cpu-flood -1]
 Needs root (ip netns). Never part of ctest; every phase is bounded."""
 import argparse
 import os
@@ -82,6 +84,19 @@ traffic:
 
 
 SWITCH_HOST, FLOOD_HOST = "10.77.0.1", "10.77.0.2"
+
+
+def socket_drops():
+    """{local port: datagrams dropped} of every UDP socket of this
+    namespace (/proc/net/udp's drops: a full buffer or, for the switch's
+    socket, its filter too)."""
+    out = {}
+    for name in ("/proc/net/udp", "/proc/net/udp6"):
+        for line in open(name).readlines()[1:]:
+            f = line.split()
+            port = int(f[1].rsplit(":", 1)[1], 16)
+            out[port] = out.get(port, 0) + int(f[-1])
+    return out
 
 
 def rss_kb(pid):
@@ -195,13 +210,14 @@ def inside(a, flood_ns):
     rss0 = rss_kb(sw.proc.pid)
     log1 = os.path.join(sw.tmp, "callers1.log")
     drops0 = h.udp_rcvbuf_errors()
+    sock0 = socket_drops()
     fl = subprocess.Popen(["ip", "netns", "exec", flood_ns, sys.executable,
                            os.path.abspath(__file__), a.busyhour,
                            "--flood", str(SIP), "--seconds",
                            str(a.seconds), "--flood-rate",
                            str(a.flood_rate)], stdout=subprocess.PIPE)
     h._children.append(fl)
-    pin(fl.pid, a.cpu_load)
+    pin(fl.pid, a.cpu_flood)
     p = callers(SIP, CALLER, a.rate, calls, log1, a.cpu_load)
     guesser(SIP, 50)
     time.sleep(a.seconds / 3.0)
@@ -212,6 +228,9 @@ def inside(a, flood_ns):
     locker.wait()
     flood_sent = int(fl.communicate()[0].decode().split()[-1])
     drops = h.udp_rcvbuf_errors() - drops0
+    sock1 = socket_drops()
+    # Every other socket has no filter: its drops are a full buffer.
+    others = sum(v - sock0.get(p, 0) for p, v in sock1.items() if p != SIP)
     time.sleep(1)
     rss1 = rss_kb(sw.proc.pid)
     flood_dropped = sw.metric("bh_switch_limit_dropped_total") or 0
@@ -261,8 +280,9 @@ def inside(a, flood_ns):
     print("flood_sent=%d flood_dropped_process=%d flood_blocks=%d "
           "filter_builds=%d stateless_answers=%d" %
           (flood_sent, flood_dropped, flood_blocks, filter_builds, flood_in))
-    print("kernel_rcvbuf_drops=%d (%d of them in the first %.0f s)" %
-          (drops, drops_early, a.seconds / 3.0))
+    print("kernel_rcvbuf_drops=%d (%d of them in the first %.0f s; the "
+          "switch's socket %d, the callers' and others' %d)" %
+          (drops, drops_early, a.seconds / 3.0, drops - others, others))
     print("auth_failures=%d auth_refused=%d" % (auth_failures or 0,
                                                 auth_refused or 0))
     print("rss_before_kb=%d rss_after_kb=%d" % (rss0, rss1))
@@ -286,7 +306,9 @@ def main():
     ap.add_argument("--cpu-switch", type=int, default=0,
                     help="CPU the switch is pinned to (-1: none)")
     ap.add_argument("--cpu-load", type=int, default=1,
-                    help="CPU of SIPp and the flooder (-1: none)")
+                    help="CPU of SIPp (-1: none)")
+    ap.add_argument("--cpu-flood", type=int, default=-1,
+                    help="CPU of the flooder (-1: none)")
     ap.add_argument("--flood", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--inside", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
