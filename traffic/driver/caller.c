@@ -939,7 +939,10 @@ drv_caller_timer(struct drv_call *c) {
 
 static void
 on_timer(evutil_socket_t fd, short what, void *arg) {
+    struct drv_call *c = arg;
+    struct bh_driver *d = c->d;
     (void)fd;
     (void)what;
-    drv_caller_timer(arg);
+    drv_caller_timer(c);
+    drv_sip_flush(d); /* a BYE at the holding time's end leaves now */
 }

@@ -244,19 +244,21 @@ test_names(void **state) {
     bh_scenario_free(NULL);
 }
 
+/* A scenario with every optional field left out. */
+#define MINIMAL                                                                \
+    "name: minimal\n"                                                          \
+    "switch:\n"                                                                \
+    "  numbers:\n"                                                             \
+    "    - { name: info, number: \"100\", lines: 4 }\n"                        \
+    "traffic:\n"                                                               \
+    "  - { name: callers, to: info, rate: 30, holding: 3m }\n"
+
 /* load.media: pcap:FILE keeps the file, from the scenario's folder;
  * "pcap:" without one is located at the missing name. */
 static void
 test_media_pcap(void **state) {
     (void)state;
-    static const char head[] = "name: m\n"
-                               "switch:\n"
-                               "  numbers:\n"
-                               "    - { name: info, number: \"100\", "
-                               "lines: 4 }\n"
-                               "traffic:\n"
-                               "  - { name: callers, to: info, rate: 30, "
-                               "holding: 3m }\n";
+    static const char head[] = MINIMAL;
     char text[512];
     snprintf(text, sizeof text, "%sload: { media: \"pcap:a b.pcap\" }\n", head);
     struct bh_scenario *sc = NULL;
@@ -290,14 +292,7 @@ test_media_pcap(void **state) {
 static void
 test_defaults(void **state) {
     (void)state;
-    static const char text[] = "name: minimal\n"
-                               "switch:\n"
-                               "  numbers:\n"
-                               "    - { name: info, number: \"100\", "
-                               "lines: 4 }\n"
-                               "traffic:\n"
-                               "  - { name: callers, to: info, rate: 30, "
-                               "holding: 3m }\n";
+    static const char text[] = MINIMAL;
     struct bh_scenario *sc = NULL;
     struct bh_diag d;
     int rc = bh_scenario_parse(text, sizeof text - 1, "min.yaml", &sc, &d);
