@@ -564,6 +564,24 @@ number_queue(const struct bh_sc_number *num, const struct load *l, size_t nsl,
     double menu = num->ivr.present ? num->ivr.menu_time : 0;
     double asa =
         operator_waits(l->operators, n, aht, l->patience, nsl, slt, o->sl);
+    if (num->ivr.noptions) {
+        /* a group per option: each its share of the load on its own
+         * operators; the number's figures are their share-weighted sums
+         * (the lines' chain below still pools them: a lower bound of the
+         * lines' blocking) */
+        double gsl[BH_RES_MAX_SL];
+        asa = 0;
+        for (size_t j = 0; j < nsl; j++)
+            o->sl[j] = 0;
+        for (size_t g = 0; g < num->ivr.noptions; g++) {
+            const struct bh_sc_ivr_option *op = &num->ivr.options[g];
+            double ga = operator_waits(l->operators * op->share, op->operators,
+                                       aht, l->patience, nsl, slt, gsl);
+            asa += op->share * ga;
+            for (size_t j = 0; j < nsl; j++)
+                o->sl[j] += op->share * gsl[j];
+        }
+    }
     double k_free = num->lines - lam * menu - l->campaign;
     long k = k_free > (double)n ? (long)floor(k_free) : n;
     if (num->queue.max_length > 0 && k > n + num->queue.max_length)

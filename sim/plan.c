@@ -1009,6 +1009,16 @@ bh_sim_plan(const struct bh_scenario *sc, const struct bh_sim_options *opt,
     int rc = bh_sim_check(sc, msg, size);
     if (rc)
         return rc;
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        if (sc->sw.numbers[i].ivr.noptions)
+            /* the search sizes one pool per number; a group's own search
+             * is not written yet: say so rather than size the wrong pool */
+            return plan_fail(msg, size, BH_EINVAL,
+                             "%s: its voice menu routes to %zu operator "
+                             "groups; plan does not size groups yet "
+                             "(busyhour sim simulates them)",
+                             sc->sw.numbers[i].name,
+                             sc->sw.numbers[i].ivr.noptions);
     size_t nn = sc->sw.nnumbers, nb = sc->sw.nbridges;
     struct bh_plan_row *rows = calloc(2 * nn + nb + 1, sizeof *rows);
     struct bh_sc_number *num = calloc(nn + 1, sizeof *num);
