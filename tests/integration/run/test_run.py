@@ -312,6 +312,17 @@ def bundled():
             check("incomplete" in html, "%s: report marked incomplete" % name)
 
 
+def finish(p, when):
+    """The run's output, within a minute (never a hang)."""
+    try:
+        stdout, stderr = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail("run hangs " + when)
+    print(stdout + stderr)
+    return stdout, stderr
+
+
 def killed():
     sip, = harness.free_ports(1)
     sc = os.path.join(HERE, "lines.yaml")
@@ -325,12 +336,7 @@ def killed():
     check(p.poll() is None, "run still running when the switch dies")
     sw.kill9()
     t0 = time.time()
-    try:
-        stdout, stderr = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        fail("run hangs after the switch died")
-    print(stdout + stderr)
+    stdout, stderr = finish(p, "after the switch died")
     # the driver stops a second after an ICMP unreachable, or 5 s after a
     # request went unanswered; then the files are written
     check(time.time() - t0 < 20, "exit within seconds of the kill (%.1f s)"
@@ -349,12 +355,7 @@ def killed():
     t0 = time.time()
     p = run([sc, "--switch", "127.0.0.1:%d" % nobody, "--duration", "10s",
              "--out", out])
-    try:
-        stdout, stderr = p.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        fail("run hangs on an unreachable switch")
-    print(stdout + stderr)
+    stdout, stderr = finish(p, "on an unreachable switch")
     check(p.returncode == 3 and "does not answer" in stderr,
           "unreachable: exit 3, said (%d, %s)" % (p.returncode,
                                                   stderr.strip()))
