@@ -184,9 +184,68 @@ queue(struct sc_ld *L, yaml_node_t *n, struct bh_sc_queue *q) {
     return 0;
 }
 
-enum { I_MENU_TIME, I_PROMPT };
+enum { I_MENU_TIME, I_PROMPT, I_OPTIONS };
 static const struct sc_key ivr_keys[] = {
-    {"menu_time", 1}, {"prompt", 0}, {NULL, 0}};
+    {"menu_time", 1}, {"prompt", 0}, {"options", 0}, {NULL, 0}};
+
+enum { O_DIGIT, O_NAME, O_SHARE, O_OPERATORS };
+static const struct sc_key option_keys[] = {
+    {"digit", 1}, {"name", 1}, {"share", 1}, {"operators", 1}, {NULL, 0}};
+
+/* ivr.options: each a digit, a group name, a share of the callers and
+ * the group's operators; shares add to 100%, digits and names once. */
+static int
+ivr_options(struct sc_ld *L, yaml_node_t *n, struct bh_sc_ivr *x) {
+    size_t c;
+    int rc = bh_sc_seq(L, n, "options", BH_SC_MAX_OPTIONS, &c);
+    if (rc)
+        return rc;
+    if (c == 0)
+        return bh_sc_fail(L, n, "options lists no choice");
+    double total = 0;
+    for (size_t i = 0; i < c; i++) {
+        yaml_node_t *it = bh_sc_item(L, n, i);
+        struct bh_sc_ivr_option *o = &x->options[i];
+        struct sc_map m;
+        long v;
+        char digit[4];
+        if ((rc = bh_sc_map(L, it, "an option", option_keys, &m)))
+            return rc;
+        o->pos = bh_sc_pos(it);
+        if ((rc = bh_sc_str(L, m.val[O_DIGIT], "digit", digit, sizeof digit)))
+            return rc;
+        if (strlen(digit) != 1 || !strchr("0123456789*#", digit[0]))
+            return bh_sc_fail(L, m.val[O_DIGIT],
+                              "digit is one key of the phone: 0-9, * or #, "
+                              "quoted (\"1\"), not '%s'",
+                              digit);
+        o->digit = digit[0];
+        if ((rc = bh_sc_name(L, m.val[O_NAME], "name", o->name)))
+            return rc;
+        if ((rc = bh_sc_pct(L, m.val[O_SHARE], "share", &o->share)))
+            return rc;
+        if ((rc = bh_sc_int(L, m.val[O_OPERATORS], "operators", 1,
+                            BH_SC_MAX_CAPACITY, &v)))
+            return rc;
+        o->operators = (int)v;
+        for (size_t k = 0; k < i; k++) {
+            if (x->options[k].digit == o->digit)
+                return bh_sc_fail(L, m.val[O_DIGIT],
+                                  "digit %c is already an option at line %d",
+                                  o->digit, x->options[k].pos.line);
+            if (strcmp(x->options[k].name, o->name) == 0)
+                return bh_sc_fail(L, m.val[O_NAME],
+                                  "name '%s' is already an option at line %d",
+                                  o->name, x->options[k].pos.line);
+        }
+        total += o->share;
+    }
+    if (fabs(total - 1) > 1e-9)
+        return bh_sc_fail(L, n, "option shares add to %g%%, not 100%%",
+                          100 * total);
+    x->noptions = c;
+    return 0;
+}
 
 enum {
     N_NAME,
@@ -246,9 +305,29 @@ number(struct sc_ld *L, yaml_node_t *n, struct bh_sc_number *x) {
             (rc = bh_sc_file(L, im.val[I_PROMPT], "prompt", x->ivr.prompt,
                              sizeof x->ivr.prompt)))
             return rc;
+        if (im.val[I_OPTIONS] &&
+            (rc = ivr_options(L, im.val[I_OPTIONS], &x->ivr)))
+            return rc;
     }
     if (m.val[N_QUEUE] && (rc = queue(L, m.val[N_QUEUE], &x->queue)))
         return rc;
+    if (x->ivr.noptions) {
+        /* the groups split the number's operators */
+        long sum = 0;
+        for (size_t i = 0; i < x->ivr.noptions; i++)
+            sum += x->ivr.options[i].operators;
+        if (!x->queue.present)
+            return bh_sc_fail(L, m.key[N_IVR],
+                              "ivr options route to operator groups: the "
+                              "number needs a queue: (its settings, and "
+                              "operators: %ld, the groups' together)",
+                              sum);
+        if (sum != x->queue.operators)
+            return bh_sc_fail(L, m.val[N_QUEUE],
+                              "queue operators %d are not the ivr options' "
+                              "operators together (%ld)",
+                              x->queue.operators, sum);
+    }
     return 0;
 }
 
@@ -1044,8 +1123,8 @@ enum {
     T_PREPAID
 };
 static const struct sc_key tariff_keys[] = {
-    {"currency", 1},  {"plans", 0},    {"rates", 0}, {"bands", 0},
-    {"toll_free", 0}, {"outbound", 0}, {"lines", 0}, {"provider", 0},
+    {"currency", 1},  {"plans", 0},     {"rates", 0},   {"bands", 0},
+    {"toll_free", 0}, {"outbound", 0},  {"lines", 0},   {"provider", 0},
     {"prefixes", 0},  {"operators", 0}, {"prepaid", 0}, {NULL, 0}};
 static const struct sc_key operator_keys[] = {
     {"per_hour", 1}, {"shrinkage", 0}, {NULL, 0}};

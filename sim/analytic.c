@@ -437,8 +437,8 @@ bh_sim_busiest(const struct bh_scenario *sc, enum bh_target_kind kind,
     out->engset_sources = m.kind == LOSS_ENGSET ? m.sources : 0;
     out->model = loss_name(&m);
     out->blocking = loss_blocking(&m, out->offered, lines);
-    struct demand d;
-    double at;
+    struct demand d = {0}; /* set by worst_slot; zeroed for -O3's */
+    double at = 0;         /* -Wmaybe-uninitialized (Release build) */
     if (m.kind == LOSS_SCHEDULED && kind == BH_TARGET_BRIDGE &&
         worst_slot(sc, index, from, &d, &at) == 0 && d.mean >= out->offered) {
         /* the slot that demands the most ports, at its peak */
@@ -564,6 +564,24 @@ number_queue(const struct bh_sc_number *num, const struct load *l, size_t nsl,
     double menu = num->ivr.present ? num->ivr.menu_time : 0;
     double asa =
         operator_waits(l->operators, n, aht, l->patience, nsl, slt, o->sl);
+    if (num->ivr.noptions) {
+        /* a group per option: each its share of the load on its own
+         * operators; the number's figures are their share-weighted sums
+         * (the lines' chain below still pools them: a lower bound of the
+         * lines' blocking) */
+        double gsl[BH_RES_MAX_SL];
+        asa = 0;
+        for (size_t j = 0; j < nsl; j++)
+            o->sl[j] = 0;
+        for (size_t g = 0; g < num->ivr.noptions; g++) {
+            const struct bh_sc_ivr_option *op = &num->ivr.options[g];
+            double ga = operator_waits(l->operators * op->share, op->operators,
+                                       aht, l->patience, nsl, slt, gsl);
+            asa += op->share * ga;
+            for (size_t j = 0; j < nsl; j++)
+                o->sl[j] += op->share * gsl[j];
+        }
+    }
     double k_free = num->lines - lam * menu - l->campaign;
     long k = k_free > (double)n ? (long)floor(k_free) : n;
     if (num->queue.max_length > 0 && k > n + num->queue.max_length)

@@ -42,10 +42,17 @@ struct line_set {
     int levels;
 };
 
+/* A number's lines, and an operator pool with its queue. A number whose
+ * voice menu has options has a pool per option (its operator group, in
+ * entries of sim.num after the numbers, their `parent` the number) and
+ * none of its own; its lines are the number's. */
 struct number {
     const struct bh_sc_number *sc;
     int lines, busy;
     struct line_set free;
+    int parent; /* the number whose lines these are (itself, or a group's) */
+    int group0; /* the first of its groups' pools in sim.num, -1: none */
+    int agents_all; /* the number's operators busy, all groups together */
     /* operators */
     int operators, agents_busy; /* busy includes wrap-up */
     uint8_t *agent_busy;
@@ -91,7 +98,8 @@ struct sim {
     struct bh_calendar cal;
     struct call *calls;
     uint32_t ncalls, capcalls, free_head;
-    struct number *num;
+    struct number *num; /* the numbers, then their groups' pools */
+    size_t nnum;        /* entries of num */
     struct bridge *br;
     struct meeting *mt; /* open addressing, power-of-two size */
     size_t mtcap, mtn;
@@ -387,8 +395,14 @@ line_give(struct line_set *ls, int32_t line) {
 static void
 number_level(struct sim *s, int ni, double t) {
     struct number *n = &s->num[ni];
-    bh_collector_level(s->col, BH_TARGET_NUMBER, ni, t, n->busy,
-                       n->agents_busy);
+    bh_collector_level(s->col, BH_TARGET_NUMBER, ni, t, n->busy, n->agents_all);
+}
+
+/* The operator pool of a call to number ni choosing `option`. */
+static inline int
+pool_of(const struct sim *s, int ni, int option) {
+    int g = s->num[ni].group0;
+    return g < 0 ? ni : g + option;
 }
 
 static void
@@ -534,27 +548,29 @@ on_leg(struct sim *s, uint32_t slot, double t) {
 }
 
 static void
-connect_agent(struct sim *s, int ni, uint32_t slot, int agent, double t) {
-    struct number *n = &s->num[ni];
+connect_agent(struct sim *s, int pi, uint32_t slot, int agent, double t) {
+    struct number *n = &s->num[pi];
     struct call *c = &s->calls[slot];
     n->agent_busy[agent] = 1;
     n->agent_calls[agent]++;
     n->agents_busy++;
+    s->num[n->parent].agents_all++;
     c->state = CALL_TALK;
     c->rec.agent = agent;
     c->rec.connect = t;
     c->rec.wait = t - c->qjoin;
     schedule(s, t + c->a.holding, slot, EV_END);
-    number_level(s, ni, t);
+    number_level(s, n->parent, t);
     if (s->adhoc)
         adhoc(s, slot, t);
 }
 
 static void
-agent_free(struct sim *s, int ni, int agent, double t) {
-    struct number *n = &s->num[ni];
+agent_free(struct sim *s, int pi, int agent, double t) {
+    struct number *n = &s->num[pi];
     n->agent_busy[agent] = 0;
     n->agents_busy--;
+    s->num[n->parent].agents_all--;
     n->idle_since[agent] = t;
     if (n->sc->queue.strategy == BH_STRATEGY_LONGEST_IDLE) {
         n->idle_fifo[(n->idle_head + n->idle_n) % n->operators] = agent;
@@ -573,10 +589,10 @@ agent_free(struct sim *s, int ni, int agent, double t) {
         int a = agent_pick(s, n);
         if (a < 0)
             a = agent; /* cannot happen: one was just freed */
-        connect_agent(s, ni, slot, a, t);
+        connect_agent(s, pi, slot, a, t);
         return;
     }
-    number_level(s, ni, t);
+    number_level(s, n->parent, t);
 }
 
 static int
@@ -608,7 +624,8 @@ static inline __attribute__((always_inline)) void
 route(struct sim *s, uint32_t slot, double t) {
     struct call *c = &s->calls[slot];
     int ni = c->a.target;
-    struct number *n = &s->num[ni];
+    int pi = pool_of(s, ni, c->a.option);
+    struct number *n = &s->num[pi];
     if (!n->sc->queue.present) {
         c->state = CALL_TALK;
         c->rec.connect = t;
@@ -621,7 +638,7 @@ route(struct sim *s, uint32_t slot, double t) {
     c->qjoin = t;
     int agent = agent_pick(s, n);
     if (agent >= 0) {
-        connect_agent(s, ni, slot, agent, t);
+        connect_agent(s, pi, slot, agent, t);
         return;
     }
     const struct bh_sc_queue *q = &n->sc->queue;
@@ -808,20 +825,20 @@ on_end(struct sim *s, uint32_t slot, double t) {
     if (a->outbound && !a->answers)
         o = BH_OUTCOME_UNANSWERED;
     int ni = a->target;
-    int agent = r->agent;
+    int agent = r->agent, option = a->option;
     line_release(s, ni, r->line, t);
     finish(s, r, a, o, t);
     call_free(s, slot);
     if (agent >= 0) {
-        struct number *n = &s->num[ni];
-        double wrap = n->sc->queue.wrap_up;
+        int pi = pool_of(s, ni, option);
+        double wrap = s->num[pi].sc->queue.wrap_up;
         if (wrap > 0) {
             uint64_t data = ((uint64_t)(uint32_t)agent << 32) |
-                            ((uint64_t)ni << 8) | EV_WRAP;
+                            ((uint64_t)pi << 8) | EV_WRAP;
             if (bh_calendar_push(&s->cal, t + wrap, data))
                 s->err = BH_ENOMEM;
         } else {
-            agent_free(s, ni, agent, t);
+            agent_free(s, pi, agent, t);
         }
     }
 }
@@ -832,7 +849,7 @@ on_timeout(struct sim *s, uint32_t slot, double t) {
     if (c->state != CALL_QUEUED)
         return;
     int ni = c->a.target;
-    struct number *n = &s->num[ni];
+    struct number *n = &s->num[pool_of(s, ni, c->a.option)];
     n->qlive--;
     struct bh_arrival a = c->a;
     struct bh_call_record r = c->rec;
@@ -879,7 +896,7 @@ on_event(struct sim *s, const struct bh_event *e) {
 
 static void
 sim_clear(struct sim *s) {
-    for (size_t i = 0; s->num && i < s->sc->sw.nnumbers; i++) {
+    for (size_t i = 0; s->num && i < s->nnum; i++) {
         struct number *n = &s->num[i];
         free(n->free.bits);
         free(n->agent_busy);
@@ -900,39 +917,66 @@ sim_clear(struct sim *s) {
     gsl_rng_free(s->rng);
 }
 
+/* An operator pool of ops operators, all idle. */
+static int
+pool_init(struct number *n, int ops) {
+    n->operators = ops;
+    n->agent_busy = calloc((size_t)ops, 1);
+    n->idle_since = calloc((size_t)ops, sizeof *n->idle_since);
+    n->agent_calls = calloc((size_t)ops, sizeof *n->agent_calls);
+    n->idle_fifo = malloc((size_t)ops * sizeof *n->idle_fifo);
+    if (!n->agent_busy || !n->idle_since || !n->agent_calls || !n->idle_fifo)
+        return BH_ENOMEM;
+    for (int k = 0; k < ops; k++) {
+        n->idle_fifo[k] = k;
+        n->idle_since[k] = -INFINITY; /* idle longer than anyone freed */
+    }
+    n->idle_n = ops;
+    n->rr = ops - 1;
+    return 0;
+}
+
 static int
 sim_setup(struct sim *s) {
     const struct bh_scenario *sc = s->sc;
-    s->num = calloc(sc->sw.nnumbers + 1, sizeof *s->num);
+    s->nnum = sc->sw.nnumbers;
+    for (size_t i = 0; i < sc->sw.nnumbers; i++)
+        s->nnum += sc->sw.numbers[i].ivr.noptions;
+    s->num = calloc(s->nnum + 1, sizeof *s->num);
     s->br = calloc(sc->sw.nbridges + 1, sizeof *s->br);
     s->listens = calloc(sc->nsources + 1, 1);
     if (!s->num || !s->br || !s->listens)
         return BH_ENOMEM;
     for (size_t i = 0; i < sc->nsources; i++)
         s->listens[i] = (uint8_t)bh_traffic_listens(s->tm, i);
+    size_t next_group = sc->sw.nnumbers;
     for (size_t i = 0; i < sc->sw.nnumbers; i++) {
         struct number *n = &s->num[i];
         n->sc = &sc->sw.numbers[i];
         n->lines = n->sc->lines;
+        n->parent = (int)i;
+        n->group0 = -1;
         int rc = line_set_init(&n->free, n->lines);
         if (rc)
             return rc;
         if (!n->sc->queue.present)
             continue;
-        int ops = n->operators = n->sc->queue.operators;
-        n->agent_busy = calloc((size_t)ops, 1);
-        n->idle_since = calloc((size_t)ops, sizeof *n->idle_since);
-        n->agent_calls = calloc((size_t)ops, sizeof *n->agent_calls);
-        n->idle_fifo = malloc((size_t)ops * sizeof *n->idle_fifo);
-        if (!n->agent_busy || !n->idle_since || !n->agent_calls ||
-            !n->idle_fifo)
-            return BH_ENOMEM;
-        for (int k = 0; k < ops; k++) {
-            n->idle_fifo[k] = k;
-            n->idle_since[k] = -INFINITY; /* idle longer than anyone freed */
+        const struct bh_sc_ivr *v = &n->sc->ivr;
+        if (v->noptions == 0) {
+            if ((rc = pool_init(n, n->sc->queue.operators)))
+                return rc;
+            continue;
         }
-        n->idle_n = ops;
-        n->rr = ops - 1;
+        /* a pool per option: the number's queue settings, its operators */
+        n->group0 = (int)next_group;
+        for (size_t k = 0; k < v->noptions; k++) {
+            struct number *g = &s->num[next_group++];
+            g->sc = n->sc;
+            g->parent = (int)i;
+            g->group0 = -1;
+            if ((rc = pool_init(g, v->options[k].operators)))
+                return rc;
+        }
     }
     for (size_t i = 0; i < sc->sw.nbridges; i++) {
         struct bridge *b = &s->br[i];

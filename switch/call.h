@@ -194,6 +194,12 @@ struct sw_service_ops {
     /* The peer of the outgoing leg `slot` hung up (BYE, answered 200);
      * the core has freed the leg. */
     void (*on_leg_ended)(struct call *c, int slot);
+    /* Optional: the caller hung up (BYE). A service that keeps the call
+     * going without it (an ad-hoc conference whose customer and another
+     * employee remain) returns 1: the caller's leg is done and its RTP
+     * and session no longer watched, and the call lasts until the service
+     * ends it. 0 (or no function): the call ends, SW_END_CALLER_BYE. */
+    int (*on_caller_bye)(struct call *c);
     /* A digit ('0'-'9', '*', '#', 'A'-'D') on a leg collecting them. */
     void (*on_digit)(struct call *c, struct leg *leg, char digit);
     /* The call's timer (sw_call_arm) fired. */

@@ -487,7 +487,13 @@ static void
 dialog_bye(const struct sw_req *req, struct leg *leg) {
     struct call *c = leg->call;
     leg->state = LEG_DONE;
-    if (leg->is_caller) {
+    if (leg->is_caller && c->svc->ops->on_caller_bye &&
+        c->svc->ops->on_caller_bye(c)) {
+        /* The service goes on without the caller: nothing more comes
+         * from it, and it is not refreshed. */
+        c->guard.rtp_on = 0;
+        c->guard.se = 0;
+    } else if (leg->is_caller) {
         sw_call_end(c, SW_END_CALLER_BYE, NULL);
     } else {
         int slot = leg->slot;

@@ -397,6 +397,9 @@ office(struct bh_switch *sw) {
     return svc ? svc->state : NULL;
 }
 
+static void hold_customer(struct sw_pbx_talk *t, struct call *c, int hold);
+static void all_in(struct sw_pbx_talk *t, struct call *c);
+
 static void
 collect_digits(struct leg *leg) {
     (void)sw_leg_digits(leg, SW_DIGITS_EVENTS | SW_DIGITS_INFO |
@@ -544,7 +547,8 @@ sw_pbx_talk_failed(struct sw_pbx_talk *t, struct call *c, int slot) {
  * on the line) and the extensions added. */
 static int
 employees_left(struct sw_pbx_talk *t, struct call *c) {
-    int n = t->emp_is_caller || sw_leg_find(c, t->callee) != NULL;
+    int n =
+        t->emp_is_caller ? !t->caller_gone : sw_leg_find(c, t->callee) != NULL;
     for (int k = 0; k < t->nparties; k++)
         n += t->parties[k].ext >= 0 && t->parties[k].part != NULL;
     return n;
@@ -560,7 +564,26 @@ sw_pbx_talk_ended(struct sw_pbx_talk *t, struct call *c, int slot) {
         return slot == t->callee ? 1 : 0;
     if ((slot == t->callee && t->emp_is_caller) || employees_left(t, c) == 0)
         return 2;
+    if (slot == t->callee)
+        all_in(t, c); /* the employee left while consulting */
     return 0;
+}
+
+int
+sw_pbx_talk_caller_left(struct sw_pbx_talk *t, struct call *c) {
+    if (!t->on || t->adhoc == SW_AD_NONE || !t->emp_is_caller)
+        return 0;
+    t->caller_gone = 1;
+    if (employees_left(t, c) == 0) {
+        t->caller_gone = 0;
+        return 0;
+    }
+    sw_conf_leave(t->parts[0]);
+    t->parts[0] = NULL;
+    all_in(t, c);
+    sw_log(c->sw, "call %llu: the employee hung up; the conference goes on",
+           (unsigned long long)c->id);
+    return 1;
 }
 
 void
@@ -571,6 +594,15 @@ sw_pbx_talk_end(struct sw_pbx_talk *t, struct call *c) {
     /* The room goes before the legs in it. */
     sw_conf_room_free(t->room);
     t->room = NULL;
+}
+
+/* Everyone left in the room: a customer on hold comes back. */
+static void
+all_in(struct sw_pbx_talk *t, struct call *c) {
+    if (t->adhoc == SW_AD_CONF)
+        return;
+    t->adhoc = SW_AD_CONF;
+    hold_customer(t, c, 0);
 }
 
 /* The customer: the party of the first call who did not press '#'. */
@@ -846,6 +878,12 @@ on_digit(struct call *c, struct leg *leg, char digit) {
         sw_pbx_talk_digit(&pc->t, c, leg, digit);
 }
 
+static int
+on_caller_bye(struct call *c) {
+    struct pcall *pc = pcall(c);
+    return pc->state == P_TALKING && sw_pbx_talk_caller_left(&pc->t, c);
+}
+
 /* The no-answer time of the ringing extension passed. */
 static void
 on_timer(struct call *c) {
@@ -1116,6 +1154,7 @@ const struct sw_service_ops sw_pbx_service = {
     .on_leg_failed = on_leg_failed,
     .on_leg_leaving = on_leg_leaving,
     .on_leg_ended = on_leg_ended,
+    .on_caller_bye = on_caller_bye,
     .on_digit = on_digit,
     .on_timer = on_timer,
     .on_cancel = on_cancel,

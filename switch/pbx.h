@@ -45,6 +45,7 @@ struct sw_pbx_talk {
     char recording[BH_CDR_PATH_MAX]; /* the file, "error: why", or "" */
     enum { SW_AD_NONE, SW_AD_DIGITS, SW_AD_CONSULT, SW_AD_CONF } adhoc;
     int emp_is_caller; /* the employee (who pressed '#') */
+    int caller_gone;   /* that employee, the caller, hung up */
     char dial[BH_SC_MAX_NUMBER];
     size_t ndial;
     int nparties;
@@ -74,5 +75,9 @@ void sw_pbx_talk_leaving(struct sw_pbx_talk *t, struct call *c,
                          struct leg *leg);
 int sw_pbx_talk_ended(struct sw_pbx_talk *t, struct call *c, int slot);
 void sw_pbx_talk_end(struct sw_pbx_talk *t, struct call *c);
+/* The caller hung up: 1 when the conference goes on without it (the
+ * caller was the employee, and the customer and another employee
+ * remain), else 0 (the call ends). */
+int sw_pbx_talk_caller_left(struct sw_pbx_talk *t, struct call *c);
 
 #endif

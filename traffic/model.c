@@ -15,6 +15,9 @@ struct source {
     double meeting_start; /* MEETINGS: start of the next meeting */
     double lookahead;     /* MEETINGS: earliest join before the start, s */
     double *class_cdf;    /* owned, nclasses cumulative shares */
+    /* calls to a number with ivr options: their cumulative shares, else
+     * NULL (no draw) */
+    const struct bh_sc_ivr *options;
     const struct bh_profile *profile; /* the arrival profile (borrowed) */
     /* arrivals per s of a constant profile with infinite sources (the
      * common case, drawn without bh_profile_invert), else 0 */
@@ -267,11 +270,26 @@ generate_meeting(struct bh_traffic *tm, struct source *s) {
     return 0;
 }
 
+/* The option a caller to a number with a voice menu chooses. */
+static uint8_t
+pick_option(struct source *s) {
+    const struct bh_sc_ivr *v = s->options;
+    double u = gsl_rng_uniform(s->rng), acc = 0;
+    for (size_t i = 0; i + 1 < v->noptions; i++) {
+        acc += v->options[i].share;
+        if (u < acc)
+            return (uint8_t)i;
+    }
+    return (uint8_t)(v->noptions - 1);
+}
+
 static void
 make_call(struct source *s, struct bh_arrival *a) {
     const struct bh_sc_source *sc = s->sc;
     fill_caller(s, a);
     a->t = s->next;
+    if (s->options)
+        a->option = pick_option(s);
     if (s->exp_holding > 0)
         a->holding = s->exp_holding * bh_traffic_exp1(s->rng);
     else
@@ -359,6 +377,11 @@ bh_traffic_new(const struct bh_scenario *sc, uint64_t seed,
         b->patience = INFINITY;
         b->plan = -1;
         s->profile = bh_source_profile(s->sc);
+        if (s->sc->kind == BH_SOURCE_CALLS &&
+            s->sc->target_kind == BH_TARGET_NUMBER && s->sc->target >= 0 &&
+            (size_t)s->sc->target < sc->sw.nnumbers &&
+            sc->sw.numbers[s->sc->target].ivr.noptions > 0)
+            s->options = &sc->sw.numbers[s->sc->target].ivr;
         s->meetings = s->sc->kind == BH_SOURCE_MEETINGS;
         if (s->profile->n == 1 && s->sc->sources <= 0 &&
             s->profile->rate[0] > 0)

@@ -82,10 +82,27 @@ enum bh_strategy {
     BH_STRATEGY_FEWEST_CALLS
 };
 
+/* A choice of a voice menu (seed 001: "when you choose the desired
+ * command, the operator is connected"): the callers who press `digit`
+ * (a share of them) wait for their own group of operators. */
+#define BH_SC_MAX_OPTIONS 12 /* digits 0-9, * and # */
+struct bh_sc_ivr_option {
+    char digit;                /* '0'-'9', '*' or '#' */
+    char name[BH_SC_MAX_NAME]; /* the group, unique within the number */
+    double share;              /* of the number's callers, in [0, 1] */
+    int operators;             /* the group's operators */
+    struct bh_pos pos;
+};
+
 struct bh_sc_ivr {
     bool present;
     double menu_time; /* s the menu holds a line before routing */
     char prompt[256]; /* WAV file played by the real switch; "" = tone */
+    /* choices, each to its own operator group on the number's lines (the
+     * number's queue settings, its operators split among them); 0: one
+     * queue for every caller */
+    size_t noptions;
+    struct bh_sc_ivr_option options[BH_SC_MAX_OPTIONS];
 };
 
 struct bh_sc_queue {

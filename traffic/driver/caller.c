@@ -857,7 +857,10 @@ act(struct drv_call *c, double now) {
     switch (c->phase) {
     case PHASE_MENU: {
         const struct bh_sc_number *n = &c->d->sc->sw.numbers[c->a.target];
-        drv_media_dtmf(&c->m, '1');
+        /* the caller's choice (ivr options), else any key */
+        drv_media_dtmf(&c->m, n->ivr.noptions && c->a.option < n->ivr.noptions
+                                  ? n->ivr.options[c->a.option].digit
+                                  : '1');
         enter_phase(c, n->queue.present ? PHASE_WAIT : PHASE_TALK, now);
         break;
     }
@@ -939,7 +942,10 @@ drv_caller_timer(struct drv_call *c) {
 
 static void
 on_timer(evutil_socket_t fd, short what, void *arg) {
+    struct drv_call *c = arg;
+    struct bh_driver *d = c->d;
     (void)fd;
     (void)what;
-    drv_caller_timer(arg);
+    drv_caller_timer(c);
+    drv_sip_flush(d); /* a BYE at the holding time's end leaves now */
 }

@@ -394,6 +394,9 @@ on_sip(evutil_socket_t fd, short what, void *arg) {
         }
         for (int i = 0; i < r; i++)
             sip_in(d, d->rx + (size_t)i * slot, v[i].msg_len);
+        /* what this batch answered goes out now, not after the turn's
+         * other callbacks: the edge's times are taken as it is queued */
+        drv_sip_flush(d);
         if (r < DRV_RX_BATCH)
             return;
     }
@@ -456,6 +459,7 @@ on_sched(evutil_socket_t fd, short what, void *arg) {
     while (!d->stopping &&
            bh_driver_sched_take(d->sched, drv_now(d), &a, &late))
         drv_caller_start(d, &a, late);
+    drv_sip_flush(d); /* the INVITEs of the arrivals due, together */
     double due = bh_driver_sched_due(d->sched);
     if (isfinite(due) && !d->stopping)
         timer_at(d, &d->sched_ev, due);

@@ -23,8 +23,10 @@
 #define DRV_USER_MAX 32
 #define DRV_URI_MAX 160
 #define DRV_MEDIA_TICK 0.002 /* s between walks of the streams */
-/* SIP datagrams to the target go out in batches (sendmmsg) at the end
- * of each turn of the loop, and come in by batches (recvmmsg). */
+/* SIP datagrams to the target go out in batches (sendmmsg): those one
+ * callback queues (a batch of answers read by recvmmsg, the arrivals due
+ * at once), flushed as the callback ends and at the end of each turn of
+ * the loop. */
 #define DRV_TX_BATCH 32
 #define DRV_TX_SLOT 4096 /* larger messages go out at once, alone */
 #define DRV_RX_BATCH 16

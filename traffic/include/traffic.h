@@ -107,6 +107,9 @@ struct bh_arrival {
     uint8_t attempt;  /* 1, 2, ... */
     uint8_t outbound; /* campaign attempt */
     uint8_t answers;  /* campaign: the called party answers */
+    uint8_t option;   /* calls to a number with ivr options: the index of
+                         the option the caller chooses (its digit, its
+                         operator group), drawn by the options' shares */
     uint32_t subscriber;
     double holding;        /* s of talk once connected */
     double patience;       /* s the caller waits at most; INFINITY none */

@@ -73,6 +73,18 @@ class Load:
         return out
 
 
+def load_on_switch(busyhour, sc, port, args=()):
+    """Starts the switch on scenario sc at 127.0.0.1:port, runs `busyhour
+    load` against it with args, stops the switch; checks that the load
+    exited 0. Returns (switch, load) for their files."""
+    sw = Switch(busyhour, sc, port)
+    sw.wait_ready()
+    load = Load(busyhour, sc, "127.0.0.1:%d" % port, args)
+    sw.stop()
+    check(load.rc == 0, "load exits 0 (got %d)" % load.rc)
+    return sw, load
+
+
 def match_cdr(sw, joined, speed=1.0, tol=0.05):
     """Each driver record matches the switch's CDR row of its Call-ID in
     outcome, and in wait and talk within tol s of wall-clock time."""

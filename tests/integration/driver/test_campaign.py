@@ -9,16 +9,12 @@ the records, and each record matches the switch's CDR by Call-ID in
 outcome, and in wait and talk within 50 ms."""
 import sys
 
-from driverlib import Load, Switch, check, free_ports, match_cdr, scenario
+from driverlib import check, free_ports, load_on_switch, match_cdr, scenario
 
 busyhour = sys.argv[1]
 port, gw = free_ports(2)
 sc = scenario("campaign.yaml", {26400: gw})
-sw = Switch(busyhour, sc, port)
-sw.wait_ready()
-load = Load(busyhour, sc, "127.0.0.1:%d" % port, ["--duration", "40s"])
-sw.stop()
-check(load.rc == 0, "load exits 0 (got %d)" % load.rc)
+sw, load = load_on_switch(busyhour, sc, port, ["--duration", "40s"])
 check("not driven" not in load.out, "every campaign attempt was placed")
 rows = load.joined()
 check(len(rows) >= 20, "%d campaign attempts" % len(rows))

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from driverlib import HERE, Load, Switch, check, free_ports, scenario
+from driverlib import HERE, check, free_ports, load_on_switch, scenario
 
 busyhour = sys.argv[1]
 data = os.path.join(HERE, "..", "..", "data", "pcap", "g711u-sweep.pcap")
@@ -31,13 +31,9 @@ def clip(path):
 ref = clip(data)
 check(len(ref) == 8000, "the capture holds 8000 samples of PCMU")
 
-sw = Switch(busyhour, sc, port)
-sw.wait_ready()
 cap = os.path.join(tempfile.mkdtemp(prefix="bh_cap_"), "load.pcap")
-load = Load(busyhour, sc, "127.0.0.1:%d" % port,
-            ["--duration", "12s", "--pcap", cap, "--pcap-rtp"])
-sw.stop()
-check(load.rc == 0, "load exits 0 (got %d)" % load.rc)
+sw, load = load_on_switch(busyhour, sc, port,
+                          ["--duration", "12s", "--pcap", cap, "--pcap-rtp"])
 calls = load.calls()
 answered = [c for c in calls if c["outcome"] == "answered"]
 check(len(answered) >= 3, "%d answered calls" % len(answered))

@@ -8,16 +8,12 @@ records and each record matches the switch's CDR by Call-ID in outcome,
 and in wait and talk within 50 ms."""
 import sys
 
-from driverlib import Load, Switch, check, free_ports, match_cdr, scenario
+from driverlib import check, free_ports, load_on_switch, match_cdr, scenario
 
 busyhour = sys.argv[1]
 port, ops = free_ports(2)
 sc = scenario("queue.yaml", {26300: ops})
-sw = Switch(busyhour, sc, port)
-sw.wait_ready()
-load = Load(busyhour, sc, "127.0.0.1:%d" % port, ["--duration", "40s"])
-sw.stop()
-check(load.rc == 0, "load exits 0 (got %d)" % load.rc)
+sw, load = load_on_switch(busyhour, sc, port, ["--duration", "40s"])
 rows = load.joined()
 outcomes = set(r["outcome"] for r in rows)
 for o in ("answered", "blocked", "abandoned", "overflow"):

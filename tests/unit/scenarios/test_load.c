@@ -244,19 +244,21 @@ test_names(void **state) {
     bh_scenario_free(NULL);
 }
 
+/* A scenario with every optional field left out. */
+#define MINIMAL                                                                \
+    "name: minimal\n"                                                          \
+    "switch:\n"                                                                \
+    "  numbers:\n"                                                             \
+    "    - { name: info, number: \"100\", lines: 4 }\n"                        \
+    "traffic:\n"                                                               \
+    "  - { name: callers, to: info, rate: 30, holding: 3m }\n"
+
 /* load.media: pcap:FILE keeps the file, from the scenario's folder;
  * "pcap:" without one is located at the missing name. */
 static void
 test_media_pcap(void **state) {
     (void)state;
-    static const char head[] = "name: m\n"
-                               "switch:\n"
-                               "  numbers:\n"
-                               "    - { name: info, number: \"100\", "
-                               "lines: 4 }\n"
-                               "traffic:\n"
-                               "  - { name: callers, to: info, rate: 30, "
-                               "holding: 3m }\n";
+    static const char head[] = MINIMAL;
     char text[512];
     snprintf(text, sizeof text, "%sload: { media: \"pcap:a b.pcap\" }\n", head);
     struct bh_scenario *sc = NULL;
@@ -290,14 +292,7 @@ test_media_pcap(void **state) {
 static void
 test_defaults(void **state) {
     (void)state;
-    static const char text[] = "name: minimal\n"
-                               "switch:\n"
-                               "  numbers:\n"
-                               "    - { name: info, number: \"100\", "
-                               "lines: 4 }\n"
-                               "traffic:\n"
-                               "  - { name: callers, to: info, rate: 30, "
-                               "holding: 3m }\n";
+    static const char text[] = MINIMAL;
     struct bh_scenario *sc = NULL;
     struct bh_diag d;
     int rc = bh_scenario_parse(text, sizeof text - 1, "min.yaml", &sc, &d);
@@ -711,6 +706,43 @@ test_bridge_rooms(void **state) {
     bh_scenario_free(sc);
 }
 
+/* Issue 15 item 15: a voice menu's options, each to its own operator
+ * group; the callers' choices are drawn by their shares. */
+static void
+test_ivr_options(void **state) {
+    (void)state;
+    static const char text[] =
+        "name: menu\n"
+        "switch:\n"
+        "  numbers:\n"
+        "    - name: hotline\n"
+        "      number: \"100\"\n"
+        "      lines: 40\n"
+        "      ivr:\n"
+        "        menu_time: 12s\n"
+        "        options:\n"
+        "          - { digit: \"1\", name: sales, share: 70%, operators: 7 }\n"
+        "          - { digit: \"#\", name: support, share: 30%, operators: "
+        "3 }\n"
+        "      queue: { operators: 10, wrap_up: 5s }\n"
+        "traffic:\n"
+        "  - { name: callers, to: hotline, rate: 100, holding: 2m }\n";
+    struct bh_scenario *sc = NULL;
+    struct bh_diag d;
+    int rc = bh_scenario_parse(text, strlen(text), "menu.yaml", &sc, &d);
+    if (rc)
+        bh_diag_print(&d, stderr);
+    assert_int_equal(rc, 0);
+    const struct bh_sc_ivr *v = &sc->sw.numbers[0].ivr;
+    assert_int_equal(v->noptions, 2);
+    assert_int_equal(v->options[0].digit, '1');
+    assert_string_equal(v->options[0].name, "sales");
+    assert_true(v->options[0].share == 0.7 && v->options[0].operators == 7);
+    assert_int_equal(v->options[1].digit, '#');
+    assert_int_equal(v->options[1].operators, 3);
+    bh_scenario_free(sc);
+}
+
 static const char *const examples[] = {
     "hotline-8800.yaml", "free-conference.yaml", "outbound-campaign.yaml",
     "office-pbx.yaml",   "hourly-bridge.yaml",
@@ -859,6 +891,7 @@ main(void) {
         cmocka_unit_test(test_office_example),
         cmocka_unit_test(test_free_conference_example),
         cmocka_unit_test(test_bridge_rooms),
+        cmocka_unit_test(test_ivr_options),
         cmocka_unit_test(test_examples_load),
         cmocka_unit_test(test_money_tariffs),
     };

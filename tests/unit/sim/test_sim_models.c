@@ -86,6 +86,60 @@ check_erlang_c(int n, double a, double horizon, unsigned long seed) {
     tsc_free(sc);
 }
 
+/* Issue 15 item 15: a voice menu with two choices, each to its own
+ * operator group on the number's lines: 70% of 8 Erlangs to 7 operators
+ * (5.6 E), 30% to 3 (2.4 E). Each group is its own M/M/n queue, so the
+ * number's figures are the share-weighted Erlang C of the groups: mean
+ * wait 0.7 ASA(5.6, 7) + 0.3 ASA(2.4, 3), and so on; one queue for all
+ * ten operators (8 E on 10) would wait far less, which the simulator
+ * must not show. */
+static void
+ivr_groups_vs_erlang_c(void **state) {
+    (void)state;
+    const double horizon = 2000, a = 8;
+    struct bh_scenario *sc = tsc_new(horizon * HOLD, horizon * HOLD, 50 * HOLD);
+    int ni = tsc_number(sc, "hotline", 2000);
+    tsc_queue(sc, ni, 10, 0, 0, 0);
+    struct bh_sc_ivr *v = &sc->sw.numbers[ni].ivr;
+    v->present = true;
+    v->menu_time = 0;
+    v->noptions = 2;
+    v->options[0] = (struct bh_sc_ivr_option){'1', "sales", 0.7, 7, {0, 0}};
+    v->options[1] = (struct bh_sc_ivr_option){'2', "support", 0.3, 3, {0, 0}};
+    tsc_calls(sc, "callers", BH_SOURCE_CALLS, BH_TARGET_NUMBER, ni,
+              a / HOLD * 3600, texp(HOLD));
+    tsc_threshold(sc, "hotline", BH_METRIC_SERVICE_LEVEL, 30, BH_OP_GE, 0);
+    struct bh_results r;
+    assert_int_equal(tsc_run(sc, 41, REPS, 2, &r), 0);
+    const struct bh_target_result *t = &r.targets[0];
+    struct bh_erlang_c g1, g2, all;
+    assert_int_equal(bh_erlang_c_eval(0.7 * a, 7, HOLD, 30, &g1), 0);
+    assert_int_equal(bh_erlang_c_eval(0.3 * a, 3, HOLD, 30, &g2), 0);
+    assert_int_equal(bh_erlang_c_eval(a, 10, HOLD, 30, &all), 0);
+    double asa = 0.7 * g1.asa + 0.3 * g2.asa;
+    double sl = 0.7 * g1.service_level + 0.3 * g2.service_level;
+    printf("  groups: mean wait %.2f s [%.2f, %.2f] (Erlang C per group "
+           "%.2f s, one queue %.2f s); SL(30s) %.4f (per group %.4f, one "
+           "queue %.4f)\n",
+           t->wait_mean.mean, t->wait_mean.lo, t->wait_mean.hi, asa, all.asa,
+           t->sl[0].value.mean, sl, all.service_level);
+    assert_true(covers("groups: mean wait", t->wait_mean, REPS, asa));
+    assert_true(covers("groups: SL(30s)", t->sl[0].value, REPS, sl));
+    assert_true(t->wait_mean.lo > 2 * all.asa);
+    /* every operator is busy with its own group's callers only: the
+     * number's occupancy is still 8 of 10 */
+    assert_true(covers("groups: occupancy", t->occupancy, REPS, a / 10));
+    bh_results_clear(&r);
+    /* the analytic figures are the groups' too */
+    assert_int_equal(bh_sim_analytic(sc, &r), 0);
+    printf("  analytic: mean wait %.2f s, SL(30s) %.4f\n",
+           r.targets[0].wait_mean.mean, r.targets[0].sl[0].value.mean);
+    assert_true(fabs(r.targets[0].wait_mean.mean - asa) < 1e-6 * asa);
+    assert_true(fabs(r.targets[0].sl[0].value.mean - sl) < 1e-9);
+    bh_results_clear(&r);
+    tsc_free(sc);
+}
+
 static void
 erlang_c_loads(void **state) {
     check_erlang_c(10, 7, 2000, 31);
@@ -193,8 +247,11 @@ engset_loads(void **state) {
 int
 main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(erlang_b_loads), cmocka_unit_test(insensitivity),
-        cmocka_unit_test(erlang_c_loads), cmocka_unit_test(erlang_a_loads),
+        cmocka_unit_test(erlang_b_loads),
+        cmocka_unit_test(insensitivity),
+        cmocka_unit_test(erlang_c_loads),
+        cmocka_unit_test(erlang_a_loads),
+        cmocka_unit_test(ivr_groups_vs_erlang_c),
         cmocka_unit_test(engset_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
