@@ -136,10 +136,13 @@ table(const struct bh_scenario *sc, const struct bh_results *r) {
     printf("\nverdict at the recommended capacities: %s (%zu of %zu "
            "thresholds pass)\n",
            fails ? "FAIL" : "PASS", r->nthresholds - fails, r->nthresholds);
-    for (size_t i = 0; i < r->nthresholds; i++)
-        if (!r->thresholds[i].pass)
-            printf("  FAIL %s (%.6g)\n", r->thresholds[i].expr,
-                   r->thresholds[i].value);
+    for (size_t i = 0; i < r->nthresholds; i++) {
+        if (r->thresholds[i].pass)
+            continue;
+        char v[160];
+        bh_threshold_describe(&r->thresholds[i], v, sizeof v);
+        printf("  %s %s\n", r->thresholds[i].expr, v);
+    }
 }
 
 int

@@ -146,6 +146,8 @@ bh_cli_results_out(const struct bh_cli_sim_args *a,
     return BH_EXIT_OK;
 }
 
+/* A share as a percentage with its interval, clipped to [0%, 100%] (a t
+ * interval of few replications can reach below zero; a share cannot). */
 void
 bh_cli_pct(char *buf, size_t size, const struct bh_estimate *e, int compact) {
     if (isnan(e->mean))
@@ -153,7 +155,7 @@ bh_cli_pct(char *buf, size_t size, const struct bh_estimate *e, int compact) {
     else
         snprintf(buf, size,
                  compact ? "%.2f%% [%.2f,%.2f]" : "%.2f%% [%.2f, %.2f]",
-                 100 * e->mean, 100 * e->lo, 100 * e->hi);
+                 100 * e->mean, 100 * fmax(e->lo, 0), 100 * fmin(e->hi, 1));
 }
 
 int
