@@ -108,9 +108,8 @@ run(const struct bh_sc_switch *cfg, struct bh_switch_options *opt) {
                 "busyhour switch: %zu numbers, %zu bridges, %zu extensions, "
                 "SIP on udp port %d%s%s%s%s\n",
                 cfg->nnumbers, cfg->nbridges, cfg->nextensions,
-                bh_switch_sip_port(sw),
-                opt->http ? ", http on " : "", opt->http ? opt->http : "",
-                opt->cdr_path ? ", CDRs in " : "",
+                bh_switch_sip_port(sw), opt->http ? ", http on " : "",
+                opt->http ? opt->http : "", opt->cdr_path ? ", CDRs in " : "",
                 opt->cdr_path ? opt->cdr_path : "");
         if (event_base_dispatch(base) < 0)
             rc = BH_EIO;

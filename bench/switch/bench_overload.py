@@ -7,8 +7,9 @@ too); the switch runs on CPU 0, held to --quota of a core by a cgroup
 (so that it, not the load tool sharing a loaded machine, is what runs out
 of capacity). For each offered rate of the sweep, two
 runs: the switch with `switch.limits.max_cps` set (new calls over it get
-503 at once) and the same switch without it (max_cps 0: only the older
-overload guard, which reacts to a late media tick), the peer the issue
+503 at once) and the same switch without it (max_cps 0: only the guards
+every switch has, the backlog (an INVITE that waited over 2 s in the
+socket buffer gets 503) and the late media tick), the peer the issue
 names. Each run offers rate x seconds calls and prints, in key=value
 lines:
 
@@ -27,16 +28,18 @@ summary gives per rate the median goodput of each, their ratio
 rate over the best median of the sweep (flat: near 1; a collapse: near
 0). The switch and the load run pinned (taskset) to CPUs 0 and 1.
 
-Usage: python3 bench_overload.py BUSYHOUR [--rates 500,1000,2000,4000,
-       8000] [--seconds 4] [--max-cps 1000] [--operators 250] [--repeat 3]
+Usage: python3 bench_overload.py BUSYHOUR [--rates 200,400,800,1600,
+       3200] [--seconds 4] [--max-cps 300] [--operators 250] [--repeat 3]
+       [--quota 0.05]   (the quota needs root: a cgroup of the cpu
+       controller; without one the switch runs unlimited)
 Never part of ctest: the figures depend on the machine and its load."""
 import argparse
 import os
-import socket
 import statistics
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -45,26 +48,9 @@ from bench_switch import ticks  # the switch's CPU ticks from /proc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-
-def free_ports(n):
-    """n distinct ports free for UDP and TCP on 127.0.0.1."""
-    out = []
-    while len(out) < n:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        p = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", p))
-            if p not in out:
-                out.append(p)
-        except OSError:
-            pass
-        finally:
-            t.close()
-            u.close()
-    return out
-
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration",
+                                "switch"))
+from harness import free_ports  # noqa: E402
 
 SIP, CALLER, OPS, HTTP = free_ports(4)
 
