@@ -240,9 +240,8 @@ test_cost_by_payer(void **state) {
     /* 2 */ add(&sc, "cost.company.per_hour > 29.5", "cost",
                 BH_METRIC_COST_PER_HOUR, 0, BH_OP_GT, 29.5);
     th[2].payer = BH_COST_COMPANY;
-    /* 3 */ add(&sc, "hotline.cost.company.per_answered_call < 3.50",
-                "hotline", BH_METRIC_COST_PER_ANSWERED_CALL, 0, BH_OP_LT,
-                3.50);
+    /* 3 */ add(&sc, "hotline.cost.company.per_answered_call < 3.50", "hotline",
+                BH_METRIC_COST_PER_ANSWERED_CALL, 0, BH_OP_LT, 3.50);
     th[3].payer = BH_COST_COMPANY;
     /* 4 */ add(&sc, "hotline.cost.total <= 710", "hotline",
                 BH_METRIC_COST_TOTAL, 0, BH_OP_LE, 710);
